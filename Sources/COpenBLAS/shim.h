@@ -1,0 +1,4 @@
+#ifndef KINETO_COPENBLAS_SHIM_H
+#define KINETO_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,2 @@
+/// Networks that run on the engine (RIFE, FeatureFlow) and the classical interpolators.
+public enum KinetoModels {}

@@ -1,0 +1,3 @@
+import KinetoCLI
+
+await KinetoCommand.main()

@@ -1,0 +1,8 @@
+import Testing
+import KinetoCLI
+
+@Test func versionIsSemantic() {
+    let parts = KinetoVersion.string.split(separator: ".")
+    #expect(parts.count == 3)
+    #expect(parts.allSatisfy { Int($0) != nil })
+}

@@ -1,0 +1,2 @@
+# Sourced by Kineto's scripts: environment shared by setup, tests and benchmarks.
+export PATH="/opt/swift/usr/bin:$PATH"
