@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )
