@@ -30,11 +30,13 @@ let package = Package(
         // Networks (RIFE, FeatureFlow) and classical interpolators.
         .target(name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Comparisons with reference tensors from the official implementations (`kineto golden check`).
+        .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),
         // Jobs: frame scheduling, bounded-queue pipeline, progress.
         .target(name: "KinetoPipeline", dependencies: ["KinetoMedia", "KinetoModels"]),
         // Command implementations (a library so tests can call them).
         .target(name: "KinetoCLI", dependencies: [
-            "KinetoPipeline", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights",
+            "KinetoPipeline", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "KinetoEngineTests", dependencies: ["KinetoEngine", "KinetoWeights"]),
         .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights"]),
         .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
+        .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
     ],
