@@ -1,0 +1,37 @@
+import KinetoEngine
+import Testing
+
+@Suite struct LayerTests {
+    @Test func convWithFoldedBatchNormEqualsConvThenBatchNorm() throws {
+        let x = randomTensor([1, 6, 11, 9], seed: 11)
+        let weight = randomTensor([8, 6, 3, 3], seed: 12, scale: 0.4)
+        let bias = randomTensor([8], seed: 13)
+        let bn = BatchNormParameters(weight: randomTensor([8], seed: 14), bias: randomTensor([8], seed: 15),
+                                     runningMean: randomTensor([8], seed: 16, scale: 0.5),
+                                     runningVar: Ops.affine(randomTensor([8], seed: 17), scale: 0.4, shift: 0.6),
+                                     eps: 1e-5)
+        let conv = try Conv2d(weight: weight, bias: bias, padding: 1)
+        let separate = Ops.batchNorm(conv(x), bn, activation: .leakyReLU(0.1))
+        let folded = try conv.foldingBatchNorm(bn).with(activation: .leakyReLU(0.1))(x)
+        let magnitude = separate.toArray().map(abs).max()!
+        #expect(maxAbsDifference(separate, folded) <= 1e-5 * magnitude)
+    }
+
+    @Test func fusedActivationEqualsSeparateOne() throws {
+        let x = randomTensor([1, 4, 7, 8], seed: 21)
+        let slopes = Tensor(shape: [5], values: [0.1, 0.2, 0.25, 0.3, 0.5])
+        let conv = try Conv2d(weight: randomTensor([5, 4, 3, 3], seed: 22), bias: randomTensor([5], seed: 23), padding: 1)
+        let fused = conv.with(activation: .prelu(slopes))(x)
+        let separate = Ops.prelu(conv(x), weight: slopes)
+        #expect(maxAbsDifference(fused, separate) == 0)
+    }
+
+    @Test func rejectsMismatchedWeights() {
+        #expect(throws: EngineError.self) {
+            try Conv2d(weight: Tensor(zeros: [4, 3, 3, 3]), bias: Tensor(zeros: [5]))
+        }
+        #expect(throws: EngineError.self) {
+            try Conv2d(weight: Tensor(zeros: [4, 3, 3]))
+        }
+    }
+}
