@@ -24,6 +24,9 @@ struct BenchOpsCommand: ParsableCommand {
     @Option(help: "Threads per operation (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Only the operators whose name contains this text (the sgemm peak is always measured).")
+    var filter: String?
+
     func run() throws {
         if let threads {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -31,9 +34,10 @@ struct BenchOpsCommand: ParsableCommand {
         }
         let features = CPUFeatures.current
         print("OpenBLAS core: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")); CPU: \(features); threads: \(Parallel.maxThreads)")
-        let reference = OpsBenchmark.sgemmOpenBLASThreads(seconds: seconds)
-        print(BenchOpsCommand.line(reference))
-        _ = OpsBenchmark.run(seconds: seconds) { print(BenchOpsCommand.line($0)) }
+        let cases = OpsBenchmark.standardCases.filter { filter == nil || $0.name.contains(filter!) }
+        _ = OpsBenchmark.run(seconds: seconds, cases: cases) { print(BenchOpsCommand.line($0)) }
+        // Last: OpenBLAS's own threads keep spinning for a while after a threaded call and would slow what follows.
+        print(BenchOpsCommand.line(OpsBenchmark.sgemmOpenBLASThreads(seconds: seconds)))
     }
 
     static func line(_ r: OpsBenchmark.Result) -> String {

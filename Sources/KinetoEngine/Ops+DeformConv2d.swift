@@ -62,7 +62,7 @@ extension Ops {
                                 var w00: Float = 0, w01: Float = 0, w10: Float = 0, w11: Float = 0
                                 var base = 0
                                 if sy > -1 && sy < Float(h) && sx > -1 && sx < Float(w) {
-                                    let y0f = sy.rounded(.down), x0f = sx.rounded(.down)
+                                    let y0f = Ops.floor(sy), x0f = Ops.floor(sx)
                                     let y0 = Int(y0f), x0 = Int(x0f)
                                     let ly = sy - y0f, lx = sx - x0f
                                     let scale = mk?[p] ?? 1

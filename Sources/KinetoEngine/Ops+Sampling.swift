@@ -77,6 +77,14 @@ extension Ops {
         return y
     }
 
+    /// `floor` for coordinates well inside the `Int` range, without a libm call.
+    @inline(__always)
+    static func floor(_ v: Float) -> Float {
+        guard abs(v) < 1e9 else { return v.rounded(.down) }
+        let t = Float(Int(v))
+        return t > v ? t - 1 : t
+    }
+
     /// Samples all channels at pixel coordinates (x, y); corners outside the image contribute zero.
     @inline(__always)
     static func sample(_ src: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, x: Float, y: Float,
@@ -90,7 +98,7 @@ extension Ops {
             for ch in 0..<channels { dst[ch * stride] = inside ? src[ch * plane + offset] : 0 }
             return
         }
-        let x0f = x.rounded(.down), y0f = y.rounded(.down)
+        let x0f = Ops.floor(x), y0f = Ops.floor(y)
         let x0 = Int(x0f), y0 = Int(y0f), x1 = x0 + 1, y1 = y0 + 1
         let ax = x - x0f, ay = y - y0f
         var wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
