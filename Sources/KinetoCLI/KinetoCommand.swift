@@ -8,6 +8,7 @@ public struct KinetoCommand: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             BenchCommand.self,
+            GoldenCommand.self,
         ]
     )
 

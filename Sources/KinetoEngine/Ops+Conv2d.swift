@@ -43,6 +43,10 @@ extension Ops {
         let wo = Window2D.convOutput(w, kernel: kw, stride: g.strideW, pad: g.padW, dilation: g.dilationW)
         let y = output([n, cout, ho, wo], like: x, out: out, "conv2d")
         let weightC = weight.isContiguous ? weight : weight.contiguousCopy()
+        if groups > 1 && groups == cin && cout == cin {
+            depthwiseConv2d(x, weight: weightC, bias: bias, window: g, activation: activation, y: y)
+            return y
+        }
         let m = cout / groups, k = cinG * kh * kw, columns = ho * wo
         let direct = kh == 1 && kw == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
         let parts = Parallel.parts(columns, minimum: Gemm.minimumColumns(m: m, k: k))

@@ -7,6 +7,8 @@ import Testing
         (5, 7, 3, 1, 1, 1, 1, 13, 17), (6, 8, 3, 2, 1, 1, 1, 15, 16), (12, 5, 1, 1, 0, 1, 1, 9, 11),
         (4, 6, 3, 1, 2, 2, 1, 12, 12), (8, 6, 3, 1, 1, 1, 2, 10, 9), (3, 4, 5, 4, 2, 1, 1, 21, 18),
         (16, 16, 3, 1, 1, 1, 1, 40, 40),
+        // depthwise (direct path): 3×3, 5×5 stride 2 (BlazeFace), dilated
+        (8, 8, 3, 1, 1, 1, 8, 12, 13), (6, 6, 5, 2, 2, 1, 6, 17, 16), (4, 4, 3, 1, 2, 2, 4, 9, 10),
     ])
     func matchesDirectConvolution(_ p: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
         let (cin, cout, k, stride, padding, dilation, groups, h, w) = p
