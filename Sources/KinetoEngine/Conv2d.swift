@@ -38,9 +38,27 @@ public struct Conv2d: Sendable {
     public var inputChannels: Int { weight.shape[1] * groups }
     public var outputChannels: Int { weight.shape[0] }
 
-    /// Runs the convolution (+ activation) on `x` `[N, Cin, H, W]`, into `out` if given.
-    public func callAsFunction(_ x: Tensor, out: Tensor? = nil) -> Tensor {
-        Ops.conv2d(x, weight: weight, bias: bias, window: window, groups: groups, activation: activation, out: out)
+    /// Runs the convolution (+ `residual`, + activation) on `x` `[N, Cin, H, W]`, into `out` if given.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
+        Ops.conv2d(x, weight: weight, bias: bias, window: window, groups: groups, activation: activation,
+                   residual: residual, out: out)
+    }
+
+    /// This convolution with its output channels multiplied by `scale` (`[Cout]`, e.g. RIFE's `ResConv.beta`,
+    /// stored `[1, C, 1, 1]`): weights and bias scaled, so `conv'(x) = conv(x) · scale` at no run-time cost.
+    public func scalingOutput(by scale: Tensor) throws -> Conv2d {
+        let cout = outputChannels
+        guard scale.count == cout else {
+            throw EngineError("output scale has \(scale.count) values; the convolution has \(cout) output channels")
+        }
+        let scaled = Tensor(zeros: weight.shape), newBias = Tensor(zeros: [cout])
+        let perChannel = weight.itemSize
+        for o in 0..<cout {
+            let s = scale.pointer[o]
+            for i in 0..<perChannel { scaled.pointer[o * perChannel + i] = weight.pointer[o * perChannel + i] * s }
+            newBias.pointer[o] = (bias?.pointer[o] ?? 0) * s
+        }
+        return try Conv2d(weight: scaled, bias: newBias, window: window, groups: groups, activation: activation)
     }
 
     /// This convolution followed by inference batch norm `bn`, as one convolution: `W' = W · s`, `b' = (b − mean) ·

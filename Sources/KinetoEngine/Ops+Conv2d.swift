@@ -23,17 +23,19 @@ extension Ops {
     /// `torch.nn.functional.conv2d` (+ optional fused activation): `x` `[N, Cin, H, W]`, `weight`
     /// `[Cout, Cin/groups, kh, kw]`, `bias` `[Cout]`. Implemented as tiled im2col + `cblas_sgemm` (1×1 stride-1
     /// convolutions multiply the input directly), columns split over the cores, bias and activation applied while the
-    /// tile is in cache.
+    /// tile is in cache. With `residual` (same shape as the output) the result is
+    /// `activation(conv(x) + bias + residual)`: a ResNet/RIFE `ResConv` skip connection in the same pass.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                               dilation: Int = 1, groups: Int = 1, activation: Activation = .none,
-                              out: Tensor? = nil) -> Tensor {
+                              residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
         conv2d(x, weight: weight, bias: bias, window: Window2D(stride: stride, padding: padding, dilation: dilation),
-               groups: groups, activation: activation, out: out)
+               groups: groups, activation: activation, residual: residual, out: out)
     }
 
     /// `conv2d` with per-axis stride, padding and dilation.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window g: Window2D, groups: Int = 1,
-                              activation: Activation = .none, out: Tensor? = nil) -> Tensor {
+                              activation: Activation = .none, residual: Tensor? = nil,
+                              out: Tensor? = nil) -> Tensor {
         Engine.check(x.rank == 4 && weight.rank == 4, "conv2d: input \(x.shape) and weight \(weight.shape) must be 4-D")
         let (n, cin, h, w) = (x.n, x.c, x.h, x.w)
         let (cout, cinG, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
@@ -42,8 +44,11 @@ extension Ops {
         let ho = Window2D.convOutput(h, kernel: kh, stride: g.strideH, pad: g.padH, dilation: g.dilationH)
         let wo = Window2D.convOutput(w, kernel: kw, stride: g.strideW, pad: g.padW, dilation: g.dilationW)
         let y = output([n, cout, ho, wo], like: x, out: out, "conv2d")
+        if let residual {
+            Engine.check(residual.shape == y.shape, "conv2d: residual \(residual.shape) must match the output \(y.shape)")
+        }
         let weightC = weight.isContiguous ? weight : weight.contiguousCopy()
-        if groups > 1 && groups == cin && cout == cin {
+        if groups > 1 && groups == cin && cout == cin && residual == nil {
             depthwiseConv2d(x, weight: weightC, bias: bias, window: g, activation: activation, y: y)
             return y
         }
@@ -73,6 +78,13 @@ extension Ops {
                                    outWidth: wo, columns: p0..<(p0 + count), into: panel)
                             Gemm.sgemm(m: m, n: count, k: k, a: a, lda: k, b: panel, ldb: count,
                                        c: result + p0, ldc: columns)
+                        }
+                        if let residual {
+                            let skip = residual.pointer(item: item) + group * m * columns + p0
+                            for r in 0..<m {
+                                let row = result + p0 + r * columns, add = skip + r * columns
+                                for i in 0..<count { row[i] += add[i] }
+                            }
                         }
                         finish(result + p0, rows: m, count: count, stride: columns, bias: bias,
                                channelBase: group * m, activation: activation)

@@ -26,6 +26,17 @@ import Testing
         #expect(maxAbsDifference(fused, separate) == 0)
     }
 
+    @Test func residualConvEqualsConvTimesBetaPlusSkip() throws {
+        // RIFE's ResConv: leaky_relu(conv(x) * beta + x, 0.2).
+        let x = randomTensor([1, 6, 10, 12], seed: 31)
+        let beta = randomTensor([6], seed: 32)
+        let conv = try Conv2d(weight: randomTensor([6, 6, 3, 3], seed: 33, scale: 0.3), bias: randomTensor([6], seed: 34),
+                              padding: 1)
+        let reference = Ops.leakyReLU(Ops.mul(conv(x), beta.reshaped([1, 6, 1, 1])) + x, negativeSlope: 0.2)
+        let fused = try conv.scalingOutput(by: beta).with(activation: .leakyReLU(0.2))(x, residual: x)
+        #expect(maxAbsDifference(reference, fused) < 1e-5)
+    }
+
     @Test func rejectsMismatchedWeights() {
         #expect(throws: EngineError.self) {
             try Conv2d(weight: Tensor(zeros: [4, 3, 3, 3]), bias: Tensor(zeros: [5]))
