@@ -96,12 +96,14 @@ extension Ops {
         return y
     }
 
-    /// Columns per im2col tile: the panel (`k × tile` floats) should stay near the L2 cache, yet give each GEMM
-    /// enough columns to amortize packing the weights.
+    /// Columns per im2col tile. Each GEMM call packs the whole weight matrix (`m × k`), so tiles must be wide to
+    /// amortize that; OpenBLAS blocks the panel for the caches itself. Measured on a 2-core Zen 3 (`kineto bench
+    /// ops`): tiles of 128-256 columns lose 10-25 % on the 512- and 192-channel 3×3 convolutions against ≥ 512;
+    /// beyond that it is flat. An 8 MB panel bound keeps the scratch memory modest.
     @inline(__always)
     static func tileColumns(k: Int) -> Int {
-        let columns = (196_608 / max(1, k) + 15) / 16 * 16
-        return min(512, max(128, columns))
+        let columns = (2_097_152 / max(1, k) + 15) / 16 * 16
+        return min(2048, max(256, columns))
     }
 
     /// Adds the bias of each of `rows` output channels and applies the activation, over `count` values per row.
