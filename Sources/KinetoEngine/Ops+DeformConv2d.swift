@@ -35,63 +35,73 @@ extension Ops {
         let parts = Parallel.parts(columns, minimum: max(16, Gemm.minimumColumns(m: cout, k: kGroup) / 2))
         let step = ((columns + parts - 1) / parts + 15) / 16 * 16
         let tile = min(step, tileColumns(k: kAll))
-        let scratch = Tensor.empty([parts * (kAll * tile + 8 * tile)], like: x)
+        let partSize = kAll * tile + 5 * tile
+        let scratch = Tensor.empty([parts * partSize], like: x)
+        // The input with a one-pixel zero border: every sample inside (-1, H) × (-1, W) then reads its four corners
+        // without bounds checks, and corners outside the image read zeros, as torchvision's zero corners.
+        let hp = h + 2, wp = w + 2
+        let padded = Tensor.empty([1, cin, hp, wp], like: x)
+        let fh = Float(h), fw = Float(w)
 
         for item in 0..<n {
-            let input = x.pointer(item: item), offsets = offset.pointer(item: item)
+            _ = pad(x.item(item), left: 1, right: 1, top: 1, bottom: 1, mode: .constant(0), out: padded)
+            let offsets = offset.pointer(item: item)
             let masks = mask.map { $0.pointer(item: item) }
             let result = y.pointer(item: item)
             Parallel.forEach(parts) { part in
                 let begin = part * step, end = min(columns, begin + step)
-                let panel = scratch.pointer + part * (kAll * tile + 8 * tile)
-                let coefficients = panel + kAll * tile
+                let panel = scratch.pointer + part * partSize
+                // Per column of the tile (structure of arrays): four corner weights (mask included), corner index.
+                let w00 = panel + kAll * tile, w01 = w00 + tile, w10 = w01 + tile, w11 = w10 + tile
+                let corner = UnsafeMutableRawPointer(w11 + tile).bindMemory(to: Int32.self, capacity: tile)
                 var p0 = begin
                 while p0 < end {
                     let count = min(tile, end - p0)
                     for d in 0..<deformGroups {
                         for k in 0..<kk {
                             let ki = k / kw, kj = k % kw
-                            let dy = offsets + ((d * kk + k) * 2) * columns, dx = dy + columns
-                            let mk = masks.map { $0 + (d * kk + k) * columns }
-                            // Corner indices (as Float bit patterns would lose range: store as Float of Int) and weights.
+                            let dy = offsets + ((d * kk + k) * 2) * columns + p0, dx = dy + columns
+                            let mk = masks.map { $0 + (d * kk + k) * columns + p0 }
+                            var oh = p0 / wo, ow = p0 - oh * wo
+                            let rowOffset = ki * g.dilationH - g.padH, colOffset = kj * g.dilationW - g.padW
                             for q in 0..<count {
-                                let p = p0 + q
-                                let oh = p / wo, ow = p - oh * wo
-                                let sy = Float(oh * g.strideH - g.padH + ki * g.dilationH) + dy[p]
-                                let sx = Float(ow * g.strideW - g.padW + kj * g.dilationW) + dx[p]
-                                var w00: Float = 0, w01: Float = 0, w10: Float = 0, w11: Float = 0
-                                var base = 0
-                                if sy > -1 && sy < Float(h) && sx > -1 && sx < Float(w) {
+                                let sy = Float(oh * g.strideH + rowOffset) + dy[q]
+                                let sx = Float(ow * g.strideW + colOffset) + dx[q]
+                                if sy > -1 && sy < fh && sx > -1 && sx < fw {
                                     let y0f = Ops.floor(sy), x0f = Ops.floor(sx)
-                                    let y0 = Int(y0f), x0 = Int(x0f)
-                                    let ly = sy - y0f, lx = sx - x0f
-                                    let scale = mk?[p] ?? 1
-                                    let top = y0 >= 0, bottom = y0 + 1 < h, left = x0 >= 0, right = x0 + 1 < w
-                                    w00 = top && left ? (1 - ly) * (1 - lx) * scale : 0
-                                    w01 = top && right ? (1 - ly) * lx * scale : 0
-                                    w10 = bottom && left ? ly * (1 - lx) * scale : 0
-                                    w11 = bottom && right ? ly * lx * scale : 0
-                                    // Shift the 2×2 window inside the image; zero weights cover the moved corners.
-                                    let cy = min(max(y0, 0), h - 2 < 0 ? 0 : h - 2)
-                                    let cx = min(max(x0, 0), w - 2 < 0 ? 0 : w - 2)
-                                    if cy != y0 { if y0 < 0 { (w00, w10, w01, w11) = (w10, 0, w11, 0) } else { (w10, w00, w11, w01) = (w00, 0, w01, 0) } }
-                                    if cx != x0 { if x0 < 0 { (w00, w01, w10, w11) = (w01, 0, w11, 0) } else { (w01, w00, w11, w10) = (w00, 0, w10, 0) } }
-                                    base = cy * w + cx
+                                    let ly = sy - y0f, lx = sx - x0f, hy = 1 - ly, hx = 1 - lx
+                                    let scale = mk?[q] ?? 1
+                                    w00[q] = hy * hx * scale; w01[q] = hy * lx * scale
+                                    w10[q] = ly * hx * scale; w11[q] = ly * lx * scale
+                                    corner[q] = Int32((Int(y0f) + 1) * wp + Int(x0f) + 1)
+                                } else {
+                                    w00[q] = 0; w01[q] = 0; w10[q] = 0; w11[q] = 0; corner[q] = 0
                                 }
-                                let c = coefficients + q * 8
-                                c[0] = w00; c[1] = w01; c[2] = w10; c[3] = w11
-                                c[4] = Float(bitPattern: UInt32(truncatingIfNeeded: base))
+                                ow += 1
+                                if ow == wo { ow = 0; oh += 1 }
                             }
-                            let dy1 = h > 1 ? w : 0, dx1 = w > 1 ? 1 : 0
-                            for ci in 0..<channelsPerDeformGroup {
+                            // Two channels per pass: the coefficients are loaded once for both.
+                            var ci = 0
+                            while ci < channelsPerDeformGroup {
                                 let channel = d * channelsPerDeformGroup + ci
-                                let plane = input + channel * h * w
+                                let plane = padded.pointer + channel * hp * wp
                                 let row = panel + (channel * kk + k) * count
-                                for q in 0..<count {
-                                    let c = coefficients + q * 8
-                                    let base = Int(c[4].bitPattern)
-                                    row[q] = c[0] * plane[base] + c[1] * plane[base + dx1]
-                                        + c[2] * plane[base + dy1] + c[3] * plane[base + dy1 + dx1]
+                                if ci + 1 < channelsPerDeformGroup {
+                                    let plane2 = plane + hp * wp, row2 = row + kk * count
+                                    for q in 0..<count {
+                                        let c = Int(corner[q])
+                                        let a = w00[q], b = w01[q], e = w10[q], f = w11[q]
+                                        let t1 = plane + c, b1 = t1 + wp, t2 = plane2 + c, b2 = t2 + wp
+                                        row[q] = a * t1[0] + b * t1[1] + e * b1[0] + f * b1[1]
+                                        row2[q] = a * t2[0] + b * t2[1] + e * b2[0] + f * b2[1]
+                                    }
+                                    ci += 2
+                                } else {
+                                    for q in 0..<count {
+                                        let top = plane + Int(corner[q]), bottom = top + wp
+                                        row[q] = w00[q] * top[0] + w01[q] * top[1] + w10[q] * bottom[0] + w11[q] * bottom[1]
+                                    }
+                                    ci += 1
                                 }
                             }
                         }
