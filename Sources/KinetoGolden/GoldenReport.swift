@@ -1,3 +1,4 @@
+import Foundation
 import KinetoEngine
 
 /// The result of comparing Kineto's outputs with reference tensors: one `Entry` per stored output.
@@ -87,7 +88,8 @@ public struct GoldenReport: Sendable {
             return line
         }
         let passedCount = entries.filter(\.passed).count
-        result.append("\(kind): \(passedCount)/\(entries.count) passed (\(source))")
+        let cases = Set(entries.map(\.name)).count
+        result.append("\(kind): \(passedCount)/\(entries.count) outputs of \(cases) cases passed (\(source))")
         return result
     }
 
@@ -95,5 +97,3 @@ public struct GoldenReport: Sendable {
         value == 0 ? "0" : String(format: "%.2e", Double(value))
     }
 }
-
-import Foundation
