@@ -56,6 +56,13 @@ public enum OpsGoldenCheck {
         return cases
     }
 
+    /// The `op` values of a cases file this check can run.
+    public static let supportedOperators: Set<String> = [
+        "conv2d", "conv_transpose2d", "deform_conv2d", "grid_sample", "interpolate", "pixel_shuffle",
+        "pixel_unshuffle", "max_pool2d", "avg_pool2d", "reflection_pad2d", "replication_pad2d", "leaky_relu", "prelu",
+        "sigmoid", "tanh", "batch_norm", "softmax",
+    ]
+
     // MARK: - One case
 
     static func check(_ name: String, parameters p: [String: Any], tensors: GoldenTensors) throws -> [GoldenReport.Entry] {
@@ -81,6 +88,9 @@ public enum OpsGoldenCheck {
         func string(_ key: String) -> String? { p[key] as? String }
 
         let op = string("op") ?? ""
+        guard supportedOperators.contains(op) else {
+            throw GoldenError("case \(name): operator \"\(op)\" is not implemented (known: \(supportedOperators.sorted().joined(separator: ", ")))")
+        }
         let x = try tensor("in")
         let expected = try tensor("out")
         let tolerance = OpsGoldenCheck.tolerance
