@@ -91,9 +91,26 @@ extension Ops {
 
     /// Mean over dimension 1 (`x.mean(1, keepdim=True)`): `[N, C, ...]` → `[N, 1, ...]`.
     public static func meanChannels(_ x: Tensor, out: Tensor? = nil) -> Tensor {
+        reduceChannels(x, divideByCount: true, out: out, "meanChannels")
+    }
+
+    /// Sum over dimension 1 (`torch.sum(x, 1, keepdim=True)`, e.g. EDVR's TSA correlation): `[N, C, ...]` →
+    /// `[N, 1, ...]`.
+    public static func sumChannels(_ x: Tensor, out: Tensor? = nil) -> Tensor {
+        reduceChannels(x, divideByCount: false, out: out, "sumChannels")
+    }
+
+    /// Spatial crop `x[:, :, top ..< top+height, left ..< left+width]` (a copy).
+    public static func crop(_ x: Tensor, top: Int, left: Int, height: Int, width: Int, out: Tensor? = nil) -> Tensor {
+        Engine.check(top >= 0 && left >= 0 && top + height <= x.h && left + width <= x.w,
+                     "crop: \(height)×\(width) at (\(top), \(left)) lies outside \(x.shape)")
+        return pad(x, left: -left, right: width + left - x.w, top: -top, bottom: height + top - x.h, out: out)
+    }
+
+    static func reduceChannels(_ x: Tensor, divideByCount: Bool, out: Tensor?, _ name: String) -> Tensor {
         var shape = x.shape
         shape[1] = 1
-        let y = output(shape, like: x, out: out, "meanChannels")
+        let y = output(shape, like: x, out: out, name)
         let plane = x.shape.dropFirst(2).reduce(1, *), c = x.c
         for item in 0..<x.n {
             let src = x.pointer(item: item), dst = y.pointer(item: item)
@@ -101,7 +118,7 @@ extension Ops {
                 for p in r {
                     var sum: Float = 0
                     for ch in 0..<c { sum += src[ch * plane + p] }
-                    dst[p] = sum / Float(c)
+                    dst[p] = divideByCount ? sum / Float(c) : sum
                 }
             }
         }

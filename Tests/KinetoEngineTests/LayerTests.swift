@@ -46,3 +46,23 @@ import Testing
         }
     }
 }
+
+@Suite struct LayoutTests {
+    @Test func cropAndChannelReductions() {
+        let x = Tensor(shape: [1, 2, 3, 4], values: (0..<24).map(Float.init))
+        #expect(Ops.crop(x, top: 1, left: 1, height: 2, width: 2).toArray() == [5, 6, 9, 10, 17, 18, 21, 22])
+        let sums: [Float] = (0..<12).map { Float(2 * $0 + 12) }
+        let means: [Float] = (0..<12).map { Float($0 + 6) }
+        #expect(Ops.sumChannels(x).toArray() == sums)
+        #expect(Ops.meanChannels(x).toArray() == means)
+    }
+
+    @Test func concatIntoViewsAndStack() {
+        let a = Tensor(shape: [1, 1, 1, 2], values: [1, 2]), b = Tensor(shape: [1, 2, 1, 2], values: [3, 4, 5, 6])
+        #expect(Ops.concat([a, b]).toArray() == [1, 2, 3, 4, 5, 6])
+        #expect(Ops.stack([a, a]).shape == [1, 2, 1, 1, 2])
+        let affine: Tensor = a * 2 + 1
+        #expect(affine.toArray() == [3, 5])
+        #expect(Ops.mul(b, Tensor(shape: [1, 1, 1, 2], values: [10, 100])).toArray() == [30, 400, 50, 600])
+    }
+}
