@@ -42,7 +42,8 @@ struct BenchOpsCommand: ParsableCommand {
 
     static func line(_ r: OpsBenchmark.Result) -> String {
         let name = r.name.padding(toLength: 52, withPad: " ", startingAt: 0)
-        var text = "\(name) \(String(format: "%8.2f", r.milliseconds)) ms  (median \(String(format: "%.2f", r.medianMilliseconds)), n=\(r.repeats))  \(String(format: "%6.1f", r.gflopsPerSecond)) GFLOP/s"
+        var text = "\(name) \(String(format: "%8.2f", r.milliseconds)) ms  (median \(String(format: "%.2f", r.medianMilliseconds)), n=\(r.repeats))"
+        if r.gflop > 0 { text += "  \(String(format: "%6.1f", r.gflopsPerSecond)) GFLOP/s" }
         if let fraction = r.fractionOfPeak { text += String(format: "  %3.0f%% of peak", fraction * 100) }
         return text
     }

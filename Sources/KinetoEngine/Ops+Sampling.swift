@@ -150,10 +150,15 @@ extension Ops {
                                      : nearestTaps(input: h, output: ho, scale: scaleH)
         let cols = mode == .bilinear ? linearTaps(input: w, output: wo, scale: scaleW, alignCorners: alignCorners)
                                      : nearestTaps(input: w, output: wo, scale: scaleW)
-        Parallel.forEach(n * c) { index in
-            let item = index / c, channel = index % c
+        // Planes × row blocks, so that even a single-channel map (a mask) uses every core.
+        let planes = n * c
+        let blocks = planes >= 2 * Parallel.maxThreads ? 1 : max(1, min(ho / 16, (2 * Parallel.maxThreads + planes - 1) / planes))
+        let rowsPerBlock = (ho + blocks - 1) / blocks
+        Parallel.forEach(planes * blocks) { index in
+            let plane = index / blocks, block = index % blocks
+            let item = plane / c, channel = plane % c
             let src = x.pointer(item: item) + channel * h * w, dst = y.pointer(item: item) + channel * ho * wo
-            for i in 0..<ho {
+            for i in (block * rowsPerBlock)..<min(ho, (block + 1) * rowsPerBlock) {
                 let r = rows[i]
                 let top = src + r.i0 * w, bottom = src + r.i1 * w, line = dst + i * wo
                 for j in 0..<wo {

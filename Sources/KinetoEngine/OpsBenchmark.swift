@@ -89,6 +89,16 @@ public enum OpsBenchmark {
             let bias = randomish([64], pool: nil)
             return { _ = Ops.deformConv2d(x, offset: offset, mask: mask, weight: weight, bias: bias, padding: 1) }
         },
+        // Memory-bound sampling ops RIFE runs at full resolution (no GFLOP figure).
+        Case(name: "warp 3ch @720p (RIFE backward warp)", gflop: 0) { pool in
+            let x = randomish([1, 3, 720, 1280], pool: pool)
+            let flow = randomish([1, 2, 720, 1280], pool: pool, scale: 8)
+            return { _ = Ops.warp(x, flow: flow) }
+        },
+        Case(name: "bilinear ×2 4ch 360p→720p (flow upsampling)", gflop: 0) { pool in
+            let x = randomish([1, 4, 360, 640], pool: pool)
+            return { _ = Ops.interpolate(x, scaleFactor: 2) }
+        },
     ]
 
     static func convCase(_ name: String, cin: Int, cout: Int, h: Int, w: Int) -> Case {
@@ -112,7 +122,7 @@ public enum OpsBenchmark {
             let t = measure(seconds: seconds, operation)
             let gflops = c.gflop / (t.best / 1000)
             let result = Result(name: c.name, milliseconds: t.best, medianMilliseconds: t.median, repeats: t.repeats,
-                                gflop: c.gflop, fractionOfPeak: gflops / peak.gflopsPerSecond)
+                                gflop: c.gflop, fractionOfPeak: c.gflop > 0 ? gflops / peak.gflopsPerSecond : nil)
             report(result)
             results.append(result)
         }
