@@ -45,19 +45,20 @@ struct BenchModelsCommand: ParsableCommand {
         print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
         for (width, height) in parsed {
             let (first, second) = BenchModelsCommand.framePair(width: width, height: height)
-            var best = Double.infinity
+            var best = Double.infinity, bestCPU = Double.infinity
             var bestProfile: [String: Double] = [:]
             _ = try interpolator.interpolate(first, second, at: 0.5)
             for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
                 _ = try interpolator.interpolate(first, second, at: 0.5)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                bestCPU = min(bestCPU, BenchModelsCommand.processCPUSeconds() - startCPU)
                 if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
             }
             let m = interpolator.paddingMultiple
             let padded = "\((width + m - 1) / m * m)x\((height + m - 1) / m * m)"
-            var line = String(format: "rife %5dx%-5d (padded %@): %.3f s/frame (best of %d), %.2f fps, peak pool %d MB",
-                              width, height, padded, best, repeats, 1 / best,
+            var line = String(format: "rife %5dx%-5d (padded %@): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, peak pool %d MB",
+                              width, height, padded, best, repeats, 1 / best, bestCPU,
                               interpolator.network.pool.allocatedBytes >> 20)
             if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
                 line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
@@ -69,6 +70,14 @@ struct BenchModelsCommand: ParsableCommand {
             }
             interpolator.network.pool.trim()
         }
+    }
+
+    /// CPU time of the whole process so far (all threads): with other processes on the machine, wall time varies
+    /// more than this.
+    static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     static func parseSize(_ text: String) throws -> (Int, Int) {

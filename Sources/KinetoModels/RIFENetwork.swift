@@ -38,72 +38,89 @@ public final class RIFENetwork: @unchecked Sendable {
     }
 
     /// Runs IFNet on a padded frame pair (tensors from any pool; copied into this network's pool).
+    ///
+    /// Layout: each frame is kept with its 4 head-feature channels (`[img | features]`, 7 channels) so one warp
+    /// pass moves both; a block's full-size input is `[warped frame 0 + features, warped frame 1 + features, t,
+    /// mask, block features, flow]` (the first convolution's weights are permuted to match, see `RIFEWeights`).
+    /// The upsampled block outputs are written straight into the next block's input.
     public func forward(_ image0: Tensor, _ image1: Tensor, timestep: Float, scales: [Double],
                         keepIntermediates: Bool = false) -> Result {
         precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
-        let img0 = image0.pool === pool ? image0 : pool.copy(image0)
-        let img1 = image1.pool === pool ? image1 : pool.copy(image1)
-        let (h, w) = (img0.h, img0.w)
-        let time = pool.tensor([1, 1, h, w])
-        time.fill(timestep)
-
+        let (h, w) = (image0.h, image0.w)
         var clock = Clock(enabled: profiling)
-        let f0 = head(img0), f1 = head(img1)
+        let source0 = withFeatures(image0), source1 = withFeatures(image1)
         clock.lap("head")
 
         var flows: [Tensor] = []
-        var flow: Tensor? = nil, mask: Tensor? = nil, features: Tensor? = nil
-        var warped0 = img0, warped1 = img1
+        var raw = source0   // the previous block's output (13 channels at its resolution)
+        var flow = source0  // the accumulated flow F (4 channels, full size)
         for (index, block) in weights.blocks.enumerated() {
             let s = scales[index]
-            let x: Tensor
-            if let previous = flow, let mask, let features {
-                // cat(warped img0, warped img1, warp(f0), warp(f1), t, mask, block features) then the flow.
-                x = pool.tensor([1, 28, h, w])
-                x.channels(0..<3).copy(from: warped0)
-                x.channels(3..<6).copy(from: warped1)
-                _ = Ops.warp(f0, flow: previous.channels(0..<2), out: x.channels(6..<10))
-                _ = Ops.warp(f1, flow: previous.channels(2..<4), out: x.channels(10..<14))
-                x.channels(14..<15).copy(from: time)
-                x.channels(15..<16).copy(from: mask)
-                x.channels(16..<24).copy(from: features)
-                x.channels(24..<28).copy(from: previous)
+            let small: Tensor
+            if index == 0 {
+                // cat(img0, img1, f0, f1, t), resampled: the frames with features, then the constant t.
+                small = pool.tensor([1, 15, Int(Double(h) / s), Int(Double(w) / s)])
+                resample(source0, scale: 1 / s, into: small.channels(0..<7))
+                resample(source1, scale: 1 / s, into: small.channels(7..<14))
+                small.channels(14..<15).fill(timestep)
             } else {
-                x = Ops.concat([img0, img1, f0, f1, time])
+                let x = pool.tensor([1, 28, h, w])
+                let previousScale = scales[index - 1]
+                flow = accumulate(flow: index == 1 ? nil : flow, delta: raw.channels(0..<4), scale: previousScale,
+                                  into: x.channels(24..<28))
+                if keepIntermediates { flows.append(flow) }
+                resample(raw.channels(4..<13), scale: previousScale, into: x.channels(15..<24))
+                _ = Ops.warp(source0, flow: flow.channels(0..<2), out: x.channels(0..<7))
+                _ = Ops.warp(source1, flow: flow.channels(2..<4), out: x.channels(7..<14))
+                x.channels(14..<15).fill(timestep)
+                if s == 1 {
+                    small = x
+                } else {
+                    small = Ops.interpolate(x, scaleFactor: 1 / s)
+                    // The reference interpolates the flow, then divides it by the scale.
+                    let p = small.channels(24..<28).pointer, count = small.channels(24..<28).count, divisor = Float(s)
+                    for i in 0..<count { p[i] /= divisor }
+                }
             }
-            let small = s == 1 ? x : Ops.interpolate(x, scaleFactor: 1 / s)
-            if flow != nil {
-                // The reference interpolates the flow, then divides it by the scale.
-                let flowChannels = small.channels(24..<28)
-                divide(flowChannels, by: Float(s))
-            }
-            let raw = run(block, small)
-            let tmp = s == 1 ? raw : Ops.interpolate(raw, scaleFactor: s)
-            let delta = tmp.channels(0..<4)
-            multiply(delta, by: Float(s))
-            if let previous = flow {
-                flow = Ops.add(previous, delta)
-            } else {
-                flow = delta.contiguousCopy()
-            }
-            mask = tmp.channels(4..<5)
-            features = tmp.channels(5..<13)
-            warped0 = Ops.warp(img0, flow: flow!.channels(0..<2))
-            warped1 = Ops.warp(img1, flow: flow!.channels(2..<4))
-            if keepIntermediates || index == weights.blocks.count - 1 { flows.append(flow!) }
+            raw = run(block, small)
             clock.lap("block\(index)")
         }
-        let logits = mask!.contiguousCopy()
-        let output = merge(warped0, warped1, logits: logits)
+        let lastScale = scales[scales.count - 1]
+        flow = accumulate(flow: flow, delta: raw.channels(0..<4), scale: lastScale, into: pool.tensor([1, 4, h, w]))
+        flows.append(flow)
+        let logits = pool.tensor([1, 1, h, w])
+        resample(raw.channels(4..<5), scale: lastScale, into: logits)
+        let output = RIFEKernels.warpAndMerge(source0, source1, flow: flow, logits: logits, out: pool.tensor([1, 3, h, w]))
         clock.lap("merge")
         if profiling { stageSeconds = clock.laps }
         return Result(flows: flows, maskLogits: logits, output: output)
     }
 
-    /// `Head`: 4 feature channels at full size.
-    func head(_ image: Tensor) -> Tensor {
+    /// `[image | Head(image)]`: 7 channels at full size in this network's pool.
+    func withFeatures(_ image: Tensor) -> Tensor {
+        let result = pool.tensor([1, 7, image.h, image.w])
+        result.channels(0..<3).copy(from: image)
         let h = weights.head
-        return h.up(h.conv2(h.conv1(h.conv0(image))))
+        _ = h.up(h.conv2(h.conv1(h.conv0(result.channels(0..<3)))), out: result.channels(3..<7))
+        return result
+    }
+
+    /// `interpolate(x, scale_factor: scale)` into `out` (a copy when the scale is 1, as PyTorch's is exact then).
+    func resample(_ x: Tensor, scale: Double, into out: Tensor) {
+        if scale == 1 { out.copy(from: x) } else { _ = Ops.interpolate(x, scaleFactor: scale, out: out) }
+    }
+
+    /// `F + interpolate(delta, scale) · scale` (or without `F` for the first block) into `out`, full size.
+    func accumulate(flow: Tensor?, delta: Tensor, scale: Double, into out: Tensor) -> Tensor {
+        resample(delta, scale: scale, into: out)
+        let p = out.pointer, count = out.count, factor = Float(scale)
+        if let flow {
+            let f = flow.pointer
+            Parallel.forRanges(count, minimum: 1 << 16) { r in for i in r { p[i] = f[i] + p[i] * factor } }
+        } else if factor != 1 {
+            Parallel.forRanges(count, minimum: 1 << 16) { r in for i in r { p[i] *= factor } }
+        }
+        return out
     }
 
     /// `IFBlock` after its input resampling: 13 channels at the input's size.
@@ -113,32 +130,6 @@ public final class RIFENetwork: @unchecked Sendable {
             feature = conv(feature, residual: feature)
         }
         return Ops.pixelShuffle(block.up(feature), upscaleFactor: 2)
-    }
-
-    /// `warped0 · σ(m) + warped1 · (1 − σ(m))`, as the reference computes it.
-    func merge(_ warped0: Tensor, _ warped1: Tensor, logits: Tensor) -> Tensor {
-        let out = pool.tensor(warped0.shape)
-        let plane = logits.count
-        let m = logits.pointer, a = warped0.pointer, b = warped1.pointer, o = out.pointer
-        Parallel.forRanges(plane, minimum: 1 << 14) { range in
-            for p in range {
-                let weight = 1 / (1 + Foundation.exp(-m[p]))
-                for c in 0..<3 { o[c * plane + p] = a[c * plane + p] * weight + b[c * plane + p] * (1 - weight) }
-            }
-        }
-        return out
-    }
-
-    private func multiply(_ t: Tensor, by s: Float) {
-        if s == 1 { return }
-        let p = t.pointer
-        for i in 0..<t.count { p[i] *= s }
-    }
-
-    private func divide(_ t: Tensor, by s: Float) {
-        if s == 1 { return }
-        let p = t.pointer
-        for i in 0..<t.count { p[i] /= s }
     }
 }
 

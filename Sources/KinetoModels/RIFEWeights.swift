@@ -95,9 +95,31 @@ public struct RIFEWeights: Sendable {
                 // relu(conv(x) · beta + x): beta folds into the weights, the skip add and LeakyReLU fuse.
                 try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!)
             }
-            return Block(down0: try conv("\(p)conv0.0.0", stride: 2), down1: try conv("\(p)conv0.1.0", stride: 2),
+            // Kineto keeps each frame with its head features (7 channels warped in one pass), so the first
+            // convolution reads its input channels in that order.
+            let first = try conv("\(p)conv0.0.0", stride: 2)
+            let down0 = try Conv2d(weight: RIFEWeights.permutingInputs(first.weight), bias: first.bias, stride: 2,
+                                   padding: 1, activation: leaky)
+            return Block(down0: down0, down1: try conv("\(p)conv0.1.0", stride: 2),
                          residual: residual, up: try transposed("\(p)lastconv.0"))
         }
+    }
+
+    /// Input channel order of the blocks' first convolution in Kineto, as reference channel indices: frame 0 and
+    /// its features (reference 0-2, 6-9), frame 1 and its features (3-5, 10-13), then the rest unchanged.
+    static let inputOrder = [0, 1, 2, 6, 7, 8, 9, 3, 4, 5, 10, 11, 12, 13]
+
+    /// `weight` `[out, in, kh, kw]` with its input channels in `inputOrder` (the tail keeps its order).
+    static func permutingInputs(_ weight: Tensor) -> Tensor {
+        let (cout, cin, taps) = (weight.shape[0], weight.shape[1], weight.shape[2] * weight.shape[3])
+        let order = inputOrder + Array(inputOrder.count..<cin)
+        let result = Tensor(zeros: weight.shape)
+        for o in 0..<cout {
+            for (j, source) in order.enumerated() {
+                (result.pointer + (o * cin + j) * taps).update(from: weight.pointer + (o * cin + source) * taps, count: taps)
+            }
+        }
+        return result
     }
 
     /// Reads the weights from a file: a PyTorch checkpoint (`flownet.pkl`, zip format) or a safetensors file with
