@@ -1,4 +1,5 @@
 import Foundation
+import KinetoWeights
 
 /// The directory that holds installed model weights, one subdirectory per model (`rife-4.25/flownet.pkl`).
 ///
@@ -66,7 +67,7 @@ public struct ModelStore: Sendable {
     public func state(of model: ModelDescriptor) -> State {
         guard let file = installedFile(model) else { return .notInstalled }
         do {
-            let digest = try SHA256Digest.hex(ofFileAt: file)
+            let digest = try SHA256.hexDigest(ofFile: file)
             if let expected = model.sha256, digest != expected { return .corrupt(file, actualSHA256: digest) }
             return .verified(file)
         } catch {
@@ -96,7 +97,7 @@ public struct ModelStore: Sendable {
             throw ModelStoreError("cannot read \(source.path): no such file or no permission")
         }
         let digest: String
-        do { digest = try SHA256Digest.hex(ofFileAt: source) } catch {
+        do { digest = try SHA256.hexDigest(ofFile: source) } catch {
             throw ModelStoreError("cannot read \(source.path): \(error)")
         }
         if let expected = model.sha256, digest != expected {
@@ -110,7 +111,7 @@ public struct ModelStore: Sendable {
             try? FileManager.default.removeItem(at: temporary)
             try FileManager.default.copyItem(at: source, to: temporary)
             // The copy must be what was checked (a source changing under us, a full disk).
-            guard try SHA256Digest.hex(ofFileAt: temporary) == digest else {
+            guard try SHA256.hexDigest(ofFile: temporary) == digest else {
                 throw ModelStoreError("the copy of \(source.path) in \(folder.path) differs from the source")
             }
             if rename(temporary.path, target.path) != 0 {

@@ -1,11 +1,14 @@
 import Foundation
 import KinetoWeights
 
-/// Opens a PyTorch checkpoint as a tensor lookup for `RIFEWeights`.
+/// Opens a PyTorch checkpoint (`flownet.pkl`) as a tensor lookup for `RIFEWeights`.
 enum RIFECheckpointReader {
-    /// A lookup `name → tensor` over the checkpoint at `url`.
+    /// A lookup `name → tensor` over the state dict saved in the checkpoint at `url` (KinetoWeights' restricted
+    /// unpickler: nothing in the file is executed).
     static func open(_ url: URL) throws -> (String) throws -> WeightTensor? {
-        // Placeholder until KinetoWeights' PyTorch zip reader lands.
-        throw WeightError(file: url.path, "PyTorch checkpoints cannot be read yet; convert to safetensors")
+        let checkpoint = try TorchCheckpoint(contentsOf: url)
+        var byName: [String: TorchTensor] = [:]
+        for (name, tensor) in try checkpoint.tensors() { byName[name] = tensor }
+        return { name in byName[name].map { $0.weightTensor(name: name) } }
     }
 }
