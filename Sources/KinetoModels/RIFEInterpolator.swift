@@ -38,6 +38,8 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     /// used as float32, as the reference's timestep plane is. A frame of the previous call (the shared frame of
     /// consecutive pairs, or the same pair at another time) reuses its head features.
     public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
+        // Keep only what this call reuses before making anything new.
+        recent = recent.filter { $0.image == first || $0.image == second }
         let source0 = prepared(first), source1 = prepared(second)
         recent = [(first, source0), (second, source1)]
         return network.forward(source0, source1, height: first.height, width: first.width, timestep: timestep,

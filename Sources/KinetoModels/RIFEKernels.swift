@@ -77,8 +77,11 @@ enum RIFEKernels {
     }
 
     /// Separable bilinear resampling of every channel of `x` at rows `rows` × columns `cols` into `out`
-    /// `[1, C, rows.count, cols.count]`; `transform(value, channel)` is applied to each result.
-    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1) {
+    /// `[1, C, rows.count, cols.count]`, each result multiplied by `factor`.
+    /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
+    /// `flow + tmp · scale`).
+    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
+                         accumulate: Bool = false) {
         let (c, w) = (x.c, x.w)
         let (ho, wo) = (rows.count, cols.count)
         let inPlane = x.h * w, outPlane = ho * wo
@@ -95,7 +98,8 @@ enum RIFEKernels {
                         let t = colTaps[j]
                         let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
                         let b = bottom[t.i0] * (1 - t.lambda) + bottom[t.i1] * t.lambda
-                        line[j] = (a * upper + b * lower) * factor
+                        let value = (a * upper + b * lower) * factor
+                        line[j] = accumulate ? line[j] + value : value
                     }
                 }
             }
@@ -143,10 +147,14 @@ enum RIFEKernels {
     /// shuffled; may be a channel view). As the engine's operator: a GEMM `weightᵀ · x` then a scatter-add of the
     /// columns, but over bands of input rows so the column buffer stays small (a few MB at any frame size), and
     /// the scatter writes straight to the shuffled position.
+    ///
+    /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
+    /// needs only the flow and mask of its 13 output channels).
     static func convTranspose4x4(_ x: Tensor, weight: Tensor, bias: Tensor?, shuffle: Bool, pool: TensorPool,
                                  out: Tensor) {
         let (cin, h, w) = (x.c, x.h, x.w)
-        let cout = weight.shape[1]
+        let lda = weight.shape[1] * 16
+        let cout = shuffle ? 4 * out.c : out.c
         let m = cout * 16
         let (ho, wo) = (2 * h, 2 * w)
         // Output planes and where conv-transpose pixel (o, Y, X) lands.
@@ -174,7 +182,7 @@ enum RIFEKernels {
         var row0 = 0
         while row0 < h {
             let rows = min(bandRows, h - row0), n = rows * w
-            Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: m, transposeA: true,
+            Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
                                b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
             let cols = columns.pointer
             // One task per output channel: no two tasks write the same pixel.

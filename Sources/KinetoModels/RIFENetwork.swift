@@ -40,8 +40,10 @@ public final class RIFENetwork: @unchecked Sendable {
     /// Seconds spent in each stage of the last `forward` (head, block0…4, merge), when `profiling` is on.
     public private(set) var stageSeconds: [String: Double] = [:]
     public var profiling = false
+    /// Seconds of the last `frameWithFeatures`, when `profiling` is on.
+    public private(set) var headSeconds: Double = 0
     /// Rows of a full-size block input built at once (a 28-channel band of `bandRows × width`).
-    public var bandRows = 32
+    public var bandRows = 64
 
     public init(weights: RIFEWeights) {
         self.weights = weights
@@ -67,10 +69,13 @@ public final class RIFENetwork: @unchecked Sendable {
             }
             (dst + h * paddedWidth).update(repeating: 0, count: (paddedHeight - h) * paddedWidth)
         }
+        var clock = Clock(enabled: profiling)
         let head = weights.head
         let features = head.conv2(head.conv1(head.conv0(frame)))
         RIFEKernels.convTranspose4x4(features, weight: head.up.weight, bias: head.up.bias, shuffle: false, pool: pool,
                                      out: result.channels(3..<7))
+        clock.lap("head")
+        if profiling { headSeconds = clock.laps["head"] ?? 0 }
         return result
     }
 
@@ -91,10 +96,8 @@ public final class RIFENetwork: @unchecked Sendable {
                 resample(source1, scale: 1 / s, into: small.channels(7..<14))
                 small.channels(14..<15).fill(timestep)
                 first = block.down0(small)
-            } else if RIFENetwork.isHalving(s) {
-                first = block.down0(shrunkInput(&state, scale: Int(s)))
-            } else if s == 1 {
-                first = firstConvolutionOnBands(&state, block: block)
+            } else if s == 1 || RIFENetwork.isHalving(s) {
+                first = firstConvolutionOnBands(&state, block: block, scale: Int(s))
             } else {
                 // s < 1 (scale 2 or 4, small frames): the full input, enlarged as the reference does.
                 let rows = Array(0..<source0.h), cols = Array(0..<source0.w)
@@ -104,7 +107,7 @@ public final class RIFENetwork: @unchecked Sendable {
                 divide(small.channels(24..<28), by: Float(s))
                 first = block.down0(small)
             }
-            state.deltas.append((finish(block, first), s))
+            state.deltas.append((finish(block, first, last: index == weights.blocks.count - 1), s))
             clock.lap("block\(index)")
         }
         let rows = Array(0..<height), cols = Array(0..<width)
@@ -125,7 +128,7 @@ public final class RIFENetwork: @unchecked Sendable {
             } + flows
         }
         clock.lap("merge")
-        if profiling { stageSeconds = clock.laps }
+        if profiling { stageSeconds = clock.laps.merging(["head": headSeconds]) { a, _ in a } }
         return Result(flows: flows, maskLogits: logits, output: output)
     }
 
@@ -157,40 +160,39 @@ public final class RIFENetwork: @unchecked Sendable {
         return indices
     }
 
-    /// A block's input (28 channels) shrunk by `scale` (power of two ≥ 2), built on the grid the shrink reads,
-    /// in bands of output rows.
-    func shrunkInput(_ state: inout PassState, scale: Int) -> Tensor {
-        let (h, w) = (state.source0.h, state.source0.w)
-        let small = pool.tensor([1, 28, h / scale, w / scale])
-        let cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
-        let band = max(1, bandRows / 2)
-        var q0 = 0
-        while q0 < small.h {
-            let q1 = min(small.h, q0 + band)
-            let rows = RIFENetwork.gridIndices(q0..<q1, scale: scale)
-            let x = pool.tensor([1, 28, rows.count, cols.count])
-            buildInput(&state, rows: rows, cols: cols, into: x)
-            RIFEKernels.halve(x, into: small, rowOffset: q0, divideChannels: 24..<28, by: Float(scale))
-            q0 = q1
+    /// Rows `range` of a block's input (28 channels) at the block's input resolution (the full frame shrunk by
+    /// `scale`, 1 or a power of two): built at full size for scale 1, else on the grid the shrink reads, then
+    /// halved.
+    func inputRows(_ state: inout PassState, _ range: Range<Int>, scale: Int) -> Tensor {
+        let w = state.source0.w
+        if scale == 1 {
+            let x = pool.tensor([1, 28, range.count, w])
+            buildInput(&state, rows: Array(range), cols: Array(0..<w), into: x)
+            return x
         }
-        return small
+        let rows = RIFENetwork.gridIndices(range, scale: scale), cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
+        let x = pool.tensor([1, 28, rows.count, cols.count])
+        buildInput(&state, rows: rows, cols: cols, into: x)
+        let band = pool.tensor([1, 28, range.count, w / scale])
+        RIFEKernels.halve(x, into: band, rowOffset: 0, divideChannels: 24..<28, by: Float(scale))
+        return band
     }
 
-    /// The first (stride-2, 3×3, padding 1) convolution of a block whose input is the full-size frame (s = 1),
-    /// computed band by band: each band of input rows carries a two-row halo above it, and the output row the
-    /// halo's zero padding spoils is dropped.
-    func firstConvolutionOnBands(_ state: inout PassState, block: RIFEWeights.Block) -> Tensor {
-        let (h, w) = (state.source0.h, state.source0.w)
+    /// The first (stride-2, 3×3, padding 1) convolution of a block on its input (the full frame shrunk by
+    /// `scale`), computed band by band so the 28-channel input never exists whole: each band of input rows
+    /// carries a two-row halo above it, and the output row the halo's zero padding spoils is dropped.
+    func firstConvolutionOnBands(_ state: inout PassState, block: RIFEWeights.Block, scale: Int) -> Tensor {
+        let (h, w) = (state.source0.h / scale, state.source0.w / scale)
         let conv = block.down0
         let first = pool.tensor([1, conv.outputChannels, (h + 1) / 2, (w + 1) / 2])
-        let cols = Array(0..<w)
-        let band = max(1, bandRows / 2)
+        // Bands of about `bandRows` full-size rows of 28 channels: an output row reads 2 input rows, built from
+        // 2 full-size rows each (4 grid rows of 2w/s values when shrinking).
+        let band = max(1, scale == 1 ? bandRows / 2 : bandRows * scale / 8)
         var r0 = 0
         while r0 < first.h {
             let r1 = min(first.h, r0 + band)
             let top = r0 == 0 ? 0 : 2 * r0 - 2, bottom = min(h, 2 * r1)
-            let x = pool.tensor([1, 28, bottom - top, w])
-            buildInput(&state, rows: Array(top..<bottom), cols: cols, into: x)
+            let x = inputRows(&state, top..<bottom, scale: scale)
             let y = conv(x)
             let skip = r0 == 0 ? 0 : 1
             let plane = first.h * first.w, bandPlane = y.h * y.w
@@ -236,14 +238,12 @@ public final class RIFENetwork: @unchecked Sendable {
             state.fullFlow = (flow, count)
         } else if state.fullFlow!.count < count {
             let flow = state.fullFlow!.flow
-            let term = pool.tensor(flow.shape)
             for k in state.fullFlow!.count..<count {
                 let delta = state.deltas[k]
                 RIFEKernels.resample(delta.raw.channels(0..<4),
                                      rows: RIFEKernels.taps(at: Array(0..<h), inputSize: delta.raw.h, scale: delta.scale),
                                      cols: RIFEKernels.taps(at: Array(0..<w), inputSize: delta.raw.w, scale: delta.scale),
-                                     out: term, multiplyBy: Float(delta.scale))
-                add(term, into: flow)
+                                     out: flow, multiplyBy: Float(delta.scale), accumulate: true)
             }
             state.fullFlow = (flow, count)
         }
@@ -258,25 +258,23 @@ public final class RIFENetwork: @unchecked Sendable {
 
     /// `F` after `count` blocks on a grid, summing the upsampled terms in the reference's order.
     func sumFlowTerms(_ deltas: [(raw: Tensor, scale: Double)], count: Int, rows: [Int], cols: [Int], into out: Tensor) {
-        let term = count > 1 ? pool.tensor(out.shape) : out
         for (k, delta) in deltas.prefix(count).enumerated() {
-            let target = k == 0 ? out : term
             RIFEKernels.resample(delta.raw.channels(0..<4),
                                  rows: RIFEKernels.taps(at: rows, inputSize: delta.raw.h, scale: delta.scale),
                                  cols: RIFEKernels.taps(at: cols, inputSize: delta.raw.w, scale: delta.scale),
-                                 out: target, multiplyBy: Float(delta.scale))
-            if k > 0 { add(term, into: out) }
+                                 out: out, multiplyBy: Float(delta.scale), accumulate: k > 0)
         }
     }
 
     /// The rest of `IFBlock` after its first convolution: the second stride-2 convolution, eight residual
     /// convolutions, the transposed convolution and pixel shuffle: 13 channels at 4× the features' size.
-    func finish(_ block: RIFEWeights.Block, _ first: Tensor) -> Tensor {
+    /// `last`: only the flow and mask channels are made (no block follows to read the features).
+    func finish(_ block: RIFEWeights.Block, _ first: Tensor, last: Bool) -> Tensor {
         var feature = block.down1(first)
         for conv in block.residual {
             feature = conv(feature, residual: feature)
         }
-        let raw = pool.tensor([1, 13, 4 * feature.h, 4 * feature.w])
+        let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
         RIFEKernels.convTranspose4x4(feature, weight: block.up.weight, bias: block.up.bias, shuffle: true, pool: pool,
                                      out: raw)
         return raw
@@ -285,11 +283,6 @@ public final class RIFENetwork: @unchecked Sendable {
     /// `interpolate(x, scale_factor: scale)` into `out` (a copy when the scale is 1, as PyTorch's is exact then).
     func resample(_ x: Tensor, scale: Double, into out: Tensor) {
         if scale == 1 { out.copy(from: x) } else { _ = Ops.interpolate(x, scaleFactor: scale, out: out) }
-    }
-
-    private func add(_ term: Tensor, into out: Tensor) {
-        let p = out.pointer, q = term.pointer
-        Parallel.forRanges(out.count, minimum: 1 << 16) { r in for i in r { p[i] += q[i] } }
     }
 
     private func divide(_ t: Tensor, by s: Float) {
