@@ -1,0 +1,116 @@
+import Foundation
+
+/// A safetensors file, memory-mapped: tensors are read on demand, straight from the page cache.
+///
+/// Layout: an 8-byte little-endian header length N, N bytes of JSON (`{"name": {"dtype", "shape",
+/// "data_offsets": [begin, end]}, "__metadata__": {…}}`), then the data section that the offsets index.
+/// Every entry is validated when the file is opened, so a bad file fails early with the key it concerns.
+public final class SafeTensorsFile: @unchecked Sendable {
+    /// Where one tensor's bytes are and how to read them.
+    public struct Entry: Sendable, Equatable {
+        public let dtype: TensorDType
+        public let shape: [Int]
+        /// Byte range inside the data section.
+        public let byteRange: Range<Int>
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let path: String
+    /// Tensor entries by name.
+    public let entries: [String: Entry]
+    /// The free-form `__metadata__` map.
+    public let metadata: [String: String]
+    private let mapping: MappedFile
+    private let dataStart: Int
+
+    public init(contentsOf url: URL) throws {
+        path = url.path
+        mapping = try MappedFile(path: url.path)
+        let size = mapping.size
+        guard size >= 8 else { throw WeightError(file: path, "not a safetensors file: \(size) bytes, shorter than its 8-byte header length") }
+        let headerLength = UInt64(littleEndian: mapping.base.loadUnaligned(as: UInt64.self))
+        guard headerLength >= 2, headerLength <= UInt64(size - 8), headerLength <= 100_000_000 else {
+            throw WeightError(file: path, "not a safetensors file (or truncated): header length \(headerLength) does not fit in \(size) bytes")
+        }
+        dataStart = 8 + Int(headerLength)
+        let headerData = Data(bytes: mapping.base + 8, count: Int(headerLength))
+        guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
+            throw WeightError(file: path, "not a safetensors file: its header is not a JSON object")
+        }
+        let dataSize = size - dataStart
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                for (k, v) in (value as? [String: Any]) ?? [:] { metadata[k] = "\(v)" }
+                continue
+            }
+            guard let fields = value as? [String: Any],
+                  let dtypeName = fields["dtype"] as? String,
+                  let shapeValues = fields["shape"] as? [Any],
+                  let offsetValues = fields["data_offsets"] as? [Any], offsetValues.count == 2 else {
+                throw WeightError(file: path, key: name, "malformed header entry (needs dtype, shape, data_offsets)")
+            }
+            guard let dtype = TensorDType(rawValue: dtypeName) else {
+                throw WeightError(file: path, key: name, "unsupported dtype \(dtypeName)")
+            }
+            let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
+            let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
+            guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
+                throw WeightError(file: path, key: name, "impossible shape \(shapeValues) or offsets \(offsetValues)")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let (m, o) = acc.0.multipliedReportingOverflow(by: d); return (m, acc.1 || o)
+            }
+            guard !overflow, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
+                throw WeightError(file: path, key: name, "byte range \(offsets) lies outside the \(dataSize)-byte data section (file truncated?)")
+            }
+            guard offsets[1] - offsets[0] == count * dtype.size else {
+                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(count * dtype.size) bytes, the file gives \(offsets[1] - offsets[0])")
+            }
+            entries[name] = Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
+        }
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    /// Tensor names, sorted.
+    public var names: [String] { entries.keys.sorted() }
+
+    /// The entry for `name`, or an error naming the file and the missing key.
+    public func entry(_ name: String) throws -> Entry {
+        guard let entry = entries[name] else { throw WeightError(file: path, key: name, "missing from the file") }
+        return entry
+    }
+
+    /// The tensor's values converted to Float.
+    public func floats(_ name: String) throws -> [Float] {
+        let entry = try entry(name)
+        return entry.dtype.floats(from: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.count)
+    }
+
+    /// The tensor as a `WeightTensor` (values converted to Float).
+    public func tensor(_ name: String) throws -> WeightTensor {
+        let entry = try entry(name)
+        return WeightTensor(name: name, shape: entry.shape, values: try floats(name))
+    }
+
+    /// Calls `body` with the tensor's raw little-endian bytes (valid only during the call).
+    public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let entry = try entry(name)
+        return try body(UnsafeRawBufferPointer(start: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.byteRange.count))
+    }
+}
+
+/// A named float tensor as weight loaders return it: PyTorch's row-major layout.
+public struct WeightTensor: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+}
