@@ -24,9 +24,9 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var stage: Stage?
     /// The lower-level error this one wraps, if any (kept for logs; `message` already explains it).
-    public var underlying: (any Error & Sendable)?
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, stage: Stage? = nil, underlying: (any Error & Sendable)? = nil) {
+    public init(_ code: Code, _ message: String, stage: Stage? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.stage = stage
