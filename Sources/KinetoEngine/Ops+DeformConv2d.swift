@@ -68,12 +68,14 @@ extension Ops {
                                 let sy = Float(oh * g.strideH + rowOffset) + dy[q]
                                 let sx = Float(ow * g.strideW + colOffset) + dx[q]
                                 if sy > -1 && sy < fh && sx > -1 && sx < fw {
-                                    let y0f = Ops.floor(sy), x0f = Ops.floor(sx)
-                                    let ly = sy - y0f, lx = sx - x0f, hy = 1 - ly, hx = 1 - lx
+                                    // In padded coordinates the sample is positive, so truncation is floor.
+                                    let py = sy + 1, px = sx + 1
+                                    let iy = Int(py), ix = Int(px)
+                                    let ly = py - Float(iy), lx = px - Float(ix), hy = 1 - ly, hx = 1 - lx
                                     let scale = mk?[q] ?? 1
                                     w00[q] = hy * hx * scale; w01[q] = hy * lx * scale
                                     w10[q] = ly * hx * scale; w11[q] = ly * lx * scale
-                                    corner[q] = Int32((Int(y0f) + 1) * wp + Int(x0f) + 1)
+                                    corner[q] = Int32(iy * wp + ix)
                                 } else {
                                     w00[q] = 0; w01[q] = 0; w10[q] = 0; w11[q] = 0; corner[q] = 0
                                 }

@@ -66,10 +66,21 @@ extension Ops {
                 for row in rows {
                     for col in 0..<w {
                         let p = row * w + col
+                        // Clamped coordinates are ≥ 0, so truncation is floor; at the last row/column the weight of
+                        // the next one is 0 and its clamped index serves (PyTorch's border padding, same values).
                         let ix = min(max(Float(col) + fx[p], 0), maxX)
                         let iy = min(max(Float(row) + fy[p], 0), maxY)
-                        sample(src, channels: c, height: h, width: w, x: ix, y: iy, mode: .bilinear,
-                               into: dst + p, stride: h * w)
+                        let x0 = Int(ix), y0 = Int(iy)
+                        let ax = ix - Float(x0), ay = iy - Float(y0)
+                        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                        let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
+                        let oNW = y0 * w + x0, oNE = y0 * w + x1, oSW = y1 * w + x0, oSE = y1 * w + x1
+                        var s = src, d = dst + p
+                        for _ in 0..<c {
+                            d.pointee = s[oNW] * wNW + s[oNE] * wNE + s[oSW] * wSW + s[oSE] * wSE
+                            s += h * w
+                            d += h * w
+                        }
                     }
                 }
             }

@@ -133,16 +133,16 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         for i in 0..<Swift.max(1, shape.first ?? 1) { pointer(item: i).update(repeating: value, count: inner) }
     }
 
-    /// Element at an N-dimensional index (slow; for tests and debugging).
+    /// Element at a full N-dimensional index (slow; for tests and debugging).
     public subscript(_ index: Int...) -> Float {
         get { pointer[flatIndex(index)] }
         nonmutating set { pointer[flatIndex(index)] = newValue }
     }
 
     private func flatIndex(_ index: [Int]) -> Int {
+        Engine.check(index.count == shape.count, "index \(index) for a tensor of shape \(shape)")
         var flat = 0
-        for (d, i) in index.enumerated() where d > 0 { flat = flat * shape[d] + i }
-        for _ in index.count..<shape.count { flat *= 1 }
+        for d in 1..<max(1, index.count) { flat = flat * shape[d] + index[d] }
         return (index.first ?? 0) * batchStride + flat
     }
 

@@ -5,8 +5,8 @@ import Foundation
 /// Create one pool per network instance (or per worker running a network), make the network's input tensors from it
 /// (`pool.tensor(...)`, `pool.copy(...)`), and every operator output and scratch buffer derived from those inputs is
 /// drawn from the same pool. When a tensor is no longer referenced its buffer returns here (ARC frees it) and the
-/// next request of the same size gets it back. Buffers are bucketed by exact (64-byte rounded) size, so a network
-/// that makes the same sequence of requests every frame allocates nothing new after its first frame.
+/// next request of the same size class gets it back. Buffers are bucketed by size class (`bucketCapacity`), so a
+/// network that makes the same sequence of requests every frame allocates nothing new after its first frame.
 ///
 /// Thread-safe: buffers may be requested and returned from any thread.
 public final class TensorPool: @unchecked Sendable {
@@ -45,9 +45,9 @@ public final class TensorPool: @unchecked Sendable {
         return result
     }
 
-    /// Storage for at least `count` floats: a recycled buffer of the same rounded size, or a new one.
+    /// Storage for at least `count` floats: a recycled buffer of the same bucket size, or a new one.
     public func storage(count: Int) -> TensorStorage {
-        let capacity = TensorStorage.roundedCapacity(count)
+        let capacity = TensorPool.bucketCapacity(count)
         lock.lock()
         if var list = free[capacity], let p = list.popLast() {
             free[capacity] = list
@@ -59,6 +59,17 @@ public final class TensorPool: @unchecked Sendable {
         _allocatedFloats += capacity
         lock.unlock()
         return TensorStorage(base: TensorStorage.allocateRaw(capacity), capacity: capacity, pool: self)
+    }
+
+    /// The size class of a request: small sizes rounded to 64 bytes, from 64 K floats up to four sizes per octave
+    /// (at most 19 % unused), so tensors of nearby sizes (the same layer at two scales, scratch panels of different
+    /// layers) share buffers. Deterministic in `count`, so a repeated sequence of requests still allocates nothing new.
+    static func bucketCapacity(_ count: Int) -> Int {
+        let rounded = TensorStorage.roundedCapacity(count)
+        if rounded <= 65_536 { return rounded }
+        let octave = Int.bitWidth - 1 - rounded.leadingZeroBitCount  // 2^octave ≤ rounded < 2^(octave+1)
+        let step = 1 << (octave - 2)
+        return (rounded + step - 1) / step * step
     }
 
     func recycle(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {

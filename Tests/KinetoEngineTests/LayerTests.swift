@@ -57,6 +57,16 @@ import Testing
         #expect(Ops.meanChannels(x).toArray() == means)
     }
 
+    @Test func blendMatchesFormula() {
+        let a = randomTensor([1, 3, 4, 5], seed: 41), b = randomTensor([1, 3, 4, 5], seed: 42)
+        let mask = Ops.sigmoid(randomTensor([1, 1, 4, 5], seed: 43))
+        let reference = Ops.add(Ops.mul(a, mask), Ops.mul(b, 1 - mask))
+        #expect(maxAbsDifference(Ops.blend(a, b, weight: mask), reference) < 1e-6)
+        let perChannel = Ops.sigmoid(randomTensor([1, 3, 1, 1], seed: 44))
+        let reference2 = Ops.add(Ops.mul(a, perChannel), Ops.mul(b, 1 - perChannel))
+        #expect(maxAbsDifference(Ops.blend(a, b, weight: perChannel), reference2) < 1e-6)
+    }
+
     @Test func concatIntoViewsAndStack() {
         let a = Tensor(shape: [1, 1, 1, 2], values: [1, 2]), b = Tensor(shape: [1, 2, 1, 2], values: [3, 4, 5, 6])
         #expect(Ops.concat([a, b]).toArray() == [1, 2, 3, 4, 5, 6])

@@ -30,6 +30,16 @@ import Testing
         #expect(pool.reuseCount > 0)
     }
 
+    @Test func nearbyLargeSizesShareABuffer() {
+        let pool = TensorPool()
+        do { _ = pool.tensor([1, 70_000]) }
+        do { _ = pool.tensor([1, 75_000]) }
+        #expect(pool.allocationCount == 1)
+        #expect(pool.reuseCount == 1)
+        do { _ = pool.tensor([1, 200_000]) }
+        #expect(pool.allocationCount == 2)
+    }
+
     @Test func channelViewsShareMemory() {
         let pool = TensorPool()
         let x = pool.tensor([1, 4, 2, 2], values: (0..<16).map(Float.init))
