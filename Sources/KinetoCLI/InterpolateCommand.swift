@@ -28,8 +28,11 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Output frame rate: 60, 60000/1001, 29.97, or a multiple of the input's rate: 2x, 2.5x.")
     var fps: String
 
-    @Option(help: "How new frames are made: \(InterpolationMethodRegistry.standard.names.joined(separator: ", ")).")
-    var model: String = "blend"
+    @Option(help: "How new frames are made: \(InterpolationMethodRegistry.standard.names.joined(separator: ", ")) (default: rife when installed, else blend).")
+    var model: String?
+
+    @Option(help: "RIFE's scale: 0.25, 0.5, 1, 2, 4 (0.5 for 4K; 2 or 4 for small frames).")
+    var scale: Double?
 
     @Option(help: "Video codec: \(VideoCodecChoice.allCases.map(\.rawValue).joined(separator: ", ")) (same: the input's codec).")
     var codec: String = "h264"
@@ -77,12 +80,13 @@ struct InterpolateCommand: ParsableCommand {
 
     func makeJob() throws -> InterpolationJob {
         let rate = try TargetRate(parsing: fps)
-        let method = try InterpolationMethodRegistry.standard.method(named: model)
+        let method = try InterpolationMethodRegistry.standard.method(named: model ?? (InterpolationMethod.rifeIsInstalled ? "rife" : "blend"))
         guard let codecChoice = VideoCodecChoice(rawValue: codec.lowercased()) else {
             throw PipelineError(.usage, "unknown codec '\(codec)'; use one of \(VideoCodecChoice.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return InterpolationJob(input: input, output: output, targetRate: rate, method: method,
-                                interpolatorOptions: InterpolatorOptions(weightsPath: weights),
+                                interpolatorOptions: InterpolatorOptions(weightsPath: weights,
+                                                                         settings: scale.map { ["scale": "\($0)"] } ?? [:]),
                                 codec: codecChoice, crf: crf, preset: preset, encoderThreads: threads, overwrite: overwrite)
     }
 }

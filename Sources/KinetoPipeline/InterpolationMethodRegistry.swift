@@ -35,5 +35,6 @@ public struct InterpolationMethodRegistry: Sendable {
     public static let standard = InterpolationMethodRegistry([
         .repeatFrames,
         .blend,
+        .rife,
     ])
 }
