@@ -163,6 +163,20 @@ enum RIFEFixtures {
         }
     }
 
+    /// Buffers are planned by the first frame of a size: later frames of that size allocate nothing new.
+    @Test func buffersAreReusedFromFrameToFrame() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
+        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+                      try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1")]
+        _ = try rife.interpolate(frames[0], frames[1], at: 0.5)
+        _ = try rife.interpolate(frames[1], frames[2], at: 0.5)
+        let allocations = rife.network.pool.allocationCount
+        _ = try rife.interpolate(frames[2], frames[3], at: 0.25)
+        _ = try rife.interpolate(frames[3], frames[0], at: 0.75)
+        #expect(rife.network.pool.allocationCount == allocations)
+        #expect(rife.network.pool.reuseCount > 0)
+    }
+
     @Test func badRequestsAreErrors() throws {
         let weights = try RIFEFixtures.requireWeights()
         #expect(throws: RIFEError.self) { _ = try RIFEInterpolator(weights: weights, scale: 3) }
