@@ -7,6 +7,8 @@ public struct KinetoCommand: AsyncParsableCommand {
         abstract: "Frame-rate up-conversion, slow motion and portrait animation with neural networks, on CPUs.",
         subcommands: [
             VersionCommand.self,
+            BenchCommand.self,
+            GoldenCommand.self,
         ]
     )
 

@@ -1,3 +1,5 @@
 import KinetoCLI
 
+ProcessSetup.run()
+
 await KinetoCommand.main()
