@@ -46,7 +46,7 @@ public struct DeterministicManifest: Sendable {
                   let scale = (fields["scale"] as? NSNumber)?.doubleValue else {
                 throw WeightError(file: path, key: name, "needs shape, center and scale")
             }
-            let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
+            let shape = shapeValues.compactMap(JSONNumber.exactInt)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }),
                   shape.reduce(1, { $0 * Double($1) }) < 1e10 else {
                 throw WeightError(file: path, key: name, "impossible shape \(shapeValues)")

@@ -54,19 +54,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
             guard let dtype = TensorDType(rawValue: dtypeName) else {
                 throw WeightError(file: path, key: name, "unsupported dtype \(dtypeName)")
             }
-            let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
-            let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
+            let shape = shapeValues.compactMap(JSONNumber.exactInt)
+            let offsets = offsetValues.compactMap(JSONNumber.exactInt)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
                 throw WeightError(file: path, key: name, "impossible shape \(shapeValues) or offsets \(offsetValues)")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+            let (count, countOverflow) = shape.reduce((1, false)) { acc, d in
                 let (m, o) = acc.0.multipliedReportingOverflow(by: d); return (m, acc.1 || o)
             }
+            let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: dtype.size)
+            let overflow = countOverflow || byteOverflow
             guard !overflow, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw WeightError(file: path, key: name, "byte range \(offsets) lies outside the \(dataSize)-byte data section (file truncated?)")
             }
-            guard offsets[1] - offsets[0] == count * dtype.size else {
-                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(count * dtype.size) bytes, the file gives \(offsets[1] - offsets[0])")
+            guard offsets[1] - offsets[0] == byteCount else {
+                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(byteCount) bytes, the file gives \(offsets[1] - offsets[0])")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
         }

@@ -23,20 +23,19 @@ public final class TorchCheckpoint: @unchecked Sendable {
     public init(contentsOf url: URL) throws {
         path = url.path
         mapping = try MappedFile(path: url.path)
-        let node: Unpickler.Node
+        let value: PickleValue
         if ZipArchive.looksLikeZip(mapping) {
             format = .zip
-            node = try Self.loadZip(mapping, path: path)
+            value = try Self.loadZip(mapping, path: path)
         } else if Self.looksLikeLegacy(mapping) {
             format = .legacy
-            node = try Self.loadLegacy(mapping, path: path)
+            value = try Self.loadLegacy(mapping, path: path)
         } else if mapping.size > 262, memcmp(mapping.base + 257, "ustar", 5) == 0 {
             throw WeightError(file: path, "a PyTorch checkpoint in the tar format of torch < 0.4, which is not supported; load and re-save it with a newer torch")
         } else {
             throw WeightError(file: path, "not a PyTorch checkpoint: neither a zip archive nor a legacy torch.save stream (it starts with \(Self.describeStart(mapping)))")
         }
-        var builder = Unpickler.ValueBuilder(file: path)
-        root = try builder.value(node)
+        root = value
         try Self.validate(root, path: "", file: path, depth: 0)
     }
 
@@ -152,7 +151,7 @@ public final class TorchCheckpoint: @unchecked Sendable {
 
     /// The fields of a persistent id `('storage', storage_type, key, location, numel[, view_metadata])`.
     private static func storageReference(_ id: Unpickler.Node, file: String) throws -> (dtype: TensorDType, key: String, count: Int, view: [Unpickler.Node]?)? {
-        guard case .tuple(let fields) = id, let kind = fields.first, case .string(let typeName) = kind else {
+        guard let fields = id.tupleItems, let kind = fields.first, case .string(let typeName) = kind else {
             throw WeightError(file: file, "persistent id is not a ('storage', …) tuple: not a PyTorch checkpoint")
         }
         guard typeName == "storage" else { return nil }
@@ -169,13 +168,13 @@ public final class TorchCheckpoint: @unchecked Sendable {
         }
         guard case .int(let count) = fields[4], count >= 0 else { throw WeightError(file: file, key: "storage \(key)", "element count is not a non-negative integer") }
         var view: [Unpickler.Node]?
-        if fields.count > 5, case .tuple(let metadata) = fields[5] { view = metadata }
+        if fields.count > 5, let metadata = fields[5].tupleItems { view = metadata }
         return (dtype, key, count, view)
     }
 
     // MARK: Zip archives
 
-    private static func loadZip(_ mapping: MappedFile, path: String) throws -> Unpickler.Node {
+    private static func loadZip(_ mapping: MappedFile, path: String) throws -> PickleValue {
         let archive = try ZipArchive(file: mapping, path: path)
         guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
             throw WeightError(file: path, "a zip archive without data.pkl: not a PyTorch checkpoint")
@@ -204,7 +203,7 @@ public final class TorchCheckpoint: @unchecked Sendable {
             storages[cacheKey] = storage
             return .storage(storage)
         }
-        return try unpickler.load()
+        return try unpickler.loadValue()
     }
 
     // MARK: Legacy streams
@@ -216,20 +215,19 @@ public final class TorchCheckpoint: @unchecked Sendable {
         mapping.size >= legacyMagic.count && memcmp(mapping.base, legacyMagic, legacyMagic.count) == 0
     }
 
-    private static func loadLegacy(_ mapping: MappedFile, path: String) throws -> Unpickler.Node {
+    private static func loadLegacy(_ mapping: MappedFile, path: String) throws -> PickleValue {
         let bytes = UnsafeRawBufferPointer(start: mapping.base, count: mapping.size)
         var position = legacyMagic.count
-        func next(_ name: String, persistentLoad: @escaping Unpickler.PersistentLoad = { _ in .none }) throws -> Unpickler.Node {
+        func next(_ name: String, persistentLoad: @escaping Unpickler.PersistentLoad = { _ in .none }) throws -> PickleValue {
             let unpickler = Unpickler(bytes: bytes, start: position, file: path, streamName: name, persistentLoad: persistentLoad)
-            let node = try unpickler.load()
+            let value = try unpickler.loadValue()
             position = unpickler.position
-            return node
+            return value
         }
         guard case .int(let protocolVersion) = try next("protocol version"), protocolVersion == 1001 else {
             throw WeightError(file: path, "legacy checkpoint with an unknown protocol version (expected 1001)")
         }
-        if case .dict(let info) = try next("system info"), let entry = info.pairs.first(where: { if case .string("little_endian") = $0.0 { true } else { false } }),
-           case .bool(false) = entry.1 {
+        if case .bool(false)? = try next("system info")["little_endian"] {
             throw WeightError(file: path, "saved on a big-endian machine; only little-endian checkpoints are supported")
         }
 
@@ -259,10 +257,10 @@ public final class TorchCheckpoint: @unchecked Sendable {
             let viewKey = if case .string(let k) = view[0] { k } else { reference.key + "+view" }
             return .storage(TorchStorage(key: viewKey, dtype: storage.dtype, count: size, bytes: storage.bytes, elementOffset: offset))
         }
-        guard case .list(let keyList) = try next("storage keys") else {
+        guard case .list(let keys) = try next("storage keys") else {
             throw WeightError(file: path, "legacy checkpoint: the storage key list is missing or not a list")
         }
-        for item in keyList.items {
+        for item in keys {
             let key: String
             switch item {
             case .string(let s): key = s
@@ -280,8 +278,8 @@ public final class TorchCheckpoint: @unchecked Sendable {
             guard count == UInt64(storage.count) else {
                 throw WeightError(file: path, key: "storage \(key)", "holds \(count) elements, the pickle declared \(storage.count)")
             }
-            let byteCount = storage.count * storage.dtype.size
-            guard byteCount <= bytes.count - position else {
+            let (byteCount, overflow) = storage.count.multipliedReportingOverflow(by: storage.dtype.size)
+            guard !overflow, byteCount <= bytes.count - position else {
                 throw WeightError(file: path, key: "storage \(key)", "needs \(byteCount) bytes at byte \(position), the file has \(bytes.count - position) left (file truncated?)")
             }
             storage.bytes.bind(file: mapping, offset: position, byteCount: byteCount)

@@ -113,6 +113,11 @@ public struct TorchTensor: Sendable {
             last = sum
         }
         guard count > 0 else { return nil }
+        // Stride-0 (broadcast) views have more elements than their storage; materialising one must stay sane.
+        let (bytes, o4) = count.multipliedReportingOverflow(by: storage.dtype.size)
+        guard !o4, count <= storage.count || bytes <= 1 << 30 else {
+            return "view of shape \(shape) repeats its storage's \(storage.count) elements into more than 1 GiB"
+        }
         guard last < storage.count else {
             return "view (shape \(shape), strides \(strides), offset \(offset)) needs \(last + 1) elements but storage '\(storage.key)' holds \(storage.count)"
         }

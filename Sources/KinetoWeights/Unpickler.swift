@@ -7,7 +7,7 @@ final class Unpickler {
     /// Nodes while unpickling: containers are reference boxes because pickles fill them after memoizing them.
     indirect enum Node {
         case none, bool(Bool), int(Int), bigInt([UInt8]), float(Double), string(String), bytes([UInt8])
-        case tuple([Node])
+        case tupleBox(TupleBox)
         case list(ListBox)
         case set(ListBox)
         case dict(DictBox)
@@ -15,7 +15,13 @@ final class Unpickler {
         case object(ObjectBox)
         case tensor(TorchTensor)
         case storage(TorchStorage)
+
+        static func tuple(_ items: [Node]) -> Node { .tupleBox(TupleBox(items)) }
+
+        var tupleItems: [Node]? { if case .tupleBox(let t) = self { t.items } else { nil } }
     }
+
+    final class TupleBox { var items: [Node]; init(_ items: [Node]) { self.items = items } }
 
     final class ListBox { var items: [Node]; init(_ items: [Node] = []) { self.items = items } }
 
@@ -39,7 +45,7 @@ final class Unpickler {
 
     final class ObjectBox {
         let typeName: String
-        let arguments: [Node]
+        var arguments: [Node]
         var state: Node?
         var listItems: [Node] = []
         var dictItems: [(Node, Node)] = []
@@ -145,8 +151,53 @@ final class Unpickler {
 
     // MARK: Running
 
-    /// Runs the stream to its STOP opcode and returns the value it built.
-    func load() throws -> Node {
+    /// Runs the stream to its STOP opcode and returns the value it built, with shared containers and nesting
+    /// limited as `ValueBuilder` describes.
+    func loadValue() throws -> PickleValue {
+        var root: Node?
+        defer {
+            // Hand-made streams can nest containers millions deep; releasing such a graph recursively would
+            // overflow the stack, so it is taken apart iteratively (which also breaks reference cycles).
+            Self.dismantle(stack + Array(memo.values) + (root.map { [$0] } ?? []))
+            stack = []
+            memo = [:]
+        }
+        root = try run()
+        var builder = ValueBuilder(file: file)
+        return try builder.value(root!)
+    }
+
+    /// Empties every container reachable from `roots` without recursion.
+    private static func dismantle(_ roots: [Node]) {
+        var work = roots
+        var seen: Set<ObjectIdentifier> = []
+        while let node = work.popLast() {
+            let box: AnyObject
+            switch node {
+            case .tupleBox(let b): box = b
+            case .list(let b), .set(let b): box = b
+            case .dict(let b): box = b
+            case .object(let b): box = b
+            default: continue
+            }
+            guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
+            switch node {
+            case .tupleBox(let b): work += b.items; b.items = []
+            case .list(let b), .set(let b): work += b.items; b.items = []
+            case .dict(let b):
+                for (k, v) in b.pairs { work.append(k); work.append(v) }
+                b.pairs = []
+                b.index = [:]
+            case .object(let b):
+                work += b.arguments + b.listItems + (b.state.map { [$0] } ?? [])
+                for (k, v) in b.dictItems { work.append(k); work.append(v) }
+                b.arguments = []; b.listItems = []; b.dictItems = []; b.state = nil
+            default: break
+            }
+        }
+    }
+
+    private func run() throws -> Node {
         while true {
             let opcodeOffset = position
             let opcode = try byte()
@@ -248,16 +299,16 @@ final class Unpickler {
                 stack.append(.global(module: m, name: n))
             case 0x52: // REDUCE
                 let arguments = try pop(), callable = try pop()
-                guard case .tuple(let args) = arguments else { throw failure("REDUCE arguments are not a tuple", at: opcodeOffset) }
+                guard let args = arguments.tupleItems else { throw failure("REDUCE arguments are not a tuple", at: opcodeOffset) }
                 stack.append(try call(callable, args, at: opcodeOffset))
             case 0x81: // NEWOBJ
                 let arguments = try pop(), cls = try pop()
-                guard case .tuple(let args) = arguments else { throw failure("NEWOBJ arguments are not a tuple", at: opcodeOffset) }
+                guard let args = arguments.tupleItems else { throw failure("NEWOBJ arguments are not a tuple", at: opcodeOffset) }
                 stack.append(try call(cls, args, at: opcodeOffset))
             case 0x92: // NEWOBJ_EX
                 _ = try pop() // keyword arguments: recorded nowhere, nothing is constructed from them
                 let arguments = try pop(), cls = try pop()
-                guard case .tuple(let args) = arguments else { throw failure("NEWOBJ_EX arguments are not a tuple", at: opcodeOffset) }
+                guard let args = arguments.tupleItems else { throw failure("NEWOBJ_EX arguments are not a tuple", at: opcodeOffset) }
                 stack.append(try call(cls, args, at: opcodeOffset))
             case 0x6F: // OBJ
                 var items = try popMark()
@@ -354,11 +405,11 @@ final class Unpickler {
                 let pairs: [Node]
                 switch first {
                 case .list(let l): pairs = l.items
-                case .tuple(let t): pairs = t
+                case .tupleBox(let t): pairs = t.items
                 default: pairs = []
                 }
                 for pair in pairs {
-                    guard case .tuple(let kv) = pair, kv.count == 2 else { throw failure("\(name) from items that are not pairs", at: offset) }
+                    guard let kv = pair.tupleItems, kv.count == 2 else { throw failure("\(name) from items that are not pairs", at: offset) }
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -390,7 +441,7 @@ final class Unpickler {
             return data
         case ("torch._tensor", "_rebuild_from_type_v2"), ("torch._tensor", "_rebuild_from_type"):
             // (function, subclass, arguments[, state]): rebuild through `function`, drop the subclass.
-            guard args.count >= 3, case .tuple(let inner) = args[2] else { throw failure("\(name) with unexpected arguments", at: offset) }
+            guard args.count >= 3, let inner = args[2].tupleItems else { throw failure("\(name) with unexpected arguments", at: offset) }
             return try call(args[0], inner, at: offset)
         default:
             return .object(ObjectBox(typeName: "\(module).\(name)", arguments: args))
@@ -400,7 +451,7 @@ final class Unpickler {
     private static func sequence(_ node: Node) -> [Node]? {
         switch node {
         case .list(let l), .set(let l): l.items
-        case .tuple(let t): t
+        case .tupleBox(let t): t.items
         default: nil
         }
     }
@@ -414,7 +465,7 @@ final class Unpickler {
         func ints(_ node: Node, _ what: String) throws -> [Int] {
             let items: [Node]
             switch node {
-            case .tuple(let t): items = t
+            case .tupleBox(let t): items = t.items
             case .list(let l): items = l.items
             case .int(let i): return [i]
             default: throw failure("\(function): \(what) is not a tuple of integers", at: offset)

@@ -22,15 +22,15 @@ struct ZipArchive {
         let bytes = UnsafeRawBufferPointer(start: file.base, count: file.size)
         func fail(_ message: String) -> WeightError { WeightError(file: path, "zip archive: \(message)") }
         func u16(_ at: Int) throws -> Int {
-            guard at >= 0, at + 2 <= bytes.count else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
+            guard at >= 0, at <= bytes.count - 2 else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
             return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
         }
         func u32(_ at: Int) throws -> Int {
-            guard at >= 0, at + 4 <= bytes.count else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
+            guard at >= 0, at <= bytes.count - 4 else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
             return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         }
         func u64(_ at: Int) throws -> Int {
-            guard at >= 0, at + 8 <= bytes.count else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
+            guard at >= 0, at <= bytes.count - 8 else { throw fail("record at byte \(at) runs past the end (file truncated?)") }
             let v = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
             guard v <= UInt64(Int.max) else { throw fail("64-bit field at byte \(at) is out of range") }
             return Int(v)

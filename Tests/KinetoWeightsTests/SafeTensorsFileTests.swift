@@ -56,7 +56,9 @@ import KinetoWeights
                 (#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, 8, "outside"),
                 (#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, 0, "impossible shape"),
                 (#"{"w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}"#, 1, "unsupported dtype"),
-                (#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#, 16, "outside"),
+                (#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#, 16, "impossible shape"),
+                (#"{"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,16]}}"#, 16, "outside"),
+                (#"{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, 4, "impossible shape"),
             ]
             for (header, dataBytes, expected) in cases {
                 let url = try file(header: header, dataBytes: dataBytes, in: dir)
