@@ -4,11 +4,12 @@ import KinetoWeights
 
 /// MediaPipe's models from the mediapipe 0.10.21 wheel (`pip download --no-deps --only-binary=:all:
 /// --python-version 3.11 --platform manylinux_2_28_x86_64 mediapipe==0.10.21`), found under $KINETO_MEDIAPIPE_DIR
-/// or the package's models/mediapipe folder, flat or in the wheel's mediapipe/modules/… layout.
+/// or in the model store's mediapipe/ folder where `scripts/setup` installs them, flat or in the wheel's
+/// mediapipe/modules/… layout. Missing models fail the tests: run `scripts/setup`.
 private func mediapipeModel(_ module: String, _ name: String) -> URL? {
     var roots: [URL] = []
     if let dir = ProcessInfo.processInfo.environment["KINETO_MEDIAPIPE_DIR"] { roots.append(URL(fileURLWithPath: dir)) }
-    roots.append(packageRoot.appendingPathComponent("models/mediapipe"))
+    roots += installedModelDirectories.map { $0.appendingPathComponent("mediapipe") }
     for root in roots {
         for relative in [name, "\(module)/\(name)", "mediapipe/modules/\(module)/\(name)"] {
             let url = root.appendingPathComponent(relative)
@@ -34,9 +35,9 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
 
 /// Facts below were read from the same files with the TFLite schema's generated Python reader.
 @Suite struct TFLiteModelTests {
-    @Test(.enabled(if: detector != nil, absent))
+    @Test
     func faceDetectionShortRange() throws {
-        let model = try TFLiteModel(contentsOf: try #require(detector))
+        let model = try TFLiteModel(contentsOf: try #require(detector, absent))
         let graph = model.main
         #expect(model.version == 3)
         #expect(model.subgraphs.count == 1)
@@ -78,9 +79,9 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
         #expect(graph.operators[158].options.newShape == [1, -1, 1])
     }
 
-    @Test(.enabled(if: landmarker != nil, absent))
+    @Test
     func faceLandmark() throws {
-        let model = try TFLiteModel(contentsOf: try #require(landmarker))
+        let model = try TFLiteModel(contentsOf: try #require(landmarker, absent))
         let graph = model.main
         #expect(model.description == "facemesh-lite.tflite.no_meta")
         #expect(graph.inputs.map { graph.tensors[$0].shape } == [[1, 192, 192, 3]])
@@ -97,9 +98,9 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
         #expect(pool.options.padding == .valid && pool.options.strideW == 2 && pool.options.filterWidth == 2 && pool.options.filterHeight == 2)
     }
 
-    @Test(.enabled(if: segmenter != nil, absent))
+    @Test
     func selfieSegmentation() throws {
-        let model = try TFLiteModel(contentsOf: try #require(segmenter))
+        let model = try TFLiteModel(contentsOf: try #require(segmenter, absent))
         let graph = model.main
         #expect(graph.inputs.map { graph.tensors[$0].shape } == [[1, 256, 256, 3]])
         #expect(graph.outputs.map { graph.tensors[$0].shape } == [[1, 256, 256, 1]])
@@ -131,9 +132,9 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
 
     /// Cut and flipped bytes at 50 deterministic positions: a load either succeeds (and every constant can be
     /// asked for) or throws a `WeightError`.
-    @Test(.enabled(if: detector != nil, absent))
+    @Test
     func fuzzedModelsNeverCrash() throws {
-        let original = try [UInt8](Data(contentsOf: try #require(detector)))
+        let original = try [UInt8](Data(contentsOf: try #require(detector, absent)))
         try withTemporaryDirectory { dir in
             var state: UInt64 = 99
             func next(_ bound: Int) -> Int {
