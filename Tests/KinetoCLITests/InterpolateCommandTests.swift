@@ -154,3 +154,15 @@ enum UDPPorts {
         }
     }
 }
+
+@Suite struct BenchMediaCommandTests {
+    @Test func comparesWithTheFFmpegCLI() throws {
+        let scratch = try Scratch()
+        let result = try KinetoProcess.run(["bench", "media", "--sizes", "72", "--seconds", "0.5", "--preset", "ultrafast"],
+                                           in: scratch.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("128x72:") })
+        // 15 input frames at 30 fps → 30 output frames for both.
+        #expect(line.contains("kineto") && line.contains("(30 frames") && line.contains("ffmpeg") && line.contains("ratio"))
+    }
+}
