@@ -54,21 +54,28 @@ public final class SafeTensorsFile: @unchecked Sendable {
             guard let dtype = TensorDType(rawValue: dtypeName) else {
                 throw WeightError(file: path, key: name, "unsupported dtype \(dtypeName)")
             }
-            let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
-            let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
+            let shape = shapeValues.compactMap(JSONNumber.exactInt)
+            let offsets = offsetValues.compactMap(JSONNumber.exactInt)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
                 throw WeightError(file: path, key: name, "impossible shape \(shapeValues) or offsets \(offsetValues)")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+            let (count, countOverflow) = shape.reduce((1, false)) { acc, d in
                 let (m, o) = acc.0.multipliedReportingOverflow(by: d); return (m, acc.1 || o)
             }
+            let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: dtype.size)
+            let overflow = countOverflow || byteOverflow
             guard !overflow, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw WeightError(file: path, key: name, "byte range \(offsets) lies outside the \(dataSize)-byte data section (file truncated?)")
             }
-            guard offsets[1] - offsets[0] == count * dtype.size else {
-                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(count * dtype.size) bytes, the file gives \(offsets[1] - offsets[0])")
+            guard offsets[1] - offsets[0] == byteCount else {
+                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(byteCount) bytes, the file gives \(offsets[1] - offsets[0])")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
+        }
+        // Tensors must not share bytes: an overlap means a corrupt or hand-edited file.
+        let ordered = entries.sorted { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound) < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound) }
+        for (previous, next) in zip(ordered, ordered.dropFirst()) where next.value.byteRange.lowerBound < previous.value.byteRange.upperBound && !next.value.byteRange.isEmpty {
+            throw WeightError(file: path, key: next.key, "its bytes \(next.value.byteRange) overlap those of '\(previous.key)' \(previous.value.byteRange)")
         }
         self.entries = entries
         self.metadata = metadata
@@ -83,6 +90,32 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return entry
     }
 
+    /// The dtype and shape of `name` (same as `entry`).
+    public func info(_ name: String) throws -> Entry { try entry(name) }
+
+    /// Whether the file holds a tensor called `name`.
+    public func contains(_ name: String) -> Bool { entries[name] != nil }
+
+    /// The tensor `name` as a `WeightTensor`, or an error naming the file and the missing key.
+    public func require(_ name: String) throws -> WeightTensor { try tensor(name) }
+
+    /// The values of an integer tensor (I64, I32, I16, I8, U8, BOOL) exactly, widened to Int64.
+    public func int64s(_ name: String) throws -> [Int64] {
+        let entry = try entry(name)
+        guard let values = entry.dtype.int64s(from: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.count) else {
+            throw WeightError(file: path, key: name, "holds \(entry.dtype.rawValue) values, not integers")
+        }
+        return values
+    }
+
+    /// The tensor's bytes, copied (little-endian, row-major).
+    public func rawBytes(_ name: String) throws -> [UInt8] {
+        try withRawBytes(name) { [UInt8]($0) }
+    }
+
+    /// Every tensor as a `WeightTensor`, sorted by name.
+    public func allTensors() throws -> [WeightTensor] { try names.map { try tensor($0) } }
+
     /// The tensor's values converted to Float.
     public func floats(_ name: String) throws -> [Float] {
         let entry = try entry(name)
@@ -92,25 +125,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The tensor as a `WeightTensor` (values converted to Float).
     public func tensor(_ name: String) throws -> WeightTensor {
         let entry = try entry(name)
-        return WeightTensor(name: name, shape: entry.shape, values: try floats(name))
+        return WeightTensor(name: name, shape: entry.shape, values: try floats(name), storedAs: entry.dtype)
     }
 
     /// Calls `body` with the tensor's raw little-endian bytes (valid only during the call).
     public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let entry = try entry(name)
         return try body(UnsafeRawBufferPointer(start: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.byteRange.count))
-    }
-}
-
-/// A named float tensor as weight loaders return it: PyTorch's row-major layout.
-public struct WeightTensor: Sendable, Equatable {
-    public let name: String
-    public let shape: [Int]
-    public let values: [Float]
-
-    public init(name: String, shape: [Int], values: [Float]) {
-        self.name = name
-        self.shape = shape
-        self.values = values
     }
 }
