@@ -233,6 +233,7 @@ import KinetoPipeline
         let input = try clips.clip("in.mp4", seconds: 1)
         let before = try Data(contentsOf: URL(fileURLWithPath: input))
         expectFailure(.output, mentioning: "does not exist") { try run(input, clips.path("nowhere/out.mp4")) }
+        expectFailure(.output, mentioning: "/proc") { try run(input, "/proc/kineto-test-out.mp4") }
         if getuid() != 0 {  // root writes anywhere
             try FileManager.default.createDirectory(atPath: clips.path("locked"), withIntermediateDirectories: false,
                                                     attributes: [.posixPermissions: 0o555])
