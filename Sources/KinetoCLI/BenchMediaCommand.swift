@@ -61,19 +61,25 @@ struct BenchMediaCommand: ParsableCommand {
                                  "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input])
             var kinetoBest = (seconds: Double.infinity, frames: Int64(0))
             var ffmpegBest = (seconds: Double.infinity, frames: Int64(0))
+            // CPU seconds too: on a shared machine wall time depends on the neighbours, CPU time much less.
+            var kinetoCPU = Double.infinity, ffmpegCPU = Double.infinity
             for attempt in 0..<repeats {
                 let kinetoOut = directory.appendingPathComponent("kineto-\(height)-\(attempt).mp4").path
                 let job = InterpolationJob(input: input, output: kinetoOut, targetRate: .multiple(numerator: 2, denominator: 1),
                                            method: .blend, codec: .h264, crf: crf, preset: preset, encoderThreads: threads)
+                let cpuBefore = cpuSeconds(RUSAGE_SELF)
                 let result = try JobRunner.run(job)
+                kinetoCPU = min(kinetoCPU, cpuSeconds(RUSAGE_SELF) - cpuBefore)
                 if result.elapsedSeconds < kinetoBest.seconds { kinetoBest = (result.elapsedSeconds, result.framesOut) }
 
                 let ffmpegOut = directory.appendingPathComponent("ffmpeg-\(height)-\(attempt).mp4").path
                 let started = DispatchTime.now().uptimeNanoseconds
+                let childCPUBefore = cpuSeconds(RUSAGE_CHILDREN)
                 try runTool(ffmpeg, ["-nostdin", "-y", "-loglevel", "error", "-i", input, "-vf", "framerate=fps=\(2 * rate)",
                                      "-c:v", "libx264", "-crf", String(crf), "-preset", preset, "-threads", String(threads),
                                      "-an", ffmpegOut])
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                ffmpegCPU = min(ffmpegCPU, cpuSeconds(RUSAGE_CHILDREN) - childCPUBefore)
                 let frames = try MediaReader(ffmpegOut).info.video.frameCount.map(Int64.init) ?? Int64(Double(2 * rate) * seconds)
                 if elapsed < ffmpegBest.seconds { ffmpegBest = (elapsed, frames) }
                 try? FileManager.default.removeItem(atPath: kinetoOut)
@@ -81,11 +87,19 @@ struct BenchMediaCommand: ParsableCommand {
             }
             let kinetoFPS = Double(kinetoBest.frames) / kinetoBest.seconds
             let ffmpegFPS = Double(ffmpegBest.frames) / ffmpegBest.seconds
-            print("\(width)x\(height): kineto \(format(kinetoFPS)) fps (\(kinetoBest.frames) frames in \(format(kinetoBest.seconds)) s), ffmpeg \(format(ffmpegFPS)) fps (\(ffmpegBest.frames) frames in \(format(ffmpegBest.seconds)) s), ratio \(String(format: "%.2f", kinetoFPS / ffmpegFPS))x")
+            print("\(width)x\(height): kineto \(format(kinetoFPS)) fps (\(kinetoBest.frames) frames in \(format(kinetoBest.seconds)) s), ffmpeg \(format(ffmpegFPS)) fps (\(ffmpegBest.frames) frames in \(format(ffmpegBest.seconds)) s), ratio \(String(format: "%.2f", kinetoFPS / ffmpegFPS))x; CPU \(format(kinetoCPU)) s vs \(format(ffmpegCPU)) s (\(String(format: "%.2f", ffmpegCPU / kinetoCPU))x)")
         }
     }
 
     private func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// User + system CPU seconds of this process (`RUSAGE_SELF`, all threads) or of its waited-for children.
+    private func cpuSeconds(_ who: __rusage_who) -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(who.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
 
     private func runTool(_ executable: String, _ arguments: [String]) throws {
         let process = Process()
