@@ -75,6 +75,30 @@ static inline const enum AVPixelFormat *kineto_codec_pix_fmts(const AVCodec *c) 
 static inline const enum AVSampleFormat *kineto_codec_sample_fmts(const AVCodec *c) { return c->sample_fmts; }
 static inline const int *kineto_codec_sample_rates(const AVCodec *c) { return c->supported_samplerates; }
 
+/// Row strides (each a multiple of 64 bytes, for SIMD) and the byte size of one buffer holding every plane of a
+/// `width`×`height` picture in `format`, with padding for readers that overshoot a row; negative AVERROR on failure.
+static inline int kineto_image_layout(int width, int height, enum AVPixelFormat format, int linesize[4]) {
+    int ret = av_image_fill_linesizes(linesize, format, width);
+    if (ret < 0) return ret;
+    for (int i = 0; i < 4; i++) linesize[i] = (linesize[i] + 63) & ~63;
+    uint8_t *data[4];
+    ret = av_image_fill_pointers(data, format, height, NULL, linesize);
+    return ret < 0 ? ret : ret + 64;
+}
+
+/// Gives `f` (width, height and format already set) its pixels from one buffer of `pool`, laid out as
+/// `kineto_image_layout` computed. The frame owns a reference; the buffer returns to the pool when freed.
+static inline int kineto_frame_attach_pooled(AVFrame *f, AVBufferPool *pool, const int linesize[4]) {
+    AVBufferRef *buf = av_buffer_pool_get(pool);
+    if (!buf) return AVERROR(ENOMEM);
+    int ret = av_image_fill_pointers(f->data, (enum AVPixelFormat)f->format, f->height, buf->data, linesize);
+    if (ret < 0) { av_buffer_unref(&buf); return ret; }
+    for (int i = 0; i < 4; i++) f->linesize[i] = linesize[i];
+    f->buf[0] = buf;
+    f->extended_data = f->data;
+    return 0;
+}
+
 /// Stops FFmpeg from printing to stderr below `level` (a library must not spray its host's terminal).
 static inline void kineto_set_log_level(int level) { av_log_set_level(level); }
 #endif

@@ -49,6 +49,9 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Model weights file or folder (models only).")
     var weights: String?
 
+    @Option(help: "For stream inputs: seconds without data after which the stream counts as ended.")
+    var networkTimeout: Double = 10
+
     @Flag(help: "Replace OUTPUT if it exists (never the input itself).")
     var overwrite = false
 
@@ -58,6 +61,7 @@ struct InterpolateCommand: ParsableCommand {
     func validate() throws {
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         if threads < 0 { throw ValidationError("--threads must not be negative") }
+        if !(networkTimeout > 0) { throw ValidationError("--network-timeout must be positive") }
     }
 
     func run() throws {
@@ -87,7 +91,8 @@ struct InterpolateCommand: ParsableCommand {
         return InterpolationJob(input: input, output: output, targetRate: rate, method: method,
                                 interpolatorOptions: InterpolatorOptions(weightsPath: weights,
                                                                          settings: scale.map { ["scale": "\($0)"] } ?? [:]),
-                                codec: codecChoice, crf: crf, preset: preset, encoderThreads: threads, overwrite: overwrite)
+                                codec: codecChoice, crf: crf, preset: preset, encoderThreads: threads, overwrite: overwrite,
+                                networkTimeout: networkTimeout)
     }
 }
 

@@ -14,65 +14,89 @@ final class AudioTranscoder {
 
     init(input: UnsafeMutablePointer<AVStream>, output oc: UnsafeMutablePointer<AVFormatContext>, originMicros: Int64, path: String) throws {
         self.path = path
-        let par = input.pointee.codecpar!
-        guard let decCodec = avcodec_find_decoder(par.pointee.codec_id), let dec = avcodec_alloc_context3(decCodec) else {
-            throw MediaError(.unsupportedCodec, path: path, "no decoder for audio codec \(String(cString: avcodec_get_name(par.pointee.codec_id)))")
+        // Built in locals and freed here on failure; the properties take them over only once nothing can throw.
+        var dec: UnsafeMutablePointer<AVCodecContext>?
+        var enc: UnsafeMutablePointer<AVCodecContext>?
+        var swr: OpaquePointer?
+        var succeeded = false
+        defer {
+            if !succeeded {
+                avcodec_free_context(&dec)
+                avcodec_free_context(&enc)
+                swr_free(&swr)
+            }
         }
-        decoder = dec
-        avcodec_parameters_to_context(dec, par)
-        dec.pointee.pkt_timebase = input.pointee.time_base
-        var ret = avcodec_open2(dec, decCodec, nil)
-        guard ret >= 0 else { throw MediaError(.unsupportedCodec, path: path, "cannot open the audio decoder: \(MediaError.text(ret))") }
+        let par = input.pointee.codecpar!
+        let inputCodecName = String(cString: avcodec_get_name(par.pointee.codec_id))
+        guard let decCodec = avcodec_find_decoder(par.pointee.codec_id) else {
+            throw MediaError(.unsupportedCodec, path: path, "no decoder for audio codec \(inputCodecName)")
+        }
+        dec = avcodec_alloc_context3(decCodec)
+        guard let decoder = dec else { throw MediaError(.internalFailure, path: path, "out of memory") }
+        var ret = avcodec_parameters_to_context(decoder, par)
+        decoder.pointee.pkt_timebase = input.pointee.time_base
+        if ret >= 0 { ret = avcodec_open2(decoder, decCodec, nil) }
+        guard ret >= 0 else { throw MediaError(.unsupportedCodec, path: path, "cannot open the \(inputCodecName) audio decoder: \(MediaError.text(ret))") }
+        guard decoder.pointee.sample_rate > 0, decoder.pointee.ch_layout.nb_channels > 0 else {
+            throw MediaError(.corrupt, path: path, "the \(inputCodecName) audio stream states no sample rate or channels")
+        }
 
         // AAC where the container takes it, else Opus (WebM), else Vorbis.
-        let candidates: [(AVCodecID, String?)] = [(AV_CODEC_ID_AAC, "aac"), (AV_CODEC_ID_OPUS, "libopus"), (AV_CODEC_ID_OPUS, "opus"), (AV_CODEC_ID_VORBIS, "libvorbis")]
+        let candidates: [(AVCodecID, String)] = [(AV_CODEC_ID_AAC, "aac"), (AV_CODEC_ID_OPUS, "libopus"), (AV_CODEC_ID_OPUS, "opus"), (AV_CODEC_ID_VORBIS, "libvorbis")]
         var chosen: UnsafePointer<AVCodec>?
         for (id, name) in candidates where avformat_query_codec(oc.pointee.oformat, id, FF_COMPLIANCE_NORMAL) == 1 {
-            if let name, let c = avcodec_find_encoder_by_name(name) { chosen = c; break }
+            if let c = avcodec_find_encoder_by_name(name) { chosen = c; break }
         }
-        guard let encCodec = chosen, let enc = avcodec_alloc_context3(encCodec) else {
-            throw MediaError(.unsupportedEncoder, path: path, "no audio encoder for this container")
-        }
-        encoder = enc
-        var sampleRate = dec.pointee.sample_rate
+        guard let encCodec = chosen else { throw MediaError(.unsupportedEncoder, path: path, "no audio encoder for this container") }
+        enc = avcodec_alloc_context3(encCodec)
+        guard let encoder = enc else { throw MediaError(.internalFailure, path: path, "out of memory") }
+        var sampleRate = decoder.pointee.sample_rate
         if let rates = kineto_codec_sample_rates(encCodec) {
             var best: Int32 = 0, i = 0
             while rates[i] != 0 { if rates[i] == sampleRate { best = rates[i] }; i += 1 }
-            if best == 0 { best = 48000 }
-            sampleRate = best
+            sampleRate = best == 0 ? 48000 : best
         }
-        enc.pointee.sample_rate = sampleRate
+        encoder.pointee.sample_rate = sampleRate
         var layout = AVChannelLayout()
-        if dec.pointee.ch_layout.nb_channels > 2 && encCodec.pointee.id != AV_CODEC_ID_AAC {
+        if decoder.pointee.ch_layout.nb_channels > 2 && encCodec.pointee.id != AV_CODEC_ID_AAC {
             av_channel_layout_default(&layout, 2)
         } else {
-            av_channel_layout_copy(&layout, &dec.pointee.ch_layout)
-            if layout.order == AV_CHANNEL_ORDER_UNSPEC { av_channel_layout_uninit(&layout); av_channel_layout_default(&layout, dec.pointee.ch_layout.nb_channels) }
+            av_channel_layout_copy(&layout, &decoder.pointee.ch_layout)
+            if layout.order == AV_CHANNEL_ORDER_UNSPEC { av_channel_layout_uninit(&layout); av_channel_layout_default(&layout, decoder.pointee.ch_layout.nb_channels) }
         }
-        av_channel_layout_copy(&enc.pointee.ch_layout, &layout)
+        av_channel_layout_copy(&encoder.pointee.ch_layout, &layout)
         av_channel_layout_uninit(&layout)
-        enc.pointee.sample_fmt = kineto_codec_sample_fmts(encCodec)?[0] ?? AV_SAMPLE_FMT_FLTP
-        enc.pointee.bit_rate = Int64(enc.pointee.ch_layout.nb_channels) * 96_000
-        enc.pointee.time_base = AVRational(num: 1, den: sampleRate)
-        if oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 { enc.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
-        ret = avcodec_open2(enc, encCodec, nil)
-        guard ret >= 0 else { throw MediaError(.unsupportedEncoder, path: path, "cannot open the audio encoder: \(MediaError.text(ret))") }
+        encoder.pointee.sample_fmt = kineto_codec_sample_fmts(encCodec)?[0] ?? AV_SAMPLE_FMT_FLTP
+        encoder.pointee.bit_rate = Int64(encoder.pointee.ch_layout.nb_channels) * 96_000
+        encoder.pointee.time_base = AVRational(num: 1, den: sampleRate)
+        if oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 { encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        ret = avcodec_open2(encoder, encCodec, nil)
+        guard ret >= 0 else { throw MediaError(.unsupportedEncoder, path: path, "cannot open the \(String(cString: encCodec.pointee.name)) audio encoder: \(MediaError.text(ret))") }
 
-        guard let st = avformat_new_stream(oc, nil) else { throw MediaError(.internalFailure, path: path, "cannot add an audio stream") }
-        outputStream = st
-        avcodec_parameters_from_context(st.pointee.codecpar, enc)
-        st.pointee.time_base = enc.pointee.time_base
+        ret = swr_alloc_set_opts2(&swr, &encoder.pointee.ch_layout, encoder.pointee.sample_fmt, encoder.pointee.sample_rate,
+                                  &decoder.pointee.ch_layout, decoder.pointee.sample_fmt, decoder.pointee.sample_rate, 0, nil)
+        guard ret >= 0, swr_init(swr) >= 0 else { throw MediaError(.internalFailure, path: path, "cannot set up audio resampling") }
+        guard let audioFifo = av_audio_fifo_alloc(encoder.pointee.sample_fmt, encoder.pointee.ch_layout.nb_channels, 4096) else {
+            throw MediaError(.internalFailure, path: path, "out of memory")
+        }
+        // The stream is added last: a failure above leaves the output without a half-made stream.
+        guard let st = avformat_new_stream(oc, nil) else {
+            av_audio_fifo_free(audioFifo)
+            throw MediaError(.internalFailure, path: path, "cannot add an audio stream")
+        }
+        avcodec_parameters_from_context(st.pointee.codecpar, encoder)
+        st.pointee.time_base = encoder.pointee.time_base
         av_dict_copy(&st.pointee.metadata, input.pointee.metadata, 0)
         st.pointee.disposition = input.pointee.disposition
 
-        var swr: OpaquePointer?
-        ret = swr_alloc_set_opts2(&swr, &enc.pointee.ch_layout, enc.pointee.sample_fmt, enc.pointee.sample_rate,
-                                  &dec.pointee.ch_layout, dec.pointee.sample_fmt, dec.pointee.sample_rate, 0, nil)
-        guard ret >= 0, swr_init(swr) >= 0 else { throw MediaError(.internalFailure, path: path, "cannot set up audio resampling") }
+        outputStream = st
+        self.decoder = decoder
+        self.encoder = encoder
         resampler = swr
-        fifo = av_audio_fifo_alloc(enc.pointee.sample_fmt, enc.pointee.ch_layout.nb_channels, 4096)
+        fifo = audioFifo
         inputTimeBase = Rational(input.pointee.time_base)
         originInInput = av_rescale_q(originMicros, AVRational(num: 1, den: AV_TIME_BASE), input.pointee.time_base)
+        succeeded = true
     }
 
     deinit {

@@ -17,7 +17,8 @@ public enum FrameBlender {
         }
     }
 
-    /// `(1 - t)·a + t·b`, rounded, as a new frame with `a`'s format and colour tags, timestamped `pts` in `timeBase`.
+    /// `(1 - t)·a + t·b`, rounded, as a new frame with `a`'s format and colour tags, timestamped `pts` in `timeBase`
+    /// (its pixels come from a reuse pool: a long job recycles a few buffers).
     /// Both frames must have the same size and format (`canBlend`).
     public static func blend(_ a: VideoFrame, _ b: VideoFrame, t: Double, pts: Int64, timeBase: Rational) throws -> VideoFrame {
         guard a.width == b.width, a.height == b.height, a.pixelFormat == b.pixelFormat else {
@@ -26,7 +27,8 @@ public enum FrameBlender {
         guard canBlend(a.pixelFormat) else {
             throw MediaError(.invalidArgument, path: "", "cannot blend frames in pixel format \(a.pixelFormatName); convert them first")
         }
-        let out = try VideoFrame.allocate(width: a.width, height: a.height, pixelFormat: a.pixelFormat, like: a)
+        let out = VideoFrame(taking: try VideoFrame.allocateAVFrame(width: a.width, height: a.height, pixelFormat: a.pixelFormat, like: a),
+                             timeBase: timeBase)
         let desc = av_pix_fmt_desc_get(a.pixelFormat)!.pointee
         let wide = desc.comp.0.depth > 8
         var lineBytes = [Int32](repeating: 0, count: 4)
@@ -61,6 +63,6 @@ public enum FrameBlender {
             }
         }
         out.avFrame.pointee.pts = pts
-        return VideoFrame(taking: av_frame_clone(out.avFrame)!, timeBase: timeBase)
+        return out
     }
 }

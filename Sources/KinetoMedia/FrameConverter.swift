@@ -55,21 +55,23 @@ public final class FrameConverter: @unchecked Sendable {
                 }
             }
         }
-        let out = try VideoFrame.allocate(width: width, height: height, pixelFormat: pixelFormat, like: template)
+        let out = VideoFrame(taking: try VideoFrame.allocateAVFrame(width: width, height: height, pixelFormat: pixelFormat, like: template),
+                             timeBase: timeBase)
         let color = Self.colorOf(template.avFrame)
         try scale(planar.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
         out.avFrame.pointee.pts = pts
-        return VideoFrame(taking: av_frame_clone(out.avFrame)!, timeBase: timeBase)
+        return out
     }
 
-    /// `frame` converted to `pixelFormat` (same size, same colour description, same timestamp).
+    /// `frame` converted to `pixelFormat` (same size, colour description, timestamp and duration).
     public func convert(_ frame: VideoFrame, to pixelFormat: AVPixelFormat) throws -> VideoFrame {
         if frame.pixelFormat == pixelFormat { return frame }
         let out = try VideoFrame.allocate(width: frame.width, height: frame.height, pixelFormat: pixelFormat, like: frame)
+        // Timestamp, duration, colour tags, side data (display matrix, HDR metadata) and metadata go along.
+        av_frame_copy_props(out.avFrame, frame.avFrame)
         let color = Self.colorOf(frame.avFrame)
         try scale(frame.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
-        out.avFrame.pointee.pts = frame.pts
-        return VideoFrame(taking: av_frame_clone(out.avFrame)!, timeBase: frame.timeBase)
+        return out
     }
 
     // MARK: -

@@ -44,6 +44,8 @@ enum FFmpegLogging {
     static let quiet: Void = {
         let level = ProcessInfo.processInfo.environment["KINETO_FFMPEG_LOG"].flatMap(Int32.init) ?? AV_LOG_FATAL
         kineto_set_log_level(level)
+        // SVT-AV1 logs to stderr on its own, at info level unless SVT_LOG says otherwise (1: errors only).
+        setenv("SVT_LOG", "1", 0)
         avformat_network_init()
     }()
 }

@@ -22,8 +22,10 @@ public final class MediaWriter: @unchecked Sendable {
     public private(set) var warnings: [String] = []
     public private(set) var framesWritten = 0
 
-    private let outputContext: UnsafeMutablePointer<AVFormatContext>
-    private let encoder: UnsafeMutablePointer<AVCodecContext>
+    /// Owns the FFmpeg contexts, so they are freed exactly once whether `init` throws or the writer is dropped.
+    private let resources: Resources
+    private var outputContext: UnsafeMutablePointer<AVFormatContext> { resources.outputContext }
+    private var encoder: UnsafeMutablePointer<AVCodecContext> { resources.encoder! }
     private let videoStream: UnsafeMutablePointer<AVStream>
     private let overwrite: Bool
     private let originMicros: Int64
@@ -83,21 +85,15 @@ public final class MediaWriter: @unchecked Sendable {
         var ocOptional: UnsafeMutablePointer<AVFormatContext>?
         var ret = avformat_alloc_output_context2(&ocOptional, format, nil, tempPath)
         guard ret >= 0, let oc = ocOptional else { throw MediaError.writing(ret, path: destination, "creating the container") }
-        outputContext = oc
+        // From here on `resources` frees the contexts (once, also when this init throws); the defer only
+        // removes a temporary file a failed init may have created.
+        resources = Resources(outputContext: oc)
         var cleanup = true
-        defer {
-            if cleanup {
-                if oc.pointee.pb != nil { avio_closep(&oc.pointee.pb) }
-                unlink(tempPath)
-                avformat_free_context(oc)
-            }
-        }
+        defer { if cleanup { unlink(tempPath) } }
 
         // Video encoder.
         guard let enc = avcodec_alloc_context3(videoCodec) else { throw MediaError(.internalFailure, path: destination, "out of memory") }
-        encoder = enc
-        var encOptional: UnsafeMutablePointer<AVCodecContext>? = enc
-        defer { if cleanup { avcodec_free_context(&encOptional) } }
+        resources.encoder = enc
         width = inputPar.pointee.width
         height = inputPar.pointee.height
         enc.pointee.width = width
@@ -196,19 +192,18 @@ public final class MediaWriter: @unchecked Sendable {
     }
 
     deinit {
+        // Also reached when `init` throws after setting every property: abort() then only removes the temporary file.
         if state == .open { abort() }
-        var e: UnsafeMutablePointer<AVCodecContext>? = encoder
-        avcodec_free_context(&e)
-        avformat_free_context(outputContext)
     }
 
     /// Encodes `frame` (converted to `pixelFormat` if needed) at its timestamp.
     public func write(_ frame: VideoFrame) throws {
         guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
-        var frame = frame
-        if frame.pixelFormat != pixelFormat || frame.width != Int(width) || frame.height != Int(height) {
-            frame = try converter.convert(frame, to: pixelFormat)
+        guard frame.width == Int(width), frame.height == Int(height) else {
+            throw MediaError(.invalidArgument, path: destination, "frame \(framesWritten) is \(frame.width)×\(frame.height), but the output is \(width)×\(height); every frame must have the output's size")
         }
+        var frame = frame
+        if frame.pixelFormat != pixelFormat { frame = try converter.convert(frame, to: pixelFormat) }
         let time = frame.time - Rational(originMicros, Int64(AV_TIME_BASE))
         let exact = time / Rational(encoder.pointee.time_base)
         var pts = Int64((exact.doubleValue).rounded())
@@ -220,6 +215,8 @@ public final class MediaWriter: @unchecked Sendable {
         defer { av_frame_free(&cloneOptional) }
         clone.pointee.pts = pts
         clone.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        // Encoders that pass durations on to their packets let the muxer end the last frame where the caller said.
+        clone.pointee.pkt_duration = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
         let ret = avcodec_send_frame(encoder, clone)
         guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding frame \(framesWritten)") }
         framesWritten += 1
@@ -358,6 +355,20 @@ public final class MediaWriter: @unchecked Sendable {
         let hasAlpha: Int32 = (av_pix_fmt_desc_get(wanted).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0 } ?? false) ? 1 : 0
         let best = avcodec_find_best_pix_fmt_of_list(list, wanted, hasAlpha, nil)
         return best == AV_PIX_FMT_NONE ? list[0] : best
+    }
+
+    /// The output's FFmpeg contexts; freed when the last reference goes.
+    private final class Resources {
+        let outputContext: UnsafeMutablePointer<AVFormatContext>
+        var encoder: UnsafeMutablePointer<AVCodecContext>?
+
+        init(outputContext: UnsafeMutablePointer<AVFormatContext>) { self.outputContext = outputContext }
+
+        deinit {
+            if outputContext.pointee.pb != nil { avio_closep(&outputContext.pointee.pb) }
+            avcodec_free_context(&encoder)
+            avformat_free_context(outputContext)
+        }
     }
 
     static func randomSuffix() -> String {

@@ -3,7 +3,9 @@
 /// Output frame `k` is shown at `start + k / rate` seconds, where `start` is the first input frame's
 /// time: an exact grid computed in integers (128-bit), so there is no drift after hours. Each output
 /// time is bracketed by the two input frames around it by their real timestamps (variable frame rate
-/// input works), giving a timestep `t` in [0, 1); `t = 0` passes the input frame through untouched.
+/// input works), giving a timestep `t` in [0, 1); `t = 0` passes the input frame through untouched
+/// (as does an output within half a time-base tick of an input frame, when ticks are small against
+/// the frame gap: such timestamps were rounded by the container).
 ///
 /// Streaming: `push` takes the next input frame's timestamp and returns the outputs that lie before
 /// it; it needs only the previous and the current frame, so a pipeline keeps a window of two frames.
@@ -120,13 +122,21 @@ public struct FrameSchedule: Sendable {
         var result: [ScheduledFrame] = []
         let base = fine(previous)
         let span = limit - base
+        // Containers with a coarse clock (Matroska's milliseconds) store rounded times: 33 ms for
+        // 1/30 s. An output within half a tick of an input frame may be that frame's true time, so
+        // it passes the frame through instead of interpolating at t ≈ 0.01. Only when ticks are
+        // small against the frame gap: with a tick of one frame (1/24 at 24 fps) times are exact.
+        let tick = tickScale
+        let snaps = 4 * tick <= span
         while true {
             let time = outputFine(outputCount)
             guard time < limit else { break }
             let offset = time - base  // in [0, span)
             let source: ScheduledFrame.Source
-            if offset == 0 {
+            if offset == 0 || (snaps && 2 * offset <= tick) {
                 source = .input(ordinal: ordinal)
+            } else if snaps && 2 * (span - offset) <= tick {
+                source = .input(ordinal: ordinal + 1)
             } else {
                 switch policy {
                 case .arbitrary:

@@ -30,7 +30,7 @@ public enum JobRunner {
             throw PipelineError(wrapping: error, stage: .open)
         }
         let info = reader.info
-        guard let inputRate = FrameRate(reader.info.video.averageFrameRate) ?? FrameRate(reader.info.video.frameRate) else {
+        guard let inputRate = JobRunner.nominalRate(of: info.video) else {
             throw PipelineError(.input, "\(job.input): the video stream states no frame rate; give --fps as a number (not a multiple)")
         }
         guard let rate = job.targetRate.resolved(inputRate: inputRate) else {
@@ -103,6 +103,17 @@ public enum JobRunner {
         progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
                               totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
         return result
+    }
+
+    /// The input's rate that multiples (`2x`) apply to: the stream's base rate (`r_frame_rate`, exact
+    /// like 24000/1001) when the average agrees with it within 0.5% (containers often state the average
+    /// rounded, 5994/250), else the average (variable frame rate: the base rate is then a common
+    /// multiple of the frame gaps, not the rate the video plays at).
+    static func nominalRate(of video: VideoStreamInfo) -> FrameRate? {
+        let base = FrameRate(video.frameRate), average = FrameRate(video.averageFrameRate)
+        guard let base else { return average }
+        guard let average else { return base }
+        return abs(average.framesPerSecond / base.framesPerSecond - 1) <= 0.005 ? base : average
     }
 
     /// Output frames for the input's stated duration (nil for live streams and unknown durations).

@@ -177,8 +177,7 @@ final class PipelineRun: @unchecked Sendable {
                     if let first = previous?.frame, first.width != decodedFrame.width || first.height != decodedFrame.height {
                         throw PipelineError(.input, "\(job.input): the picture size changes from \(first.width)×\(first.height) to \(decodedFrame.width)×\(decodedFrame.height) at \(decodedFrame.time.doubleValue) s; Kineto needs one size throughout")
                     }
-                    let duration = decodedFrame.avFrame.pointee.pkt_duration
-                    endPTS = duration > 0 ? decodedFrame.pts + duration : nil
+                    endPTS = decodedFrame.duration.map { decodedFrame.pts + $0 }
                     // Converted once per input frame here rather than once per output frame in the writer.
                     let frame = decodedFrame.pixelFormat == targetFormat ? decodedFrame : try converter.convert(decodedFrame, to: targetFormat)
                     let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
@@ -243,7 +242,7 @@ final class PipelineRun: @unchecked Sendable {
                 guard let source = ordinal == first.ordinal ? first : (ordinal == second?.ordinal ? second : nil) else {
                     throw PipelineError(.internal, "schedule named input frame \(ordinal) outside its pair", stage: .interpolate)
                 }
-                frames.append(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase))
+                frames.append(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
                 passed += 1
             case .between(_, let t, let dyadic):
                 guard let second else {
@@ -252,7 +251,7 @@ final class PipelineRun: @unchecked Sendable {
                 switch job.method.engine {
                 case .nearestFrame:
                     let nearest = t < 0.5 ? first : second
-                    frames.append(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase))
+                    frames.append(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
                 case .crossFade:
                     frames.append(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase))
                 case .model:

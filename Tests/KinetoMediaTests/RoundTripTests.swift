@@ -18,7 +18,11 @@ import KinetoMedia
         // Audio ends where video ends (within one frame), as in the source.
         let videoEnd = after.frames.last!.doubleValue + 1 / 25
         #expect(abs((after.audioEnd ?? 0) - videoEnd) < 0.05)
-        #expect(try String(contentsOfFile: output, encoding: .isoLatin1).isEmpty == false)
+        // The container's duration matches the source's within one frame.
+        let sourceDuration = try #require(before.reader.info.duration), outputDuration = try #require(after.reader.info.duration)
+        #expect(abs(outputDuration - sourceDuration) <= 0.04, "\(outputDuration) s vs \(sourceDuration) s")
+        let videoDuration = try #require(after.reader.info.video.duration)
+        #expect(abs(videoDuration - 2) <= 0.04, "video stream lasts \(videoDuration) s")
         // No temporary files left behind.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: fx.directory.path).filter { $0.contains("kineto-partial") }
         #expect(leftovers.isEmpty)
@@ -79,6 +83,32 @@ import KinetoMedia
         let after = try readAll(output).frames
         #expect(after.count == before.count)
         for (a, b) in zip(after, before) { #expect(abs(a.doubleValue - b.doubleValue) < 0.0015) }
+    }
+
+    @Test func subtitlesCopiedWhereTheContainerTakesThemElseDroppedWithAWarning() throws {
+        let fx = try MediaFixtures()
+        let srt = fx.path("subs.srt")
+        try "1\n00:00:00,100 --> 00:00:00,600\nHello\n\n2\n00:00:00,700 --> 00:00:00,900\nWorld\n".write(toFile: srt, atomically: true, encoding: .utf8)
+        let plain = try fx.clip("plain.mkv", seconds: 1)
+        let input = fx.path("subbed.mkv")
+        try fx.ffmpeg(["-i", plain, "-i", srt, "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "srt",
+                       "-metadata:s:s:0", "language=fra", input])
+        let source = try MediaReader(input).info
+        #expect(source.subtitles.map(\.codec) == ["subrip"] && source.subtitles.first?.language == "fra")
+
+        let kept = try transcode(input, to: fx.path("out.mkv"))
+        #expect(kept.warnings.isEmpty)
+        let keptInfo = try readAll(fx.path("out.mkv"))
+        #expect(keptInfo.reader.info.subtitles.map(\.codec) == ["subrip"])
+        #expect(keptInfo.reader.info.subtitles.first?.language == "fra")
+        #expect(keptInfo.reader.info.audio.count == 1)
+
+        // MP4 cannot hold SubRip: the video and audio are written, the subtitles dropped with a warning.
+        let dropped = try transcode(input, to: fx.path("out.mp4"))
+        #expect(dropped.warnings.count == 1)
+        #expect(dropped.warnings.first?.contains("subtitle") == true)
+        let droppedInfo = try MediaReader(fx.path("out.mp4")).info
+        #expect(droppedInfo.subtitles.isEmpty && droppedInfo.audio.count == 1)
     }
 
     @Test func chaptersAndMetadataKept() throws {

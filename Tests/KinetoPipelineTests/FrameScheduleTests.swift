@@ -157,6 +157,20 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
         #expect(passthrough == [0: 0, 1001: 500, 2002: 1000, 3003: 1500])
     }
 
+    @Test func millisecondTimestampsSnapToTheOutputGrid() {
+        // 30 fps stored in milliseconds (Matroska): 0, 33, 67, 100, …; to 60 fps every other output is an input frame.
+        let pts = (0..<30).map { Int64((Double($0) * 1000 / 30).rounded()) }
+        let out = schedule(pts: pts, endPTS: 1000, timeBase: (1, 1000), rate: FrameRate(frames: 60)!)
+        #expect(out.count == 60)
+        for frame in out where frame.index % 2 == 0 {
+            #expect(frame.source == .input(ordinal: frame.index / 2))
+        }
+        #expect(out.filter { if case .between = $0.source { return true } else { return false } }.count == 29)
+        // A clock of one tick per frame is exact: no snapping (24 → 60 keeps t = 0.4).
+        let film = schedule(pts: [0, 1], endPTS: 2, timeBase: (1, 24), rate: FrameRate(frames: 60)!)
+        #expect(film[1].source == .between(ordinal: 0, t: 0.4, dyadic: nil))
+    }
+
     @Test func rejectsNonIncreasingTimestamps() {
         var s = FrameSchedule(timeBaseNumerator: 1, timeBaseDenominator: 25, rate: FrameRate(frames: 50)!)!
         _ = s.push(pts: 0)
