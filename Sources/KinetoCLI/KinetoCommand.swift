@@ -9,6 +9,9 @@ public struct KinetoCommand: AsyncParsableCommand {
             VersionCommand.self,
             BenchCommand.self,
             GoldenCommand.self,
+            ModelsCommand.self,
+            ProbeCommand.self,
+            InterpolateCommand.self,
         ]
     )
 

@@ -18,7 +18,7 @@ public struct GoldenSuite: Sendable {
     }
 
     /// Every known kind.
-    public static let all: [GoldenSuite] = [ops, faces]
+    public static let all: [GoldenSuite] = [ops, rife, faces]
 
     /// The suite for `kind`, or an error that lists the known kinds.
     public static func named(_ kind: String) throws -> GoldenSuite {
@@ -31,10 +31,5 @@ public struct GoldenSuite: Sendable {
         let tensors = try GoldenFile.open(file)
         return try OpsGoldenCheck.run(casesFile: cases ?? OpsGoldenCheck.defaultCasesFile(for: file),
                                       tensors: tensors, source: file.path)
-    }
-
-    /// MediaPipe's face models (installed, see `MediaPipeModel`) vs the TFLite reference: `faces-golden.safetensors`.
-    public static let faces = GoldenSuite(kind: "faces", summary: "MediaPipe face detection, landmarks, segmentation vs TFLite (faces-golden.safetensors)") { file, _ in
-        try FacesGoldenCheck.run(tensors: try GoldenFile.open(file), source: file.path)
     }
 }

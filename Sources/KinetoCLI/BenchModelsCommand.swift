@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import KinetoEngine
+import KinetoMedia
+import KinetoModels
+
+/// `kineto bench models`: seconds per interpolated frame of the networks at common video sizes.
+struct BenchModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Seconds per interpolated frame of RIFE 4.25 at 480p, 720p and 1080p, with a per-stage profile."
+    )
+
+    @Option(help: "Frame sizes WxH, comma-separated.")
+    var sizes: String = "640x480,1280x720,1920x1080"
+
+    @Option(help: "Timed runs per size after one warm-up (the best is reported).")
+    var repeats: Int = 3
+
+    @Option(help: "RIFE scale (0.25, 0.5, 1, 2, 4).")
+    var scale: Double = 1
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "RIFE weights file (default: the installed model).")
+    var weights: String?
+
+    @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
+    var profile = false
+
+    /// PyTorch 2.15 CPU, 2 threads, reference IFNet (`shared/golden/tools/bench_rife_torch.py`) on this machine.
+    static let referenceSeconds: [String: Double] = ["448x256": 0.183, "1280x720": 3.32]
+
+    func run() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            Parallel.maxThreads = threads
+        }
+        let parsed = try sizes.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
+                                                scale: scale)
+        interpolator.network.profiling = profile
+        print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
+        for (width, height) in parsed {
+            // A moving sequence: each timed pair shares one frame with the previous one, as in a video.
+            let frames = (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
+            var best = Double.infinity, bestCPU = Double.infinity
+            var bestProfile: [String: Double] = [:]
+            _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)
+            for k in 1...repeats {
+                let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
+                _ = try interpolator.interpolate(frames[k], frames[k + 1], at: 0.5)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                bestCPU = min(bestCPU, BenchModelsCommand.processCPUSeconds() - startCPU)
+                if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
+            }
+            let (ph, pw) = interpolator.paddedSize(height: height, width: width)
+            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, pool %d MB, max RSS %d MB",
+                              width, height, pw, ph, best, repeats, 1 / best, bestCPU,
+                              interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
+            if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
+                line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
+            }
+            print(line)
+            if profile {
+                let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
+                print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
+            }
+            interpolator.network.pool.trim()
+        }
+    }
+
+    /// Peak resident memory of the process so far.
+    static func maxResidentMegabytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_maxrss / 1024
+    }
+
+    /// CPU time of the whole process so far (all threads): with other processes on the machine, wall time varies
+    /// more than this.
+    static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func parseSize(_ text: String) throws -> (Int, Int) {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+            throw ValidationError("size \"\(text)\" is not WxH (e.g. 1280x720)")
+        }
+        return (parts[0], parts[1])
+    }
+
+    /// A smooth textured frame moved `shift` pixels right and `shift / 2` down.
+    static func frame(width: Int, height: Int, shift: Double) -> RGBImage {
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0..<3 {
+            for y in 0..<height {
+                let v = Double(y) - shift / 2
+                for x in 0..<width {
+                    let u = Double(x) - shift
+                    let value = 0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013)
+                    pixels[(c * height + y) * width + x] = Float(value)
+                }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+}

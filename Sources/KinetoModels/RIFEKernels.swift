@@ -1,0 +1,237 @@
+import Foundation
+import KinetoEngine
+
+/// RIFE-specific fused loops over full-size planes, where the engine's general operators would make extra passes
+/// over memory.
+enum RIFEKernels {
+    /// The reference's last step in one pass: `warp(img0, F[0:2]) · σ(m) + warp(img1, F[2:4]) · (1 − σ(m))`, with
+    /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `source0`/`source1` (the padded frames) hold
+    /// the frame in their first 3 channels; `flow` `[1, 4, h, w]`, `logits` `[1, 1, h, w]` and `out` `[1, 3, h, w]`
+    /// cover the top-left `h × w` of them.
+    static func warpAndMerge(_ source0: Tensor, _ source1: Tensor, flow: Tensor, logits: Tensor, out: Tensor) -> Tensor {
+        let (h, w) = (out.h, out.w)
+        let (sourceHeight, sourceWidth) = (source0.h, source0.w)
+        let plane = h * w, sourcePlane = sourceHeight * sourceWidth
+        let image0 = source0.pointer, image1 = source1.pointer, f = flow.pointer, m = logits.pointer, o = out.pointer
+        Parallel.forRanges(h, minimum: max(1, 16384 / w)) { rows in
+            for row in rows {
+                for col in 0..<w {
+                    let p = row * w + col
+                    let a = sample3(image0, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                                    x: Float(col) + f[p], y: Float(row) + f[plane + p])
+                    let b = sample3(image1, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                                    x: Float(col) + f[2 * plane + p], y: Float(row) + f[3 * plane + p])
+                    let weight = 1 / (1 + Foundation.exp(-m[p]))
+                    let rest = 1 - weight
+                    o[p] = a.0 * weight + b.0 * rest
+                    o[plane + p] = a.1 * weight + b.1 * rest
+                    o[2 * plane + p] = a.2 * weight + b.2 * rest
+                }
+            }
+        }
+        return out
+    }
+
+    /// Bilinear sample of 3 planes at pixel (x, y), clamped to the image (`border`, `align_corners=True`).
+    @inline(__always)
+    static func sample3(_ src: UnsafeMutablePointer<Float>, plane: Int, width w: Int, height h: Int,
+                        x: Float, y: Float) -> (Float, Float, Float) {
+        let ix = min(max(x, 0), Float(w - 1)), iy = min(max(y, 0), Float(h - 1))
+        let x0 = Int(ix), y0 = Int(iy)   // non-negative: truncation is floor
+        let ax = ix - Float(x0), ay = iy - Float(y0)
+        // A corner past the last row/column has weight zero (ix = w − 1 exactly); reuse the edge pixel.
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
+        let nw = y0 * w + x0, ne = y0 * w + x1, sw = y1 * w + x0, se = y1 * w + x1
+        var s = src
+        let c0 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
+        s += plane
+        let c1 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
+        s += plane
+        let c2 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
+        return (c0, c1, c2)
+    }
+
+    // MARK: - Sampling on pixel grids
+
+    /// One output position of a separable bilinear resampling: the two source indices and the weight of the second.
+    struct Tap {
+        var i0: Int
+        var i1: Int
+        var lambda: Float
+    }
+
+    /// Taps of `interpolate(x, scale_factor: scale, bilinear, align_corners=False)` (PyTorch's
+    /// `area_pixel_compute_source_index` with `1 / scale`) at the given output `indices` only, for an input of
+    /// `inputSize` samples.
+    static func taps(at indices: [Int], inputSize: Int, scale: Double) -> [Tap] {
+        let step = Float(1.0 / scale)
+        return indices.map { index in
+            if scale == 1 { return Tap(i0: index, i1: index, lambda: 0) }
+            var real = step * (Float(index) + 0.5) - 0.5
+            if real < 0 { real = 0 }
+            let i0 = min(Int(real), inputSize - 1)
+            let lambda = min(max(real - Float(i0), 0), 1)
+            return Tap(i0: i0, i1: i0 < inputSize - 1 ? i0 + 1 : i0, lambda: lambda)
+        }
+    }
+
+    /// Separable bilinear resampling of every channel of `x` at rows `rows` × columns `cols` into `out`
+    /// `[1, C, rows.count, cols.count]`, each result multiplied by `factor`.
+    /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
+    /// `flow + tmp · scale`).
+    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
+                         accumulate: Bool = false) {
+        let (c, w) = (x.c, x.w)
+        let (ho, wo) = (rows.count, cols.count)
+        let inPlane = x.h * w, outPlane = ho * wo
+        let src = x.pointer, dst = out.pointer
+        cols.withUnsafeBufferPointer { colTaps in
+            Parallel.forRanges(c * ho, minimum: max(1, 8192 / max(1, wo))) { range in
+                for index in range {
+                    let channel = index / ho, row = index % ho
+                    let r = rows[row]
+                    let top = src + channel * inPlane + r.i0 * w, bottom = src + channel * inPlane + r.i1 * w
+                    let line = dst + channel * outPlane + row * wo
+                    let lower = r.lambda, upper = 1 - r.lambda
+                    for j in 0..<wo {
+                        let t = colTaps[j]
+                        let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
+                        let b = bottom[t.i0] * (1 - t.lambda) + bottom[t.i1] * t.lambda
+                        let value = (a * upper + b * lower) * factor
+                        line[j] = accumulate ? line[j] + value : value
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward warp of all channels of `source` (full size) at the grid `rows` × `cols`: output (i, j) samples
+    /// `source` at (cols[j] + flow[0, i, j], rows[i] + flow[1, i, j]) as `grid_sample(bilinear, border,
+    /// align_corners=True)` does. `flow` `[1, 2, rows, cols]`, `out` `[1, C, rows, cols]`.
+    static func warp(_ source: Tensor, rows: [Int], cols: [Int], flow: Tensor, out: Tensor) {
+        let (c, h, w) = (source.c, source.h, source.w)
+        let (ho, wo) = (rows.count, cols.count)
+        let plane = h * w, outPlane = ho * wo
+        let src = source.pointer, fx = flow.pointer, fy = flow.pointer + outPlane, dst = out.pointer
+        let maxX = Float(w - 1), maxY = Float(h - 1)
+        cols.withUnsafeBufferPointer { columns in
+            Parallel.forRanges(ho, minimum: max(1, 4096 / max(1, wo))) { range in
+                for i in range {
+                    let y = Float(rows[i])
+                    for j in 0..<wo {
+                        let p = i * wo + j
+                        let ix = min(max(Float(columns[j]) + fx[p], 0), maxX)
+                        let iy = min(max(y + fy[p], 0), maxY)
+                        let x0 = Int(ix), y0 = Int(iy)   // non-negative: truncation is floor
+                        let ax = ix - Float(x0), ay = iy - Float(y0)
+                        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                        let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
+                        let nw = y0 * w + x0, ne = y0 * w + x1, sw = y1 * w + x0, se = y1 * w + x1
+                        var s = src, d = dst + p
+                        for _ in 0..<c {
+                            d.pointee = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
+                            s += plane
+                            d += outPlane
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Transposed convolution 4×4, stride 2, padding 1
+
+    /// `ConvTranspose2d(k=4, stride=2, padding=1)` of `x` `[1, Cin, H, W]` (weight `[Cin, Cout, 4, 4]`), optionally
+    /// followed by `PixelShuffle(2)` (`shuffle`), written into `out` (`[1, Cout, 2H, 2W]`, or `[1, Cout/4, 4H, 4W]`
+    /// shuffled; may be a channel view). As the engine's operator: a GEMM `weightᵀ · x` then a scatter-add of the
+    /// columns, but over bands of input rows so the column buffer stays small (a few MB at any frame size), and
+    /// the scatter writes straight to the shuffled position.
+    ///
+    /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
+    /// needs only the flow and mask of its 13 output channels).
+    static func convTranspose4x4(_ x: Tensor, weight: Tensor, bias: Tensor?, shuffle: Bool, pool: TensorPool,
+                                 out: Tensor) {
+        let (cin, h, w) = (x.c, x.h, x.w)
+        let lda = weight.shape[1] * 16
+        let cout = shuffle ? 4 * out.c : out.c
+        let m = cout * 16
+        let (ho, wo) = (2 * h, 2 * w)
+        // Output planes and where conv-transpose pixel (o, Y, X) lands.
+        let planes = shuffle ? cout / 4 : cout
+        let (outH, outW) = shuffle ? (2 * ho, 2 * wo) : (ho, wo)
+        let outPlane = outH * outW
+        let base = out.pointer
+        let b = bias?.pointer
+        // Start from the bias.
+        Parallel.forEach(planes) { plane in
+            let p = base + plane * outPlane
+            if shuffle {
+                for i in 0..<2 {
+                    for j in 0..<2 {
+                        let value = b?[plane * 4 + i * 2 + j] ?? 0
+                        for y in 0..<ho { for xx in 0..<wo { p[(2 * y + i) * outW + 2 * xx + j] = value } }
+                    }
+                }
+            } else {
+                p.update(repeating: b?[plane] ?? 0, count: outPlane)
+            }
+        }
+        let bandRows = max(1, min(h, (1 << 21) / max(1, m * w)))
+        let columns = pool.tensor([m * bandRows * w])
+        var row0 = 0
+        while row0 < h {
+            let rows = min(bandRows, h - row0), n = rows * w
+            Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
+                               b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
+            let cols = columns.pointer
+            // One task per output channel: no two tasks write the same pixel.
+            Parallel.forEach(cout) { o in
+                let (plane, i, j) = shuffle ? (o / 4, (o / 2) % 2, o % 2) : (o, 0, 0)
+                let dst = base + plane * outPlane
+                let (rowStride, colStride, offset) = shuffle ? (2 * outW, 2, i * outW + j) : (outW, 1, 0)
+                for ky in 0..<4 {
+                    for kx in 0..<4 {
+                        let src = cols + (o * 16 + ky * 4 + kx) * n
+                        // Output column X = 2·ix − 1 + kx must lie in 0..<wo.
+                        let ixLow = kx == 0 ? 1 : 0, ixHigh = kx == 3 ? w - 1 : w
+                        for r in 0..<rows {
+                            let y = 2 * (row0 + r) - 1 + ky
+                            if y < 0 || y >= ho { continue }
+                            let line = src + r * w
+                            let target = dst + y * rowStride + offset
+                            var X = 2 * ixLow - 1 + kx
+                            for ix in ixLow..<ixHigh {
+                                target[X * colStride] += line[ix]
+                                X += 2
+                            }
+                        }
+                    }
+                }
+            }
+            row0 += rows
+        }
+    }
+
+    /// Bilinear shrinking by 2 (`align_corners=False`: the mean of each 2×2 block, as PyTorch computes it with
+    /// weights ½) of `x` `[1, C, 2Q, 2W]` into rows `rowOffset ..< rowOffset + Q` of `out` `[1, C, H, W]`; channels
+    /// `divideChannels` are then divided by `divisor` (the reference's flow rescaling).
+    static func halve(_ x: Tensor, into out: Tensor, rowOffset: Int, divideChannels: Range<Int>, by divisor: Float) {
+        let (c, rows, w) = (x.c, x.h / 2, out.w)
+        let inPlane = x.h * x.w, outPlane = out.h * out.w, inWidth = x.w
+        let src = x.pointer, dst = out.pointer
+        Parallel.forEach(c) { channel in
+            let divide = divideChannels.contains(channel)
+            for q in 0..<rows {
+                let top = src + channel * inPlane + 2 * q * inWidth, bottom = top + inWidth
+                let line = dst + channel * outPlane + (rowOffset + q) * w
+                for j in 0..<w {
+                    let upper = top[2 * j] * 0.5 + top[2 * j + 1] * 0.5
+                    let lower = bottom[2 * j] * 0.5 + bottom[2 * j + 1] * 0.5
+                    let value = upper * 0.5 + lower * 0.5
+                    line[j] = divide ? value / divisor : value
+                }
+            }
+        }
+    }
+}
