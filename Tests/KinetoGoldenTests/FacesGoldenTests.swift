@@ -7,9 +7,8 @@ import Testing
 /// MediaPipe's face models must be installed (`scripts/setup`); a missing model fails the test, it is not skipped.
 private func requireMediaPipeModels() throws {
     for model in MediaPipeModel.allCases {
-        let url = model.path()
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            Issue.record("MediaPipe model \(model.fileName) missing at \(url.path): run scripts/setup")
+        guard (try? model.installedFile()) != nil else {
+            Issue.record("MediaPipe model \(model.fileName) missing at \(model.path().path): run scripts/setup")
             throw GoldenError("MediaPipe models not installed: run scripts/setup")
         }
     }
@@ -57,6 +56,15 @@ private func requireMediaPipeModels() throws {
         try requireMediaPipeModels()
         let detector = try FaceDetector()
         #expect(throws: TFLiteGraphError.self) { try detector.raw(Tensor(zeros: [1, 3, 64, 64])) }
+    }
+
+    @Test func catalogueHoldsTheFaceModelsInOneDirectory() throws {
+        for model in MediaPipeModel.allCases {
+            #expect(ModelDescriptor.catalogue.contains(model.descriptor))
+            #expect(model.descriptor.licence == "Apache-2.0" && model.descriptor.sha256?.count == 64)
+            #expect(model.path(in: URL(fileURLWithPath: "/m")).path == "/m/mediapipe/\(model.fileName)")
+        }
+        #expect(try ModelStore.descriptor(named: "face-landmark") == .faceLandmark)
     }
 
     @Test func missingModelNamesSetup() {
