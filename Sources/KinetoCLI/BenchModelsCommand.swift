@@ -39,6 +39,7 @@ struct BenchModelsCommand: ParsableCommand {
         }
         let parsed = try sizes.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        BenchModelsCommand.benchFaceModels(repeats: max(repeats, 5))
         let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
                                                 scale: scale)
         interpolator.network.profiling = profile
