@@ -96,6 +96,7 @@ public final class MediaReader: @unchecked Sendable {
     private var finished = false
     private var lastPts: Int64?
     private var lastDuration: Int64 = 0
+    private var reportedNothingDecoded = false
 
     public var isNetworkSource: Bool { Self.isURL(source) && !source.hasPrefix("file:") }
 
@@ -104,7 +105,6 @@ public final class MediaReader: @unchecked Sendable {
         self.source = source
         if !Self.isURL(source) { try Self.checkLocalFile(source) }
 
-        var options = options
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
         if Self.isURL(source) && !source.hasPrefix("file:") {
@@ -161,8 +161,6 @@ public final class MediaReader: @unchecked Sendable {
             avcodec_free_context(&ctxOptional)
             throw MediaError(.unsupportedCodec, path: source, "cannot open the '\(String(cString: codec.pointee.name))' decoder: \(MediaError.text(ret))")
         }
-        if Self.isURL(source) == false, options.passthrough == false { options.passthrough = false }
-
         let info = MediaInfo(context: fc, source: source, videoIndex: Int(stream.pointee.index))
         formatContext = fc
         videoStream = stream
@@ -188,6 +186,8 @@ public final class MediaReader: @unchecked Sendable {
     }
 
     /// The next decoded frame or passthrough packet, in file order; nil at the end.
+    ///
+    /// Throws `.corrupt` when the input ends (or fails to read) before a single video frame decoded.
     public func next() throws -> MediaEvent? {
         while !finished {
             if let frame = receiveFrame() { return .video(frame) }
@@ -221,6 +221,12 @@ public final class MediaReader: @unchecked Sendable {
             } else {
                 av_packet_unref(packet)
             }
+        }
+        if framesDecoded == 0 && !reportedNothingDecoded {
+            // Damage is only worth reporting while something decodes; an input with no picture at all is an error.
+            reportedNothingDecoded = true
+            let reason = damage.lastError ?? damage.readError ?? "the video stream holds no frames"
+            throw MediaError(.corrupt, path: source, "no video frame could be decoded (\(reason)); the file is damaged beyond use")
         }
         return nil
     }

@@ -306,11 +306,22 @@ public final class MediaWriter: @unchecked Sendable {
             }
         } else {
             // link() refuses to replace a file that appeared meanwhile; the temporary name is then removed.
-            guard link(temporaryPath, destination) == 0 else {
-                let reason = errno == EEXIST ? "a file with that name appeared while encoding" : String(cString: strerror(errno))
-                throw MediaError(errno == EEXIST ? .outputExists : .unwritableDestination, path: destination, "cannot move the finished file into place: \(reason)")
+            if link(temporaryPath, destination) == 0 {
+                unlink(temporaryPath)
+            } else {
+                let code = errno
+                if code == EEXIST {
+                    throw MediaError(.outputExists, path: destination, "cannot move the finished file into place: a file with that name appeared while encoding")
+                }
+                // File systems without hard links (FAT, some network mounts): check, then rename.
+                var info = stat()
+                guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK, stat(destination, &info) != 0 else {
+                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(code)))")
+                }
+                guard rename(temporaryPath, destination) == 0 else {
+                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                }
             }
-            unlink(temporaryPath)
         }
         let directory = (destination as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)

@@ -75,6 +75,33 @@ import KinetoMedia
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
     }
 
+    @Test func inputWhereNothingDecodesIsAnError() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("whole.mp4", seconds: 1, audio: false, extra: ["-movflags", "+faststart"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        // The index (moov) stays intact, every byte of picture data after it is noise.
+        let mdat = try #require(bytes.range(of: Data("mdat".utf8)))
+        var seed: UInt64 = 7
+        for i in mdat.upperBound..<bytes.count {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            bytes[i] = UInt8(truncatingIfNeeded: seed >> 33)
+        }
+        let garbled = fx.path("garbled.mp4")
+        try bytes.write(to: URL(fileURLWithPath: garbled))
+        let reader = try MediaReader(garbled)
+        #expect(reader.info.video.codec == "h264")
+        var frames = 0
+        #expect {
+            while try reader.nextVideoFrame() != nil { frames += 1 }
+        } throws: { error in
+            (error as? MediaError)?.kind == .corrupt && "\(error)".contains("no video frame could be decoded") && "\(error)".contains(garbled)
+        }
+        #expect(frames == 0)
+        #expect(reader.damage.corruptPackets + reader.damage.corruptFrames > 0)
+        // Reported once; afterwards the reader simply ends.
+        #expect(try reader.next() == nil)
+    }
+
     @Test func writerRefusesBadDestinationsAndLeavesNothing() throws {
         let fx = try MediaFixtures()
         let input = try fx.clip("in.mp4", seconds: 1)
