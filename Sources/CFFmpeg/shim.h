@@ -1,6 +1,8 @@
 #ifndef KINETO_CFFMPEG_SHIM_H
 #define KINETO_CFFMPEG_SHIM_H
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
@@ -98,6 +100,19 @@ static inline int kineto_frame_attach_pooled(AVFrame *f, AVBufferPool *pool, con
     f->extended_data = f->data;
     return 0;
 }
+
+/// A flag another thread can raise to make libavformat's blocking calls on a context return AVERROR_EXIT.
+static inline void *kineto_interrupt_flag_new(void) { return calloc(1, sizeof(atomic_int)); }
+static inline void kineto_interrupt_flag_free(void *flag) { free(flag); }
+static inline void kineto_interrupt_flag_raise(void *flag) { atomic_store((atomic_int *)flag, 1); }
+static inline int kineto_interrupt_flag_is_raised(void *flag) { return atomic_load((atomic_int *)flag); }
+static int kineto_interrupt_callback(void *flag) { return atomic_load((atomic_int *)flag); }
+/// Makes `fc` poll `flag` while it waits for input.
+static inline void kineto_install_interrupt(AVFormatContext *fc, void *flag) {
+    fc->interrupt_callback.callback = kineto_interrupt_callback;
+    fc->interrupt_callback.opaque = flag;
+}
+static inline int kineto_averror_exit(void) { return AVERROR_EXIT; }
 
 /// Stops FFmpeg from printing to stderr below `level` (a library must not spray its host's terminal).
 static inline void kineto_set_log_level(int level) { av_log_set_level(level); }

@@ -78,7 +78,32 @@ public final class MediaWriter: @unchecked Sendable {
             wanted = av_get_pix_fmt(name)
             guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
         }
-        pixelFormat = Self.closestPixelFormat(wanted, for: videoCodec)
+        let outputWidth = settings.width ?? Int(inputPar.pointee.width), outputHeight = settings.height ?? Int(inputPar.pointee.height)
+        guard (1...16384).contains(outputWidth), (1...16384).contains(outputHeight) else {
+            throw MediaError(.invalidArgument, path: destination, "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
+        }
+        guard settings.frameRate > .zero, settings.frameRate.numerator <= Int32.max, settings.frameRate.denominator <= Int32.max else {
+            throw MediaError(.invalidArgument, path: destination, "frame rate \(settings.frameRate) is not usable; give a positive rate such as 60 or 60000/1001")
+        }
+        var chosenFormat = Self.closestPixelFormat(wanted, for: videoCodec)
+        // Chroma subsampling needs sizes divisible by the subsampling factor in x264, x265 and SVT-AV1.
+        if let desc = av_pix_fmt_desc_get(chosenFormat)?.pointee,
+           outputWidth % (1 << Int(desc.log2_chroma_w)) != 0 || outputHeight % (1 << Int(desc.log2_chroma_h)) != 0 {
+            let size = "\(outputWidth)×\(outputHeight)", formatName = String(cString: av_get_pix_fmt_name(chosenFormat))
+            switch encoderName {
+            case "libx264", "libx265":
+                guard let full = Self.unsubsampled(like: chosenFormat, for: videoCodec) else {
+                    throw MediaError(.unsupportedEncoder, path: destination, "\(encoderName) cannot encode the odd size \(size) in \(formatName); choose --codec ffv1")
+                }
+                chosenFormat = full
+                warnings.append("the odd picture size \(size) cannot be encoded with subsampled chroma (\(formatName)); encoding in \(String(cString: av_get_pix_fmt_name(full))) instead")
+            case "libsvtav1":
+                throw MediaError(.unsupportedEncoder, path: destination, "SVT-AV1 needs an even width and height, and this video is \(size); choose --codec h264, h265 or ffv1")
+            default:
+                break
+            }
+        }
+        pixelFormat = chosenFormat
 
         let tempPath = (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
         temporaryPath = tempPath
@@ -94,8 +119,8 @@ public final class MediaWriter: @unchecked Sendable {
         // Video encoder.
         guard let enc = avcodec_alloc_context3(videoCodec) else { throw MediaError(.internalFailure, path: destination, "out of memory") }
         resources.encoder = enc
-        width = inputPar.pointee.width
-        height = inputPar.pointee.height
+        width = Int32(outputWidth)
+        height = Int32(outputHeight)
         enc.pointee.width = width
         enc.pointee.height = height
         enc.pointee.sample_aspect_ratio = inputPar.pointee.sample_aspect_ratio
@@ -380,6 +405,24 @@ public final class MediaWriter: @unchecked Sendable {
             avcodec_free_context(&encoder)
             avformat_free_context(outputContext)
         }
+    }
+
+    /// The encoder's 4:4:4 YUV format closest to `format` (same bit depth), for sizes subsampled chroma cannot cover.
+    static func unsubsampled(like format: AVPixelFormat, for codec: UnsafePointer<AVCodec>) -> AVPixelFormat? {
+        guard let list = kineto_codec_pix_fmts(codec), let wanted = av_pix_fmt_desc_get(format)?.pointee else { return nil }
+        var candidates: [AVPixelFormat] = []
+        var i = 0
+        while list[i] != AV_PIX_FMT_NONE {
+            if let d = av_pix_fmt_desc_get(list[i])?.pointee, d.log2_chroma_w == 0, d.log2_chroma_h == 0, d.nb_components >= 3,
+               d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0, d.comp.0.depth == wanted.comp.0.depth {
+                candidates.append(list[i])
+            }
+            i += 1
+        }
+        guard !candidates.isEmpty else { return nil }
+        candidates.append(AV_PIX_FMT_NONE)
+        let best = avcodec_find_best_pix_fmt_of_list(candidates, format, 0, nil)
+        return best == AV_PIX_FMT_NONE ? candidates[0] : best
     }
 
     static func randomSuffix() -> String {

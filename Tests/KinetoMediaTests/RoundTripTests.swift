@@ -41,15 +41,64 @@ import KinetoMedia
         if ext == "webm" { #expect(after.reader.info.audio[0].codec == "opus") }
     }
 
-    @Test func tenBitStaysTenBit() throws {
+    @Test func tenBitStaysTenBitWithBT2020Tags() throws {
         let fx = try MediaFixtures()
-        let input = try fx.clip("in10.mkv", seconds: 1, audio: false, codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p10le"])
+        let input = try fx.clip("in10.mkv", seconds: 1, audio: false,
+                                codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020",
+                                        "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-color_range", "tv"])
+        let source = try MediaReader(input).info.video
+        #expect(source.colorPrimaries == "bt2020" && source.colorMatrix == "bt2020nc")
         let output = fx.path("out10.mkv")
         try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h265, preset: "ultrafast", frameRate: Rational(25)))
-        let info = try MediaReader(output).info.video
+        let after = try readAll(output)
+        let info = after.reader.info.video
         #expect(info.bitDepth == 10)
         #expect(info.pixelFormat == "yuv420p10le")
         #expect(info.codec == "hevc")
+        #expect(info.colorPrimaries == "bt2020")
+        #expect(info.colorTransfer == "smpte2084")
+        #expect(info.colorMatrix == "bt2020nc")
+        #expect(info.colorRange == "tv")
+        #expect(after.frames.count == 25)
+    }
+
+    @Test func oddSizeEncodesInFullChromaWithAWarning() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("odd.mkv", size: "320x240", seconds: 0.4, audio: false,
+                                codec: ["-vf", "scale=321:241", "-c:v", "ffv1", "-pix_fmt", "yuv420p"])
+        let writer = try transcode(input, to: fx.path("odd.mp4"))
+        #expect(writer.pixelFormatName == "yuv444p")
+        #expect(writer.warnings.contains { $0.contains("321×241") })
+        let after = try readAll(fx.path("odd.mp4"))
+        #expect(after.reader.info.video.width == 321 && after.reader.info.video.height == 241)
+        #expect(after.frames.count == 10)
+        // SVT-AV1 cannot do odd sizes at all: a clear error before anything is written.
+        #expect {
+            try transcode(input, to: fx.path("odd.webm"), settings: VideoEncoderSettings(codec: .av1, frameRate: Rational(25)))
+        } throws: { error in
+            (error as? MediaError)?.kind == .unsupportedEncoder && "\(error)".contains("321×241")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fx.path("odd.webm")))
+    }
+
+    @Test func outputSizeCanDifferFromTheSource() throws {
+        let fx = try MediaFixtures()
+        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.4, audio: false))
+        let settings = VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25), width: 64, height: 48)
+        let writer = try MediaWriter(destination: fx.path("small.mkv"), settings: settings, source: reader)
+        let converter = FrameConverter()
+        while let frame = try reader.nextVideoFrame() {
+            // A stand-in for a model that renders at its own size: a flat grey picture.
+            let image = RGBImage(width: 64, height: 48, pixels: [Float](repeating: 0.5, count: 3 * 64 * 48))
+            try writer.write(try converter.frame(from: image, pixelFormat: writer.pixelFormat, like: frame, pts: frame.pts, timeBase: frame.timeBase))
+        }
+        try writer.finish()
+        let after = try readAll(fx.path("small.mkv"))
+        #expect(after.reader.info.video.width == 64 && after.reader.info.video.height == 48)
+        #expect(after.frames.count == 10)
+        #expect {
+            _ = try MediaWriter(destination: fx.path("zero.mkv"), settings: VideoEncoderSettings(frameRate: .zero), source: reader)
+        } throws: { ($0 as? MediaError)?.kind == .invalidArgument }
     }
 
     @Test func rotationAndColourTagsKept() throws {
