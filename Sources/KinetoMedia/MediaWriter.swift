@@ -34,6 +34,10 @@ public final class MediaWriter: @unchecked Sendable {
     private var copiedStreams: [Int: (stream: UnsafeMutablePointer<AVStream>, inputTimeBase: AVRational)] = [:]
     private var transcoders: [Int: AudioTranscoder] = [:]
     private var lastVideoPts: Int64?
+    /// Nominal frame duration in encoder ticks.
+    private let frameTicks: Int64
+    /// Durations of frames inside the encoder, by encoder pts, for packets the encoder leaves without one.
+    private var pendingDurations: [Int64: Int64] = [:]
     private let converter = FrameConverter()
     private var state: State = .open
     private enum State { case open, finished, aborted }
@@ -85,6 +89,12 @@ public final class MediaWriter: @unchecked Sendable {
         guard settings.frameRate > .zero, settings.frameRate.numerator <= Int32.max, settings.frameRate.denominator <= Int32.max else {
             throw MediaError(.invalidArgument, path: destination, "frame rate \(settings.frameRate) is not usable; give a positive rate such as 60 or 60000/1001")
         }
+        let encoderTimeBase = settings.timeBase ?? settings.frameRate.inverse
+        guard encoderTimeBase > .zero, encoderTimeBase.numerator <= Int32.max, encoderTimeBase.denominator <= Int32.max else {
+            throw MediaError(.invalidArgument, path: destination, "time base \(encoderTimeBase) is not usable; give a positive one such as 1/90000")
+        }
+        // One nominal frame in encoder ticks: the duration of a frame that states none.
+        frameTicks = Swift.max(1, (settings.frameRate.inverse / encoderTimeBase).floor)
         var chosenFormat = Self.closestPixelFormat(wanted, for: videoCodec)
         // Chroma subsampling needs sizes divisible by the subsampling factor in x264, x265 and SVT-AV1.
         if let desc = av_pix_fmt_desc_get(chosenFormat)?.pointee,
@@ -125,7 +135,7 @@ public final class MediaWriter: @unchecked Sendable {
         enc.pointee.height = height
         enc.pointee.sample_aspect_ratio = inputPar.pointee.sample_aspect_ratio
         enc.pointee.pix_fmt = pixelFormat
-        enc.pointee.time_base = settings.frameRate.inverse.avRational
+        enc.pointee.time_base = encoderTimeBase.avRational
         enc.pointee.framerate = settings.frameRate.avRational
         enc.pointee.color_primaries = inputPar.pointee.color_primaries
         enc.pointee.color_trc = inputPar.pointee.color_trc
@@ -241,7 +251,9 @@ public final class MediaWriter: @unchecked Sendable {
         clone.pointee.pts = pts
         clone.pointee.pict_type = AV_PICTURE_TYPE_NONE
         // Encoders that pass durations on to their packets let the muxer end the last frame where the caller said.
-        clone.pointee.pkt_duration = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
+        let ticks = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
+        clone.pointee.pkt_duration = ticks
+        pendingDurations[pts] = ticks > 0 ? ticks : frameTicks
         let ret = avcodec_send_frame(encoder, clone)
         guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding frame \(framesWritten)") }
         framesWritten += 1
@@ -273,6 +285,9 @@ public final class MediaWriter: @unchecked Sendable {
     public func finish() throws -> String {
         guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
         do {
+            guard framesWritten > 0 else {
+                throw MediaError(.invalidArgument, path: destination, "no video frames were written, so no file was made")
+            }
             var ret = avcodec_send_frame(encoder, nil)
             if ret < 0 && ret != kineto_averror_eof() { throw MediaError.writing(ret, path: destination, "flushing the encoder") }
             try drainEncoder()
@@ -313,6 +328,9 @@ public final class MediaWriter: @unchecked Sendable {
             let ret = avcodec_receive_packet(encoder, packet)
             if ret == kineto_averror_eagain() || ret == kineto_averror_eof() { return }
             guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding") }
+            // x264/x265 in FFmpeg 5.1 leave durations at 0; without them the muxer cannot know when the last frame ends.
+            let known = pendingDurations.removeValue(forKey: packet.pointee.pts)
+            if packet.pointee.duration <= 0 { packet.pointee.duration = known ?? frameTicks }
             av_packet_rescale_ts(packet, encoder.pointee.time_base, videoStream.pointee.time_base)
             packet.pointee.stream_index = videoStream.pointee.index
             try mux(packet)

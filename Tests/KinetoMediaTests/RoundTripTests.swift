@@ -38,6 +38,9 @@ import KinetoMedia
         let after = try readAll(output)
         #expect(after.frames.count == 25)
         #expect(after.reader.info.audio.count == 1)
+        // The last frame keeps its 40 ms: the file lasts the source's second (plus at most an audio frame).
+        let duration = try #require(after.reader.info.duration)
+        #expect(duration >= 0.99 && duration <= 1.05, "lasts \(duration) s")
         if ext == "webm" { #expect(after.reader.info.audio[0].codec == "opus") }
     }
 
@@ -125,13 +128,18 @@ import KinetoMedia
         try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=128x96:rate=25:duration=2",
                        "-vf", "setpts='if(lt(N,25),N*0.04,1+(N-25)*0.1)/TB'", "-fps_mode", "passthrough",
                        "-c:v", "libx264", "-preset", "ultrafast", input])
-        let before = try readAll(input).frames
+        let source = try readAll(input)
+        let before = source.frames
         #expect(before.count == 50)
         let output = fx.path("vfr-out.mkv")
-        try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: Rational(1000)))
-        let after = try readAll(output).frames
+        // Nominal 25 fps, timestamps on a 1 ms grid: every frame keeps its own time.
+        try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: Rational(25), timeBase: Rational(1, 1000)))
+        let result = try readAll(output)
+        let after = result.frames
         #expect(after.count == before.count)
         for (a, b) in zip(after, before) { #expect(abs(a.doubleValue - b.doubleValue) < 0.0015) }
+        let sourceDuration = try #require(source.reader.info.duration), outputDuration = try #require(result.reader.info.duration)
+        #expect(abs(outputDuration - sourceDuration) <= 0.1, "\(outputDuration) s vs \(sourceDuration) s")
     }
 
     @Test func subtitlesCopiedWhereTheContainerTakesThemElseDroppedWithAWarning() throws {

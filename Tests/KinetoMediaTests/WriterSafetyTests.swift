@@ -29,6 +29,14 @@ import KinetoMedia
         #expect(try FileManager.default.contentsOfDirectory(atPath: fx.directory.path) == ["in.mp4"])
     }
 
+    @Test func finishingWithoutFramesMakesNoFile() throws {
+        let fx = try MediaFixtures()
+        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2))
+        let writer = try MediaWriter(destination: fx.path("out.mp4"), settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+        #expect { try writer.finish() } throws: { ($0 as? MediaError)?.kind == .invalidArgument }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fx.directory.path) == ["in.mp4"])
+    }
+
     /// A 128 KiB tmpfs fills up mid-job: ENOSPC becomes `.diskFull`, the temporary file is removed, and the
     /// destination never appears. Needs permission to mount (root in CI's container).
     @Test func fullDiskIsReportedAndCleanedUp() throws {
