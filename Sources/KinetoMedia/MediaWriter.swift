@@ -133,7 +133,9 @@ public final class MediaWriter: @unchecked Sendable {
         height = Int32(outputHeight)
         enc.pointee.width = width
         enc.pointee.height = height
-        enc.pointee.sample_aspect_ratio = inputPar.pointee.sample_aspect_ratio
+        // The source's pixel shape applies to its own size only; a resized output is tagged square.
+        let sameSize = outputWidth == Int(inputPar.pointee.width) && outputHeight == Int(inputPar.pointee.height)
+        enc.pointee.sample_aspect_ratio = sameSize ? inputPar.pointee.sample_aspect_ratio : AVRational(num: 1, den: 1)
         enc.pointee.pix_fmt = pixelFormat
         enc.pointee.time_base = encoderTimeBase.avRational
         enc.pointee.framerate = settings.frameRate.avRational

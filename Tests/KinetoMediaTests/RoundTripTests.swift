@@ -28,6 +28,47 @@ import KinetoMedia
         #expect(leftovers.isEmpty)
     }
 
+    @Test func audioTheContainerCannotHoldIsReencodedToAACInSync() throws {
+        let fx = try MediaFixtures()
+        // PCM audio that starts 0.5 s after the video: MP4 cannot hold PCM, so it becomes AAC, still 0.5 s late.
+        let input = fx.path("pcm.mkv")
+        try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=1.5",
+                       "-af", "adelay=500:all=1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", input])
+        let writer = try transcode(input, to: fx.path("out.mp4"))
+        #expect(writer.warnings.contains { $0.contains("re-encoded") })
+        let after = try readAll(fx.path("out.mp4"))
+        let audio = try #require(after.reader.info.audio.first)
+        #expect(audio.codec == "aac" && audio.sampleRate == 44100 && audio.channels == 1)
+        #expect(after.frames.count == 50)
+        let videoEnd = after.frames.last!.doubleValue + 0.04
+        #expect(abs((after.audioEnd ?? 0) - videoEnd) < 0.05, "audio ends at \(after.audioEnd ?? 0) s, video at \(videoEnd) s")
+    }
+
+    @Test func lateAudioStaysLateWhenCopied() throws {
+        let fx = try MediaFixtures()
+        let input = fx.path("late.mkv")
+        try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+                       "-itsoffset", "0.5", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1.5",
+                       "-map", "0", "-map", "1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", input])
+        func firstAudioTime(_ path: String) throws -> Double? {
+            let reader = try MediaReader(path)
+            var firstVideo: Double?, firstAudio: Double?
+            while let event = try reader.next() {
+                switch event {
+                case .video(let f): if firstVideo == nil { firstVideo = f.time.doubleValue }
+                case .packet(let p): if firstAudio == nil { firstAudio = p.time?.doubleValue }
+                }
+            }
+            return firstAudio.flatMap { a in firstVideo.map { a - $0 } }
+        }
+        let before = try #require(try firstAudioTime(input))
+        #expect(abs(before - 0.5) < 0.05)
+        try transcode(input, to: fx.path("out.mp4"))
+        let after = try #require(try firstAudioTime(fx.path("out.mp4")))
+        #expect(abs(after - before) < 0.03, "audio offset \(after) s after writing, \(before) s before")
+    }
+
     @Test(arguments: ["mkv", "mov", "webm", "ts"])
     func containersByExtension(_ ext: String) throws {
         let fx = try MediaFixtures()
