@@ -40,6 +40,19 @@ import KinetoMedia
         expectError(fx.path("half.mp4"), .notMedia)
     }
 
+    @Test func truncatedFaststartMP4DecodesWhatIsThereAndReportsIt() throws {
+        let fx = try MediaFixtures()
+        // An interrupted download of a web-ready MP4: the index is complete, the picture data stops halfway.
+        let input = try fx.clip("whole.mp4", seconds: 4, extra: ["-movflags", "+faststart"])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        let cut = fx.path("cut.mp4")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        let result = try readAll(cut)
+        #expect(result.frames.count > 20 && result.frames.count < 90, "\(result.frames.count) frames")
+        #expect(result.reader.damage.endedEarly)
+        #expect(result.reader.damage.summary.contains("truncated"))
+    }
+
     @Test func truncatedStreamDecodesWhatIsThereAndReportsIt() throws {
         let fx = try MediaFixtures()
         let input = try fx.clip("whole.mkv", seconds: 4, audio: false)
