@@ -114,6 +114,23 @@ static inline void kineto_install_interrupt(AVFormatContext *fc, void *flag) {
 }
 static inline int kineto_averror_exit(void) { return AVERROR_EXIT; }
 
+/// One row of 16-bit samples to floats in [0, 1] (x / 65535). Plain C loops, which the compiler vectorises
+/// (Swift's checked float/integer conversions would not be).
+static inline void kineto_u16_to_unit_float(const uint16_t *src, float *dst, int count) {
+    const float scale = 1.0f / 65535.0f;
+    for (int i = 0; i < count; i++) dst[i] = (float)src[i] * scale;
+}
+
+/// One row of floats to 16-bit samples: clamped to [0, 1], scaled by 65535, rounded to nearest.
+static inline void kineto_unit_float_to_u16(const float *src, uint16_t *dst, int count) {
+    for (int i = 0; i < count; i++) {
+        float v = src[i];
+        v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);  /* NaN fails both tests and stays NaN: */
+        v = v == v ? v : 0.0f;                          /* map it to 0 rather than convert it */
+        dst[i] = (uint16_t)(v * 65535.0f + 0.5f);
+    }
+}
+
 /// Stops FFmpeg from printing to stderr below `level` (a library must not spray its host's terminal).
 static inline void kineto_set_log_level(int level) { av_log_set_level(level); }
 #endif
