@@ -1,6 +1,8 @@
 #ifndef KINETO_CFFMPEG_SHIM_H
 #define KINETO_CFFMPEG_SHIM_H
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
@@ -97,6 +99,36 @@ static inline int kineto_frame_attach_pooled(AVFrame *f, AVBufferPool *pool, con
     f->buf[0] = buf;
     f->extended_data = f->data;
     return 0;
+}
+
+/// A flag another thread can raise to make libavformat's blocking calls on a context return AVERROR_EXIT.
+static inline void *kineto_interrupt_flag_new(void) { return calloc(1, sizeof(atomic_int)); }
+static inline void kineto_interrupt_flag_free(void *flag) { free(flag); }
+static inline void kineto_interrupt_flag_raise(void *flag) { atomic_store((atomic_int *)flag, 1); }
+static inline int kineto_interrupt_flag_is_raised(void *flag) { return atomic_load((atomic_int *)flag); }
+static int kineto_interrupt_callback(void *flag) { return atomic_load((atomic_int *)flag); }
+/// Makes `fc` poll `flag` while it waits for input.
+static inline void kineto_install_interrupt(AVFormatContext *fc, void *flag) {
+    fc->interrupt_callback.callback = kineto_interrupt_callback;
+    fc->interrupt_callback.opaque = flag;
+}
+static inline int kineto_averror_exit(void) { return AVERROR_EXIT; }
+
+/// One row of 16-bit samples to floats in [0, 1] (x / 65535). Plain C loops, which the compiler vectorises
+/// (Swift's checked float/integer conversions would not be).
+static inline void kineto_u16_to_unit_float(const uint16_t *src, float *dst, int count) {
+    const float scale = 1.0f / 65535.0f;
+    for (int i = 0; i < count; i++) dst[i] = (float)src[i] * scale;
+}
+
+/// One row of floats to 16-bit samples: clamped to [0, 1], scaled by 65535, rounded to nearest.
+static inline void kineto_unit_float_to_u16(const float *src, uint16_t *dst, int count) {
+    for (int i = 0; i < count; i++) {
+        float v = src[i];
+        v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);  /* NaN fails both tests and stays NaN: */
+        v = v == v ? v : 0.0f;                          /* map it to 0 rather than convert it */
+        dst[i] = (uint16_t)(v * 65535.0f + 0.5f);
+    }
 }
 
 /// Stops FFmpeg from printing to stderr below `level` (a library must not spray its host's terminal).

@@ -19,19 +19,18 @@ public final class FrameConverter: @unchecked Sendable {
         let width = frame.width, height = frame.height
         let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRP16LE)
         try scale(frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame), destinationColor: Self.colorOf(frame.avFrame))
-        var pixels = [Float](repeating: 0, count: 3 * width * height)
-        let scaleFactor: Float = 1 / 65535
-        pixels.withUnsafeMutableBufferPointer { out in
+        // Every element is written below: no need to zero 3·w·h floats first.
+        let pixels = [Float](unsafeUninitializedCapacity: 3 * width * height) { out, count in
             // GBRP stores G, B, R in planes 0, 1, 2.
             for (rgbPlane, avPlane) in [(0, 2), (1, 0), (2, 1)] {
                 let base = kineto_frame_data(planar.avFrame, Int32(avPlane))!
                 let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
                 for y in 0..<height {
                     let row = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
-                    let dst = out.baseAddress! + rgbPlane * width * height + y * width
-                    for x in 0..<width { dst[x] = Float(row[x]) * scaleFactor }
+                    kineto_u16_to_unit_float(row, out.baseAddress! + rgbPlane * width * height + y * width, Int32(width))
                 }
             }
+            count = 3 * width * height
         }
         return RGBImage(width: width, height: height, pixels: pixels)
     }
@@ -47,11 +46,7 @@ public final class FrameConverter: @unchecked Sendable {
                 let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
                 for y in 0..<height {
                     let row = UnsafeMutableRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
-                    let s = src.baseAddress! + rgbPlane * width * height + y * width
-                    for x in 0..<width {
-                        let v = Swift.min(Swift.max(s[x], 0), 1) * 65535 + 0.5
-                        row[x] = UInt16(v)
-                    }
+                    kineto_unit_float_to_u16(src.baseAddress! + rgbPlane * width * height + y * width, row, Int32(width))
                 }
             }
         }

@@ -57,6 +57,21 @@ public struct DamageReport: Sendable, Codable, Equatable {
     }
 }
 
+/// Stops a `MediaReader` that waits for input (a silent network stream) from another thread: opening or
+/// the next `next()` returns promptly. One token can serve several readers; raising it is permanent.
+public final class ReadInterruption: @unchecked Sendable {
+    let flag: UnsafeMutableRawPointer
+
+    public init() { flag = kineto_interrupt_flag_new()! }
+
+    deinit { kineto_interrupt_flag_free(flag) }
+
+    /// Makes the readers using this token stop waiting: `MediaReader.init` throws, `next()` returns nil.
+    public func interrupt() { kineto_interrupt_flag_raise(flag) }
+
+    public var isInterrupted: Bool { kineto_interrupt_flag_is_raised(flag) != 0 }
+}
+
 /// Options for opening an input.
 public struct ReaderOptions: Sendable {
     /// Also return audio and subtitle packets (for stream copy). Off: video frames only.
@@ -66,10 +81,14 @@ public struct ReaderOptions: Sendable {
     /// Decoder threads; 0 lets FFmpeg choose from the core count.
     public var decoderThreads = 0
 
-    public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0) {
+    /// Raise it to stop a reader blocked on input (see `MediaReader.interrupt()`); nil: the reader makes its own.
+    public var interruption: ReadInterruption?
+
+    public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0, interruption: ReadInterruption? = nil) {
         self.passthrough = passthrough
         self.networkTimeout = networkTimeout
         self.decoderThreads = decoderThreads
+        self.interruption = interruption
     }
 }
 
@@ -96,6 +115,10 @@ public final class MediaReader: @unchecked Sendable {
     private var finished = false
     private var lastPts: Int64?
     private var lastDuration: Int64 = 0
+    private var reportedNothingDecoded = false
+
+    /// Raised by `interrupt()`; shared with `ReaderOptions.interruption` when one was given.
+    public let interruption: ReadInterruption
 
     public var isNetworkSource: Bool { Self.isURL(source) && !source.hasPrefix("file:") }
 
@@ -104,7 +127,6 @@ public final class MediaReader: @unchecked Sendable {
         self.source = source
         if !Self.isURL(source) { try Self.checkLocalFile(source) }
 
-        var options = options
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
         if Self.isURL(source) && !source.hasPrefix("file:") {
@@ -116,9 +138,16 @@ public final class MediaReader: @unchecked Sendable {
                 av_dict_set(&dict, "overrun_nonfatal", "1", 0)
             }
         }
-        var fc: UnsafeMutablePointer<AVFormatContext>? = nil
+        let interruption = options.interruption ?? ReadInterruption()
+        self.interruption = interruption
+        var fc: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        if let fc { kineto_install_interrupt(fc, interruption.flag) }
+        // On failure avformat_open_input frees the context and sets it to nil.
         var ret = avformat_open_input(&fc, source, nil, &dict)
         guard ret >= 0, let fc else {
+            if interruption.isInterrupted {
+                throw MediaError(.network, path: source, "opening was interrupted before the input answered")
+            }
             throw Self.openError(ret, source: source)
         }
         var closeOnError = true
@@ -161,8 +190,6 @@ public final class MediaReader: @unchecked Sendable {
             avcodec_free_context(&ctxOptional)
             throw MediaError(.unsupportedCodec, path: source, "cannot open the '\(String(cString: codec.pointee.name))' decoder: \(MediaError.text(ret))")
         }
-        if Self.isURL(source) == false, options.passthrough == false { options.passthrough = false }
-
         let info = MediaInfo(context: fc, source: source, videoIndex: Int(stream.pointee.index))
         formatContext = fc
         videoStream = stream
@@ -187,13 +214,24 @@ public final class MediaReader: @unchecked Sendable {
         avformat_close_input(&f)
     }
 
+    /// Stops waiting for input, from any thread: a blocked `next()` returns nil (as do later calls) and
+    /// `wasInterrupted` says why. Frames already inside the decoder are dropped.
+    public func interrupt() { interruption.interrupt() }
+
+    /// Whether reading ended because of `interrupt()` rather than the end of the input.
+    public var wasInterrupted: Bool { interruption.isInterrupted }
+
     /// The next decoded frame or passthrough packet, in file order; nil at the end.
+    ///
+    /// Throws `.corrupt` when the input ends (or fails to read) before a single video frame decoded.
     public func next() throws -> MediaEvent? {
         while !finished {
+            if interruption.isInterrupted { finished = true; return nil }
             if let frame = receiveFrame() { return .video(frame) }
             if finished { break }
             if draining { continue }
             let ret = av_read_frame(formatContext, packet)
+            if ret < 0 && interruption.isInterrupted { finished = true; return nil }
             if ret < 0 {
                 if ret != kineto_averror_eof() {
                     damage.readError = MediaError.text(ret)
@@ -221,6 +259,12 @@ public final class MediaReader: @unchecked Sendable {
             } else {
                 av_packet_unref(packet)
             }
+        }
+        if framesDecoded == 0 && !reportedNothingDecoded && !interruption.isInterrupted {
+            // Damage is only worth reporting while something decodes; an input with no picture at all is an error.
+            reportedNothingDecoded = true
+            let reason = damage.lastError ?? damage.readError ?? "the video stream holds no frames"
+            throw MediaError(.corrupt, path: source, "no video frame could be decoded (\(reason)); the file is damaged beyond use")
         }
         return nil
     }

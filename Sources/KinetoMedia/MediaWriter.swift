@@ -34,6 +34,10 @@ public final class MediaWriter: @unchecked Sendable {
     private var copiedStreams: [Int: (stream: UnsafeMutablePointer<AVStream>, inputTimeBase: AVRational)] = [:]
     private var transcoders: [Int: AudioTranscoder] = [:]
     private var lastVideoPts: Int64?
+    /// Nominal frame duration in encoder ticks.
+    private let frameTicks: Int64
+    /// Durations of frames inside the encoder, by encoder pts, for packets the encoder leaves without one.
+    private var pendingDurations: [Int64: Int64] = [:]
     private let converter = FrameConverter()
     private var state: State = .open
     private enum State { case open, finished, aborted }
@@ -78,7 +82,38 @@ public final class MediaWriter: @unchecked Sendable {
             wanted = av_get_pix_fmt(name)
             guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
         }
-        pixelFormat = Self.closestPixelFormat(wanted, for: videoCodec)
+        let outputWidth = settings.width ?? Int(inputPar.pointee.width), outputHeight = settings.height ?? Int(inputPar.pointee.height)
+        guard (1...16384).contains(outputWidth), (1...16384).contains(outputHeight) else {
+            throw MediaError(.invalidArgument, path: destination, "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
+        }
+        guard settings.frameRate > .zero, settings.frameRate.numerator <= Int32.max, settings.frameRate.denominator <= Int32.max else {
+            throw MediaError(.invalidArgument, path: destination, "frame rate \(settings.frameRate) is not usable; give a positive rate such as 60 or 60000/1001")
+        }
+        let encoderTimeBase = settings.timeBase ?? settings.frameRate.inverse
+        guard encoderTimeBase > .zero, encoderTimeBase.numerator <= Int32.max, encoderTimeBase.denominator <= Int32.max else {
+            throw MediaError(.invalidArgument, path: destination, "time base \(encoderTimeBase) is not usable; give a positive one such as 1/90000")
+        }
+        // One nominal frame in encoder ticks: the duration of a frame that states none.
+        frameTicks = Swift.max(1, (settings.frameRate.inverse / encoderTimeBase).floor)
+        var chosenFormat = Self.closestPixelFormat(wanted, for: videoCodec)
+        // Chroma subsampling needs sizes divisible by the subsampling factor in x264, x265 and SVT-AV1.
+        if let desc = av_pix_fmt_desc_get(chosenFormat)?.pointee,
+           outputWidth % (1 << Int(desc.log2_chroma_w)) != 0 || outputHeight % (1 << Int(desc.log2_chroma_h)) != 0 {
+            let size = "\(outputWidth)×\(outputHeight)", formatName = String(cString: av_get_pix_fmt_name(chosenFormat))
+            switch encoderName {
+            case "libx264", "libx265":
+                guard let full = Self.unsubsampled(like: chosenFormat, for: videoCodec) else {
+                    throw MediaError(.unsupportedEncoder, path: destination, "\(encoderName) cannot encode the odd size \(size) in \(formatName); choose --codec ffv1")
+                }
+                chosenFormat = full
+                warnings.append("the odd picture size \(size) cannot be encoded with subsampled chroma (\(formatName)); encoding in \(String(cString: av_get_pix_fmt_name(full))) instead")
+            case "libsvtav1":
+                throw MediaError(.unsupportedEncoder, path: destination, "SVT-AV1 needs an even width and height, and this video is \(size); choose --codec h264, h265 or ffv1")
+            default:
+                break
+            }
+        }
+        pixelFormat = chosenFormat
 
         let tempPath = (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
         temporaryPath = tempPath
@@ -94,13 +129,15 @@ public final class MediaWriter: @unchecked Sendable {
         // Video encoder.
         guard let enc = avcodec_alloc_context3(videoCodec) else { throw MediaError(.internalFailure, path: destination, "out of memory") }
         resources.encoder = enc
-        width = inputPar.pointee.width
-        height = inputPar.pointee.height
+        width = Int32(outputWidth)
+        height = Int32(outputHeight)
         enc.pointee.width = width
         enc.pointee.height = height
-        enc.pointee.sample_aspect_ratio = inputPar.pointee.sample_aspect_ratio
+        // The source's pixel shape applies to its own size only; a resized output is tagged square.
+        let sameSize = outputWidth == Int(inputPar.pointee.width) && outputHeight == Int(inputPar.pointee.height)
+        enc.pointee.sample_aspect_ratio = sameSize ? inputPar.pointee.sample_aspect_ratio : AVRational(num: 1, den: 1)
         enc.pointee.pix_fmt = pixelFormat
-        enc.pointee.time_base = settings.frameRate.inverse.avRational
+        enc.pointee.time_base = encoderTimeBase.avRational
         enc.pointee.framerate = settings.frameRate.avRational
         enc.pointee.color_primaries = inputPar.pointee.color_primaries
         enc.pointee.color_trc = inputPar.pointee.color_trc
@@ -216,7 +253,9 @@ public final class MediaWriter: @unchecked Sendable {
         clone.pointee.pts = pts
         clone.pointee.pict_type = AV_PICTURE_TYPE_NONE
         // Encoders that pass durations on to their packets let the muxer end the last frame where the caller said.
-        clone.pointee.pkt_duration = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
+        let ticks = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
+        clone.pointee.pkt_duration = ticks
+        pendingDurations[pts] = ticks > 0 ? ticks : frameTicks
         let ret = avcodec_send_frame(encoder, clone)
         guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding frame \(framesWritten)") }
         framesWritten += 1
@@ -248,6 +287,9 @@ public final class MediaWriter: @unchecked Sendable {
     public func finish() throws -> String {
         guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
         do {
+            guard framesWritten > 0 else {
+                throw MediaError(.invalidArgument, path: destination, "no video frames were written, so no file was made")
+            }
             var ret = avcodec_send_frame(encoder, nil)
             if ret < 0 && ret != kineto_averror_eof() { throw MediaError.writing(ret, path: destination, "flushing the encoder") }
             try drainEncoder()
@@ -288,6 +330,9 @@ public final class MediaWriter: @unchecked Sendable {
             let ret = avcodec_receive_packet(encoder, packet)
             if ret == kineto_averror_eagain() || ret == kineto_averror_eof() { return }
             guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding") }
+            // x264/x265 in FFmpeg 5.1 leave durations at 0; without them the muxer cannot know when the last frame ends.
+            let known = pendingDurations.removeValue(forKey: packet.pointee.pts)
+            if packet.pointee.duration <= 0 { packet.pointee.duration = known ?? frameTicks }
             av_packet_rescale_ts(packet, encoder.pointee.time_base, videoStream.pointee.time_base)
             packet.pointee.stream_index = videoStream.pointee.index
             try mux(packet)
@@ -306,11 +351,22 @@ public final class MediaWriter: @unchecked Sendable {
             }
         } else {
             // link() refuses to replace a file that appeared meanwhile; the temporary name is then removed.
-            guard link(temporaryPath, destination) == 0 else {
-                let reason = errno == EEXIST ? "a file with that name appeared while encoding" : String(cString: strerror(errno))
-                throw MediaError(errno == EEXIST ? .outputExists : .unwritableDestination, path: destination, "cannot move the finished file into place: \(reason)")
+            if link(temporaryPath, destination) == 0 {
+                unlink(temporaryPath)
+            } else {
+                let code = errno
+                if code == EEXIST {
+                    throw MediaError(.outputExists, path: destination, "cannot move the finished file into place: a file with that name appeared while encoding")
+                }
+                // File systems without hard links (FAT, some network mounts): check, then rename.
+                var info = stat()
+                guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK, stat(destination, &info) != 0 else {
+                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(code)))")
+                }
+                guard rename(temporaryPath, destination) == 0 else {
+                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                }
             }
-            unlink(temporaryPath)
         }
         let directory = (destination as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
@@ -369,6 +425,24 @@ public final class MediaWriter: @unchecked Sendable {
             avcodec_free_context(&encoder)
             avformat_free_context(outputContext)
         }
+    }
+
+    /// The encoder's 4:4:4 YUV format closest to `format` (same bit depth), for sizes subsampled chroma cannot cover.
+    static func unsubsampled(like format: AVPixelFormat, for codec: UnsafePointer<AVCodec>) -> AVPixelFormat? {
+        guard let list = kineto_codec_pix_fmts(codec), let wanted = av_pix_fmt_desc_get(format)?.pointee else { return nil }
+        var candidates: [AVPixelFormat] = []
+        var i = 0
+        while list[i] != AV_PIX_FMT_NONE {
+            if let d = av_pix_fmt_desc_get(list[i])?.pointee, d.log2_chroma_w == 0, d.log2_chroma_h == 0, d.nb_components >= 3,
+               d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0, d.comp.0.depth == wanted.comp.0.depth {
+                candidates.append(list[i])
+            }
+            i += 1
+        }
+        guard !candidates.isEmpty else { return nil }
+        candidates.append(AV_PIX_FMT_NONE)
+        let best = avcodec_find_best_pix_fmt_of_list(candidates, format, 0, nil)
+        return best == AV_PIX_FMT_NONE ? candidates[0] : best
     }
 
     static func randomSuffix() -> String {

@@ -60,6 +60,25 @@ public struct Rational: Hashable, Comparable, Codable, Sendable, CustomStringCon
         return (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 
+    private enum CodingKeys: String, CodingKey { case numerator, denominator }
+
+    /// Decodes `{"numerator": n, "denominator": d}`, reduced; a zero denominator is a decoding error, not a trap.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let numerator = try container.decode(Int64.self, forKey: .numerator)
+        let denominator = try container.decode(Int64.self, forKey: .denominator)
+        guard denominator != 0, denominator != .min, numerator != .min else {
+            throw DecodingError.dataCorruptedError(forKey: .denominator, in: container, debugDescription: "\(numerator)/\(denominator) is not a usable rational")
+        }
+        self.init(numerator, denominator)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(numerator, forKey: .numerator)
+        try container.encode(denominator, forKey: .denominator)
+    }
+
     /// A timestamp `pts` in units of this time base, as seconds.
     public func seconds(of pts: Int64) -> Rational { self * Rational(pts) }
 

@@ -37,14 +37,23 @@ public struct VideoEncoderSettings: Sendable {
     public var pixelFormat: String?
     /// Encoder threads; 0 lets the encoder choose.
     public var threads: Int
+    /// Unit of the output's video timestamps; nil: one tick per frame (`1/frameRate`). A finer base (such as
+    /// the source's, or 1/90000) keeps variable-rate timing exact while `frameRate` stays the nominal rate.
+    public var timeBase: Rational?
+    /// Output picture size; nil: the source's. Frames passed to `write` must have this size.
+    public var width: Int?
+    public var height: Int?
 
     public init(codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil, frameRate: Rational,
-                pixelFormat: String? = nil, threads: Int = 0) {
+                pixelFormat: String? = nil, threads: Int = 0, width: Int? = nil, height: Int? = nil, timeBase: Rational? = nil) {
+        self.timeBase = timeBase
         self.codec = codec
         self.crf = crf
         self.preset = preset
         self.frameRate = frameRate
         self.pixelFormat = pixelFormat
         self.threads = threads
+        self.width = width
+        self.height = height
     }
 }

@@ -18,7 +18,7 @@ import KinetoMedia
     @Test func missingEmptyTextAndDirectory() throws {
         let fx = try MediaFixtures()
         expectError(fx.path("nope.mp4"), .fileNotFound)
-        FileManager.default.createFile(atPath: fx.path("empty.mp4"), contents: Data())
+        #expect(FileManager.default.createFile(atPath: fx.path("empty.mp4"), contents: Data()))
         expectError(fx.path("empty.mp4"), .emptyFile)
         try "just some text, not a video\n".write(toFile: fx.path("notes.mp4"), atomically: true, encoding: .utf8)
         expectError(fx.path("notes.mp4"), .notMedia)
@@ -38,6 +38,19 @@ import KinetoMedia
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: fx.path("half.mp4")))
         // Without +faststart the index (moov) is at the end: nothing can be decoded, and the error says why.
         expectError(fx.path("half.mp4"), .notMedia)
+    }
+
+    @Test func truncatedFaststartMP4DecodesWhatIsThereAndReportsIt() throws {
+        let fx = try MediaFixtures()
+        // An interrupted download of a web-ready MP4: the index is complete, the picture data stops halfway.
+        let input = try fx.clip("whole.mp4", seconds: 4, extra: ["-movflags", "+faststart"])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        let cut = fx.path("cut.mp4")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        let result = try readAll(cut)
+        #expect(result.frames.count > 20 && result.frames.count < 90, "\(result.frames.count) frames")
+        #expect(result.reader.damage.endedEarly)
+        #expect(result.reader.damage.summary.contains("truncated"))
     }
 
     @Test func truncatedStreamDecodesWhatIsThereAndReportsIt() throws {
@@ -73,6 +86,33 @@ import KinetoMedia
         #expect(result.reader.damage.corruptPackets + result.reader.damage.corruptFrames > 0 || result.frames.count < clean.frames.count)
         // The source is untouched by reading.
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
+    }
+
+    @Test func inputWhereNothingDecodesIsAnError() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("whole.mp4", seconds: 1, audio: false, extra: ["-movflags", "+faststart"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        // The index (moov) stays intact, every byte of picture data after it is noise.
+        let mdat = try #require(bytes.range(of: Data("mdat".utf8)))
+        var seed: UInt64 = 7
+        for i in mdat.upperBound..<bytes.count {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            bytes[i] = UInt8(truncatingIfNeeded: seed >> 33)
+        }
+        let garbled = fx.path("garbled.mp4")
+        try bytes.write(to: URL(fileURLWithPath: garbled))
+        let reader = try MediaReader(garbled)
+        #expect(reader.info.video.codec == "h264")
+        var frames = 0
+        #expect {
+            while try reader.nextVideoFrame() != nil { frames += 1 }
+        } throws: { error in
+            (error as? MediaError)?.kind == .corrupt && "\(error)".contains("no video frame could be decoded") && "\(error)".contains(garbled)
+        }
+        #expect(frames == 0)
+        #expect(reader.damage.corruptPackets + reader.damage.corruptFrames > 0)
+        // Reported once; afterwards the reader simply ends.
+        #expect(try reader.next() == nil)
     }
 
     @Test func writerRefusesBadDestinationsAndLeavesNothing() throws {

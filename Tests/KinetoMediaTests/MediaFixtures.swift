@@ -20,6 +20,7 @@ final class MediaFixtures {
         try Self.run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error"] + arguments)
     }
 
+    @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

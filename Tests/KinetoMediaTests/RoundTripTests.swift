@@ -28,6 +28,47 @@ import KinetoMedia
         #expect(leftovers.isEmpty)
     }
 
+    @Test func audioTheContainerCannotHoldIsReencodedToAACInSync() throws {
+        let fx = try MediaFixtures()
+        // PCM audio that starts 0.5 s after the video: MP4 cannot hold PCM, so it becomes AAC, still 0.5 s late.
+        let input = fx.path("pcm.mkv")
+        try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=1.5",
+                       "-af", "adelay=500:all=1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", input])
+        let writer = try transcode(input, to: fx.path("out.mp4"))
+        #expect(writer.warnings.contains { $0.contains("re-encoded") })
+        let after = try readAll(fx.path("out.mp4"))
+        let audio = try #require(after.reader.info.audio.first)
+        #expect(audio.codec == "aac" && audio.sampleRate == 44100 && audio.channels == 1)
+        #expect(after.frames.count == 50)
+        let videoEnd = after.frames.last!.doubleValue + 0.04
+        #expect(abs((after.audioEnd ?? 0) - videoEnd) < 0.05, "audio ends at \(after.audioEnd ?? 0) s, video at \(videoEnd) s")
+    }
+
+    @Test func lateAudioStaysLateWhenCopied() throws {
+        let fx = try MediaFixtures()
+        let input = fx.path("late.mkv")
+        try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+                       "-itsoffset", "0.5", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1.5",
+                       "-map", "0", "-map", "1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", input])
+        func firstAudioTime(_ path: String) throws -> Double? {
+            let reader = try MediaReader(path)
+            var firstVideo: Double?, firstAudio: Double?
+            while let event = try reader.next() {
+                switch event {
+                case .video(let f): if firstVideo == nil { firstVideo = f.time.doubleValue }
+                case .packet(let p): if firstAudio == nil { firstAudio = p.time?.doubleValue }
+                }
+            }
+            return firstAudio.flatMap { a in firstVideo.map { a - $0 } }
+        }
+        let before = try #require(try firstAudioTime(input))
+        #expect(abs(before - 0.5) < 0.05)
+        try transcode(input, to: fx.path("out.mp4"))
+        let after = try #require(try firstAudioTime(fx.path("out.mp4")))
+        #expect(abs(after - before) < 0.03, "audio offset \(after) s after writing, \(before) s before")
+    }
+
     @Test(arguments: ["mkv", "mov", "webm", "ts"])
     func containersByExtension(_ ext: String) throws {
         let fx = try MediaFixtures()
@@ -38,18 +79,70 @@ import KinetoMedia
         let after = try readAll(output)
         #expect(after.frames.count == 25)
         #expect(after.reader.info.audio.count == 1)
+        // The last frame keeps its 40 ms: the file lasts the source's second (plus at most an audio frame).
+        let duration = try #require(after.reader.info.duration)
+        #expect(duration >= 0.99 && duration <= 1.05, "lasts \(duration) s")
         if ext == "webm" { #expect(after.reader.info.audio[0].codec == "opus") }
     }
 
-    @Test func tenBitStaysTenBit() throws {
+    @Test func tenBitStaysTenBitWithBT2020Tags() throws {
         let fx = try MediaFixtures()
-        let input = try fx.clip("in10.mkv", seconds: 1, audio: false, codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p10le"])
+        let input = try fx.clip("in10.mkv", seconds: 1, audio: false,
+                                codec: ["-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020",
+                                        "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-color_range", "tv"])
+        let source = try MediaReader(input).info.video
+        #expect(source.colorPrimaries == "bt2020" && source.colorMatrix == "bt2020nc")
         let output = fx.path("out10.mkv")
         try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h265, preset: "ultrafast", frameRate: Rational(25)))
-        let info = try MediaReader(output).info.video
+        let after = try readAll(output)
+        let info = after.reader.info.video
         #expect(info.bitDepth == 10)
         #expect(info.pixelFormat == "yuv420p10le")
         #expect(info.codec == "hevc")
+        #expect(info.colorPrimaries == "bt2020")
+        #expect(info.colorTransfer == "smpte2084")
+        #expect(info.colorMatrix == "bt2020nc")
+        #expect(info.colorRange == "tv")
+        #expect(after.frames.count == 25)
+    }
+
+    @Test func oddSizeEncodesInFullChromaWithAWarning() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("odd.mkv", size: "320x240", seconds: 0.4, audio: false,
+                                codec: ["-vf", "scale=321:241", "-c:v", "ffv1", "-pix_fmt", "yuv420p"])
+        let writer = try transcode(input, to: fx.path("odd.mp4"))
+        #expect(writer.pixelFormatName == "yuv444p")
+        #expect(writer.warnings.contains { $0.contains("321×241") })
+        let after = try readAll(fx.path("odd.mp4"))
+        #expect(after.reader.info.video.width == 321 && after.reader.info.video.height == 241)
+        #expect(after.frames.count == 10)
+        // SVT-AV1 cannot do odd sizes at all: a clear error before anything is written.
+        #expect {
+            try transcode(input, to: fx.path("odd.webm"), settings: VideoEncoderSettings(codec: .av1, frameRate: Rational(25)))
+        } throws: { error in
+            (error as? MediaError)?.kind == .unsupportedEncoder && "\(error)".contains("321×241")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fx.path("odd.webm")))
+    }
+
+    @Test func outputSizeCanDifferFromTheSource() throws {
+        let fx = try MediaFixtures()
+        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.4, audio: false))
+        let settings = VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25), width: 64, height: 48)
+        let writer = try MediaWriter(destination: fx.path("small.mkv"), settings: settings, source: reader)
+        let converter = FrameConverter()
+        while let frame = try reader.nextVideoFrame() {
+            // A stand-in for a model that renders at its own size: a flat grey picture.
+            let image = RGBImage(width: 64, height: 48, pixels: [Float](repeating: 0.5, count: 3 * 64 * 48))
+            try writer.write(try converter.frame(from: image, pixelFormat: writer.pixelFormat, like: frame, pts: frame.pts, timeBase: frame.timeBase))
+        }
+        try writer.finish()
+        let after = try readAll(fx.path("small.mkv"))
+        #expect(after.reader.info.video.width == 64 && after.reader.info.video.height == 48)
+        #expect(after.frames.count == 10)
+        #expect {
+            _ = try MediaWriter(destination: fx.path("zero.mkv"), settings: VideoEncoderSettings(frameRate: .zero), source: reader)
+        } throws: { ($0 as? MediaError)?.kind == .invalidArgument }
     }
 
     @Test func rotationAndColourTagsKept() throws {
@@ -76,13 +169,18 @@ import KinetoMedia
         try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=128x96:rate=25:duration=2",
                        "-vf", "setpts='if(lt(N,25),N*0.04,1+(N-25)*0.1)/TB'", "-fps_mode", "passthrough",
                        "-c:v", "libx264", "-preset", "ultrafast", input])
-        let before = try readAll(input).frames
+        let source = try readAll(input)
+        let before = source.frames
         #expect(before.count == 50)
         let output = fx.path("vfr-out.mkv")
-        try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: Rational(1000)))
-        let after = try readAll(output).frames
+        // Nominal 25 fps, timestamps on a 1 ms grid: every frame keeps its own time.
+        try transcode(input, to: output, settings: VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: Rational(25), timeBase: Rational(1, 1000)))
+        let result = try readAll(output)
+        let after = result.frames
         #expect(after.count == before.count)
         for (a, b) in zip(after, before) { #expect(abs(a.doubleValue - b.doubleValue) < 0.0015) }
+        let sourceDuration = try #require(source.reader.info.duration), outputDuration = try #require(result.reader.info.duration)
+        #expect(abs(outputDuration - sourceDuration) <= 0.1, "\(outputDuration) s vs \(sourceDuration) s")
     }
 
     @Test func subtitlesCopiedWhereTheContainerTakesThemElseDroppedWithAWarning() throws {

@@ -28,6 +28,28 @@ import KinetoMedia
         #expect(result.reader.damage.isClean)
     }
 
+    @Test func stillImageReadsAsOneFrame() throws {
+        let fx = try MediaFixtures()
+        let png = fx.path("portrait.png")
+        try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64", "-vf", "scale=97:61", "-frames:v", "1", png])
+        let result = try readAll(png)
+        #expect(result.frames.count == 1)
+        #expect(result.reader.info.video.codec == "png")
+        let rgb = try FrameConverter().rgbImage(from: try #require(try MediaReader(png).nextVideoFrame()))
+        #expect(rgb.width == 97 && rgb.height == 61)
+    }
+
+    @Test func rationalDecodingRejectsZeroDenominators() throws {
+        let good = try JSONDecoder().decode(Rational.self, from: Data(#"{"numerator": 60000, "denominator": -2002}"#.utf8))
+        #expect(good == Rational(-30000, 1001))
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(Rational.self, from: Data(#"{"numerator": 1, "denominator": 0}"#.utf8))
+        }
+        #expect(Rational(30000, 1001) < Rational(30))
+        #expect(Rational(1, 3) * Rational(3, 5) == Rational(1, 5))
+        #expect(Rational(Rational(24000, 1001).avRational) == Rational(24000, 1001))
+    }
+
     @Test func probeInfoEncodesAsJSON() throws {
         let info = try MediaReader(MediaFixtures.sample("Megamind.avi")).info
         let json = try JSONEncoder().encode(info)
