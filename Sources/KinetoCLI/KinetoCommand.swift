@@ -9,6 +9,8 @@ public struct KinetoCommand: AsyncParsableCommand {
             VersionCommand.self,
             BenchCommand.self,
             GoldenCommand.self,
+            ProbeCommand.self,
+            InterpolateCommand.self,
         ]
     )
 
