@@ -11,6 +11,8 @@ public struct KinetoCommand: AsyncParsableCommand {
             GoldenCommand.self,
             ProbeCommand.self,
             InterpolateCommand.self,
+            DaemonCommand.self,
+            JobsCommand.self,
         ]
     )
 
