@@ -201,12 +201,15 @@ public struct JobProcessor: Sendable {
     }
 
     private func makeThumbnails(id: Int64, source: String?, output: String, log: Logger) {
-        do {
-            try FileManager.default.createDirectory(atPath: thumbnailDirectory, withIntermediateDirectories: true)
-            if let source { try ThumbnailMaker.makeThumbnail(of: source, to: thumbnailPath(jobID: id, which: "before")) }
-            try ThumbnailMaker.makeThumbnail(of: output, to: thumbnailPath(jobID: id, which: "after"))
-        } catch {
-            log.warning("no thumbnail: \(error)")
+        try? FileManager.default.createDirectory(atPath: thumbnailDirectory, withIntermediateDirectories: true)
+        // Each picture on its own: a source that cannot be pictured still gets its result's thumbnail.
+        for (which, video) in [("before", source), ("after", output)] {
+            guard let video else { continue }
+            do {
+                try ThumbnailMaker.makeThumbnail(of: video, to: thumbnailPath(jobID: id, which: which))
+            } catch {
+                log.warning("no \(which) thumbnail: \(error)")
+            }
         }
     }
 
