@@ -32,6 +32,10 @@ public final class Daemon: @unchecked Sendable {
         self.notifier = notifier
         try Self.prepareFolders(config)
         store = try JobStore(directory: config.stateDirectory)
+        let placed = PlacedOutputRecovery.recover(store: store, folders: Array(Set(config.watches.map(\.output))))
+        if !placed.isEmpty {
+            logger.notice("jobs whose output was placed just before the last stop are recorded as done", metadata: ["jobs": "\(placed)"])
+        }
         let recovered = try store.recoverInterruptedJobs()
         if !recovered.isEmpty {
             logger.notice("jobs interrupted by the last stop are queued again", metadata: ["jobs": "\(recovered.compactMap(\.id))"])

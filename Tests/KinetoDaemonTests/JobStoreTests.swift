@@ -73,3 +73,27 @@ import Testing
         #expect(try store.claimNext(watches: ["here"]) == nil)
     }
 }
+
+@Suite struct PlacedOutputRecoveryTests {
+    @Test func anOutputPlacedJustBeforeACrashIsRecordedNotRedone() throws {
+        let fixture = try DaemonFixture()
+        let store = try JobStore(directory: fixture.state)
+        let (job, _) = try store.enqueue(watch: "w", source: fixture.input + "/a.mp4", identity: nil)
+        let id = try #require(job.id)
+        _ = try store.claimNext()
+        // The crash came after the final link and before the job was recorded as done.
+        let staging = JobProcessor.stagingPath(folder: fixture.output, stem: "a", extension: "mp4", jobID: id)
+        FileManager.default.createFile(atPath: staging, contents: Data([1, 2, 3]))
+        let placed = try OutputPlacer.place(staging: staging, folder: fixture.output, stem: "a", extension: "mp4", keepStaging: true)
+        // An unrelated interrupted staging file (one link) is left for the cleaner.
+        let other = JobProcessor.stagingPath(folder: fixture.output, stem: "b", extension: "mp4", jobID: id + 1)
+        FileManager.default.createFile(atPath: other, contents: Data([4]))
+
+        #expect(PlacedOutputRecovery.recover(store: store, folders: [fixture.output]) == [id])
+        #expect(try store.job(id: id)?.state == .done)
+        #expect(try store.job(id: id)?.output == placed)
+        #expect(try store.recoverInterruptedJobs().isEmpty)
+        #expect(TemporaryFileCleaner.clean(folder: fixture.output) == [other])
+        #expect(fixture.names(fixture.output) == ["a.mp4"])
+    }
+}

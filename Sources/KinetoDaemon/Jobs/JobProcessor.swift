@@ -119,7 +119,8 @@ public struct JobProcessor: Sendable {
         do {
             try OutputVerifier.verify(staging, expectedFrames: result.framesOut)
             try OutputPlacer.syncFile(staging)
-            output = try OutputPlacer.place(staging: staging, folder: watch.output, stem: stem, extension: watch.container)
+            output = try OutputPlacer.place(staging: staging, folder: watch.output, stem: stem, extension: watch.container,
+                                            keepStaging: true)
         } catch {
             unlink(staging)
             return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
@@ -133,6 +134,9 @@ public struct JobProcessor: Sendable {
         } catch {
             log.error("cannot record the finished job: \(error)")
         }
+        // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery).
+        unlink(staging)
+        OutputPlacer.syncDirectory(watch.output)
         metrics.jobDone(seconds: ActivityMonitor.now() - started)
         metrics.speed(result.framesPerSecond)
         log.info("job done", metadata: ["output": "\(output)", "frames": "\(result.framesOut)",

@@ -8,13 +8,16 @@ import Glibc
 /// RENAME_NOREPLACE, on every file system with hard links), then the staging name is removed and the
 /// folder fsynced, so after a crash either the final file is complete or it is not there at all.
 public enum OutputPlacer {
-    /// The final path used. Throws when the folder refuses new names.
-    public static func place(staging: String, folder: String, stem: String, extension ext: String) throws -> String {
+    /// The final path used. Throws when the folder refuses new names. With `keepStaging` the staging
+    /// name stays as a second link to the file until the caller removes it: a crash before the job is
+    /// recorded as done then leaves evidence (a staging file with two links) that it was placed.
+    public static func place(staging: String, folder: String, stem: String, extension ext: String,
+                             keepStaging: Bool = false) throws -> String {
         for index in 0..<10_000 {
             let name = index == 0 ? "\(stem).\(ext)" : "\(stem) (\(index)).\(ext)"
             let destination = (folder as NSString).appendingPathComponent(name)
             if link(staging, destination) == 0 {
-                unlink(staging)
+                if !keepStaging { unlink(staging) }
                 syncDirectory(folder)
                 return destination
             }
