@@ -11,6 +11,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The daemon: config, job store, service lifecycle, status HTTP, metrics, logs.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Thin C shims: headers and link flags only.
@@ -34,9 +42,21 @@ let package = Package(
         .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),
         // Jobs: frame scheduling, bounded-queue pipeline, progress.
         .target(name: "KinetoPipeline", dependencies: ["KinetoMedia", "KinetoModels"]),
+        // Watched folders as a service: config, job store, watcher, systemd notify, status HTTP.
+        .target(name: "KinetoDaemon", dependencies: [
+            "KinetoPipeline", "KinetoMedia", "KinetoModels", "CFFmpeg",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Command implementations (a library so tests can call them).
         .target(name: "KinetoCLI", dependencies: [
-            "KinetoPipeline", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
+            "KinetoPipeline", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
@@ -48,6 +68,7 @@ let package = Package(
         .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
+        .testTarget(name: "KinetoDaemonTests", dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia"]),
     ],
     swiftLanguageModes: [.v5]
 )

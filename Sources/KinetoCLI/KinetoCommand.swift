@@ -12,6 +12,8 @@ public struct KinetoCommand: AsyncParsableCommand {
             ModelsCommand.self,
             ProbeCommand.self,
             InterpolateCommand.self,
+            DaemonCommand.self,
+            JobsCommand.self,
         ]
     )
 

@@ -43,8 +43,10 @@ public final class MediaWriter: @unchecked Sendable {
     private enum State { case open, finished, aborted }
 
     /// Opens `destination` for writing a video of the source's size encoded with `settings`, copying the
-    /// source's audio and subtitle streams (re-encoding audio the container cannot hold).
-    public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false) throws {
+    /// source's audio and subtitle streams (re-encoding audio the container cannot hold), its metadata and chapters.
+    /// `metadata` entries are set on the container on top of the source's (an empty value removes a key).
+    public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
+                metadata: [String: String] = [:]) throws {
         _ = FFmpegLogging.quiet
         self.destination = destination
         self.overwrite = overwrite
@@ -187,6 +189,9 @@ public final class MediaWriter: @unchecked Sendable {
         let ic = source.formatContext
         av_dict_copy(&oc.pointee.metadata, ic.pointee.metadata, 0)
         av_dict_set(&oc.pointee.metadata, "encoder", nil, 0)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            av_dict_set(&oc.pointee.metadata, key, value.isEmpty ? nil : value, 0)
+        }
         if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 { kineto_copy_chapters(oc, ic) }
         originMicros = ic.pointee.start_time != kineto_nopts() ? ic.pointee.start_time : 0
 

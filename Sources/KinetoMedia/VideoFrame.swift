@@ -21,6 +21,8 @@ public final class VideoFrame: @unchecked Sendable {
     public var pts: Int64 { avFrame.pointee.pts }
     /// Presentation time in seconds, exact.
     public var time: Rational { timeBase.seconds(of: pts) }
+    /// Presentation time in seconds, for display and logs (use `time` for arithmetic).
+    public var seconds: Double { time.doubleValue }
     /// How long the frame shows, in `timeBase` ticks (the packet's duration, `pkt_duration`); nil when unknown.
     public var duration: Int64? {
         let ticks = avFrame.pointee.pkt_duration

@@ -82,7 +82,7 @@ import KinetoMedia
         let frame = try #require(try MediaReader(input).nextVideoFrame())
         let copy = frame.retimed(pts: 1234, timeBase: Rational(1, 1000))
         #expect(copy.pts == 1234)
-        #expect(copy.time == Rational(1234, 1000))
+        #expect(copy.time == Rational(1234, 1000) && copy.seconds == 1.234)
         #expect(kineto_frame_data(copy.avFrame, 0) == kineto_frame_data(frame.avFrame, 0))
     }
 }

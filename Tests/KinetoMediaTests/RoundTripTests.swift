@@ -221,6 +221,18 @@ import KinetoMedia
         try transcode(input, to: output)
         let info = try MediaReader(output).info
         #expect(info.chapters.map(\.title) == ["One", "Two"])
+        #expect(abs((info.chapters.last?.end ?? 0) - 1) < 0.01)
         #expect(info.metadata["title"] == "Kineto test")
+        // Extra metadata from the caller: added, replaced, removed.
+        let reader = try MediaReader(input)
+        let writer = try MediaWriter(destination: fx.path("tagged.mkv"), settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)),
+                                     source: reader, metadata: ["comment": "interpolated", "title": ""])
+        while let frame = try reader.nextVideoFrame() { try writer.write(frame) }
+        try writer.finish()
+        let tagged = try MediaReader(fx.path("tagged.mkv")).info
+        // Matroska stores tag names in capitals.
+        #expect(tagged.metadata.first { $0.key.lowercased() == "comment" }?.value == "interpolated")
+        #expect(tagged.metadata["title"] == nil)
+        #expect(tagged.chapters.count == 2)
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A job as the API returns it: the stored record plus links to its thumbnails.
+public struct JobView: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var watch: String
+    public var source: String
+    public var state: JobState
+    public var attempts: Int
+    public var interruptions: Int
+    public var error: String?
+    public var output: String?
+    public var progress: Double
+    public var framesOut: Int64
+    public var totalFrames: Int64?
+    public var framesPerSecond: Double
+    public var size: Int64
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    /// Seconds until a retry may start, for a queued job waiting on its backoff.
+    public var retryInSeconds: Double?
+    /// `/api/jobs/ID/thumbnail/before` and `…/after`, when they exist.
+    public var thumbnails: [String: String]
+
+    public init(_ job: JobRecord, thumbnails: [String: String], now: Double = Date().timeIntervalSince1970) {
+        id = job.id ?? 0
+        watch = job.watch
+        source = job.source
+        state = job.state
+        attempts = job.attempts
+        interruptions = job.interruptions
+        error = job.error
+        output = job.output
+        progress = job.progress
+        framesOut = job.framesOut
+        totalFrames = job.totalFrames
+        framesPerSecond = job.framesPerSecond
+        size = job.size
+        createdAt = job.createdAt
+        startedAt = job.startedAt
+        finishedAt = job.finishedAt
+        retryInSeconds = job.state == .queued ? job.notBefore.map { max(0, $0 - now) }.flatMap { $0 > 0 ? $0 : nil } : nil
+        self.thumbnails = thumbnails
+    }
+}
+
+/// The body of `POST /api/jobs`.
+public struct SubmitRequest: Codable, Sendable {
+    /// An absolute file path the daemon can read, or a stream URL (http, https, udp, tcp, rtp, rtsp, rtmp, srt).
+    public var source: String
+    /// The `[[watch]]` whose settings and output folder to use (default: the first).
+    public var watch: String?
+
+    public init(source: String, watch: String? = nil) {
+        self.source = source
+        self.watch = watch
+    }
+}

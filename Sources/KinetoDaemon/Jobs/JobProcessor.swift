@@ -1,0 +1,288 @@
+import Foundation
+import Glibc
+import KinetoMedia
+import KinetoPipeline
+import Logging
+
+/// Everything that happens to one job, start to finish, on the calling thread: check the source is
+/// still the file that was queued, check free space, run the pipeline into a hidden staging file in
+/// the output folder, verify and sync it, give it its final name without replacing anything, make
+/// thumbnails, apply `after_success`, and record the result — or, on failure, remove the staging
+/// file and schedule a retry or quarantine the job with an error report.
+public struct JobProcessor: Sendable {
+    public var store: JobStore
+    public var executor: any JobExecutor
+    public var metrics: DaemonMetrics
+    public var activity: ActivityMonitor
+    public var logger: Logger
+    /// Where thumbnails go (`<state_dir>/thumbnails`).
+    public var thumbnailDirectory: String
+    public var maxAttempts: Int
+    public var retryBackoffSeconds: Double
+    /// Free bytes in a folder (statvfs); replaceable so a test can simulate a full disk.
+    public var availableBytes: @Sendable (String) -> Int64?
+
+    public init(store: JobStore, executor: any JobExecutor, metrics: DaemonMetrics, activity: ActivityMonitor,
+                logger: Logger, thumbnailDirectory: String, maxAttempts: Int, retryBackoffSeconds: Double,
+                availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:)) {
+        self.store = store
+        self.executor = executor
+        self.metrics = metrics
+        self.activity = activity
+        self.logger = logger
+        self.thumbnailDirectory = thumbnailDirectory
+        self.maxAttempts = maxAttempts
+        self.retryBackoffSeconds = retryBackoffSeconds
+        self.availableBytes = availableBytes
+    }
+
+    /// The staging file of job `id` for an output called `stem.ext`: hidden, marked as Kineto's, in the
+    /// output folder (so the final rename stays on one file system).
+    public static func stagingPath(folder: String, stem: String, extension ext: String, jobID: Int64) -> String {
+        (folder as NSString).appendingPathComponent(".\(stem)\(FileNameFilter.kinetoPartialMarker).job\(jobID).\(ext)")
+    }
+
+    /// The output's name without extension: the source's file name without its extension, or for a
+    /// stream URL its last path component (`stream-ID` when there is none).
+    public static func outputStem(source: String, jobID: Int64) -> String {
+        var name = (source as NSString).lastPathComponent
+        if source.contains("://") {
+            name = URL(string: source)?.lastPathComponent ?? ""
+            if name.isEmpty || name == "/" { return "stream-\(jobID)" }
+        }
+        let stem = (name as NSString).deletingPathExtension
+        let cleaned = stem.hasPrefix(".") ? String(stem.drop { $0 == "." }) : stem
+        return cleaned.isEmpty ? "video-\(jobID)" : cleaned
+    }
+
+    public func thumbnailPath(jobID: Int64, which: String) -> String {
+        (thumbnailDirectory as NSString).appendingPathComponent("\(jobID)-\(which).png")
+    }
+
+    /// Runs `job` (already marked running) with `watch`'s settings and records the outcome.
+    public func process(_ job: JobRecord, watch: WatchConfig, control: RunControl) -> JobOutcome {
+        guard let id = job.id else { return .superseded(reason: "job has no id") }
+        var log = logger
+        log[metadataKey: "job"] = "\(id)"
+        log[metadataKey: "source"] = "\(job.source)"
+        activity.jobStarted(id)
+        defer { activity.jobEnded(id) }
+        let isStream = job.source.contains("://")
+
+        // The file must still be the one that was queued: a file replaced meanwhile is a new job.
+        if !isStream {
+            guard let identity = FileIdentity(path: job.source) else {
+                return supersede(id, log, "the source file disappeared before it was processed")
+            }
+            if identity.size != job.size || identity.mtimeNanoseconds != job.mtimeNanoseconds || identity.inode != job.inode {
+                return supersede(id, log, "the source file changed after it was queued; the new version is a job of its own")
+            }
+        }
+
+        let stem = Self.outputStem(source: job.source, jobID: id)
+        let staging = Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id)
+        unlink(staging)
+        defer { unlink(staging) }
+
+        // Free space: a full disk fails now, cleanly, not after an hour of work.
+        if !isStream {
+            let needed = DiskSpace.estimatedOutputBytes(inputBytes: job.size, frameFactor: frameFactor(watch, source: job.source),
+                                                        lossless: watch.codec == .ffv1)
+            if let free = availableBytes(watch.output), free < needed {
+                return fail(job, watch: watch, log: log, kind: "output", permanent: false,
+                            message: "not enough free space in \(watch.output): \(free >> 20) MiB free, about \(needed >> 20) MiB needed; free some space (the job is retried)")
+            }
+        }
+
+        let started = ActivityMonitor.now()
+        let tracker = ProgressTracker(store: store, metrics: metrics, activity: activity, jobID: id, started: started)
+        let request = ExecutionRequest(input: job.source, output: staging, watch: watch)
+        log.info("job started", metadata: ["watch": "\(watch.name)", "output": "\(watch.output)"])
+        let result: ExecutionResult
+        do {
+            result = try executor.run(request, progress: { tracker.report($0) }, cancellation: control.token)
+        } catch {
+            unlink(staging)
+            if let reason = control.stopReason {
+                return stopped(id, reason: reason, log: log)
+            }
+            let pipelineError = error as? PipelineError
+            if pipelineError?.code == .cancelled { return stopped(id, reason: .shutdown, log: log) }
+            let permanent = pipelineError?.code == .input || pipelineError?.code == .usage
+            return fail(job, watch: watch, log: log, kind: pipelineError?.code.rawValue ?? "internal", permanent: permanent,
+                        message: "\(pipelineError?.description ?? "\(error)")")
+        }
+        if let reason = control.stopReason { return stopped(id, reason: reason, log: log) }
+
+        // Verify, sync, and only then give the file its final name.
+        let output: String
+        do {
+            try OutputVerifier.verify(staging, expectedFrames: result.framesOut)
+            try OutputPlacer.syncFile(staging)
+            output = try OutputPlacer.place(staging: staging, folder: watch.output, stem: stem, extension: watch.container,
+                                            keepStaging: true)
+        } catch {
+            unlink(staging)
+            return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
+        }
+        for warning in result.warnings { log.warning("\(warning)") }
+
+        makeThumbnails(id: id, source: isStream ? nil : job.source, output: output, log: log)
+        if !isStream { applyAfterSuccess(watch.afterSuccess, source: job.source, identity: FileIdentity(path: job.source), expected: job, log: log) }
+        do {
+            try store.markDone(id: id, output: output, framesOut: result.framesOut, framesPerSecond: result.framesPerSecond)
+        } catch {
+            log.error("cannot record the finished job: \(error)")
+        }
+        // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery).
+        unlink(staging)
+        OutputPlacer.syncDirectory(watch.output)
+        metrics.jobDone(seconds: ActivityMonitor.now() - started)
+        metrics.speed(result.framesPerSecond)
+        log.info("job done", metadata: ["output": "\(output)", "frames": "\(result.framesOut)",
+                                        "fps": "\(String(format: "%.1f", result.framesPerSecond))"])
+        return .done(output: output)
+    }
+
+    // MARK: - Outcomes
+
+    private func supersede(_ id: Int64, _ log: Logger, _ reason: String) -> JobOutcome {
+        log.notice("job skipped: \(reason)")
+        _ = try? store.cancel(id: id)
+        return .superseded(reason: reason)
+    }
+
+    private func stopped(_ id: Int64, reason: RunControl.StopReason, log: Logger) -> JobOutcome {
+        switch reason {
+        case .userCancelled:
+            _ = try? store.cancel(id: id)
+            log.notice("job cancelled")
+            return .cancelled
+        case .shutdown:
+            try? store.requeue(id: id)
+            log.notice("job stopped by shutdown; back in the queue")
+            return .requeued
+        }
+    }
+
+    private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String) -> JobOutcome {
+        let id = job.id!
+        metrics.attemptFailed()
+        let attempt = job.attempts + 1
+        if !permanent && attempt < maxAttempts {
+            let delay = retryBackoffSeconds * pow(2, Double(attempt - 1))
+            _ = try? store.markFailed(id: id, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            log.warning("job failed, retry in \(Int(delay)) s (attempt \(attempt) of \(maxAttempts)): \(message)")
+            return .willRetry(error: message)
+        }
+        _ = try? store.markFailed(id: id, error: message, retryAt: nil)
+        metrics.jobQuarantined()
+        let report = QuarantineReport(source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
+                                      attempts: attempt, failedAt: Date(), size: job.size)
+        do {
+            let path = try report.write(into: watch.quarantine)
+            log.error("job quarantined: \(message)", metadata: ["report": "\(path)"])
+        } catch {
+            log.error("job quarantined: \(message); the error report could not be written: \(error)")
+        }
+        return .quarantined(error: message)
+    }
+
+    // MARK: - Helpers
+
+    /// Output frames per input frame, roughly, for the free-space estimate.
+    private func frameFactor(_ watch: WatchConfig, source: String) -> Double {
+        switch watch.job {
+        case .slowmo: return Double(watch.factor)
+        case .interpolate:
+            switch watch.targetRate {
+            case .multiple(let numerator, let denominator): return Double(numerator) / Double(denominator)
+            case .fixed(let rate):
+                // A fixed rate against a slow input can mean many more frames: assume 24 fps inputs.
+                return rate.framesPerSecond / 24
+            }
+        }
+    }
+
+    private func makeThumbnails(id: Int64, source: String?, output: String, log: Logger) {
+        try? FileManager.default.createDirectory(atPath: thumbnailDirectory, withIntermediateDirectories: true)
+        // Each picture on its own: a source that cannot be pictured still gets its result's thumbnail.
+        for (which, video) in [("before", source), ("after", output)] {
+            guard let video else { continue }
+            do {
+                try ThumbnailMaker.makeThumbnail(of: video, to: thumbnailPath(jobID: id, which: which))
+            } catch {
+                log.warning("no \(which) thumbnail: \(error)")
+            }
+        }
+    }
+
+    private func applyAfterSuccess(_ action: AfterSuccess, source: String, identity: FileIdentity?, expected: JobRecord, log: Logger) {
+        // Only the very file that was processed is moved or deleted, never a newer one under its name.
+        guard let identity, identity.size == expected.size, identity.mtimeNanoseconds == expected.mtimeNanoseconds,
+              identity.inode == expected.inode else { return }
+        switch action {
+        case .keep:
+            return
+        case .move(let folder):
+            let name = source as NSString
+            do {
+                let moved = try OutputPlacer.place(staging: source, folder: folder, stem: (name.lastPathComponent as NSString).deletingPathExtension,
+                                                   extension: name.pathExtension)
+                log.info("source moved", metadata: ["to": "\(moved)"])
+            } catch {
+                log.warning("the source could not be moved after success: \(error)")
+            }
+        case .delete:
+            if unlink(source) == 0 { log.info("source deleted (after_success = delete)") }
+            else { log.warning("the source could not be deleted: \(String(cString: strerror(errno)))") }
+        }
+    }
+}
+
+/// Turns the pipeline's progress callbacks into store updates (at most once a second), metrics and
+/// watchdog activity.
+final class ProgressTracker: @unchecked Sendable {
+    private let store: JobStore
+    private let metrics: DaemonMetrics
+    private let activity: ActivityMonitor
+    private let jobID: Int64
+    private let started: Double
+    private let lock = NSLock()
+    private var lastFrames: Int64 = 0
+    private var lastFramesIn: Int64 = 0
+    private var lastStored = 0.0
+    private var firstFrameSeen = false
+
+    init(store: JobStore, metrics: DaemonMetrics, activity: ActivityMonitor, jobID: Int64, started: Double) {
+        self.store = store
+        self.metrics = metrics
+        self.activity = activity
+        self.jobID = jobID
+        self.started = started
+    }
+
+    func report(_ progress: JobProgress) {
+        let now = ActivityMonitor.now()
+        let (delta, moved, store, firstFrame): (Int64, Bool, Bool, Bool) = lock.withLock {
+            let delta = progress.framesOut - lastFrames
+            if delta > 0 { lastFrames = progress.framesOut }
+            let moved = delta > 0 || progress.framesIn > lastFramesIn
+            lastFramesIn = max(lastFramesIn, progress.framesIn)
+            let due = now - lastStored >= 1
+            if due { lastStored = now }
+            let first = !firstFrameSeen && progress.framesOut > 0
+            if first { firstFrameSeen = true }
+            return (delta, moved, due, first)
+        }
+        // Progress means frames moving; a callback without new frames is not a sign of life.
+        if moved { activity.jobProgressed(jobID, now: now) }
+        if delta > 0 { metrics.framesWritten(delta) }
+        if firstFrame { metrics.modelLoaded(seconds: now - started) }
+        if store {
+            metrics.speed(progress.framesPerSecond)
+            try? self.store.updateProgress(id: jobID, progress: progress.fractionDone, framesOut: progress.framesOut,
+                                           totalFrames: progress.totalFrames, framesPerSecond: progress.framesPerSecond)
+        }
+    }
+}
