@@ -165,7 +165,15 @@ public final class MediaReader: @unchecked Sendable {
         }
         if ret == AVERROR_DECODER_NOT_FOUND_CODE || (ret >= 0 && codec == nil) {
             let idx = ret >= 0 ? ret : Self.firstVideoStream(fc)
-            let name = idx >= 0 ? String(cString: avcodec_get_name(kineto_stream(fc, UInt32(idx)).pointee.codecpar.pointee.codec_id)) : "unknown"
+            var name = "unknown"
+            if idx >= 0, let par = kineto_stream(fc, UInt32(idx)).pointee.codecpar?.pointee {
+                name = String(cString: avcodec_get_name(par.codec_id))
+                // FFmpeg does not even know the codec: name the container's four-character code instead.
+                if par.codec_id == AV_CODEC_ID_NONE, par.codec_tag != 0 {
+                    let bytes = (0..<4).map { UInt8(truncatingIfNeeded: par.codec_tag >> (8 * $0)) }
+                    name = String(decoding: bytes, as: UTF8.self)
+                }
+            }
             throw MediaError(.unsupportedCodec, path: source, "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
         }
         guard ret >= 0, let codec else {

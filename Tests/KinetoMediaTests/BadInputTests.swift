@@ -25,6 +25,25 @@ import KinetoMedia
         expectError(fx.directory.path, .notMedia)
     }
 
+    @Test func unknownCodecIsUnsupportedAndNamed() throws {
+        let fx = try MediaFixtures()
+        let avi = try fx.clip("mpeg4.avi", seconds: 0.5, audio: false, codec: ["-c:v", "mpeg4"])
+        // Re-label the stream with a four-character code no decoder knows, as an exotic camera codec would be.
+        let data = try Data(contentsOf: URL(fileURLWithPath: avi))
+        let relabelled = fx.path("exotic.avi")
+        var bytes = [UInt8](data)
+        let from = Array("FMP4".utf8), to = Array("KNTO".utf8)
+        var replaced = 0
+        for i in 0..<(bytes.count - 3) where Array(bytes[i..<(i + 4)]) == from {
+            bytes.replaceSubrange(i..<(i + 4), with: to)
+            replaced += 1
+        }
+        #expect(replaced > 0)
+        try Data(bytes).write(to: URL(fileURLWithPath: relabelled))
+        expectError(relabelled, .unsupportedCodec)
+        do { _ = try MediaReader(relabelled) } catch let error as MediaError { #expect(error.message.contains("KNTO")) }
+    }
+
     @Test func audioOnlyHasNoVideoStream() throws {
         let fx = try MediaFixtures()
         try fx.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", fx.path("tone.m4a")])
