@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "KinetoEngineTests", dependencies: ["KinetoEngine", "KinetoWeights"]),
         .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights"]),
         .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
-        .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels"]),
+        .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
         .testTarget(name: "KinetoDaemonTests", dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia"]),
