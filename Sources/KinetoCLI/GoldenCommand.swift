@@ -28,13 +28,16 @@ struct GoldenCheckCommand: ParsableCommand {
     @Option(help: "The JSON that goes with FILE (ops: the cases; default: NAME-cases.json beside NAME-golden.safetensors).")
     var cases: String?
 
+    @Option(help: "The weights file for a network check (rife: flownet.pkl; default: the installed model).")
+    var weights: String?
+
     func validate() throws {
         do { _ = try GoldenSuite.named(kind) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         let suite = try GoldenSuite.named(kind)
-        let report = try suite.run(URL(fileURLWithPath: file), cases.map { URL(fileURLWithPath: $0) })
+        let report = try suite.run(URL(fileURLWithPath: file), (cases ?? weights).map { URL(fileURLWithPath: $0) })
         for line in report.lines { print(line) }
         if !report.passed { throw ExitCode.failure }
     }

@@ -9,6 +9,7 @@ public struct KinetoCommand: AsyncParsableCommand {
             VersionCommand.self,
             BenchCommand.self,
             GoldenCommand.self,
+            ModelsCommand.self,
         ]
     )
 

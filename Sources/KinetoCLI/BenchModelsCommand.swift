@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import KinetoEngine
+import KinetoMedia
+import KinetoModels
+
+/// `kineto bench models`: seconds per interpolated frame of the networks at common video sizes.
+struct BenchModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Seconds per interpolated frame of RIFE 4.25 at 480p, 720p and 1080p, with a per-stage profile."
+    )
+
+    @Option(help: "Frame sizes WxH, comma-separated.")
+    var sizes: String = "640x480,1280x720,1920x1080"
+
+    @Option(help: "Timed runs per size after one warm-up (the best is reported).")
+    var repeats: Int = 3
+
+    @Option(help: "RIFE scale (0.25, 0.5, 1, 2, 4).")
+    var scale: Double = 1
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "RIFE weights file (default: the installed model).")
+    var weights: String?
+
+    @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
+    var profile = false
+
+    /// PyTorch 2.15 CPU, 2 threads, reference IFNet (`shared/golden/tools/bench_rife_torch.py`) on this machine.
+    static let referenceSeconds: [String: Double] = ["448x256": 0.183, "1280x720": 3.32]
+
+    func run() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            Parallel.maxThreads = threads
+        }
+        let parsed = try sizes.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
+                                                scale: scale)
+        interpolator.network.profiling = profile
+        print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
+        for (width, height) in parsed {
+            let (first, second) = BenchModelsCommand.framePair(width: width, height: height)
+            var best = Double.infinity, bestCPU = Double.infinity
+            var bestProfile: [String: Double] = [:]
+            _ = try interpolator.interpolate(first, second, at: 0.5)
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
+                _ = try interpolator.interpolate(first, second, at: 0.5)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                bestCPU = min(bestCPU, BenchModelsCommand.processCPUSeconds() - startCPU)
+                if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
+            }
+            let m = interpolator.paddingMultiple
+            let padded = "\((width + m - 1) / m * m)x\((height + m - 1) / m * m)"
+            var line = String(format: "rife %5dx%-5d (padded %@): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, peak pool %d MB",
+                              width, height, padded, best, repeats, 1 / best, bestCPU,
+                              interpolator.network.pool.allocatedBytes >> 20)
+            if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
+                line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
+            }
+            print(line)
+            if profile {
+                let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
+                print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
+            }
+            interpolator.network.pool.trim()
+        }
+    }
+
+    /// CPU time of the whole process so far (all threads): with other processes on the machine, wall time varies
+    /// more than this.
+    static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func parseSize(_ text: String) throws -> (Int, Int) {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+            throw ValidationError("size \"\(text)\" is not WxH (e.g. 1280x720)")
+        }
+        return (parts[0], parts[1])
+    }
+
+    /// A smooth textured frame and the same shifted 3 px right and 2 px down.
+    static func framePair(width: Int, height: Int) -> (RGBImage, RGBImage) {
+        func frame(dx: Double, dy: Double) -> RGBImage {
+            var pixels = [Float](repeating: 0, count: 3 * width * height)
+            for c in 0..<3 {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let u = Double(x) - dx, v = Double(y) - dy
+                        let value = 0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013)
+                        pixels[(c * height + y) * width + x] = Float(value)
+                    }
+                }
+            }
+            return RGBImage(width: width, height: height, pixels: pixels)
+        }
+        return (frame(dx: 0, dy: 0), frame(dx: 3, dy: 2))
+    }
+}
