@@ -103,8 +103,9 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
         return rows.flatMap { r in cols.map { c in (r, c) } }
     }
 
-    /// BDCN's edges in tiles with a margin of its receptive field: the same numbers as on the whole frame.
-    func tiledEdges(_ x: Tensor) -> Tensor {
+    /// BDCN's edges of `x` `[1, 3, H, W]` (from the network's pool) in tiles of `detailTileCore` with a margin of
+    /// BDCN's receptive field: the same numbers as on the whole frame, in less memory.
+    public func tiledEdges(_ x: Tensor) -> Tensor {
         let result = Tensor.empty([1, 1, x.h, x.w], like: x)
         let margin = (BDCNEdgeDetector.receptiveRadius + 7) / 8 * 8
         for (r, c) in grid(height: x.h, width: x.w, core: detailTileCore, margin: margin) {

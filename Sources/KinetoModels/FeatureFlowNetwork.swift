@@ -82,8 +82,11 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     public func coarseFrame(_ img0: Tensor, _ img1: Tensor, edges givenEdges: (Tensor, Tensor)? = nil) -> Tensor {
         let x0 = img0.pool === pool ? img0 : pool.copy(img0), x1 = img1.pool === pool ? img1 : pool.copy(img1)
         var start = DispatchTime.now().uptimeNanoseconds
-        let (e0, e1) = givenEdges ?? (edges(x0), edges(x1))
-        lap("bdcn", &start)
+        let e0: Tensor, e1: Tensor
+        if let givenEdges { (e0, e1) = givenEdges } else {
+            (e0, e1) = (edges(x0), edges(x1))
+            lap("bdcn", &start)
+        }
         let f0 = structure.features(Ops.concat([x0, e0]))
         let f1 = structure.features(Ops.concat([x1, e1]))
         let ref = structure.generate(structure.mix(f0, f1).mixed).channels(0..<3).contiguousCopy()

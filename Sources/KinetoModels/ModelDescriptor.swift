@@ -42,5 +42,5 @@ extension ModelDescriptor {
         installHint: "run scripts/install-models (or scripts/setup), or `kineto models install rife --from PATH/TO/flownet.pkl`")
 
     /// Every model of the catalogue, in the order `kineto models list` shows them.
-    public static let catalogue: [ModelDescriptor] = [rife]
+    public static let catalogue: [ModelDescriptor] = [rife, featureflow]
 }
