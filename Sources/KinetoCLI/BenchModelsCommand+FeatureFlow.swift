@@ -9,6 +9,11 @@ extension BenchModelsCommand {
     /// official code on PyTorch CPU. Weights: `--weights` (an imported model file or a deterministic manifest),
     /// else the installed model, else the golden manifest of the checkout (timing does not depend on the values).
     func runFeatureFlow(sizes parsed: [(Int, Int)]) throws {
+        if profile {
+            for (name, d, w, dw, ww) in try FeatureFlowBenchmark.convolutionComparison() {
+                print(String(format: "conv3x3 %@: direct %.1f ms CPU (%.1f wall), Winograd F(4,3) %.1f ms CPU (%.1f wall)", name, d, dw, w, ww))
+            }
+        }
         let source = try FeatureFlowModelFiles.benchmarkWeights(explicit: weights.map { URL(fileURLWithPath: $0) })
         let interpolator = FeatureFlowInterpolator(network: try FeatureFlowNetwork(weights: source))
         print("FeatureFlow (weights: \(source.sourceDescription)), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")

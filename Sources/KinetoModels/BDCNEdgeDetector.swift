@@ -8,7 +8,7 @@ import KinetoEngine
 /// The three linear 1×1 layers after the blocks fold into one 64 → 1 convolution over both blocks' outputs
 /// (weights multiplied out in double at load).
 public struct BDCNEdgeDetector {
-    let conv1_1: Conv2d, conv1_2: Conv2d
+    let conv1_1: Conv2d, conv1_2: FeatureFlowConv
     let block1: MSBlock, block2: MSBlock
     /// `score_dsn1 ∘ (conv1_1_down ⊕ conv1_2_down)` as a 1×1 convolution over [block1, block2] (64 channels), tanh.
     let score: Conv2d
@@ -16,10 +16,10 @@ public struct BDCNEdgeDetector {
     /// BDCN's multi-scale block (rate 4): `o + relu(conv1(o)) + relu(conv2(o)) + relu(conv3(o))` with
     /// `o = relu(conv(x))` and the three convolutions dilated 4, 8 and 12.
     struct MSBlock {
-        let conv: Conv2d, dilated: [Conv2d]
+        let conv: FeatureFlowConv, dilated: [Conv2d]
 
         init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels: Int) throws {
-            conv = try loader.conv(prefix + ".conv", channels, 32, kernel: 3, padding: 1, activation: .relu)
+            conv = FeatureFlowConv(try loader.conv(prefix + ".conv", channels, 32, kernel: 3, padding: 1, activation: .relu))
             dilated = try (1...3).map { i in
                 try loader.conv(prefix + ".conv\(i)", 32, 32, kernel: 3, padding: 4 * i, dilation: 4 * i, activation: .relu)
             }
@@ -35,7 +35,7 @@ public struct BDCNEdgeDetector {
 
     init(_ loader: FeatureFlowWeightLoader, prefix p: String = "bdcn.") throws {
         conv1_1 = try loader.conv(p + "features.conv1_1", 3, 64, kernel: 3, padding: 1, activation: .relu)
-        conv1_2 = try loader.conv(p + "features.conv1_2", 64, 64, kernel: 3, padding: 1, activation: .relu)
+        conv1_2 = FeatureFlowConv(try loader.conv(p + "features.conv1_2", 64, 64, kernel: 3, padding: 1, activation: .relu))
         block1 = try MSBlock(loader, p + "msblock1_1", channels: 64)
         block2 = try MSBlock(loader, p + "msblock1_2", channels: 64)
         let down1w = try loader.tensor(p + "conv1_1_down.weight", [21, 32, 1, 1]), down1b = try loader.tensor(p + "conv1_1_down.bias", [21])

@@ -45,6 +45,43 @@ public enum FeatureFlowBenchmark {
                       poolBytes: network.pool.allocatedBytes, peakResidentBytes: peakResidentBytes())
     }
 
+    /// CPU seconds of the whole process so far (all threads): with other processes competing for the cores, wall
+    /// time says little and this says what the work costs.
+    public static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// CPU and wall milliseconds of FeatureFlow's typical 3×3 convolutions, direct (im2col + sgemm) against
+    /// Winograd F(4×4, 3×3): `(name, directCPU, winogradCPU, directWall, winogradWall)`.
+    public static func convolutionComparison(repeats: Int = 3) throws -> [(String, Double, Double, Double, Double)] {
+        let cases: [(String, Int, Int, Int)] = [("64→64 @256×256", 64, 256, 256), ("512→512 @32×32", 512, 32, 32),
+                                                ("64→64 @64×64", 64, 64, 64)]
+        let pool = TensorPool()
+        var results: [(String, Double, Double, Double, Double)] = []
+        for (name, c, h, w) in cases {
+            let weight = Tensor(shape: [c, c, 3, 3], values: (0..<(c * c * 9)).map { Float(($0 * 7919) % 1000) / 1000 - 0.5 })
+            let conv = try Conv2d(weight: weight, bias: Tensor(zeros: [c]), padding: 1, activation: .leakyReLU(0.1))
+            let winograd = WinogradConv3x3(conv, padding: .zeros)!
+            let x = pool.tensor([1, c, h, w], values: (0..<(c * h * w)).map { Float(($0 * 104729) % 997) / 997 - 0.5 })
+            func time(_ body: () -> Void) -> (Double, Double) {
+                body()
+                var bestCPU = Double.infinity, bestWall = Double.infinity
+                for _ in 0..<repeats {
+                    let cpu = processCPUSeconds(), wall = DispatchTime.now().uptimeNanoseconds
+                    body()
+                    bestCPU = min(bestCPU, processCPUSeconds() - cpu)
+                    bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9)
+                }
+                return (bestCPU * 1000, bestWall * 1000)
+            }
+            let d = time { _ = conv(x) }, wg = time { _ = winograd(x) }
+            results.append((name, d.0, wg.0, d.1, wg.1))
+        }
+        return results
+    }
+
     /// The process's peak resident set size (Linux `ru_maxrss` is in KiB).
     public static func peakResidentBytes() -> Int {
         var usage = rusage()

@@ -4,21 +4,21 @@ import KinetoEngine
 enum FeatureFlowBlocks {
     /// `ReflectionPad2d(1)` then the 3×3 convolution `conv` (which has no padding of its own).
     @inline(__always)
-    static func reflectConv(_ conv: Conv2d, _ x: Tensor, residual: Tensor? = nil) -> Tensor {
-        conv(Ops.pad(x, left: 1, right: 1, top: 1, bottom: 1, mode: .reflect), residual: residual)
+    static func reflectConv(_ conv: FeatureFlowConv, _ x: Tensor, residual: Tensor? = nil) -> Tensor {
+        conv(x, residual: residual)
     }
 }
 
 /// `ResnetBlock(c, activation)`: `x + act(conv2(pad(act(conv1(pad(x))))))` — the activation comes after the
 /// second convolution too, before the skip connection is added.
 struct FeatureFlowResnetBlock {
-    let conv1: Conv2d
-    let conv2: Conv2d
+    let conv1: FeatureFlowConv
+    let conv2: FeatureFlowConv
 
     /// Reads `prefix.conv_block.1` and `prefix.conv_block.4` (the `Sequential` indices of the two convolutions).
     init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels c: Int, activation: Activation) throws {
-        conv1 = try loader.conv(prefix + ".conv_block.1", c, c, kernel: 3, activation: activation)
-        conv2 = try loader.conv(prefix + ".conv_block.4", c, c, kernel: 3, activation: activation)
+        conv1 = FeatureFlowConv(try loader.conv(prefix + ".conv_block.1", c, c, kernel: 3, activation: activation), reflect: true)
+        conv2 = FeatureFlowConv(try loader.conv(prefix + ".conv_block.4", c, c, kernel: 3, activation: activation), reflect: true)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
@@ -37,14 +37,14 @@ struct FeatureFlowResnetBlock {
 
 /// `ResnetBlock_bn(c)`: `x + bn2(conv2(pad(lrelu0.1(bn1(conv1(pad(x)))))))`, batch norms folded in.
 struct FeatureFlowResnetBlockBN {
-    let conv1: Conv2d
-    let conv2: Conv2d
+    let conv1: FeatureFlowConv
+    let conv2: FeatureFlowConv
 
     /// Reads `prefix.conv_block.{1,2,5,6}` (conv, bn, conv, bn).
     init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels c: Int) throws {
-        conv1 = try loader.convBN(prefix + ".conv_block.1", bn: prefix + ".conv_block.2", c, c, kernel: 3,
-                                  activation: .leakyReLU(0.1))
-        conv2 = try loader.convBN(prefix + ".conv_block.5", bn: prefix + ".conv_block.6", c, c, kernel: 3)
+        conv1 = FeatureFlowConv(try loader.convBN(prefix + ".conv_block.1", bn: prefix + ".conv_block.2", c, c, kernel: 3,
+                                  activation: .leakyReLU(0.1)), reflect: true)
+        conv2 = FeatureFlowConv(try loader.convBN(prefix + ".conv_block.5", bn: prefix + ".conv_block.6", c, c, kernel: 3), reflect: true)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {

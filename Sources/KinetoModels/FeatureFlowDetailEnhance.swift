@@ -19,14 +19,14 @@ public struct FeatureFlowDetailEnhance {
 
     /// `ExtractAlignedFeatures(nf=64, n_res=5)`: `Predeblur_ResNet_Pyramid` then levels L1 (full), L2 (½), L3 (¼).
     struct AlignedFeatures {
-        let first: Conv2d, downL2: Conv2d, downL3: Conv2d
+        let first: FeatureFlowConv, downL2: Conv2d, downL3: Conv2d
         let rbL1: [FeatureFlowResnetBlock], rbL2: [FeatureFlowResnetBlock], rbL3: FeatureFlowResnetBlock
         let trunk: FeatureFlowResnetBlock
-        let l2conv1: Conv2d, l2conv2: Conv2d, l3conv1: Conv2d, l3conv2: Conv2d
+        let l2conv1: Conv2d, l2conv2: FeatureFlowConv, l3conv1: Conv2d, l3conv2: FeatureFlowConv
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64) throws {
             let d = p + ".deblur."
-            first = try l.conv(d + "conv_first", 3, nf, kernel: 3, padding: 1, activation: lrelu)
+            first = FeatureFlowConv(try l.conv(d + "conv_first", 3, nf, kernel: 3, padding: 1, activation: lrelu))
             downL2 = try l.conv(d + "deblur_L2_conv", nf, nf, kernel: 3, stride: 2, padding: 1, activation: lrelu)
             downL3 = try l.conv(d + "deblur_L3_conv", nf, nf, kernel: 3, stride: 2, padding: 1, activation: lrelu)
             rbL1 = try (1...5).map { try FeatureFlowResnetBlock(l, d + "RB_L1_\($0)", channels: nf, activation: lrelu) }
@@ -35,9 +35,9 @@ public struct FeatureFlowDetailEnhance {
             trunk = try FeatureFlowResnetBlock(l, p + ".fea_L1_conv.0", channels: nf, activation: lrelu)
             // No activation between conv1 and conv2 of each level (as the official code).
             l2conv1 = try l.conv(p + ".fea_L2_conv1", nf, nf, kernel: 3, stride: 2, padding: 1)
-            l2conv2 = try l.conv(p + ".fea_L2_conv2", nf, nf, kernel: 3, padding: 1, activation: lrelu)
+            l2conv2 = FeatureFlowConv(try l.conv(p + ".fea_L2_conv2", nf, nf, kernel: 3, padding: 1, activation: lrelu))
             l3conv1 = try l.conv(p + ".fea_L3_conv1", nf, nf, kernel: 3, stride: 2, padding: 1)
-            l3conv2 = try l.conv(p + ".fea_L3_conv2", nf, nf, kernel: 3, padding: 1, activation: lrelu)
+            l3conv2 = FeatureFlowConv(try l.conv(p + ".fea_L3_conv2", nf, nf, kernel: 3, padding: 1, activation: lrelu))
         }
 
         func callAsFunction(_ x: Tensor) -> [Tensor] {
@@ -59,13 +59,13 @@ public struct FeatureFlowDetailEnhance {
     /// EDVR's `DCN_sep`: a modulated deformable 3×3 convolution whose offsets and masks come from a convolution of
     /// another feature map (`conv_offset_mask`: 3·groups·9 channels = dy/dx pairs, then mask logits).
     struct DCNPack {
-        let offsetMask: Conv2d
+        let offsetMask: FeatureFlowConv
         let weight: Tensor, bias: Tensor
         let groups: Int
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int, groups: Int) throws {
             self.groups = groups
-            offsetMask = try l.conv(p + ".conv_offset_mask", nf, groups * 3 * 9, kernel: 3, padding: 1)
+            offsetMask = FeatureFlowConv(try l.conv(p + ".conv_offset_mask", nf, groups * 3 * 9, kernel: 3, padding: 1))
             weight = try l.tensor(p + ".weight", [nf, nf, 3, 3])
             bias = try l.tensor(p + ".bias", [nf])
         }
@@ -83,14 +83,14 @@ public struct FeatureFlowDetailEnhance {
     /// `PCD_Align(nf=64, groups=8)`: pyramid, cascading and deformable alignment of a neighbour's features to the
     /// reference's.
     struct PCDAlign {
-        let l3off1: Conv2d, l3off2: Conv2d, l3dcn: DCNPack
-        let l2off1: Conv2d, l2off2: Conv2d, l2off3: Conv2d, l2dcn: DCNPack, l2fea: Conv2d
-        let l1off1: Conv2d, l1off2: Conv2d, l1off3: Conv2d, l1dcn: DCNPack, l1fea: Conv2d
-        let casOff1: Conv2d, casOff2: Conv2d, casDcn: DCNPack
+        let l3off1: FeatureFlowConv, l3off2: FeatureFlowConv, l3dcn: DCNPack
+        let l2off1: FeatureFlowConv, l2off2: FeatureFlowConv, l2off3: FeatureFlowConv, l2dcn: DCNPack, l2fea: FeatureFlowConv
+        let l1off1: FeatureFlowConv, l1off2: FeatureFlowConv, l1off3: FeatureFlowConv, l1dcn: DCNPack, l1fea: FeatureFlowConv
+        let casOff1: FeatureFlowConv, casOff2: FeatureFlowConv, casDcn: DCNPack
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64, groups: Int = 8) throws {
-            func conv(_ name: String, _ cin: Int, _ act: Activation = lrelu) throws -> Conv2d {
-                try l.conv(p + "." + name, cin, nf, kernel: 3, padding: 1, activation: act)
+            func conv(_ name: String, _ cin: Int, _ act: Activation = lrelu) throws -> FeatureFlowConv {
+                FeatureFlowConv(try l.conv(p + "." + name, cin, nf, kernel: 3, padding: 1, activation: act))
             }
             l3off1 = try conv("L3_offset_conv1", 2 * nf); l3off2 = try conv("L3_offset_conv2", nf)
             l3dcn = try DCNPack(l, p + ".L3_dcnpack", nf: nf, groups: groups)
@@ -140,14 +140,14 @@ public struct FeatureFlowDetailEnhance {
     /// `TSA_Fusion(nf=64, nframes=3, center=1)`: temporal attention (correlation with the centre frame's
     /// embedding), fusion, and a two-level spatial attention.
     struct TSAFusion {
-        let tAtt1: Conv2d, tAtt2: Conv2d, fusion: Conv2d
-        let sAtt1: Conv2d, sAtt2: Conv2d, sAtt3: Conv2d, sAtt4: Conv2d, sAtt5: Conv2d
-        let sAttL1: Conv2d, sAttL2: Conv2d, sAttL3: Conv2d, add1: Conv2d, add2: Conv2d
+        let tAtt1: FeatureFlowConv, tAtt2: FeatureFlowConv, fusion: FeatureFlowConv
+        let sAtt1: FeatureFlowConv, sAtt2: FeatureFlowConv, sAtt3: FeatureFlowConv, sAtt4: FeatureFlowConv, sAtt5: FeatureFlowConv
+        let sAttL1: FeatureFlowConv, sAttL2: FeatureFlowConv, sAttL3: FeatureFlowConv, add1: FeatureFlowConv, add2: FeatureFlowConv
         let frames = 3, center = 1
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64) throws {
-            func conv(_ name: String, _ cin: Int, _ k: Int, _ act: Activation = lrelu) throws -> Conv2d {
-                try l.conv(p + "." + name, cin, nf, kernel: k, padding: k / 2, activation: act)
+            func conv(_ name: String, _ cin: Int, _ k: Int, _ act: Activation = lrelu) throws -> FeatureFlowConv {
+                FeatureFlowConv(try l.conv(p + "." + name, cin, nf, kernel: k, padding: k / 2, activation: act))
             }
             tAtt1 = try conv("tAtt_1", nf, 3, .none); tAtt2 = try conv("tAtt_2", nf, 3, .none)
             fusion = try conv("fea_fusion", 3 * nf, 1)
@@ -215,12 +215,12 @@ public struct FeatureFlowDetailEnhance {
     /// coarse frame. (`upconv1/2`, `pixel_shuffle` are defined in the official code but not used.)
     struct Reconstruct {
         let trunk: FeatureFlowResnetBlock
-        let hr: Conv2d, last: Conv2d
+        let hr: FeatureFlowConv, last: FeatureFlowConv
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64) throws {
             trunk = try FeatureFlowResnetBlock(l, p + ".recon_trunk.0", channels: nf, activation: lrelu)
-            hr = try l.conv(p + ".HRconv", nf, nf, kernel: 3, padding: 1, activation: lrelu)
-            last = try l.conv(p + ".conv_last", nf, 3, kernel: 3, padding: 1)
+            hr = FeatureFlowConv(try l.conv(p + ".HRconv", nf, nf, kernel: 3, padding: 1, activation: lrelu))
+            last = FeatureFlowConv(try l.conv(p + ".conv_last", nf, 3, kernel: 3, padding: 1))
         }
 
         func callAsFunction(_ fea: Tensor, _ center: Tensor) -> Tensor {

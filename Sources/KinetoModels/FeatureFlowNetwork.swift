@@ -21,6 +21,10 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     public private(set) var stageSeconds: [String: Double] = [:]
     public var profiling = false
 
+    /// 3×3 convolutions over maps of at least this many 4×4 tiles run by Winograd's F(4×4, 3×3) (`WinogradConv3x3`);
+    /// smaller maps (StructureGen's 1/8 features of small frames) convolve directly. `Int.max` turns Winograd off.
+    nonisolated(unsafe) public static var winogradMinimumTiles = 16
+
     /// Frame sizes must be multiples of this (ResNet's 1/8 features are upsampled back ×8).
     public static let sizeMultiple = 8
 

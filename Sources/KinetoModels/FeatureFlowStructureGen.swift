@@ -12,13 +12,13 @@ public struct FeatureFlowStructureGen {
 
     /// torchvision's ResNet-50 `Bottleneck` (v1.5: the stride sits on the 3×3 convolution), batch norms folded.
     struct Bottleneck {
-        let conv1: Conv2d, conv2: Conv2d, conv3: Conv2d
+        let conv1: Conv2d, conv2: FeatureFlowConv, conv3: Conv2d
         let downsample: Conv2d?
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, inChannels: Int, width: Int, stride: Int, downsample: Bool) throws {
             conv1 = try l.convBN(p + ".conv1", bn: p + ".bn1", inChannels, width, kernel: 1, bias: false, activation: .relu)
-            conv2 = try l.convBN(p + ".conv2", bn: p + ".bn2", width, width, kernel: 3, stride: stride, padding: 1,
-                                 bias: false, activation: .relu)
+            conv2 = FeatureFlowConv(try l.convBN(p + ".conv2", bn: p + ".bn2", width, width, kernel: 3, stride: stride,
+                                                 padding: 1, bias: false, activation: .relu))
             conv3 = try l.convBN(p + ".conv3", bn: p + ".bn3", width, width * 4, kernel: 1, bias: false, activation: .relu)
             self.downsample = downsample
                 ? try l.convBN(p + ".downsample.0", bn: p + ".downsample.1", inChannels, width * 4, kernel: 1,
@@ -35,24 +35,24 @@ public struct FeatureFlowStructureGen {
     /// `DeformableConv(512, dg=16)` called without `last_offset` (the only way StructureGen calls it).
     struct DeformableMix {
         let groups = 16
-        let offset1: Conv2d
+        let offset1: FeatureFlowConv
         let offsetBN: FeatureFlowResnetBlockBN, offsetPlain: FeatureFlowResnetBlock
-        let offsetOut: Conv2d
+        let offsetOut: FeatureFlowConv
         let dcnWeight: Tensor
-        let emb: Conv2d
-        let mix1: Conv2d, mixBlock: FeatureFlowResnetBlock, mix2: Conv2d
+        let emb: FeatureFlowConv
+        let mix1: FeatureFlowConv, mixBlock: FeatureFlowResnetBlock, mix2: FeatureFlowConv
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, channels c: Int) throws {
             // nn.LeakyReLU(True) passes True as negative_slope: slope 1, the identity.
-            offset1 = try l.convBN(p + ".offset_cnn1.0", bn: p + ".offset_cnn1.1", 2 * c, c, kernel: 3, padding: 1)
+            offset1 = FeatureFlowConv(try l.convBN(p + ".offset_cnn1.0", bn: p + ".offset_cnn1.1", 2 * c, c, kernel: 3, padding: 1))
             offsetBN = try FeatureFlowResnetBlockBN(l, p + ".offset_cnn3.0", channels: c)
             offsetPlain = try FeatureFlowResnetBlock(l, p + ".offset_cnn3.5", channels: c, activation: .leakyReLU(0.1))
-            offsetOut = try l.conv(p + ".offset_cnn3.8", c, 2 * 2 * groups * 9, kernel: 3, padding: 1)
+            offsetOut = FeatureFlowConv(try l.conv(p + ".offset_cnn3.8", c, 2 * 2 * groups * 9, kernel: 3, padding: 1))
             dcnWeight = try l.tensor(p + ".dcn.weight", [c, c, 3, 3])
-            emb = try l.conv(p + ".emb", c, c, kernel: 3, padding: 1)
-            mix1 = try l.conv(p + ".mix_map.0", 2 * c, c, kernel: 3, padding: 1)
+            emb = FeatureFlowConv(try l.conv(p + ".emb", c, c, kernel: 3, padding: 1))
+            mix1 = FeatureFlowConv(try l.conv(p + ".mix_map.0", 2 * c, c, kernel: 3, padding: 1))
             mixBlock = try FeatureFlowResnetBlock(l, p + ".mix_map.2", channels: c, activation: .leakyReLU(0.1))
-            mix2 = try l.conv(p + ".mix_map.5", c, 2 * groups, kernel: 3, padding: 1, activation: .sigmoid)
+            mix2 = FeatureFlowConv(try l.conv(p + ".mix_map.5", c, 2 * groups, kernel: 3, padding: 1, activation: .sigmoid))
         }
 
         /// `(mixed, out_x, out_y)` for feature maps `x`, `y` `[1, 512, h, w]`.
