@@ -28,6 +28,13 @@ extension BenchModelsCommand {
                                ref.total, ref.bdcn, ref.structure, ref.detail, ref.total / r.seconds)
             }
             print(line)
+            if profile && width % 8 == 0 && height % 8 == 0 {
+                let parts = FeatureFlowBenchmark.detailBreakdown(interpolator.network, width: width, height: height)
+                print("  DetailEnhance CPU: " + parts.map { String(format: "%@ %.2f", $0.0, $0.1) }.joined(separator: ", "))
+            }
+            let c = r.stageCPUSeconds
+            print(String(format: "  CPU time (all threads): %.2f s/frame: bdcn %.2f, structure %.2f, detail %.2f",
+                         r.cpuSeconds, c["bdcn"] ?? 0, c["structure"] ?? 0, c["detail"] ?? 0))
             interpolator.network.pool.trim()
         }
     }

@@ -11,8 +11,12 @@ public enum FeatureFlowBenchmark {
         public var width: Int, height: Int
         /// Best wall-clock seconds of one frame over the timed runs.
         public var seconds: Double
+        /// CPU seconds (all threads) of the best run.
+        public var cpuSeconds: Double
         /// Stages of the best run: `bdcn`, `structure`, `detail`.
         public var stageSeconds: [String: Double]
+        /// CPU seconds of the stages of the best run.
+        public var stageCPUSeconds: [String: Double]
         /// Bytes the network's tensor pool held at its peak (intermediates, not weights).
         public var poolBytes: Int
         /// The process's peak resident memory so far (weights included), in bytes.
@@ -34,14 +38,18 @@ public enum FeatureFlowBenchmark {
         network.profiling = true
         defer { network.profiling = wasProfiling }
         _ = try interpolator.interpolate(first, second, at: 0.5)
-        var best = Double.infinity, stages: [String: Double] = [:]
+        var best = Double.infinity, bestCPU = Double.infinity
+        var stages: [String: Double] = [:], stagesCPU: [String: Double] = [:]
         for _ in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpu = processCPUSeconds()
             _ = try interpolator.interpolate(first, second, at: 0.5)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if seconds < best { best = seconds; stages = network.stageSeconds }
+            let cpuSeconds = processCPUSeconds() - cpu
+            if cpuSeconds < bestCPU { bestCPU = cpuSeconds; stagesCPU = network.stageCPUSeconds }
         }
-        return Result(width: width, height: height, seconds: best, stageSeconds: stages,
+        return Result(width: width, height: height, seconds: best, cpuSeconds: bestCPU, stageSeconds: stages,
+                      stageCPUSeconds: stagesCPU,
                       poolBytes: network.pool.allocatedBytes, peakResidentBytes: peakResidentBytes())
     }
 
@@ -80,6 +88,28 @@ public enum FeatureFlowBenchmark {
             results.append((name, d.0, wg.0, d.1, wg.1))
         }
         return results
+    }
+
+    /// CPU seconds of DetailEnhance's parts on a `width`×`height` frame (multiples of 8): features (three
+    /// frames), PCD alignment (three), TSA fusion, reconstruction.
+    public static func detailBreakdown(_ network: FeatureFlowNetwork, width: Int, height: Int) -> [(String, Double)] {
+        let (a, b) = framePair(width: width, height: height)
+        let x0 = network.pool.tensor([1, 3, height, width], values: a.pixels.map { 2 * $0 - 1 })
+        let x1 = network.pool.tensor([1, 3, height, width], values: b.pixels.map { 2 * $0 - 1 })
+        let ref = Ops.blend(x0, x1, weight: Ops.affine(network.pool.tensor([1, 1, height, width], zeroed: true), scale: 0, shift: 0.5))
+        let d = network.detail
+        var parts: [(String, Double)] = []
+        func measure<T>(_ name: String, _ body: () -> T) -> T {
+            let cpu = processCPUSeconds()
+            let result = body()
+            parts.append((name, processCPUSeconds() - cpu))
+            return result
+        }
+        let f = measure("features ×3") { [d.alignedFeatures(ref), d.alignedFeatures(x0), d.alignedFeatures(x1)] }
+        let p = measure("pcd ×3") { [d.align(f[1], to: f[0]), d.align(f[0], to: f[0]), d.align(f[2], to: f[0])] }
+        let fused = measure("tsa") { d.fuse(p) }
+        _ = measure("reconstruct") { d.reconstruct(fused, center: ref) }
+        return parts
     }
 
     /// The process's peak resident set size (Linux `ru_maxrss` is in KiB).

@@ -68,16 +68,12 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
         }
         let x0 = padded(img0), x1 = padded(img1)
         let tiled = ph * pw > untiledPixels
-        var start = DispatchTime.now().uptimeNanoseconds
-        let edges = tiled ? (tiledEdges(x0), tiledEdges(x1)) : (network.edges(x0), network.edges(x1))
-        network.record("bdcn", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        start = DispatchTime.now().uptimeNanoseconds
+        let edges = network.timed("bdcn") { tiled ? (tiledEdges(x0), tiledEdges(x1)) : (network.edges(x0), network.edges(x1)) }
         let ref = network.coarseFrame(x0, x1, edges: edges)
-        network.record("structure", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        start = DispatchTime.now().uptimeNanoseconds
-        var out = tiled ? tiledDetail(x0, x1, ref) : network.detail(x0, x1, ref)
-        out = Ops.clamp(out, min: -1, max: 1, out: out)
-        network.record("detail", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        var out = network.timed("detail") {
+            let out = tiled ? tiledDetail(x0, x1, ref) : network.detail(x0, x1, ref)
+            return Ops.clamp(out, min: -1, max: 1, out: out)
+        }
         if ph != h || pw != w { out = Ops.crop(out, top: 0, left: 0, height: h, width: w) }
         return out
     }

@@ -85,37 +85,35 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     /// multiples of 8. Edges are computed here unless given.
     public func coarseFrame(_ img0: Tensor, _ img1: Tensor, edges givenEdges: (Tensor, Tensor)? = nil) -> Tensor {
         let x0 = img0.pool === pool ? img0 : pool.copy(img0), x1 = img1.pool === pool ? img1 : pool.copy(img1)
-        var start = DispatchTime.now().uptimeNanoseconds
-        let e0: Tensor, e1: Tensor
-        if let givenEdges { (e0, e1) = givenEdges } else {
-            (e0, e1) = (edges(x0), edges(x1))
-            lap("bdcn", &start)
+        let (e0, e1) = givenEdges ?? timed("bdcn") { (edges(x0), edges(x1)) }
+        return timed("structure") {
+            let f0 = structure.features(Ops.concat([x0, e0]))
+            let f1 = structure.features(Ops.concat([x1, e1]))
+            return structure.generate(structure.mix(f0, f1).mixed).channels(0..<3).contiguousCopy()
         }
-        let f0 = structure.features(Ops.concat([x0, e0]))
-        let f1 = structure.features(Ops.concat([x1, e1]))
-        let ref = structure.generate(structure.mix(f0, f1).mixed).channels(0..<3).contiguousCopy()
-        lap("structure", &start)
-        return ref
     }
 
     /// The interpolated middle frame `[1, 3, H, W]` in [-1, 1] for frames in [-1, 1] (H, W multiples of 8).
     public func forward(_ img0: Tensor, _ img1: Tensor) -> Tensor {
         let x0 = pool.copy(img0), x1 = pool.copy(img1)
         let ref = coarseFrame(x0, x1)
-        var start = DispatchTime.now().uptimeNanoseconds
-        let out = detail(x0, x1, ref)
-        let result = Ops.clamp(out, min: -1, max: 1, out: out)
-        lap("detail", &start)
+        return timed("detail") {
+            let out = detail(x0, x1, ref)
+            return Ops.clamp(out, min: -1, max: 1, out: out)
+        }
+    }
+
+    /// CPU seconds (all threads) of the stages of the last run, when `profiling` is on: with other processes
+    /// competing for the cores, this says what the work costs where wall time does not.
+    public private(set) var stageCPUSeconds: [String: Double] = [:]
+
+    /// Runs `body`, recording its wall and CPU time under `stage` when profiling.
+    func timed<T>(_ stage: String, _ body: () -> T) -> T {
+        guard profiling else { return body() }
+        let wall = DispatchTime.now().uptimeNanoseconds, cpu = FeatureFlowBenchmark.processCPUSeconds()
+        let result = body()
+        stageSeconds[stage] = Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9
+        stageCPUSeconds[stage] = FeatureFlowBenchmark.processCPUSeconds() - cpu
         return result
     }
-
-    func lap(_ stage: String, _ start: inout UInt64) {
-        guard profiling else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
-        stageSeconds[stage] = Double(now - start) / 1e9
-        start = now
-    }
-
-    /// Records the time of a stage run outside `forward` (the interpolator's tiled stages).
-    func record(_ stage: String, seconds: Double) { if profiling { stageSeconds[stage] = seconds } }
 }

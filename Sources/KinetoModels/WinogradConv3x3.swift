@@ -125,8 +125,7 @@ struct WinogradConv3x3: @unchecked Sendable {
         let c = inputChannels
         let width = 4 * tilesW + 8, n = tilesW, pn = tilesW + 2
         let reflect = padding == .reflect
-        let phases = rowBuffer + 6 * width          // [6 rows][4 phases][pn]
-        let hs = phases + 24 * pn                    // [6 rows][6][pn]
+        let hs = rowBuffer + 6 * width               // [6 rows][6][pn]
         @inline(__always) func sourceIndex(_ i: Int, _ size: Int) -> Int? {
             if i >= 0 && i < size { return i }
             if !reflect { return nil }
@@ -148,17 +147,13 @@ struct WinogradConv3x3: @unchecked Sendable {
                     } else {
                         line.update(repeating: 0, count: width)
                     }
-                    let p = phases + r * 4 * pn
-                    for tx in 0..<(n + 1) {
-                        p[tx] = line[4 * tx]; p[pn + tx] = line[4 * tx + 1]
-                        p[2 * pn + tx] = line[4 * tx + 2]; p[3 * pn + tx] = line[4 * tx + 3]
-                    }
-                    // Horizontal transform: d_j(tx) = P_{j mod 4}[tx + j / 4].
-                    let d0 = p, d1 = p + pn, d2 = p + 2 * pn, d3 = p + 3 * pn, d4 = p + 1, d5 = p + pn + 1
+                    // Horizontal transform straight from the row: stride-4 reads the vectoriser groups.
+                    let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
                     let o = hs + r * 6 * pn
                     let o0 = o, o1 = o + pn, o2 = o + 2 * pn, o3 = o + 3 * pn, o4 = o + 4 * pn, o5 = o + 5 * pn
                     for tx in 0..<n {
-                        let a0 = d0[tx], a1 = d1[tx], a2 = d2[tx], a3 = d3[tx], a4 = d4[tx], a5 = d5[tx]
+                        let q = 4 * tx
+                        let a0 = d0[q], a1 = d1[q], a2 = d2[q], a3 = d3[q], a4 = d4[q], a5 = d5[q]
                         o0[tx] = 4 * a0 - 5 * a2 + a4
                         o1[tx] = -4 * (a1 + a2) + a3 + a4
                         o2[tx] = 4 * (a1 - a2) - a3 + a4
@@ -198,7 +193,6 @@ struct WinogradConv3x3: @unchecked Sendable {
         let stride = k * tiles
         let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
         let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
-        let phases = partial + 24 * pn               // [4][pn]
         for ch in 0..<k {
             let b = bias?[ch] ?? 0
             for ty in rows {
@@ -222,19 +216,15 @@ struct WinogradConv3x3: @unchecked Sendable {
                 for i in 0..<4 {
                     let a = partial + i * 6 * pn
                     let c0 = a, c1 = a + pn, c2 = a + 2 * pn, c3 = a + 3 * pn, c4 = a + 4 * pn, c5 = a + 5 * pn
-                    let p0 = phases, p1 = phases + pn, p2 = phases + 2 * pn, p3 = phases + 3 * pn
+                    let line = outRows + i * width
                     for tx in 0..<n {
                         let a1 = c1[tx], a2 = c2[tx], a3 = c3[tx], a4 = c4[tx]
                         let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
-                        p0[tx] = c0[tx] + sum12 + sum34 + b
-                        p1[tx] = diff12 + 2 * diff34 + b
-                        p2[tx] = sum12 + 4 * sum34 + b
-                        p3[tx] = diff12 + 8 * diff34 + c5[tx] + b
-                    }
-                    let line = outRows + i * width
-                    for tx in 0..<n {
-                        line[4 * tx] = p0[tx]; line[4 * tx + 1] = p1[tx]
-                        line[4 * tx + 2] = p2[tx]; line[4 * tx + 3] = p3[tx]
+                        let q = 4 * tx
+                        line[q] = c0[tx] + sum12 + sum34 + b
+                        line[q + 1] = diff12 + 2 * diff34 + b
+                        line[q + 2] = sum12 + 4 * sum34 + b
+                        line[q + 3] = diff12 + 8 * diff34 + c5[tx] + b
                     }
                 }
                 for r in 0..<4 {
