@@ -45,27 +45,28 @@ struct BenchModelsCommand: ParsableCommand {
         let parsed = try sizeList.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         if isFeatureFlow { return try runFeatureFlow(sizes: parsed) }
+        BenchModelsCommand.benchFaceModels(repeats: max(repeats, 5))
         let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
                                                 scale: scale)
         interpolator.network.profiling = profile
         print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
         for (width, height) in parsed {
-            let (first, second) = BenchModelsCommand.framePair(width: width, height: height)
+            // A moving sequence: each timed pair shares one frame with the previous one, as in a video.
+            let frames = (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
             var best = Double.infinity, bestCPU = Double.infinity
             var bestProfile: [String: Double] = [:]
-            _ = try interpolator.interpolate(first, second, at: 0.5)
-            for _ in 0..<repeats {
+            _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)
+            for k in 1...repeats {
                 let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
-                _ = try interpolator.interpolate(first, second, at: 0.5)
+                _ = try interpolator.interpolate(frames[k], frames[k + 1], at: 0.5)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 bestCPU = min(bestCPU, BenchModelsCommand.processCPUSeconds() - startCPU)
                 if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
             }
-            let m = interpolator.paddingMultiple
-            let padded = "\((width + m - 1) / m * m)x\((height + m - 1) / m * m)"
-            var line = String(format: "rife %5dx%-5d (padded %@): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, peak pool %d MB",
-                              width, height, padded, best, repeats, 1 / best, bestCPU,
-                              interpolator.network.pool.allocatedBytes >> 20)
+            let (ph, pw) = interpolator.paddedSize(height: height, width: width)
+            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, pool %d MB, max RSS %d MB",
+                              width, height, pw, ph, best, repeats, 1 / best, bestCPU,
+                              interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
             if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
                 line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
             }
@@ -76,6 +77,13 @@ struct BenchModelsCommand: ParsableCommand {
             }
             interpolator.network.pool.trim()
         }
+    }
+
+    /// Peak resident memory of the process so far.
+    static func maxResidentMegabytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_maxrss / 1024
     }
 
     /// CPU time of the whole process so far (all threads): with other processes on the machine, wall time varies
@@ -94,21 +102,19 @@ struct BenchModelsCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
-    /// A smooth textured frame and the same shifted 3 px right and 2 px down.
-    static func framePair(width: Int, height: Int) -> (RGBImage, RGBImage) {
-        func frame(dx: Double, dy: Double) -> RGBImage {
-            var pixels = [Float](repeating: 0, count: 3 * width * height)
-            for c in 0..<3 {
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let u = Double(x) - dx, v = Double(y) - dy
-                        let value = 0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013)
-                        pixels[(c * height + y) * width + x] = Float(value)
-                    }
+    /// A smooth textured frame moved `shift` pixels right and `shift / 2` down.
+    static func frame(width: Int, height: Int, shift: Double) -> RGBImage {
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0..<3 {
+            for y in 0..<height {
+                let v = Double(y) - shift / 2
+                for x in 0..<width {
+                    let u = Double(x) - shift
+                    let value = 0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013)
+                    pixels[(c * height + y) * width + x] = Float(value)
                 }
             }
-            return RGBImage(width: width, height: height, pixels: pixels)
         }
-        return (frame(dx: 0, dy: 0), frame(dx: 3, dy: 2))
+        return RGBImage(width: width, height: height, pixels: pixels)
     }
 }

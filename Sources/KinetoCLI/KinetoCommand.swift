@@ -10,6 +10,8 @@ public struct KinetoCommand: AsyncParsableCommand {
             BenchCommand.self,
             GoldenCommand.self,
             ModelsCommand.self,
+            ProbeCommand.self,
+            InterpolateCommand.self,
         ]
     )
 

@@ -7,8 +7,8 @@ extension GoldenSuite {
     public static let rife = GoldenSuite(kind: "rife", summary: "RIFE 4.25 network vs the reference (rife-golden.safetensors; --weights FILE or the installed model)") { file, weights in
         let tensors = try GoldenFile.open(file)
         let names = (tensors as? SafeTensorsGoldenTensors)?.file.names ?? []
-        let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights))
+        let loaded = try RIFEModelFiles.loadWeights(explicit: weights)
         return RIFEGoldenCheck.run(tensors: tensors, caseNames: RIFEGoldenCheck.caseNames(in: names),
-                                   interpolator: interpolator, source: file.path)
+                                   interpolator: { try RIFEInterpolator(weights: loaded, scale: $0) }, source: file.path)
     }
 }

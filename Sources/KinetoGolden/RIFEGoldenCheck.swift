@@ -7,7 +7,8 @@ import KinetoModels
 /// flows after blocks 0, 2 and 4, the mask logits and the output frame with the stored ones.
 ///
 /// A case `C` is every `C.img0` in the file, with `C.img1`, `C.timestep` (one value), `C.output`, `C.mask_logits`
-/// and whichever of `C.flow0` … `C.flow4` are stored.
+/// and whichever of `C.flow0` … `C.flow4` are stored; an optional `C.scale` (one value, default 1) selects the
+/// reference's `scale` (scale_list `[16, 8, 4, 2, 1] / scale`, padding to a multiple of `max(128, 128 / scale)`).
 ///
 /// Tolerance: the largest absolute error within `tolerance` (1e-3) × the reference's largest magnitude, for every
 /// tensor. The output frame is in [0, 1], so that is within 1e-3 absolute; flows are in pixels and mask logits
@@ -17,8 +18,8 @@ public enum RIFEGoldenCheck {
     /// Relative tolerance of every compared tensor.
     public static let tolerance: Float = 1e-3
 
-    /// Checks every case of `tensors` (`caseNames` lists them) with `interpolator` (scale 1).
-    public static func run(tensors: GoldenTensors, caseNames: [String], interpolator: RIFEInterpolator,
+    /// Checks every case of `tensors` (`caseNames` lists them) with interpolators made by `interpolator(scale)`.
+    public static func run(tensors: GoldenTensors, caseNames: [String], interpolator: (Double) throws -> RIFEInterpolator,
                            source: String) -> GoldenReport {
         var report = GoldenReport(kind: "rife", source: source)
         if caseNames.isEmpty {
@@ -39,7 +40,7 @@ public enum RIFEGoldenCheck {
         names.filter { $0.hasSuffix(".img0") }.map { String($0.dropLast(".img0".count)) }.sorted()
     }
 
-    static func check(_ name: String, tensors: GoldenTensors, interpolator: RIFEInterpolator) throws -> [GoldenReport.Entry] {
+    static func check(_ name: String, tensors: GoldenTensors, interpolator make: (Double) throws -> RIFEInterpolator) throws -> [GoldenReport.Entry] {
         func tensor(_ key: String) throws -> Tensor {
             guard let t = try tensors.tensor("\(name).\(key)") else {
                 throw GoldenError("tensor \(name).\(key) is missing from the golden file")
@@ -50,7 +51,8 @@ public enum RIFEGoldenCheck {
         guard img0.rank == 4, img0.shape == img1.shape, img0.c == 3, time.count == 1 else {
             throw GoldenError("case \(name): img0 \(img0.shape) and img1 \(img1.shape) must be [1, 3, H, W] and timestep one value")
         }
-        let result = interpolator.run(img0, img1, timestep: time.pointer[0], keepIntermediates: true)
+        let scale = try tensors.tensor("\(name).scale").map { Double($0.pointer[0]) } ?? 1
+        let result = try make(scale).run(img0, img1, timestep: time.pointer[0], keepIntermediates: true)
         var entries: [GoldenReport.Entry] = []
         for (index, flow) in result.flows.enumerated() {
             if let expected = try tensors.tensor("\(name).flow\(index)") {

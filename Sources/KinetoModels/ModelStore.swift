@@ -44,7 +44,7 @@ public struct ModelStore: Sendable {
 
     /// Where `model`'s weight file lives in `directory`.
     public func path(of model: ModelDescriptor, in directory: URL? = nil) -> URL {
-        (directory ?? self.directory).appendingPathComponent(model.id).appendingPathComponent(model.fileName)
+        (directory ?? self.directory).appendingPathComponent(model.directory).appendingPathComponent(model.fileName)
     }
 
     /// The first installed copy of `model`'s weight file in the search directories, not verified.

@@ -30,32 +30,47 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
 
     public func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage {
         try checkPair(width: first.width, height: first.height, other: (second.width, second.height), t: t)
-        let img0 = Tensor(shape: [1, 3, first.height, first.width], values: first.pixels)
-        let img1 = Tensor(shape: [1, 3, second.height, second.width], values: second.pixels)
-        let result = run(img0, img1, timestep: Float(t))
+        let result = run(first, second, timestep: Float(t))
         return RGBImage(width: first.width, height: first.height, pixels: result.output.toArray())
     }
 
-    /// Pads, runs the network and crops every result back to the frames' size. `timestep` is used as float32, as
-    /// the reference's timestep plane is.
+    /// The network's results (flows, mask logits, frame) for two images of one size, at that size. `timestep` is
+    /// used as float32, as the reference's timestep plane is. A frame of the previous call (the shared frame of
+    /// consecutive pairs, or the same pair at another time) reuses its head features.
+    public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
+        // Keep only what this call reuses before making anything new.
+        recent = recent.filter { $0.image == first || $0.image == second }
+        let source0 = prepared(first), source1 = prepared(second)
+        recent = [(first, source0), (second, source1)]
+        return network.forward(source0, source1, height: first.height, width: first.width, timestep: timestep,
+                               scales: RIFENetwork.scaleList(for: scale), keepIntermediates: keepIntermediates)
+    }
+
+    /// `run` for frames given as `[1, 3, H, W]` tensors (no feature reuse).
     public func run(_ img0: Tensor, _ img1: Tensor, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
-        let (h, w) = (img0.h, img0.w)
+        let (ph, pw) = paddedSize(height: img0.h, width: img0.w)
+        let source0 = network.frameWithFeatures(img0, paddedHeight: ph, paddedWidth: pw)
+        let source1 = network.frameWithFeatures(img1, paddedHeight: ph, paddedWidth: pw)
+        return network.forward(source0, source1, height: img0.h, width: img0.w, timestep: timestep,
+                               scales: RIFENetwork.scaleList(for: scale), keepIntermediates: keepIntermediates)
+    }
+
+    /// The padded size the reference runs a `height × width` frame at (zeros added right and bottom).
+    public func paddedSize(height: Int, width: Int) -> (height: Int, width: Int) {
         let m = paddingMultiple
-        let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
-        func padded(_ x: Tensor) -> Tensor {
-            let source = x.pool === network.pool ? x : network.pool.copy(x)
-            if ph == h && pw == w { return source }
-            return Ops.pad(source, left: 0, right: pw - w, top: 0, bottom: ph - h)
+        return ((height + m - 1) / m * m, (width + m - 1) / m * m)
+    }
+
+    /// The last call's frames with their features.
+    private var recent: [(image: RGBImage, source: Tensor)] = []
+
+    private func prepared(_ image: RGBImage) -> Tensor {
+        let (ph, pw) = paddedSize(height: image.height, width: image.width)
+        if let hit = recent.first(where: { $0.image == image }), hit.source.h == ph, hit.source.w == pw {
+            return hit.source
         }
-        var result = network.forward(padded(img0), padded(img1), timestep: timestep,
-                                     scales: RIFENetwork.scaleList(for: scale), keepIntermediates: keepIntermediates)
-        if ph != h || pw != w {
-            func cropped(_ x: Tensor) -> Tensor { Ops.crop(x, top: 0, left: 0, height: h, width: w) }
-            result.flows = result.flows.map(cropped)
-            result.maskLogits = cropped(result.maskLogits)
-            result.output = cropped(result.output)
-        }
-        return result
+        let tensor = Tensor(shape: [1, 3, image.height, image.width], values: image.pixels)
+        return network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
     }
 
     func checkPair(width: Int, height: Int, other: (Int, Int), t: Double) throws {

@@ -5,20 +5,22 @@ import KinetoEngine
 /// over memory.
 enum RIFEKernels {
     /// The reference's last step in one pass: `warp(img0, F[0:2]) · σ(m) + warp(img1, F[2:4]) · (1 − σ(m))`, with
-    /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `source0`/`source1` hold the frame in their
-    /// first 3 channels; `flow` `[1, 4, H, W]`, `logits` `[1, 1, H, W]`, `out` `[1, 3, H, W]`.
+    /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `source0`/`source1` (the padded frames) hold
+    /// the frame in their first 3 channels; `flow` `[1, 4, h, w]`, `logits` `[1, 1, h, w]` and `out` `[1, 3, h, w]`
+    /// cover the top-left `h × w` of them.
     static func warpAndMerge(_ source0: Tensor, _ source1: Tensor, flow: Tensor, logits: Tensor, out: Tensor) -> Tensor {
         let (h, w) = (out.h, out.w)
-        let plane = h * w
+        let (sourceHeight, sourceWidth) = (source0.h, source0.w)
+        let plane = h * w, sourcePlane = sourceHeight * sourceWidth
         let image0 = source0.pointer, image1 = source1.pointer, f = flow.pointer, m = logits.pointer, o = out.pointer
         Parallel.forRanges(h, minimum: max(1, 16384 / w)) { rows in
-            var a: (Float, Float, Float) = (0, 0, 0), b: (Float, Float, Float) = (0, 0, 0)
             for row in rows {
                 for col in 0..<w {
                     let p = row * w + col
-                    a = sample3(image0, plane: plane, width: w, height: h, x: Float(col) + f[p], y: Float(row) + f[plane + p])
-                    b = sample3(image1, plane: plane, width: w, height: h,
-                                x: Float(col) + f[2 * plane + p], y: Float(row) + f[3 * plane + p])
+                    let a = sample3(image0, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                                    x: Float(col) + f[p], y: Float(row) + f[plane + p])
+                    let b = sample3(image1, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                                    x: Float(col) + f[2 * plane + p], y: Float(row) + f[3 * plane + p])
                     let weight = 1 / (1 + Foundation.exp(-m[p]))
                     let rest = 1 - weight
                     o[p] = a.0 * weight + b.0 * rest
@@ -75,8 +77,11 @@ enum RIFEKernels {
     }
 
     /// Separable bilinear resampling of every channel of `x` at rows `rows` × columns `cols` into `out`
-    /// `[1, C, rows.count, cols.count]`; `transform(value, channel)` is applied to each result.
-    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1) {
+    /// `[1, C, rows.count, cols.count]`, each result multiplied by `factor`.
+    /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
+    /// `flow + tmp · scale`).
+    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
+                         accumulate: Bool = false) {
         let (c, w) = (x.c, x.w)
         let (ho, wo) = (rows.count, cols.count)
         let inPlane = x.h * w, outPlane = ho * wo
@@ -93,7 +98,8 @@ enum RIFEKernels {
                         let t = colTaps[j]
                         let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
                         let b = bottom[t.i0] * (1 - t.lambda) + bottom[t.i1] * t.lambda
-                        line[j] = (a * upper + b * lower) * factor
+                        let value = (a * upper + b * lower) * factor
+                        line[j] = accumulate ? line[j] + value : value
                     }
                 }
             }
@@ -129,6 +135,101 @@ enum RIFEKernels {
                             d += outPlane
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // MARK: - Transposed convolution 4×4, stride 2, padding 1
+
+    /// `ConvTranspose2d(k=4, stride=2, padding=1)` of `x` `[1, Cin, H, W]` (weight `[Cin, Cout, 4, 4]`), optionally
+    /// followed by `PixelShuffle(2)` (`shuffle`), written into `out` (`[1, Cout, 2H, 2W]`, or `[1, Cout/4, 4H, 4W]`
+    /// shuffled; may be a channel view). As the engine's operator: a GEMM `weightᵀ · x` then a scatter-add of the
+    /// columns, but over bands of input rows so the column buffer stays small (a few MB at any frame size), and
+    /// the scatter writes straight to the shuffled position.
+    ///
+    /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
+    /// needs only the flow and mask of its 13 output channels).
+    static func convTranspose4x4(_ x: Tensor, weight: Tensor, bias: Tensor?, shuffle: Bool, pool: TensorPool,
+                                 out: Tensor) {
+        let (cin, h, w) = (x.c, x.h, x.w)
+        let lda = weight.shape[1] * 16
+        let cout = shuffle ? 4 * out.c : out.c
+        let m = cout * 16
+        let (ho, wo) = (2 * h, 2 * w)
+        // Output planes and where conv-transpose pixel (o, Y, X) lands.
+        let planes = shuffle ? cout / 4 : cout
+        let (outH, outW) = shuffle ? (2 * ho, 2 * wo) : (ho, wo)
+        let outPlane = outH * outW
+        let base = out.pointer
+        let b = bias?.pointer
+        // Start from the bias.
+        Parallel.forEach(planes) { plane in
+            let p = base + plane * outPlane
+            if shuffle {
+                for i in 0..<2 {
+                    for j in 0..<2 {
+                        let value = b?[plane * 4 + i * 2 + j] ?? 0
+                        for y in 0..<ho { for xx in 0..<wo { p[(2 * y + i) * outW + 2 * xx + j] = value } }
+                    }
+                }
+            } else {
+                p.update(repeating: b?[plane] ?? 0, count: outPlane)
+            }
+        }
+        let bandRows = max(1, min(h, (1 << 21) / max(1, m * w)))
+        let columns = pool.tensor([m * bandRows * w])
+        var row0 = 0
+        while row0 < h {
+            let rows = min(bandRows, h - row0), n = rows * w
+            Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
+                               b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
+            let cols = columns.pointer
+            // One task per output channel: no two tasks write the same pixel.
+            Parallel.forEach(cout) { o in
+                let (plane, i, j) = shuffle ? (o / 4, (o / 2) % 2, o % 2) : (o, 0, 0)
+                let dst = base + plane * outPlane
+                let (rowStride, colStride, offset) = shuffle ? (2 * outW, 2, i * outW + j) : (outW, 1, 0)
+                for ky in 0..<4 {
+                    for kx in 0..<4 {
+                        let src = cols + (o * 16 + ky * 4 + kx) * n
+                        // Output column X = 2·ix − 1 + kx must lie in 0..<wo.
+                        let ixLow = kx == 0 ? 1 : 0, ixHigh = kx == 3 ? w - 1 : w
+                        for r in 0..<rows {
+                            let y = 2 * (row0 + r) - 1 + ky
+                            if y < 0 || y >= ho { continue }
+                            let line = src + r * w
+                            let target = dst + y * rowStride + offset
+                            var X = 2 * ixLow - 1 + kx
+                            for ix in ixLow..<ixHigh {
+                                target[X * colStride] += line[ix]
+                                X += 2
+                            }
+                        }
+                    }
+                }
+            }
+            row0 += rows
+        }
+    }
+
+    /// Bilinear shrinking by 2 (`align_corners=False`: the mean of each 2×2 block, as PyTorch computes it with
+    /// weights ½) of `x` `[1, C, 2Q, 2W]` into rows `rowOffset ..< rowOffset + Q` of `out` `[1, C, H, W]`; channels
+    /// `divideChannels` are then divided by `divisor` (the reference's flow rescaling).
+    static func halve(_ x: Tensor, into out: Tensor, rowOffset: Int, divideChannels: Range<Int>, by divisor: Float) {
+        let (c, rows, w) = (x.c, x.h / 2, out.w)
+        let inPlane = x.h * x.w, outPlane = out.h * out.w, inWidth = x.w
+        let src = x.pointer, dst = out.pointer
+        Parallel.forEach(c) { channel in
+            let divide = divideChannels.contains(channel)
+            for q in 0..<rows {
+                let top = src + channel * inPlane + 2 * q * inWidth, bottom = top + inWidth
+                let line = dst + channel * outPlane + (rowOffset + q) * w
+                for j in 0..<w {
+                    let upper = top[2 * j] * 0.5 + top[2 * j + 1] * 0.5
+                    let lower = bottom[2 * j] * 0.5 + bottom[2 * j + 1] * 0.5
+                    let value = upper * 0.5 + lower * 0.5
+                    line[j] = divide ? value / divisor : value
                 }
             }
         }

@@ -1,23 +1,36 @@
 import Foundation
 import KinetoEngine
 
-/// RIFE 4.25's flow network (`IFNet` of Practical-RIFE's `IFNet_HDv3.py`) on the engine, operator for operator.
+/// RIFE 4.25's flow network (`IFNet` of Practical-RIFE's `IFNet_HDv3.py`) on the engine.
 ///
-/// Input: two frames `[1, 3, H, W]` in [0, 1] with H and W multiples of the padding `RIFEInterpolator` applies, a
-/// timestep t and the per-block scales (`[16, 8, 4, 2, 1] / scale`). Each block estimates a residual bidirectional
-/// flow at a coarser resolution from both frames warped by the flow so far, their warped head features, the
-/// timestep, the previous mask and block features; the final frame blends the two warped frames by a sigmoid mask.
+/// Each of five blocks estimates a residual bidirectional flow at a coarser resolution from both frames warped by
+/// the flow so far, their warped head features, the timestep, the previous mask and block features; the final
+/// frame blends the two warped frames by a sigmoid mask. The arithmetic is the reference's, operator for operator;
+/// only the order of evaluation differs, to touch less memory:
+///
+/// - Each frame is kept with its 4 head-feature channels (`[img | features]`, 7 channels) so one warp pass moves
+///   both; a block's input is `[warped frame 0 + features, warped frame 1 + features, t, mask, block features,
+///   flow]` (the first convolution's weights are permuted to match, see `RIFEWeights`).
+/// - The reference builds each block's input at full size, then shrinks it by `s` (bilinear,
+///   `align_corners=False`). For `s` a power of two ≥ 2 that reads exactly two rows and two columns per output
+///   (rows `s·q + s/2 − 1` and `s·q + s/2`, weight ½ each), so the warps, the upsampled block outputs and the
+///   accumulated flow are evaluated only on that grid: 4/s² of the work.
+/// - Full-size inputs (s = 2 and 1) are built in bands of rows and consumed at once (shrunk, or fed to the
+///   block's first, stride-2 convolution), so no 28-channel full-size tensor ever exists; the transposed
+///   convolutions work on bands too. Memory grows with the frame by about 100 bytes a pixel (7 + 7 channels of
+///   frames with features, the 4-channel flow and the last block's 13 channels, the output).
+/// - The last stage (flow, mask, warps, blend) runs on the unpadded frame only.
 ///
 /// One instance serves one thread at a time; its tensor pool keeps the buffers of the last frame size.
 public final class RIFENetwork: @unchecked Sendable {
-    /// What one forward pass produced, at the padded size.
+    /// What one forward pass produced, at the frames' (unpadded) size.
     public struct Result {
-        /// Accumulated flow `[1, 4, H, W]` after each block (x, y towards frame 0, then x, y towards frame 1);
+        /// Accumulated flow `[1, 4, h, w]` after each block (x, y towards frame 0, then x, y towards frame 1);
         /// only the last unless `keepIntermediates`.
         public var flows: [Tensor]
-        /// The last block's mask before the sigmoid, `[1, 1, H, W]`.
+        /// The last block's mask before the sigmoid, `[1, 1, h, w]`.
         public var maskLogits: Tensor
-        /// The interpolated frame `[1, 3, H, W]` (not clamped, as the reference).
+        /// The interpolated frame `[1, 3, h, w]` (not clamped, as the reference).
         public var output: Tensor
     }
 
@@ -27,6 +40,10 @@ public final class RIFENetwork: @unchecked Sendable {
     /// Seconds spent in each stage of the last `forward` (head, block0…4, merge), when `profiling` is on.
     public private(set) var stageSeconds: [String: Double] = [:]
     public var profiling = false
+    /// Seconds of the last `frameWithFeatures`, when `profiling` is on.
+    public private(set) var headSeconds: Double = 0
+    /// Rows of a full-size block input built at once (a 28-channel band of `bandRows × width`).
+    public var bandRows = 64
 
     public init(weights: RIFEWeights) {
         self.weights = weights
@@ -37,91 +54,105 @@ public final class RIFENetwork: @unchecked Sendable {
         [16, 8, 4, 2, 1].map { $0 / scale }
     }
 
-    /// Runs IFNet on a padded frame pair (tensors from any pool; copied into this network's pool).
-    ///
-    /// Layout: each frame is kept with its 4 head-feature channels (`[img | features]`, 7 channels) so one warp
-    /// pass moves both; a block's input is `[warped frame 0 + features, warped frame 1 + features, t, mask, block
-    /// features, flow]` (the first convolution's weights are permuted to match, see `RIFEWeights`).
-    ///
-    /// Schedule: the reference builds each block's input at full size, then shrinks it by `s` (bilinear,
-    /// `align_corners=False`). For `s` a power of two ≥ 2 that reads exactly two rows and two columns per output
-    /// (rows `s·q + s/2 − 1` and `s·q + s/2`, weight ½ each), so Kineto evaluates the warps, the upsampled block
-    /// outputs and the accumulated flow only on that grid, then halves it: the same numbers with 4/s² of the work
-    /// and memory (the whole frame for s = 2 and 1).
-    public func forward(_ image0: Tensor, _ image1: Tensor, timestep: Float, scales: [Double],
-                        keepIntermediates: Bool = false) -> Result {
-        precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
-        let (h, w) = (image0.h, image0.w)
+    /// A frame `[1, 3, h, w]` zero-padded to `paddedHeight × paddedWidth` (right and bottom), with the 4 channels of
+    /// the feature head (`Head`) after it: `[1, 7, paddedHeight, paddedWidth]`. A frame shared by two consecutive
+    /// pairs needs this once.
+    public func frameWithFeatures(_ image: Tensor, paddedHeight: Int, paddedWidth: Int) -> Tensor {
+        let (h, w) = (image.h, image.w)
+        let result = pool.tensor([1, 7, paddedHeight, paddedWidth])
+        let frame = result.channels(0..<3)
+        for c in 0..<3 {
+            let dst = frame.pointer + c * paddedHeight * paddedWidth, src = image.pointer + c * h * w
+            for row in 0..<h {
+                (dst + row * paddedWidth).update(from: src + row * w, count: w)
+                (dst + row * paddedWidth + w).update(repeating: 0, count: paddedWidth - w)
+            }
+            (dst + h * paddedWidth).update(repeating: 0, count: (paddedHeight - h) * paddedWidth)
+        }
         var clock = Clock(enabled: profiling)
-        let source0 = withFeatures(image0), source1 = withFeatures(image1)
+        let head = weights.head
+        let features = head.conv2(head.conv1(head.conv0(frame)))
+        RIFEKernels.convTranspose4x4(features, weight: head.up.weight, bias: head.up.bias, shuffle: false, pool: pool,
+                                     out: result.channels(3..<7))
         clock.lap("head")
+        if profiling { headSeconds = clock.laps["head"] ?? 0 }
+        return result
+    }
 
-        var deltas: [(raw: Tensor, scale: Double)] = []
-        var fullFlow: (flow: Tensor, blocks: Int)? = nil   // F after `blocks` blocks on the whole frame
+    /// Runs IFNet on two frames prepared by `frameWithFeatures` (same padded size, multiples of 128 / scale as the
+    /// reference pads), and returns the results on the top-left `height × width` (the frames' real size).
+    public func forward(_ source0: Tensor, _ source1: Tensor, height: Int, width: Int, timestep: Float,
+                        scales: [Double], keepIntermediates: Bool = false) -> Result {
+        precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
+        var clock = Clock(enabled: profiling)
+        var state = PassState(source0: source0, source1: source1, timestep: timestep)
         for (index, block) in weights.blocks.enumerated() {
             let s = scales[index]
-            let small: Tensor
+            let first: Tensor   // the output of the block's first convolution
             if index == 0 {
-                // cat(img0, img1, f0, f1, t), resampled: the frames with features, then the constant t.
-                small = pool.tensor([1, 15, Int(Double(h) / s), Int(Double(w) / s)])
+                // cat(img0, img1, f0, f1, t), shrunk: the frames with features, then the constant t.
+                let small = pool.tensor([1, 15, Int(Double(source0.h) / s), Int(Double(source0.w) / s)])
                 resample(source0, scale: 1 / s, into: small.channels(0..<7))
                 resample(source1, scale: 1 / s, into: small.channels(7..<14))
                 small.channels(14..<15).fill(timestep)
+                first = block.down0(small)
+            } else if s == 1 || RIFENetwork.isHalving(s) {
+                first = firstConvolutionOnBands(&state, block: block, scale: Int(s))
             } else {
-                let halving = s >= 2 && s == s.rounded() && Int(s) & (Int(s) - 1) == 0
-                let rows = halving ? RIFENetwork.gridIndices(size: h, scale: Int(s)) : Array(0..<h)
-                let cols = halving ? RIFENetwork.gridIndices(size: w, scale: Int(s)) : Array(0..<w)
+                // s < 1 (scale 2 or 4, small frames): the full input, enlarged as the reference does.
+                let rows = Array(0..<source0.h), cols = Array(0..<source0.w)
                 let x = pool.tensor([1, 28, rows.count, cols.count])
-                let flow = x.channels(24..<28)
-                accumulatedFlow(deltas, rows: rows, cols: cols, full: fullFlow, into: flow)
-                if rows.count == h && cols.count == w { fullFlow = (flow, deltas.count) }
-                let previous = deltas[deltas.count - 1]
-                RIFEKernels.resample(previous.raw.channels(4..<13),
-                                     rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
-                                     cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
-                                     out: x.channels(15..<24))
-                RIFEKernels.warp(source0, rows: rows, cols: cols, flow: flow.channels(0..<2), out: x.channels(0..<7))
-                RIFEKernels.warp(source1, rows: rows, cols: cols, flow: flow.channels(2..<4), out: x.channels(7..<14))
-                x.channels(14..<15).fill(timestep)
-                if s == 1 {
-                    small = x
-                } else {
-                    small = Ops.interpolate(x, scaleFactor: halving ? 0.5 : 1 / s)
-                    // The reference interpolates the flow, then divides it by the scale.
-                    let p = small.channels(24..<28).pointer, count = small.channels(24..<28).count, divisor = Float(s)
-                    for i in 0..<count { p[i] /= divisor }
-                }
+                buildInput(&state, rows: rows, cols: cols, into: x)
+                let small = Ops.interpolate(x, scaleFactor: 1 / s)
+                divide(small.channels(24..<28), by: Float(s))
+                first = block.down0(small)
             }
-            deltas.append((run(block, small), s))
+            state.deltas.append((finish(block, first, last: index == weights.blocks.count - 1), s))
             clock.lap("block\(index)")
         }
-        let all = (rows: Array(0..<h), cols: Array(0..<w))
-        let flow = pool.tensor([1, 4, h, w])
-        accumulatedFlow(deltas, rows: all.rows, cols: all.cols, full: fullFlow, into: flow)
-        let last = deltas[deltas.count - 1]
-        let logits = pool.tensor([1, 1, h, w])
-        RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: all.rows, inputSize: last.raw.h, scale: last.scale),
-                             cols: RIFEKernels.taps(at: all.cols, inputSize: last.raw.w, scale: last.scale), out: logits)
-        let output = RIFEKernels.warpAndMerge(source0, source1, flow: flow, logits: logits, out: pool.tensor([1, 3, h, w]))
+        let rows = Array(0..<height), cols = Array(0..<width)
+        let flow = pool.tensor([1, 4, height, width])
+        accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
+        let last = state.deltas[state.deltas.count - 1]
+        let logits = pool.tensor([1, 1, height, width])
+        RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
+                             cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
+        let output = RIFEKernels.warpAndMerge(source0, source1, flow: flow, logits: logits,
+                                              out: pool.tensor([1, 3, height, width]))
         var flows = [flow]
         if keepIntermediates {
-            flows = (1..<deltas.count).map { count in
-                let partial = pool.tensor([1, 4, h, w])
-                accumulatedFlow(Array(deltas.prefix(count)), rows: all.rows, cols: all.cols, full: nil, into: partial)
+            flows = (1..<state.deltas.count).map { count in
+                let partial = pool.tensor([1, 4, height, width])
+                accumulatedFlow(&state, count: count, rows: rows, cols: cols, into: partial)
                 return partial
             } + flows
         }
         clock.lap("merge")
-        if profiling { stageSeconds = clock.laps }
+        if profiling { stageSeconds = clock.laps.merging(["head": headSeconds]) { a, _ in a } }
         return Result(flows: flows, maskLogits: logits, output: output)
     }
 
-    /// Rows (or columns) of a full-size map that bilinear shrinking by `scale` (a power of two ≥ 2) reads, in
-    /// pairs: `scale·q + scale/2 − 1`, `scale·q + scale/2` for each output q.
-    static func gridIndices(size: Int, scale: Int) -> [Int] {
+    /// What one pass carries from block to block.
+    struct PassState {
+        let source0: Tensor
+        let source1: Tensor
+        let timestep: Float
+        /// Each finished block's raw output (13 channels at its resolution: flow delta, mask, features) and scale.
+        var deltas: [(raw: Tensor, scale: Double)] = []
+        /// The accumulated flow of the first `count` blocks on the whole padded frame, once a block needed it.
+        var fullFlow: (flow: Tensor, count: Int)? = nil
+    }
+
+    static func isHalving(_ s: Double) -> Bool {
+        s >= 2 && s == s.rounded() && Int(s) & (Int(s) - 1) == 0
+    }
+
+    /// Rows (or columns) of a full-size map that bilinear shrinking by `scale` (a power of two ≥ 2) reads for
+    /// outputs `range`, in pairs: `scale·q + scale/2 − 1`, `scale·q + scale/2`.
+    static func gridIndices(_ range: Range<Int>, scale: Int) -> [Int] {
         var indices: [Int] = []
-        indices.reserveCapacity(2 * (size / scale))
-        for q in 0..<(size / scale) {
+        indices.reserveCapacity(2 * range.count)
+        for q in range {
             let first: Int = scale * q + scale / 2 - 1
             indices.append(first)
             indices.append(first + 1)
@@ -129,38 +160,124 @@ public final class RIFENetwork: @unchecked Sendable {
         return indices
     }
 
-    /// The reference's accumulated flow `F = up(d0)·s0 + up(d1)·s1 + …` (in that order) on the grid `rows` ×
-    /// `cols`. `full` (F after fewer blocks on the whole frame), when the grid is the whole frame, saves re-adding
-    /// the earlier terms.
-    func accumulatedFlow(_ deltas: [(raw: Tensor, scale: Double)], rows: [Int], cols: [Int],
-                         full: (flow: Tensor, blocks: Int)?, into out: Tensor) {
-        var first = 0
-        if let full, rows.count == full.flow.h, cols.count == full.flow.w, full.blocks <= deltas.count {
-            out.copy(from: full.flow)
-            first = full.blocks
+    /// Rows `range` of a block's input (28 channels) at the block's input resolution (the full frame shrunk by
+    /// `scale`, 1 or a power of two): built at full size for scale 1, else on the grid the shrink reads, then
+    /// halved.
+    func inputRows(_ state: inout PassState, _ range: Range<Int>, scale: Int) -> Tensor {
+        let w = state.source0.w
+        if scale == 1 {
+            let x = pool.tensor([1, 28, range.count, w])
+            buildInput(&state, rows: Array(range), cols: Array(0..<w), into: x)
+            return x
         }
-        let term = deltas.count > max(first, 1) ? pool.tensor(out.shape) : out
-        for (k, delta) in deltas.enumerated() where k >= first {
-            let direct = k == 0
-            let target = direct ? out : term
-            RIFEKernels.resample(delta.raw.channels(0..<4),
-                                 rows: RIFEKernels.taps(at: rows, inputSize: delta.raw.h, scale: delta.scale),
-                                 cols: RIFEKernels.taps(at: cols, inputSize: delta.raw.w, scale: delta.scale),
-                                 out: target, multiplyBy: Float(delta.scale))
-            if !direct {
-                let p = out.pointer, q = target.pointer
-                Parallel.forRanges(out.count, minimum: 1 << 16) { r in for i in r { p[i] += q[i] } }
+        let rows = RIFENetwork.gridIndices(range, scale: scale), cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
+        let x = pool.tensor([1, 28, rows.count, cols.count])
+        buildInput(&state, rows: rows, cols: cols, into: x)
+        let band = pool.tensor([1, 28, range.count, w / scale])
+        RIFEKernels.halve(x, into: band, rowOffset: 0, divideChannels: 24..<28, by: Float(scale))
+        return band
+    }
+
+    /// The first (stride-2, 3×3, padding 1) convolution of a block on its input (the full frame shrunk by
+    /// `scale`), computed band by band so the 28-channel input never exists whole: each band of input rows
+    /// carries a two-row halo above it, and the output row the halo's zero padding spoils is dropped.
+    func firstConvolutionOnBands(_ state: inout PassState, block: RIFEWeights.Block, scale: Int) -> Tensor {
+        let (h, w) = (state.source0.h / scale, state.source0.w / scale)
+        let conv = block.down0
+        let first = pool.tensor([1, conv.outputChannels, (h + 1) / 2, (w + 1) / 2])
+        // Bands of about `bandRows` full-size rows of 28 channels: an output row reads 2 input rows, built from
+        // 2 full-size rows each (4 grid rows of 2w/s values when shrinking).
+        let band = max(1, scale == 1 ? bandRows / 2 : bandRows * scale / 8)
+        var r0 = 0
+        while r0 < first.h {
+            let r1 = min(first.h, r0 + band)
+            let top = r0 == 0 ? 0 : 2 * r0 - 2, bottom = min(h, 2 * r1)
+            let x = inputRows(&state, top..<bottom, scale: scale)
+            let y = conv(x)
+            let skip = r0 == 0 ? 0 : 1
+            let plane = first.h * first.w, bandPlane = y.h * y.w
+            for c in 0..<first.c {
+                (first.pointer + c * plane + r0 * first.w).update(from: y.pointer + c * bandPlane + skip * y.w,
+                                                                count: (r1 - r0) * first.w)
             }
+            r0 = r1
+        }
+        return first
+    }
+
+    /// A block's input at `rows` × `cols` of the full-size frame: frames with features warped by the flow so far,
+    /// t, the previous block's mask and features, the flow.
+    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor) {
+        let flow = x.channels(24..<28)
+        accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
+        let previous = state.deltas[state.deltas.count - 1]
+        RIFEKernels.resample(previous.raw.channels(4..<13),
+                             rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
+                             cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
+                             out: x.channels(15..<24))
+        RIFEKernels.warp(state.source0, rows: rows, cols: cols, flow: flow.channels(0..<2), out: x.channels(0..<7))
+        RIFEKernels.warp(state.source1, rows: rows, cols: cols, flow: flow.channels(2..<4), out: x.channels(7..<14))
+        x.channels(14..<15).fill(state.timestep)
+    }
+
+    /// The reference's accumulated flow after `count` blocks, `F = up(d0)·s0 + up(d1)·s1 + …` (in that order), on
+    /// the grid `rows` × `cols`. A grid covering every column of the padded frame (bands of whole rows) reads a
+    /// full-size flow kept across calls, extended by the newer blocks when needed; sparse grids sum the terms.
+    func accumulatedFlow(_ state: inout PassState, count: Int, rows: [Int], cols: [Int], into out: Tensor) {
+        let (h, w) = (state.source0.h, state.source0.w)
+        let rowsContiguous = rows.last! - rows.first! + 1 == rows.count
+        let colsContiguous = cols.last! - cols.first! + 1 == cols.count
+        let wholeRows = rowsContiguous && colsContiguous && (cols.count == w || rows.count * cols.count >= h * w / 4)
+        if !wholeRows || count == 0 {
+            sumFlowTerms(state.deltas, count: count, rows: rows, cols: cols, into: out)
+            return
+        }
+        if state.fullFlow == nil || state.fullFlow!.count > count {
+            let flow = pool.tensor([1, 4, h, w])
+            sumFlowTerms(state.deltas, count: count, rows: Array(0..<h), cols: Array(0..<w), into: flow)
+            state.fullFlow = (flow, count)
+        } else if state.fullFlow!.count < count {
+            let flow = state.fullFlow!.flow
+            for k in state.fullFlow!.count..<count {
+                let delta = state.deltas[k]
+                RIFEKernels.resample(delta.raw.channels(0..<4),
+                                     rows: RIFEKernels.taps(at: Array(0..<h), inputSize: delta.raw.h, scale: delta.scale),
+                                     cols: RIFEKernels.taps(at: Array(0..<w), inputSize: delta.raw.w, scale: delta.scale),
+                                     out: flow, multiplyBy: Float(delta.scale), accumulate: true)
+            }
+            state.fullFlow = (flow, count)
+        }
+        // Copy the rectangle.
+        let full = state.fullFlow!.flow
+        for c in 0..<4 {
+            let src = full.pointer + c * h * w + rows[0] * w + cols[0]
+            let dst = out.pointer + c * rows.count * cols.count
+            for r in 0..<rows.count { (dst + r * cols.count).update(from: src + r * w, count: cols.count) }
         }
     }
 
-    /// `[image | Head(image)]`: 7 channels at full size in this network's pool.
-    func withFeatures(_ image: Tensor) -> Tensor {
-        let result = pool.tensor([1, 7, image.h, image.w])
-        result.channels(0..<3).copy(from: image)
-        let h = weights.head
-        _ = h.up(h.conv2(h.conv1(h.conv0(result.channels(0..<3)))), out: result.channels(3..<7))
-        return result
+    /// `F` after `count` blocks on a grid, summing the upsampled terms in the reference's order.
+    func sumFlowTerms(_ deltas: [(raw: Tensor, scale: Double)], count: Int, rows: [Int], cols: [Int], into out: Tensor) {
+        for (k, delta) in deltas.prefix(count).enumerated() {
+            RIFEKernels.resample(delta.raw.channels(0..<4),
+                                 rows: RIFEKernels.taps(at: rows, inputSize: delta.raw.h, scale: delta.scale),
+                                 cols: RIFEKernels.taps(at: cols, inputSize: delta.raw.w, scale: delta.scale),
+                                 out: out, multiplyBy: Float(delta.scale), accumulate: k > 0)
+        }
+    }
+
+    /// The rest of `IFBlock` after its first convolution: the second stride-2 convolution, eight residual
+    /// convolutions, the transposed convolution and pixel shuffle: 13 channels at 4× the features' size.
+    /// `last`: only the flow and mask channels are made (no block follows to read the features).
+    func finish(_ block: RIFEWeights.Block, _ first: Tensor, last: Bool) -> Tensor {
+        var feature = block.down1(first)
+        for conv in block.residual {
+            feature = conv(feature, residual: feature)
+        }
+        let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
+        RIFEKernels.convTranspose4x4(feature, weight: block.up.weight, bias: block.up.bias, shuffle: true, pool: pool,
+                                     out: raw)
+        return raw
     }
 
     /// `interpolate(x, scale_factor: scale)` into `out` (a copy when the scale is 1, as PyTorch's is exact then).
@@ -168,13 +285,9 @@ public final class RIFENetwork: @unchecked Sendable {
         if scale == 1 { out.copy(from: x) } else { _ = Ops.interpolate(x, scaleFactor: scale, out: out) }
     }
 
-    /// `IFBlock` after its input resampling: 13 channels at the input's size.
-    func run(_ block: RIFEWeights.Block, _ x: Tensor) -> Tensor {
-        var feature = block.down1(block.down0(x))
-        for conv in block.residual {
-            feature = conv(feature, residual: feature)
-        }
-        return Ops.pixelShuffle(block.up(feature), upscaleFactor: 2)
+    private func divide(_ t: Tensor, by s: Float) {
+        let p = t.pointer
+        for i in 0..<t.count { p[i] /= s }
     }
 }
 

@@ -1,2 +1,4 @@
-/// Weight files: safetensors, PyTorch checkpoints (zip and legacy), deterministic test weights.
+/// Weight files without Python: safetensors (`SafeTensorsFile`, `SafeTensorsWriter`), PyTorch checkpoints in
+/// both serializations (`TorchCheckpoint`, through a restricted unpickler), TFLite models (`TFLiteModel`),
+/// deterministic test weights (`DeterministicWeights`, `DeterministicManifest`) and `SHA256` for checking downloads.
 public enum KinetoWeights {}

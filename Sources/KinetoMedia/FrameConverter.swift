@@ -1,0 +1,124 @@
+import CFFmpeg
+
+/// Converts frames between pixel formats and to/from the networks' planar float RGB, with libswscale.
+///
+/// Colour is handled explicitly: the YUV matrix (BT.601/709/2020) and range come from each frame's tags
+/// (untagged video is treated as players do: BT.709 from 720 lines up, BT.601 below). Every path goes
+/// through 16 bits per component, so 10- and 12-bit inputs keep their precision. Conversion contexts
+/// are cached; one converter serves one thread.
+public final class FrameConverter: @unchecked Sendable {
+    private var context: OpaquePointer?
+    private var key: [Int32] = []
+
+    public init() {}
+
+    deinit { sws_freeContext(context) }
+
+    /// `frame` converted to planar float RGB in [0, 1].
+    public func rgbImage(from frame: VideoFrame) throws -> RGBImage {
+        let width = frame.width, height = frame.height
+        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRP16LE)
+        try scale(frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame), destinationColor: Self.colorOf(frame.avFrame))
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        let scaleFactor: Float = 1 / 65535
+        pixels.withUnsafeMutableBufferPointer { out in
+            // GBRP stores G, B, R in planes 0, 1, 2.
+            for (rgbPlane, avPlane) in [(0, 2), (1, 0), (2, 1)] {
+                let base = kineto_frame_data(planar.avFrame, Int32(avPlane))!
+                let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
+                for y in 0..<height {
+                    let row = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
+                    let dst = out.baseAddress! + rgbPlane * width * height + y * width
+                    for x in 0..<width { dst[x] = Float(row[x]) * scaleFactor }
+                }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// `image` as a frame in `pixelFormat`, tagged with (and converted by) the colour description of `template`,
+    /// timestamped `pts` in `timeBase`.
+    public func frame(from image: RGBImage, pixelFormat: AVPixelFormat, like template: VideoFrame, pts: Int64, timeBase: Rational) throws -> VideoFrame {
+        let width = image.width, height = image.height
+        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRP16LE, like: template)
+        image.pixels.withUnsafeBufferPointer { src in
+            for (rgbPlane, avPlane) in [(0, 2), (1, 0), (2, 1)] {
+                let base = kineto_frame_data(planar.avFrame, Int32(avPlane))!
+                let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
+                for y in 0..<height {
+                    let row = UnsafeMutableRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
+                    let s = src.baseAddress! + rgbPlane * width * height + y * width
+                    for x in 0..<width {
+                        let v = Swift.min(Swift.max(s[x], 0), 1) * 65535 + 0.5
+                        row[x] = UInt16(v)
+                    }
+                }
+            }
+        }
+        let out = VideoFrame(taking: try VideoFrame.allocateAVFrame(width: width, height: height, pixelFormat: pixelFormat, like: template),
+                             timeBase: timeBase)
+        let color = Self.colorOf(template.avFrame)
+        try scale(planar.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
+        out.avFrame.pointee.pts = pts
+        return out
+    }
+
+    /// `frame` converted to `pixelFormat` (same size, colour description, timestamp and duration).
+    public func convert(_ frame: VideoFrame, to pixelFormat: AVPixelFormat) throws -> VideoFrame {
+        if frame.pixelFormat == pixelFormat { return frame }
+        let out = try VideoFrame.allocate(width: frame.width, height: frame.height, pixelFormat: pixelFormat, like: frame)
+        // Timestamp, duration, colour tags, side data (display matrix, HDR metadata) and metadata go along.
+        av_frame_copy_props(out.avFrame, frame.avFrame)
+        let color = Self.colorOf(frame.avFrame)
+        try scale(frame.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
+        return out
+    }
+
+    // MARK: -
+
+    struct ColorDescription { var matrix: Int32; var fullRange: Bool }
+
+    static func colorOf(_ frame: UnsafeMutablePointer<AVFrame>) -> ColorDescription {
+        let f = frame.pointee
+        let matrix: Int32
+        switch f.colorspace {
+        case AVCOL_SPC_BT709: matrix = SWS_CS_ITU709
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: matrix = SWS_CS_BT2020
+        case AVCOL_SPC_SMPTE170M, AVCOL_SPC_BT470BG: matrix = SWS_CS_ITU601
+        case AVCOL_SPC_FCC: matrix = SWS_CS_FCC
+        case AVCOL_SPC_SMPTE240M: matrix = SWS_CS_SMPTE240M
+        default: matrix = f.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
+        }
+        let format = AVPixelFormat(rawValue: f.format)
+        let jpegFormats: Set<Int32> = [AV_PIX_FMT_YUVJ420P.rawValue, AV_PIX_FMT_YUVJ422P.rawValue, AV_PIX_FMT_YUVJ444P.rawValue, AV_PIX_FMT_YUVJ440P.rawValue]
+        return ColorDescription(matrix: matrix, fullRange: f.color_range == AVCOL_RANGE_JPEG || jpegFormats.contains(format.rawValue))
+    }
+
+    private func scale(_ src: UnsafeMutablePointer<AVFrame>, into dst: UnsafeMutablePointer<AVFrame>,
+                       sourceColor: ColorDescription, destinationColor: ColorDescription) throws {
+        let newKey = [src.pointee.width, src.pointee.height, src.pointee.format, dst.pointee.width, dst.pointee.height,
+                      dst.pointee.format, sourceColor.matrix, sourceColor.fullRange ? 1 : 0, destinationColor.matrix,
+                      destinationColor.fullRange ? 1 : 0]
+        if newKey != key || context == nil {
+            sws_freeContext(context)
+            context = sws_getContext(src.pointee.width, src.pointee.height, AVPixelFormat(rawValue: src.pointee.format),
+                                     dst.pointee.width, dst.pointee.height, AVPixelFormat(rawValue: dst.pointee.format),
+                                     SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, nil, nil, nil)
+            guard context != nil else {
+                key = []
+                throw MediaError(.unsupportedCodec, path: "", "cannot convert pixel format \(Self.name(src.pointee.format)) to \(Self.name(dst.pointee.format))")
+            }
+            sws_setColorspaceDetails(context, sws_getCoefficients(sourceColor.matrix), sourceColor.fullRange ? 1 : 0,
+                                     sws_getCoefficients(destinationColor.matrix), destinationColor.fullRange ? 1 : 0,
+                                     0, 1 << 16, 1 << 16)
+            key = newKey
+        }
+        let ret = sws_scale_frame(context, dst, src)
+        if ret < 0 { throw MediaError(.internalFailure, path: "", "pixel conversion failed: \(MediaError.text(ret))") }
+        dst.pointee.color_range = destinationColor.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+    }
+
+    static func name(_ format: Int32) -> String {
+        av_get_pix_fmt_name(AVPixelFormat(rawValue: format)).map { String(cString: $0) } ?? "unknown"
+    }
+}

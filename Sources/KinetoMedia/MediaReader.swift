@@ -1,0 +1,327 @@
+import CFFmpeg
+import Foundation
+
+/// One item read from an input: a decoded video frame, or a compressed audio/subtitle packet to copy.
+public enum MediaEvent: @unchecked Sendable {
+    case video(VideoFrame)
+    case packet(PassthroughPacket)
+}
+
+/// A compressed packet of a non-video stream, kept for stream-copying into the output.
+public final class PassthroughPacket: @unchecked Sendable {
+    public let avPacket: UnsafeMutablePointer<AVPacket>
+    /// Index of the stream in the input.
+    public let streamIndex: Int
+    public let timeBase: Rational
+
+    init(taking packet: UnsafeMutablePointer<AVPacket>, streamIndex: Int, timeBase: Rational) {
+        avPacket = packet
+        self.streamIndex = streamIndex
+        self.timeBase = timeBase
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVPacket>? = avPacket
+        av_packet_free(&p)
+    }
+
+    /// Presentation (or, failing that, decoding) time in seconds, if known.
+    public var time: Rational? {
+        let ts = avPacket.pointee.pts != kineto_nopts() ? avPacket.pointee.pts : avPacket.pointee.dts
+        return ts == kineto_nopts() ? nil : timeBase.seconds(of: ts)
+    }
+}
+
+/// What went wrong while reading an input that still produced frames.
+public struct DamageReport: Sendable, Codable, Equatable {
+    /// Packets the decoder rejected as invalid.
+    public var corruptPackets = 0
+    /// Frames the decoder returned flagged as corrupt, or decode calls that failed.
+    public var corruptFrames = 0
+    /// The input ended before the duration its header announced (truncated file or dropped stream).
+    public var endedEarly = false
+    /// The read error that ended the input early, if any.
+    public var readError: String?
+    /// The last decoder message.
+    public var lastError: String?
+
+    public var isClean: Bool { corruptPackets == 0 && corruptFrames == 0 && !endedEarly && readError == nil }
+
+    public var summary: String {
+        var parts: [String] = []
+        if corruptPackets > 0 { parts.append("\(corruptPackets) corrupt packet(s) skipped") }
+        if corruptFrames > 0 { parts.append("\(corruptFrames) damaged frame(s)") }
+        if endedEarly { parts.append("input ends before its stated duration (truncated?)") }
+        if let readError { parts.append("read error: \(readError)") }
+        return parts.isEmpty ? "no damage" : parts.joined(separator: "; ")
+    }
+}
+
+/// Options for opening an input.
+public struct ReaderOptions: Sendable {
+    /// Also return audio and subtitle packets (for stream copy). Off: video frames only.
+    public var passthrough = true
+    /// For network inputs: give up when no data arrives for this long (seconds).
+    public var networkTimeout: Double = 10
+    /// Decoder threads; 0 lets FFmpeg choose from the core count.
+    public var decoderThreads = 0
+
+    public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0) {
+        self.passthrough = passthrough
+        self.networkTimeout = networkTimeout
+        self.decoderThreads = decoderThreads
+    }
+}
+
+/// Demuxes and decodes one input (file path or any URL libavformat reads: udp://, tcp://, rtp://, http://, srt://):
+/// frames of its best video stream with exact timestamps, plus audio and subtitle packets for copying.
+///
+/// Never modifies the input. Damage mid-stream is counted in `damage`, not thrown: every decodable frame
+/// comes out. Not thread-safe: one reader is driven by one thread.
+public final class MediaReader: @unchecked Sendable {
+    public let source: String
+    public let info: MediaInfo
+    public private(set) var damage = DamageReport()
+    /// Frames returned so far.
+    public private(set) var framesDecoded = 0
+    /// Stream indices whose packets `next()` returns.
+    public let passthroughStreams: Set<Int>
+
+    let formatContext: UnsafeMutablePointer<AVFormatContext>
+    let videoStream: UnsafeMutablePointer<AVStream>
+    private let decoder: UnsafeMutablePointer<AVCodecContext>
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private let videoTimeBase: Rational
+    private var draining = false
+    private var finished = false
+    private var lastPts: Int64?
+    private var lastDuration: Int64 = 0
+
+    public var isNetworkSource: Bool { Self.isURL(source) && !source.hasPrefix("file:") }
+
+    public init(_ source: String, options: ReaderOptions = ReaderOptions()) throws {
+        _ = FFmpegLogging.quiet
+        self.source = source
+        if !Self.isURL(source) { try Self.checkLocalFile(source) }
+
+        var options = options
+        var dict: OpaquePointer? = nil
+        defer { av_dict_free(&dict) }
+        if Self.isURL(source) && !source.hasPrefix("file:") {
+            let micros = String(Int64(options.networkTimeout * 1_000_000))
+            av_dict_set(&dict, "rw_timeout", micros, 0)
+            if source.hasPrefix("udp:") || source.hasPrefix("rtp:") {
+                av_dict_set(&dict, "timeout", micros, 0)
+                av_dict_set(&dict, "fifo_size", "1000000", 0)
+                av_dict_set(&dict, "overrun_nonfatal", "1", 0)
+            }
+        }
+        var fc: UnsafeMutablePointer<AVFormatContext>? = nil
+        var ret = avformat_open_input(&fc, source, nil, &dict)
+        guard ret >= 0, let fc else {
+            throw Self.openError(ret, source: source)
+        }
+        var closeOnError = true
+        var fcOptional: UnsafeMutablePointer<AVFormatContext>? = fc
+        defer { if closeOnError { avformat_close_input(&fcOptional) } }
+
+        ret = avformat_find_stream_info(fc, nil)
+        if ret < 0 {
+            throw MediaError(.corrupt, path: source, "cannot read the stream layout: \(MediaError.text(ret)) (damaged or truncated file?)")
+        }
+        var codec: UnsafePointer<AVCodec>? = nil
+        ret = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
+        if ret == AVERROR_STREAM_NOT_FOUND_CODE {
+            throw MediaError(.noVideoStream, path: source, "has no video stream (\(Self.streamSummary(fc))); Kineto needs a video")
+        }
+        if ret == AVERROR_DECODER_NOT_FOUND_CODE || (ret >= 0 && codec == nil) {
+            let idx = ret >= 0 ? ret : Self.firstVideoStream(fc)
+            let name = idx >= 0 ? String(cString: avcodec_get_name(kineto_stream(fc, UInt32(idx)).pointee.codecpar.pointee.codec_id)) : "unknown"
+            throw MediaError(.unsupportedCodec, path: source, "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
+        }
+        guard ret >= 0, let codec else {
+            throw MediaError(.notMedia, path: source, "no usable video stream: \(MediaError.text(ret))")
+        }
+        let stream = kineto_stream(fc, UInt32(ret))!
+        if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
+            throw MediaError(.noVideoStream, path: source, "holds only a still picture (cover art), no video stream")
+        }
+        guard let ctx = avcodec_alloc_context3(codec) else {
+            throw MediaError(.internalFailure, path: source, "out of memory creating a decoder")
+        }
+        var ctxOptional: UnsafeMutablePointer<AVCodecContext>? = ctx
+        ret = avcodec_parameters_to_context(ctx, stream.pointee.codecpar)
+        if ret >= 0 {
+            ctx.pointee.thread_count = Int32(options.decoderThreads)
+            ctx.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+            ctx.pointee.pkt_timebase = stream.pointee.time_base
+            ret = avcodec_open2(ctx, codec, nil)
+        }
+        if ret < 0 {
+            avcodec_free_context(&ctxOptional)
+            throw MediaError(.unsupportedCodec, path: source, "cannot open the '\(String(cString: codec.pointee.name))' decoder: \(MediaError.text(ret))")
+        }
+        if Self.isURL(source) == false, options.passthrough == false { options.passthrough = false }
+
+        let info = MediaInfo(context: fc, source: source, videoIndex: Int(stream.pointee.index))
+        formatContext = fc
+        videoStream = stream
+        decoder = ctx
+        packet = av_packet_alloc()!
+        videoTimeBase = Rational(stream.pointee.time_base)
+        self.info = info
+        passthroughStreams = options.passthrough ? Set(info.audio.map(\.index) + info.subtitles.map(\.index)) : []
+        // Streams Kineto does not use are discarded at the demuxer, saving their reads and decodes.
+        for i in 0..<Int(fc.pointee.nb_streams) where i != Int(stream.pointee.index) && !passthroughStreams.contains(i) {
+            kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
+        }
+        closeOnError = false
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+        var c: UnsafeMutablePointer<AVCodecContext>? = decoder
+        avcodec_free_context(&c)
+        var f: UnsafeMutablePointer<AVFormatContext>? = formatContext
+        avformat_close_input(&f)
+    }
+
+    /// The next decoded frame or passthrough packet, in file order; nil at the end.
+    public func next() throws -> MediaEvent? {
+        while !finished {
+            if let frame = receiveFrame() { return .video(frame) }
+            if finished { break }
+            if draining { continue }
+            let ret = av_read_frame(formatContext, packet)
+            if ret < 0 {
+                if ret != kineto_averror_eof() {
+                    damage.readError = MediaError.text(ret)
+                    if framesDecoded == 0 && !isNetworkSource {
+                        throw MediaError(.corrupt, path: source, "cannot read any video: \(MediaError.text(ret))")
+                    }
+                }
+                draining = true
+                avcodec_send_packet(decoder, nil)
+                continue
+            }
+            let index = Int(packet.pointee.stream_index)
+            if index == Int(videoStream.pointee.index) {
+                let sent = avcodec_send_packet(decoder, packet)
+                av_packet_unref(packet)
+                if sent < 0 && sent != kineto_averror_eagain() {
+                    damage.corruptPackets += 1
+                    damage.lastError = MediaError.text(sent)
+                }
+            } else if passthroughStreams.contains(index) {
+                let copy = av_packet_alloc()!
+                av_packet_move_ref(copy, packet)
+                return .packet(PassthroughPacket(taking: copy, streamIndex: index,
+                                                 timeBase: Rational(kineto_stream(formatContext, UInt32(index)).pointee.time_base)))
+            } else {
+                av_packet_unref(packet)
+            }
+        }
+        return nil
+    }
+
+    /// The next decoded video frame, skipping passthrough packets.
+    public func nextVideoFrame() throws -> VideoFrame? {
+        while let event = try next() {
+            if case .video(let frame) = event { return frame }
+        }
+        return nil
+    }
+
+    private func receiveFrame() -> VideoFrame? {
+        guard let frame = av_frame_alloc() else { return nil }
+        let ret = avcodec_receive_frame(decoder, frame)
+        if ret < 0 {
+            var f: UnsafeMutablePointer<AVFrame>? = frame
+            av_frame_free(&f)
+            if ret == kineto_averror_eof() {
+                finish()
+            } else if ret != kineto_averror_eagain() {
+                damage.corruptFrames += 1
+                damage.lastError = MediaError.text(ret)
+            }
+            return nil
+        }
+        if frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0 {
+            damage.corruptFrames += 1
+        }
+        // Exact timestamps: the decoder's best guess, then strictly increasing in case the container repeats one.
+        var pts = frame.pointee.best_effort_timestamp
+        let duration = frame.pointee.pkt_duration > 0 ? frame.pointee.pkt_duration : lastDuration
+        if pts == kineto_nopts() { pts = (lastPts ?? 0) + (lastPts == nil ? 0 : Swift.max(duration, 1)) }
+        if let last = lastPts, pts <= last { pts = last + Swift.max(1, duration) }
+        frame.pointee.pts = pts
+        lastPts = pts
+        if frame.pointee.pkt_duration > 0 { lastDuration = frame.pointee.pkt_duration }
+        framesDecoded += 1
+        return VideoFrame(taking: frame, timeBase: videoTimeBase)
+    }
+
+    private func finish() {
+        finished = true
+        // A file whose header promises more than was decoded was cut short.
+        if !isNetworkSource, let duration = info.video.duration ?? info.duration, let last = lastPts,
+           let rate = info.video.averageFrameRate ?? info.video.frameRate, !rate.isZero {
+            let end = (videoTimeBase.seconds(of: last) - Rational(approximating: info.startTime ?? 0)).doubleValue
+            let frameTime = rate.inverse.doubleValue
+            if end + 3 * frameTime < duration - 0.5 { damage.endedEarly = true }
+        }
+    }
+
+    // MARK: - Opening
+
+    static func isURL(_ source: String) -> Bool {
+        guard let range = source.range(of: "://") else { return false }
+        return source[..<range.lowerBound].allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" }
+    }
+
+    static func checkLocalFile(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw MediaError(.fileNotFound, path: path, "no such file") }
+            throw MediaError(.notMedia, path: path, "cannot access: \(String(cString: strerror(errno)))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.notMedia, path: path, "is a directory, not a video file") }
+        if info.st_size == 0 && (info.st_mode & S_IFMT) == S_IFREG {
+            throw MediaError(.emptyFile, path: path, "is empty (0 bytes): still being copied, or a failed download?")
+        }
+        guard access(path, R_OK) == 0 else { throw MediaError(.notMedia, path: path, "is not readable: \(String(cString: strerror(errno)))") }
+    }
+
+    static func openError(_ code: Int32, source: String) -> MediaError {
+        if code == AVERROR_INVALIDDATA_CODE {
+            return MediaError(.notMedia, path: source, "is not a video file Kineto can read (\(MediaError.text(code))); if it is a video, it may be truncated or still being written")
+        }
+        if isURL(source) {
+            return MediaError(.network, path: source, "cannot open the stream: \(MediaError.text(code))")
+        }
+        return MediaError(.notMedia, path: source, "cannot open: \(MediaError.text(code))")
+    }
+
+    static func firstVideoStream(_ fc: UnsafeMutablePointer<AVFormatContext>) -> Int32 {
+        for i in 0..<fc.pointee.nb_streams where kineto_stream(fc, i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
+            return Int32(i)
+        }
+        return -1
+    }
+
+    static func streamSummary(_ fc: UnsafeMutablePointer<AVFormatContext>) -> String {
+        if fc.pointee.nb_streams == 0 { return "no streams at all" }
+        return (0..<fc.pointee.nb_streams).map { i -> String in
+            let par = kineto_stream(fc, i).pointee.codecpar.pointee
+            let type = av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"
+            return "\(type) \(String(cString: avcodec_get_name(par.codec_id)))"
+        }.joined(separator: ", ")
+    }
+}
+
+// FFERRTAG values: Swift cannot import these function-like macros.
+let AVERROR_STREAM_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "S")) << 8) | (UInt32(UInt8(ascii: "T")) << 16) | (UInt32(UInt8(ascii: "R")) << 24))
+let AVERROR_DECODER_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "D")) << 8) | (UInt32(UInt8(ascii: "E")) << 16) | (UInt32(UInt8(ascii: "C")) << 24))
+let AVERROR_ENCODER_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "E")) << 8) | (UInt32(UInt8(ascii: "N")) << 16) | (UInt32(UInt8(ascii: "C")) << 24))
+let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: UInt32(UInt8(ascii: "I")) | (UInt32(UInt8(ascii: "N")) << 8) | (UInt32(UInt8(ascii: "D")) << 16) | (UInt32(UInt8(ascii: "A")) << 24))

@@ -1,0 +1,378 @@
+import CFFmpeg
+import Foundation
+
+/// Encodes a video (plus the source's audio and subtitles) into a new file, atomically.
+///
+/// Everything goes to a hidden temporary file beside the destination (`.NAME.kineto-partial-XXXXXX`); only
+/// `finish()` — after the trailer is written and the data fsynced — moves it into place, so a crash, a full
+/// disk or a cancelled job never leaves a half-written file under the final name. The source is only read.
+///
+/// Timestamps: frames and packets come in the source's timeline; every stream is shifted by the source's
+/// start time, so the output starts at zero with audio and video still in sync.
+public final class MediaWriter: @unchecked Sendable {
+    public let destination: String
+    /// The hidden file being written until `finish()`.
+    public let temporaryPath: String
+    /// The pixel format frames are encoded in (frames in another format are converted).
+    public let pixelFormat: AVPixelFormat
+    public var pixelFormatName: String { av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "?" }
+    /// The encoder in use (`libx264`, …).
+    public let encoderName: String
+    /// Streams that could not be carried over, and why.
+    public private(set) var warnings: [String] = []
+    public private(set) var framesWritten = 0
+
+    /// Owns the FFmpeg contexts, so they are freed exactly once whether `init` throws or the writer is dropped.
+    private let resources: Resources
+    private var outputContext: UnsafeMutablePointer<AVFormatContext> { resources.outputContext }
+    private var encoder: UnsafeMutablePointer<AVCodecContext> { resources.encoder! }
+    private let videoStream: UnsafeMutablePointer<AVStream>
+    private let overwrite: Bool
+    private let originMicros: Int64
+    private let width: Int32, height: Int32
+    /// Input stream index → output stream index for stream-copied packets.
+    private var copiedStreams: [Int: (stream: UnsafeMutablePointer<AVStream>, inputTimeBase: AVRational)] = [:]
+    private var transcoders: [Int: AudioTranscoder] = [:]
+    private var lastVideoPts: Int64?
+    private let converter = FrameConverter()
+    private var state: State = .open
+    private enum State { case open, finished, aborted }
+
+    /// Opens `destination` for writing a video of the source's size encoded with `settings`, copying the
+    /// source's audio and subtitle streams (re-encoding audio the container cannot hold).
+    public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false) throws {
+        _ = FFmpegLogging.quiet
+        self.destination = destination
+        self.overwrite = overwrite
+        let destURL = URL(fileURLWithPath: destination)
+        let directory = destURL.deletingLastPathComponent().path
+        try Self.checkDestination(destination, directory: directory, source: source.source, overwrite: overwrite)
+
+        guard let format = av_guess_format(nil, destURL.lastPathComponent, nil) else {
+            throw MediaError(.invalidArgument, path: destination, "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
+        }
+        let input = source.videoStream
+        let inputPar = input.pointee.codecpar!
+        // Pick the encoder.
+        var codec: UnsafePointer<AVCodec>?
+        if settings.codec == .same {
+            codec = avcodec_find_encoder(inputPar.pointee.codec_id)
+            guard codec != nil else {
+                throw MediaError(.unsupportedEncoder, path: destination, "FFmpeg has no encoder for the input's codec '\(String(cString: avcodec_get_name(inputPar.pointee.codec_id)))'; choose --codec h264, h265, av1 or ffv1")
+            }
+        } else {
+            codec = settings.codec.encoderNames.lazy.compactMap { avcodec_find_encoder_by_name($0) }.first
+            guard codec != nil else {
+                throw MediaError(.unsupportedEncoder, path: destination, "this FFmpeg build has no \(settings.codec.encoderNames.joined(separator: " or ")) encoder")
+            }
+        }
+        let videoCodec = codec!
+        encoderName = String(cString: videoCodec.pointee.name)
+        guard avformat_query_codec(format, videoCodec.pointee.id, FF_COMPLIANCE_NORMAL) != 0 else {
+            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; pick another --codec or container")
+        }
+
+        // Pixel format: the requested one, else the source's, else the closest the encoder takes.
+        var wanted = AVPixelFormat(rawValue: inputPar.pointee.format)
+        if let name = settings.pixelFormat {
+            wanted = av_get_pix_fmt(name)
+            guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
+        }
+        pixelFormat = Self.closestPixelFormat(wanted, for: videoCodec)
+
+        let tempPath = (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
+        temporaryPath = tempPath
+        var ocOptional: UnsafeMutablePointer<AVFormatContext>?
+        var ret = avformat_alloc_output_context2(&ocOptional, format, nil, tempPath)
+        guard ret >= 0, let oc = ocOptional else { throw MediaError.writing(ret, path: destination, "creating the container") }
+        // From here on `resources` frees the contexts (once, also when this init throws); the defer only
+        // removes a temporary file a failed init may have created.
+        resources = Resources(outputContext: oc)
+        var cleanup = true
+        defer { if cleanup { unlink(tempPath) } }
+
+        // Video encoder.
+        guard let enc = avcodec_alloc_context3(videoCodec) else { throw MediaError(.internalFailure, path: destination, "out of memory") }
+        resources.encoder = enc
+        width = inputPar.pointee.width
+        height = inputPar.pointee.height
+        enc.pointee.width = width
+        enc.pointee.height = height
+        enc.pointee.sample_aspect_ratio = inputPar.pointee.sample_aspect_ratio
+        enc.pointee.pix_fmt = pixelFormat
+        enc.pointee.time_base = settings.frameRate.inverse.avRational
+        enc.pointee.framerate = settings.frameRate.avRational
+        enc.pointee.color_primaries = inputPar.pointee.color_primaries
+        enc.pointee.color_trc = inputPar.pointee.color_trc
+        enc.pointee.colorspace = inputPar.pointee.color_space
+        enc.pointee.color_range = inputPar.pointee.color_range
+        enc.pointee.chroma_sample_location = inputPar.pointee.chroma_location
+        enc.pointee.thread_count = Int32(settings.threads)
+        if format.pointee.flags & AVFMT_GLOBALHEADER != 0 { enc.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        switch encoderName {
+        case "libx264":
+            av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
+            av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
+        case "libx265":
+            av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
+            av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
+            av_dict_set(&options, "x265-params", "log-level=error", 0)
+        case "libsvtav1":
+            av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
+            if let preset = settings.preset { av_dict_set(&options, "preset", preset, 0) }
+        case "libaom-av1":
+            av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
+            av_dict_set(&options, "cpu-used", settings.preset ?? "6", 0)
+            enc.pointee.bit_rate = 0
+        case "ffv1":
+            av_dict_set(&options, "level", "3", 0)
+            av_dict_set(&options, "slicecrc", "1", 0)
+        default:
+            if let crf = settings.crf { enc.pointee.global_quality = Int32(crf) * FF_QP2LAMBDA; enc.pointee.flags |= AV_CODEC_FLAG_QSCALE }
+            else { enc.pointee.bit_rate = Swift.max(inputPar.pointee.bit_rate, 4_000_000) }
+        }
+        ret = avcodec_open2(enc, videoCodec, &options)
+        guard ret >= 0 else { throw MediaError(.unsupportedEncoder, path: destination, "cannot open the \(encoderName) encoder for \(width)×\(height) \(av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "?"): \(MediaError.text(ret))") }
+        guard let vst = avformat_new_stream(oc, nil) else { throw MediaError(.internalFailure, path: destination, "cannot add the video stream") }
+        videoStream = vst
+        avcodec_parameters_from_context(vst.pointee.codecpar, enc)
+        vst.pointee.time_base = enc.pointee.time_base
+        vst.pointee.avg_frame_rate = settings.frameRate.avRational
+        vst.pointee.r_frame_rate = settings.frameRate.avRational
+        av_dict_copy(&vst.pointee.metadata, input.pointee.metadata, 0)
+        av_dict_set(&vst.pointee.metadata, "rotate", nil, 0)
+        av_dict_set(&vst.pointee.metadata, "encoder", nil, 0)
+        kineto_copy_display_matrix(vst, input)
+
+        // Container metadata and chapters.
+        let ic = source.formatContext
+        av_dict_copy(&oc.pointee.metadata, ic.pointee.metadata, 0)
+        av_dict_set(&oc.pointee.metadata, "encoder", nil, 0)
+        if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 { kineto_copy_chapters(oc, ic) }
+        originMicros = ic.pointee.start_time != kineto_nopts() ? ic.pointee.start_time : 0
+
+        // Audio and subtitles: copy when the container takes the codec, else re-encode audio.
+        for index in source.passthroughStreams.sorted() {
+            let ist = kineto_stream(ic, UInt32(index))!
+            let par = ist.pointee.codecpar!
+            let codecName = String(cString: avcodec_get_name(par.pointee.codec_id))
+            // 1: the container takes the codec; negative: the muxer keeps no list (MPEG-TS), so try copying.
+            if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0 {
+                guard let ost = avformat_new_stream(oc, nil) else { continue }
+                avcodec_parameters_copy(ost.pointee.codecpar, par)
+                ost.pointee.codecpar.pointee.codec_tag = 0
+                ost.pointee.time_base = ist.pointee.time_base
+                ost.pointee.disposition = ist.pointee.disposition
+                av_dict_copy(&ost.pointee.metadata, ist.pointee.metadata, 0)
+                copiedStreams[index] = (ost, ist.pointee.time_base)
+            } else if par.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+                do {
+                    transcoders[index] = try AudioTranscoder(input: ist, output: oc, originMicros: originMicros, path: destination)
+                    warnings.append("audio stream \(index) (\(codecName)) re-encoded: the container cannot hold \(codecName)")
+                } catch {
+                    warnings.append("audio stream \(index) (\(codecName)) dropped: \(error)")
+                }
+            } else {
+                warnings.append("subtitle stream \(index) (\(codecName)) dropped: the container cannot hold \(codecName)")
+            }
+        }
+
+        ret = avio_open(&oc.pointee.pb, tempPath, AVIO_FLAG_WRITE)
+        guard ret >= 0 else { throw MediaError(.unwritableDestination, path: destination, "cannot create a file in \(directory): \(MediaError.text(ret))") }
+        var muxOptions: OpaquePointer?
+        defer { av_dict_free(&muxOptions) }
+        if format.pointee.name.map({ String(cString: $0) })?.contains("mp4") == true || format.pointee.name.map({ String(cString: $0) }) == "mov" {
+            av_dict_set(&muxOptions, "movflags", "+faststart", 0)
+        }
+        ret = avformat_write_header(oc, &muxOptions)
+        guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "writing the container header") }
+        cleanup = false
+    }
+
+    deinit {
+        // Also reached when `init` throws after setting every property: abort() then only removes the temporary file.
+        if state == .open { abort() }
+    }
+
+    /// Encodes `frame` (converted to `pixelFormat` if needed) at its timestamp.
+    public func write(_ frame: VideoFrame) throws {
+        guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
+        guard frame.width == Int(width), frame.height == Int(height) else {
+            throw MediaError(.invalidArgument, path: destination, "frame \(framesWritten) is \(frame.width)×\(frame.height), but the output is \(width)×\(height); every frame must have the output's size")
+        }
+        var frame = frame
+        if frame.pixelFormat != pixelFormat { frame = try converter.convert(frame, to: pixelFormat) }
+        let time = frame.time - Rational(originMicros, Int64(AV_TIME_BASE))
+        let exact = time / Rational(encoder.pointee.time_base)
+        var pts = Int64((exact.doubleValue).rounded())
+        if let last = lastVideoPts, pts <= last { pts = last + 1 }
+        lastVideoPts = pts
+        // The encoder reads the pixels; a shallow clone lets us set our own timestamp without touching the caller's frame.
+        let clone = av_frame_clone(frame.avFrame)!
+        var cloneOptional: UnsafeMutablePointer<AVFrame>? = clone
+        defer { av_frame_free(&cloneOptional) }
+        clone.pointee.pts = pts
+        clone.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        // Encoders that pass durations on to their packets let the muxer end the last frame where the caller said.
+        clone.pointee.pkt_duration = frame.duration.map { av_rescale_q($0, frame.timeBase.avRational, encoder.pointee.time_base) } ?? 0
+        let ret = avcodec_send_frame(encoder, clone)
+        guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding frame \(framesWritten)") }
+        framesWritten += 1
+        try drainEncoder()
+    }
+
+    /// Copies (or re-encodes) an audio or subtitle packet from the source.
+    public func write(_ packet: PassthroughPacket) throws {
+        guard state == .open else { return }
+        if let copy = copiedStreams[packet.streamIndex] {
+            let pkt = av_packet_clone(packet.avPacket)!
+            var pktOptional: UnsafeMutablePointer<AVPacket>? = pkt
+            defer { av_packet_free(&pktOptional) }
+            let origin = av_rescale_q(originMicros, AVRational(num: 1, den: AV_TIME_BASE), copy.inputTimeBase)
+            if pkt.pointee.pts != kineto_nopts() { pkt.pointee.pts -= origin }
+            if pkt.pointee.dts != kineto_nopts() { pkt.pointee.dts -= origin }
+            av_packet_rescale_ts(pkt, copy.inputTimeBase, copy.stream.pointee.time_base)
+            pkt.pointee.stream_index = copy.stream.pointee.index
+            pkt.pointee.pos = -1
+            try mux(pkt)
+        } else if let transcoder = transcoders[packet.streamIndex] {
+            try transcoder.push(packet.avPacket) { try mux($0) }
+        }
+    }
+
+    /// Flushes the encoders, writes the trailer, syncs the data to disk and moves the file into place.
+    /// Returns the destination path.
+    @discardableResult
+    public func finish() throws -> String {
+        guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
+        do {
+            var ret = avcodec_send_frame(encoder, nil)
+            if ret < 0 && ret != kineto_averror_eof() { throw MediaError.writing(ret, path: destination, "flushing the encoder") }
+            try drainEncoder()
+            for index in transcoders.keys.sorted() { try transcoders[index]!.push(nil) { try mux($0) } }
+            ret = av_write_trailer(outputContext)
+            if ret < 0 { throw MediaError.writing(ret, path: destination, "writing the container trailer") }
+            avio_flush(outputContext.pointee.pb)
+            if let error = outputContext.pointee.pb.pointee.error as Int32?, error < 0 {
+                throw MediaError.writing(error, path: destination, "writing")
+            }
+            ret = avio_closep(&outputContext.pointee.pb)
+            if ret < 0 { throw MediaError.writing(ret, path: destination, "closing the file") }
+            try Self.syncFile(temporaryPath, destination: destination)
+            try moveIntoPlace()
+            state = .finished
+            return destination
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    /// Stops writing and deletes the temporary file; nothing appears under the destination name.
+    public func abort() {
+        guard state == .open else { return }
+        state = .aborted
+        if outputContext.pointee.pb != nil { avio_closep(&outputContext.pointee.pb) }
+        unlink(temporaryPath)
+    }
+
+    // MARK: - Internals
+
+    private func drainEncoder() throws {
+        let packet = av_packet_alloc()!
+        var packetOptional: UnsafeMutablePointer<AVPacket>? = packet
+        defer { av_packet_free(&packetOptional) }
+        while true {
+            let ret = avcodec_receive_packet(encoder, packet)
+            if ret == kineto_averror_eagain() || ret == kineto_averror_eof() { return }
+            guard ret >= 0 else { throw MediaError.writing(ret, path: destination, "encoding") }
+            av_packet_rescale_ts(packet, encoder.pointee.time_base, videoStream.pointee.time_base)
+            packet.pointee.stream_index = videoStream.pointee.index
+            try mux(packet)
+        }
+    }
+
+    private func mux(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+        let ret = av_interleaved_write_frame(outputContext, packet)
+        if ret < 0 { throw MediaError.writing(ret, path: destination, "writing") }
+    }
+
+    private func moveIntoPlace() throws {
+        if overwrite {
+            guard rename(temporaryPath, destination) == 0 else {
+                throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+            }
+        } else {
+            // link() refuses to replace a file that appeared meanwhile; the temporary name is then removed.
+            guard link(temporaryPath, destination) == 0 else {
+                let reason = errno == EEXIST ? "a file with that name appeared while encoding" : String(cString: strerror(errno))
+                throw MediaError(errno == EEXIST ? .outputExists : .unwritableDestination, path: destination, "cannot move the finished file into place: \(reason)")
+            }
+            unlink(temporaryPath)
+        }
+        let directory = (destination as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    static func syncFile(_ path: String, destination: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MediaError(.unwritableDestination, path: destination, "cannot reopen the finished file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        if fsync(fd) != 0 {
+            let code = errno
+            throw MediaError(code == ENOSPC ? .diskFull : .unwritableDestination, path: destination, "cannot sync the file to disk: \(String(cString: strerror(code)))")
+        }
+    }
+
+    static func checkDestination(_ destination: String, directory: String, source: String, overwrite: Bool) throws {
+        let dir = directory.isEmpty ? "." : directory
+        var info = stat()
+        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw MediaError(.unwritableDestination, path: destination, "the output folder \(dir) does not exist")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw MediaError(.unwritableDestination, path: destination, "the output folder \(dir) is not writable")
+        }
+        var destInfo = stat()
+        if stat(destination, &destInfo) == 0 {
+            var srcInfo = stat()
+            if !MediaReader.isURL(source), stat(source, &srcInfo) == 0, srcInfo.st_dev == destInfo.st_dev, srcInfo.st_ino == destInfo.st_ino {
+                throw MediaError(.sameAsInput, path: destination, "is the input file itself; choose another output name (the input is never overwritten)")
+            }
+            if !overwrite { throw MediaError(.outputExists, path: destination, "already exists; choose another name or allow overwriting") }
+            if (destInfo.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.unwritableDestination, path: destination, "is a directory") }
+        }
+    }
+
+    static func closestPixelFormat(_ wanted: AVPixelFormat, for codec: UnsafePointer<AVCodec>) -> AVPixelFormat {
+        guard let list = kineto_codec_pix_fmts(codec) else { return wanted }
+        var i = 0
+        while list[i] != AV_PIX_FMT_NONE { if list[i] == wanted { return wanted }; i += 1 }
+        // Prefer keeping bit depth: FFmpeg's loss-aware choice among what the encoder takes.
+        let hasAlpha: Int32 = (av_pix_fmt_desc_get(wanted).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0 } ?? false) ? 1 : 0
+        let best = avcodec_find_best_pix_fmt_of_list(list, wanted, hasAlpha, nil)
+        return best == AV_PIX_FMT_NONE ? list[0] : best
+    }
+
+    /// The output's FFmpeg contexts; freed when the last reference goes.
+    private final class Resources {
+        let outputContext: UnsafeMutablePointer<AVFormatContext>
+        var encoder: UnsafeMutablePointer<AVCodecContext>?
+
+        init(outputContext: UnsafeMutablePointer<AVFormatContext>) { self.outputContext = outputContext }
+
+        deinit {
+            if outputContext.pointee.pb != nil { avio_closep(&outputContext.pointee.pb) }
+            avcodec_free_context(&encoder)
+            avformat_free_context(outputContext)
+        }
+    }
+
+    static func randomSuffix() -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<8).map { _ in letters.randomElement()! })
+    }
+}

@@ -1,0 +1,50 @@
+import CFFmpeg
+
+/// Which video encoder a job uses.
+public enum VideoCodecChoice: String, Sendable, Codable, CaseIterable {
+    /// H.264 with libx264 (the default).
+    case h264
+    /// H.265/HEVC with libx265.
+    case h265
+    /// AV1 with SVT-AV1 (libaom if SVT-AV1 is missing).
+    case av1
+    /// FFV1, lossless.
+    case ffv1
+    /// The input's own codec, when FFmpeg has an encoder for it.
+    case same
+
+    var encoderNames: [String] {
+        switch self {
+        case .h264: ["libx264"]
+        case .h265: ["libx265"]
+        case .av1: ["libsvtav1", "libaom-av1"]
+        case .ffv1: ["ffv1"]
+        case .same: []
+        }
+    }
+}
+
+/// How the output video is encoded.
+public struct VideoEncoderSettings: Sendable {
+    public var codec: VideoCodecChoice
+    /// Constant rate factor for x264/x265/SVT-AV1/libaom (lower is better quality); nil: 18 for H.264/H.265, 30 for AV1.
+    public var crf: Int?
+    /// Encoder speed preset (x264/x265 names like `medium`, SVT-AV1 numbers like `8`); nil: the encoder's default.
+    public var preset: String?
+    /// The output's nominal frame rate; frames are timestamped on its grid.
+    public var frameRate: Rational
+    /// Pixel format to encode in; nil keeps the input's where the encoder supports it, else the closest it does.
+    public var pixelFormat: String?
+    /// Encoder threads; 0 lets the encoder choose.
+    public var threads: Int
+
+    public init(codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil, frameRate: Rational,
+                pixelFormat: String? = nil, threads: Int = 0) {
+        self.codec = codec
+        self.crf = crf
+        self.preset = preset
+        self.frameRate = frameRate
+        self.pixelFormat = pixelFormat
+        self.threads = threads
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import KinetoEngine
+import KinetoMedia
+
+/// Face landmarks in an image, in image pixels.
+public struct TrackedFace: Sendable {
+    /// 468 points (x, y in image pixels, z in the same scale, relative depth).
+    public var landmarks: [SIMD3<Float>]
+    /// Probability that the crop holds a face (sigmoid of the landmark model's flag).
+    public var presence: Float
+    /// The square crop the landmarks came from: centre and side in image pixels.
+    public var crop: (centerX: Float, centerY: Float, side: Float)
+    /// Whether this frame ran the detector (first frame, or the face was lost).
+    public var detected: Bool
+}
+
+/// Follows one face through frames as MediaPipe's face mesh graph does: the detector finds the face, the landmark
+/// model refines it, the next frame's crop comes from the landmarks; the detector runs again when the landmark
+/// model's face flag drops below `minPresence`. Landmarks are smoothed with one-euro filters over frame times.
+public final class FaceTracker: @unchecked Sendable {
+    public let detector: FaceDetector
+    public let landmarker: FaceLandmarker
+    /// Face flag probability below which the face counts as lost.
+    public var minPresence: Float = 0.5
+    /// Crop side relative to the detector's box (as the golden references crop) and to the landmarks' extent.
+    public var detectionCropScale: Float = 1.5
+    public var landmarkCropScale: Float = 1.25
+    public var smoothing = true
+    private var crop: (centerX: Float, centerY: Float, side: Float)?
+    private var filters: [OneEuroFilter] = []
+
+    public init(detector: FaceDetector, landmarker: FaceLandmarker) {
+        self.detector = detector
+        self.landmarker = landmarker
+    }
+
+    /// Loads the installed models.
+    public convenience init(modelDirectory: URL? = nil) throws {
+        try self.init(detector: FaceDetector(modelDirectory: modelDirectory), landmarker: FaceLandmarker(modelDirectory: modelDirectory))
+    }
+
+    /// Forgets the tracked face: the next frame runs the detector.
+    public func reset() {
+        crop = nil
+        filters = []
+    }
+
+    /// The face in `image` at `time` seconds, or nil when there is none.
+    public func track(_ image: RGBImage, at time: Double) throws -> TrackedFace? {
+        var detected = false
+        if crop == nil {
+            guard let found = try detect(image) else { return nil }
+            crop = found
+            detected = true
+        }
+        guard var face = try landmarks(image, crop: crop!) else { return nil }
+        if face.presence < minPresence {
+            reset()
+            guard !detected, let found = try detect(image) else { return nil }
+            crop = found
+            detected = true
+            guard let again = try landmarks(image, crop: found), again.presence >= minPresence else { reset(); return nil }
+            face = again
+        }
+        face.detected = detected
+        // The next frame's crop: the landmarks' extent, squared and enlarged.
+        let xs = face.landmarks.map(\.x), ys = face.landmarks.map(\.y)
+        let (x0, x1, y0, y1) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
+        crop = ((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) * landmarkCropScale)
+        if smoothing {
+            if filters.count != face.landmarks.count * 3 { filters = Array(repeating: OneEuroFilter(), count: face.landmarks.count * 3) }
+            for i in face.landmarks.indices {
+                for axis in 0..<3 {
+                    face.landmarks[i][axis] = Float(filters[i * 3 + axis].filter(Double(face.landmarks[i][axis]), at: time))
+                }
+            }
+        }
+        return face
+    }
+
+    /// The best detection as a square crop in image pixels (detector on the letterboxed square image).
+    func detect(_ image: RGBImage) throws -> (centerX: Float, centerY: Float, side: Float)? {
+        let side = Float(max(image.width, image.height))
+        let left = Float((Int(side) - image.width) / 2), top = Float((Int(side) - image.height) / 2)
+        let input = Self.sample(image, centerX: side / 2 - left, centerY: side / 2 - top, side: side, size: 128, scale: 2, shift: -1)
+        guard let best = try detector.detect(input).first else { return nil }
+        return (best.centerX * side - left, best.centerY * side - top, detectionCropScale * max(best.width, best.height) * side)
+    }
+
+    /// Landmarks of the square crop, mapped back to image pixels.
+    func landmarks(_ image: RGBImage, crop: (centerX: Float, centerY: Float, side: Float)) throws -> TrackedFace? {
+        let size = FaceLandmarker.inputSize
+        let input = Self.sample(image, centerX: crop.centerX, centerY: crop.centerY, side: crop.side, size: size, scale: 1, shift: 0)
+        let (points, flag) = try landmarker.landmarks(input)
+        let unit = crop.side / Float(size)
+        let x0 = crop.centerX - crop.side / 2, y0 = crop.centerY - crop.side / 2
+        let landmarks = stride(from: 0, to: points.count - 2, by: 3).map {
+            SIMD3(x0 + points[$0] * unit, y0 + points[$0 + 1] * unit, points[$0 + 2] * unit)
+        }
+        return TrackedFace(landmarks: landmarks, presence: 1 / (1 + exp(-flag)), crop: crop, detected: false)
+    }
+
+    /// A `size`×`size` NCHW tensor of the square (centre, side) of `image`, bilinear, black outside, values
+    /// `v · scale + shift`.
+    static func sample(_ image: RGBImage, centerX: Float, centerY: Float, side: Float, size: Int, scale: Float, shift: Float) -> Tensor {
+        let (w, h) = (image.width, image.height)
+        let step = side / Float(size)
+        let x0 = centerX - side / 2, y0 = centerY - side / 2
+        var values = [Float](repeating: 0, count: 3 * size * size)
+        image.pixels.withUnsafeBufferPointer { p in
+            for v in 0..<size {
+                let sy = y0 + (Float(v) + 0.5) * step - 0.5
+                let ya = Int(sy.rounded(.down)), fy = sy - Float(ya)
+                for u in 0..<size {
+                    let sx = x0 + (Float(u) + 0.5) * step - 0.5
+                    let xa = Int(sx.rounded(.down)), fx = sx - Float(xa)
+                    for c in 0..<3 {
+                        func at(_ x: Int, _ y: Int) -> Float { x >= 0 && x < w && y >= 0 && y < h ? p[c * w * h + y * w + x] : 0 }
+                        let value = (at(xa, ya) * (1 - fx) + at(xa + 1, ya) * fx) * (1 - fy) + (at(xa, ya + 1) * (1 - fx) + at(xa + 1, ya + 1) * fx) * fy
+                        values[(c * size + v) * size + u] = value * scale + shift
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [1, 3, size, size], values: values)
+    }
+}

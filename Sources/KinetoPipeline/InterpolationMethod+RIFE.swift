@@ -1,0 +1,29 @@
+import Foundation
+import KinetoEngine
+import KinetoModels
+
+extension InterpolationMethod {
+    /// `rife`: RIFE 4.25 (Practical-RIFE, MIT), any time between two frames. Options: the weights file
+    /// (default: the installed, verified model), `scale=0.25|0.5|1|2|4` (the reference's scale: 0.5 for 4K,
+    /// 2 or 4 for small frames; default 1), threads.
+    public static let rife = InterpolationMethod(
+        name: "rife", summary: "RIFE 4.25 neural frame interpolation (any time between frames)",
+        engine: .model { options in
+            var scale = 1.0
+            if let text = options.settings["scale"] {
+                guard let value = Double(text) else {
+                    throw RIFEError("RIFE scale '\(text)' is not a number; use one of 0.25, 0.5, 1, 2, 4")
+                }
+                scale = value
+            }
+            if options.threads > 0 { Parallel.maxThreads = options.threads }
+            let weights = try RIFEModelFiles.loadWeights(explicit: options.weightsPath.map { URL(fileURLWithPath: $0) })
+            return try RIFEInterpolator(weights: weights, scale: scale)
+        })
+
+    /// Whether RIFE's weights are installed and verified (the command line then uses RIFE by default).
+    public static var rifeIsInstalled: Bool {
+        if case .verified = ModelStore.standard().state(of: .rife) { return true }
+        return false
+    }
+}

@@ -1,0 +1,52 @@
+import KinetoModels
+
+/// How a job makes its in-between frames: by name on the command line (`--model repeat`), with the
+/// engine behind the name.
+public struct InterpolationMethod: Sendable {
+    /// What computes the frames.
+    public enum Engine: Sendable {
+        /// The nearest input frame, re-timestamped (no pixel is copied): `t < 0.5` shows the earlier
+        /// frame, `t ≥ 0.5` the later one.
+        case nearestFrame
+        /// `(1 - t)·a + t·b` on the decoded frames in their own pixel format (no RGB conversion).
+        case crossFade
+        /// A network: frames go to RGB, through `FrameInterpolator.interpolate`, and back. The factory
+        /// is called once per worker thread (an interpolator serves one thread at a time).
+        case model(@Sendable (InterpolatorOptions) throws -> any FrameInterpolator)
+    }
+
+    /// The name used on the command line and in job files (`repeat`, `blend`, `rife`, `featureflow`).
+    public let name: String
+    /// One line for `--help` and error messages.
+    public let summary: String
+    public let engine: Engine
+
+    public init(name: String, summary: String, engine: Engine) {
+        self.name = name
+        self.summary = summary
+        self.engine = engine
+    }
+
+    /// `repeat`: the nearest input frame (what players do when the rate does not match).
+    public static let repeatFrames = InterpolationMethod(
+        name: "repeat", summary: "show the nearest input frame (no new pictures; fastest)", engine: .nearestFrame)
+    /// `blend`: cross-fade of the two neighbouring frames (ffmpeg's `framerate` filter does the same).
+    public static let blend = InterpolationMethod(
+        name: "blend", summary: "cross-fade the two neighbouring frames by time distance", engine: .crossFade)
+}
+
+/// Settings passed to a model's factory when a job starts.
+public struct InterpolatorOptions: Sendable {
+    /// Where the model's weights are, when not the model's default location.
+    public var weightsPath: String?
+    /// Threads the model may use for its own computation (0: all cores).
+    public var threads: Int
+    /// Model-specific settings (`scale=0.5`, …), passed through untouched.
+    public var settings: [String: String]
+
+    public init(weightsPath: String? = nil, threads: Int = 0, settings: [String: String] = [:]) {
+        self.weightsPath = weightsPath
+        self.threads = threads
+        self.settings = settings
+    }
+}

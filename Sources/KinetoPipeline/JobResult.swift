@@ -1,0 +1,28 @@
+import KinetoMedia
+
+/// What a finished job did.
+public struct JobResult: Sendable {
+    /// The file written.
+    public var output: String
+    /// The input's description (as `kineto probe` shows it).
+    public var inputInfo: MediaInfo
+    /// The output's frame rate.
+    public var outputRate: FrameRate
+    /// Input frames decoded.
+    public var framesIn: Int64
+    /// Output frames written.
+    public var framesOut: Int64
+    /// Output frames that are input frames passed through (not interpolated).
+    public var framesPassedThrough: Int64
+    /// Damage found in the input (truncation, corrupt packets); the job still succeeded.
+    public var damage: DamageReport
+    /// Things the user should know: streams dropped or re-encoded, damage.
+    public var warnings: [String]
+    /// Wall-clock seconds from opening the input to the output in place.
+    public var elapsedSeconds: Double
+    /// The video encoder used (`libx264`, …).
+    public var encoderName: String
+
+    /// Output frames per second of wall time.
+    public var framesPerSecond: Double { elapsedSeconds > 0 ? Double(framesOut) / elapsedSeconds : 0 }
+}

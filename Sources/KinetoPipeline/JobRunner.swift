@@ -1,0 +1,161 @@
+import Dispatch
+import Foundation
+import KinetoMedia
+import KinetoModels
+
+/// Runs an `InterpolationJob`: decode → schedule → interpolate → reorder → encode, each stage on its
+/// own thread(s), joined by `BoundedQueue`s so a fast stage waits for a slow one and memory stays
+/// bounded by the queue capacities (a few frames per queue), whatever the video's length.
+///
+/// Audio and subtitle packets travel through the same queues as the video work, numbered in input
+/// order, so the writer receives everything in order. The first error in any stage stops every
+/// stage and is thrown naming the stage; cancelling the token does the same and throws
+/// `PipelineError.cancelled`. Either way the writer is aborted: no output file remains.
+public enum JobRunner {
+    /// Runs `job` on the calling thread (plus its worker threads) and returns when the output is in
+    /// place. `progress` is called from the calling thread a few times a second and once at the end.
+    public static func run(_ job: InterpolationJob,
+                           progress: (@Sendable (JobProgress) -> Void)? = nil,
+                           cancellation: CancellationToken = CancellationToken()) throws -> JobResult {
+        let started = DispatchTime.now().uptimeNanoseconds
+        if cancellation.isCancelled { throw PipelineError.cancelled }
+        guard job.queueCapacity >= 1 else { throw PipelineError(.usage, "the queue capacity must be at least 1") }
+        if let workers = job.workers, workers < 1 { throw PipelineError(.usage, "at least one worker is needed") }
+
+        let reader: MediaReader
+        do {
+            reader = try MediaReader(job.input, options: ReaderOptions(passthrough: true, networkTimeout: job.networkTimeout,
+                                                                        decoderThreads: job.decoderThreads))
+        } catch {
+            throw PipelineError(wrapping: error, stage: .open)
+        }
+        let info = reader.info
+        guard let inputRate = JobRunner.nominalRate(of: info.video) else {
+            throw PipelineError(.input, "\(job.input): the video stream states no frame rate; give --fps as a number (not a multiple)")
+        }
+        guard let rate = job.targetRate.resolved(inputRate: inputRate) else {
+            throw PipelineError(.usage, "\(job.targetRate) of \(inputRate) fps is not a usable frame rate")
+        }
+
+        // Interpolators are made before the output is created, so a missing model file fails fast.
+        let workerCount = job.workers ?? { if case .crossFade = job.method.engine { return 2 } else { return 1 } }()
+        var interpolators: [(any FrameInterpolator)?] = Array(repeating: nil, count: workerCount)
+        var policy = TimestepPolicy.arbitrary
+        if case .model(let make) = job.method.engine {
+            do {
+                for i in 0..<workerCount { interpolators[i] = try make(job.interpolatorOptions) }
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw PipelineError(.usage, "cannot load the '\(job.method.name)' model: \(error)", stage: .open,
+                                    underlying: error)
+            }
+            if interpolators[0]?.supportsArbitraryTimestep == false { policy = .midpointsOnly }
+        }
+
+        let timeBase = reader.info.video.timeBase
+        guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator, timeBaseDenominator: timeBase.denominator,
+                                           rate: rate, policy: policy) else {
+            throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
+        }
+        let totalFrames = expectedFrames(info: info, rate: rate, isNetwork: reader.isNetworkSource)
+
+        let writer: MediaWriter
+        do {
+            let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset,
+                                                frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
+            writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite)
+        } catch {
+            throw PipelineError(wrapping: error, stage: .open)
+        }
+        if case .crossFade = job.method.engine, !FrameBlender.canBlend(writer.pixelFormat) {
+            writer.abort()
+            throw PipelineError(.usage, "\(job.output): blend cannot mix frames in pixel format \(writer.pixelFormatName); use --model repeat or another --codec")
+        }
+
+        let run = PipelineRun(job: job, reader: reader, writer: writer, rate: rate, workerCount: workerCount,
+                              interpolators: interpolators, cancellation: cancellation)
+        let outcome = run.execute(schedule: schedule, totalFrames: totalFrames, started: started, progress: progress)
+        if let failure = outcome.failure {
+            writer.abort()
+            throw failure
+        }
+        if cancellation.isCancelled {
+            writer.abort()
+            throw PipelineError.cancelled
+        }
+        if outcome.framesOut == 0 {
+            writer.abort()
+            let damage = reader.damage.isClean ? "" : " (\(reader.damage.summary))"
+            throw PipelineError(.input, "\(job.input): no video frame could be decoded\(damage); nothing was written", stage: .decode)
+        }
+        do {
+            try writer.finish()
+        } catch {
+            throw PipelineError(wrapping: error, stage: .finish)
+        }
+        var warnings = writer.warnings
+        if !reader.damage.isClean { warnings.append("\(job.input): damaged input, \(reader.damage.summary); every decodable frame was used") }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let result = JobResult(output: job.output, inputInfo: info, outputRate: rate, framesIn: outcome.framesIn,
+                               framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
+                               damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName)
+        progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
+                              totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
+        return result
+    }
+
+    /// The input's rate that multiples (`2x`) apply to: the stream's base rate (`r_frame_rate`, exact
+    /// like 24000/1001) when the average agrees with it within 0.5% (containers often state the average
+    /// rounded, 5994/250), else the average (variable frame rate: the base rate is then a common
+    /// multiple of the frame gaps, not the rate the video plays at).
+    static func nominalRate(of video: VideoStreamInfo) -> FrameRate? {
+        let base = FrameRate(video.frameRate), average = FrameRate(video.averageFrameRate)
+        guard let base else { return average }
+        guard let average else { return base }
+        return abs(average.framesPerSecond / base.framesPerSecond - 1) <= 0.005 ? base : average
+    }
+
+    /// Output frames for the input's stated duration (nil for live streams and unknown durations).
+    static func expectedFrames(info: MediaInfo, rate: FrameRate, isNetwork: Bool) -> Int64? {
+        guard !isNetwork, let duration = info.video.duration ?? info.duration, duration > 0 else { return nil }
+        return Int64((duration * rate.framesPerSecond).rounded(.up))
+    }
+}
+
+extension FrameRate {
+    /// The rate of an exact rational, when positive.
+    init?(_ rational: Rational?) {
+        guard let rational, rational.numerator > 0, rational.denominator > 0 else { return nil }
+        self.init(frames: rational.numerator, seconds: rational.denominator)
+    }
+}
+
+extension PipelineError {
+    /// A pipeline error for anything a stage threw: media errors keep their message (which names the
+    /// file) and get the code their kind implies; pipeline errors pass through.
+    public init(wrapping error: any Error, stage: Stage? = nil) {
+        if let error = error as? PipelineError {
+            self = error
+            if self.stage == nil { self.stage = stage }
+            return
+        }
+        guard let media = error as? MediaError else {
+            self.init(.internal, "\(error)", stage: stage, underlying: error)
+            return
+        }
+        let code: Code
+        switch media.kind {
+        case .fileNotFound, .emptyFile, .notMedia, .noVideoStream, .unsupportedCodec, .truncated, .corrupt, .network:
+            code = .input
+        case .unwritableDestination, .diskFull, .sameAsInput, .outputExists:
+            code = .output
+        case .unsupportedEncoder, .invalidArgument:
+            // While opening, these are the user's choices (codec, container); later they are bugs.
+            code = stage == nil || stage == .open ? .usage : .internal
+        case .internalFailure:
+            code = .internal
+        }
+        self.init(code, media.description, stage: stage, underlying: media)
+    }
+}

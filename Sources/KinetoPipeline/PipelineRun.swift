@@ -1,0 +1,331 @@
+import Dispatch
+import Foundation
+import KinetoMedia
+import KinetoModels
+
+/// The threads and queues of one running job (see `JobRunner`).
+///
+/// Stages and their threads:
+///   decode (1)      `MediaReader.next()` → `decoded`
+///   schedule (1)    `FrameSchedule` → numbered work items (one per input frame pair, or one packet) → `work`
+///   interpolate (N) work item → output frames → `results`
+///   encode (caller) reorders results by number → `MediaWriter`
+/// The reader is touched only by the decode thread and the writer only by the encode thread.
+final class PipelineRun: @unchecked Sendable {
+    struct Outcome {
+        var failure: PipelineError?
+        var framesIn: Int64 = 0
+        var framesOut: Int64 = 0
+        var framesPassedThrough: Int64 = 0
+    }
+
+    /// An input frame shared by the work items of the two pairs it belongs to. Its RGB version
+    /// (for models) is made once, by whichever worker needs it first.
+    final class InputFrame: @unchecked Sendable {
+        let frame: VideoFrame
+        let ordinal: Int64
+        private let lock = NSLock()
+        private var rgb: RGBImage?
+
+        init(frame: VideoFrame, ordinal: Int64) {
+            self.frame = frame
+            self.ordinal = ordinal
+        }
+
+        func rgbImage(using converter: FrameConverter) throws -> RGBImage {
+            lock.lock()
+            defer { lock.unlock() }
+            if let rgb { return rgb }
+            let image = try converter.rgbImage(from: frame)
+            rgb = image
+            return image
+        }
+    }
+
+    /// One unit of work, numbered in input order.
+    enum WorkItem {
+        case packet(sequence: Int64, PassthroughPacket)
+        /// The outputs between `first` and `second` (nil after the last frame: the tail holding it).
+        case frames(sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame])
+    }
+
+    /// A finished unit, still numbered so the encoder can restore input order.
+    struct WorkResult {
+        enum Payload {
+            case packet(PassthroughPacket)
+            case frames([VideoFrame], passedThrough: Int64)
+        }
+        let sequence: Int64
+        let payload: Payload
+    }
+
+    let job: InterpolationJob
+    let reader: MediaReader
+    let writer: MediaWriter
+    let outputTimeBase: Rational
+    let workerCount: Int
+    /// One per worker for `.model` methods (an interpolator serves one thread); nil otherwise.
+    let interpolators: [(any FrameInterpolator)?]
+    let cancellation: CancellationToken
+
+    let decoded: BoundedQueue<MediaEvent>
+    let work: BoundedQueue<WorkItem>
+    let results: BoundedQueue<WorkResult>
+
+    private let lock = NSLock()
+    private var firstFailure: PipelineError?
+    private var framesIn: Int64 = 0
+    private var workersRunning: Int
+
+    init(job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int,
+         interpolators: [(any FrameInterpolator)?], cancellation: CancellationToken) {
+        self.job = job
+        self.reader = reader
+        self.writer = writer
+        self.outputTimeBase = Rational(rate.seconds, rate.frames)
+        self.workerCount = workerCount
+        self.interpolators = interpolators
+        self.cancellation = cancellation
+        decoded = BoundedQueue(capacity: job.queueCapacity)
+        work = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount))
+        results = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount))
+        workersRunning = workerCount
+    }
+
+    /// Runs every stage; returns when all threads have stopped.
+    func execute(schedule: FrameSchedule, totalFrames: Int64?, started: UInt64,
+                 progress: (@Sendable (JobProgress) -> Void)?) -> Outcome {
+        let handler = cancellation.onCancel { [self] in stopAll() }
+        defer { cancellation.removeHandler(handler) }
+        let group = DispatchGroup()
+        func spawn(_ name: String, _ body: @escaping () -> Void) {
+            group.enter()
+            let thread = Thread {
+                body()
+                group.leave()
+            }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        spawn("kineto.decode") { self.decodeStage() }
+        spawn("kineto.schedule") { self.scheduleStage(schedule) }
+        for index in 0..<workerCount {
+            spawn("kineto.interpolate.\(index)") { self.interpolateStage(worker: index) }
+        }
+        var outcome = encodeStage(totalFrames: totalFrames, started: started, progress: progress)
+        group.wait()
+        lock.lock()
+        outcome.failure = firstFailure
+        outcome.framesIn = framesIn
+        lock.unlock()
+        return outcome
+    }
+
+    // MARK: - Failure
+
+    /// Records the first failure (with its stage) and stops every stage.
+    private func fail(_ error: any Error, stage: PipelineError.Stage) {
+        lock.lock()
+        if firstFailure == nil && !cancellation.isCancelled {
+            firstFailure = PipelineError(wrapping: error, stage: stage)
+        }
+        lock.unlock()
+        stopAll()
+    }
+
+    private func stopAll() {
+        decoded.cancel()
+        work.cancel()
+        results.cancel()
+    }
+
+    // MARK: - Stages
+
+    private func decodeStage() {
+        do {
+            while !cancellation.isCancelled, let event = try reader.next() {
+                if case .video = event {
+                    lock.lock()
+                    framesIn += 1
+                    lock.unlock()
+                }
+                guard decoded.push(event) else { return }
+            }
+            decoded.close()
+        } catch {
+            fail(error, stage: .decode)
+        }
+    }
+
+    private func scheduleStage(_ initial: FrameSchedule) {
+        var schedule = initial
+        var sequence: Int64 = 0
+        var previous: InputFrame?
+        var endPTS: Int64?
+        let converter = FrameConverter()
+        let targetFormat = writer.pixelFormat
+        do {
+            while let event = decoded.pop() {
+                switch event {
+                case .packet(let packet):
+                    guard work.push(.packet(sequence: sequence, packet)) else { return }
+                    sequence += 1
+                case .video(let decodedFrame):
+                    // The reader makes timestamps strictly increasing; anything else is skipped as damage.
+                    guard schedule.accepts(pts: decodedFrame.pts) else { continue }
+                    if let first = previous?.frame, first.width != decodedFrame.width || first.height != decodedFrame.height {
+                        throw PipelineError(.input, "\(job.input): the picture size changes from \(first.width)×\(first.height) to \(decodedFrame.width)×\(decodedFrame.height) at \(decodedFrame.time.doubleValue) s; Kineto needs one size throughout")
+                    }
+                    endPTS = decodedFrame.duration.map { decodedFrame.pts + $0 }
+                    // Converted once per input frame here rather than once per output frame in the writer.
+                    let frame = decodedFrame.pixelFormat == targetFormat ? decodedFrame : try converter.convert(decodedFrame, to: targetFormat)
+                    let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
+                    let outputs = schedule.push(pts: frame.pts)
+                    if let previous, !outputs.isEmpty {
+                        guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs)) else { return }
+                        sequence += 1
+                    }
+                    previous = input
+                }
+            }
+            if decoded.isCancelled { return }
+            let tail = schedule.finish(endPTS: endPTS)
+            if let previous, !tail.isEmpty {
+                guard work.push(.frames(sequence: sequence, first: previous, second: nil, outputs: tail)) else { return }
+            }
+            work.close()
+        } catch {
+            fail(error, stage: .schedule)
+        }
+    }
+
+    private func interpolateStage(worker: Int) {
+        let converter = FrameConverter()
+        let interpolator = interpolators[worker]
+        while let item = work.pop() {
+            if cancellation.isCancelled { return }
+            do {
+                let result: WorkResult
+                switch item {
+                case .packet(let sequence, let packet):
+                    result = WorkResult(sequence: sequence, payload: .packet(packet))
+                case .frames(let sequence, let first, let second, let outputs):
+                    let (frames, passed) = try makeFrames(first: first, second: second, outputs: outputs,
+                                                          interpolator: interpolator, converter: converter)
+                    result = WorkResult(sequence: sequence, payload: .frames(frames, passedThrough: passed))
+                }
+                guard results.push(result) else { return }
+            } catch {
+                fail(error, stage: .interpolate)
+                return
+            }
+        }
+        if work.isCancelled { return }
+        lock.lock()
+        workersRunning -= 1
+        let last = workersRunning == 0
+        lock.unlock()
+        if last { results.close() }
+    }
+
+    private func makeFrames(first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame],
+                            interpolator: (any FrameInterpolator)?, converter: FrameConverter) throws -> ([VideoFrame], Int64) {
+        var frames: [VideoFrame] = []
+        frames.reserveCapacity(outputs.count)
+        var passed: Int64 = 0
+        // Midpoint images of this pair, for midpoint-only models (0.5 is shared by 0.25 and 0.75…).
+        var midpoints: [DyadicTime: RGBImage] = [:]
+        for output in outputs {
+            switch output.source {
+            case .input(let ordinal):
+                guard let source = ordinal == first.ordinal ? first : (ordinal == second?.ordinal ? second : nil) else {
+                    throw PipelineError(.internal, "schedule named input frame \(ordinal) outside its pair", stage: .interpolate)
+                }
+                frames.append(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
+                passed += 1
+            case .between(_, let t, let dyadic):
+                guard let second else {
+                    throw PipelineError(.internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
+                }
+                switch job.method.engine {
+                case .nearestFrame:
+                    let nearest = t < 0.5 ? first : second
+                    frames.append(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
+                case .crossFade:
+                    frames.append(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase))
+                case .model:
+                    guard let interpolator else {
+                        throw PipelineError(.internal, "no interpolator for worker", stage: .interpolate)
+                    }
+                    let a = try first.rgbImage(using: converter)
+                    let b = try second.rgbImage(using: converter)
+                    let image: RGBImage
+                    if let dyadic {
+                        image = try midpoint(dyadic, a, b, interpolator, &midpoints)
+                    } else {
+                        image = try interpolator.interpolate(a, b, at: t)
+                    }
+                    frames.append(try converter.frame(from: image, pixelFormat: first.frame.pixelFormat, like: first.frame,
+                                                      pts: output.pts, timeBase: outputTimeBase))
+                }
+            }
+        }
+        return (frames, passed)
+    }
+
+    /// The image at dyadic time `time` between `a` (0) and `b` (1) by recursive midpoints: the
+    /// midpoint of its two dyadic neighbours one level up (3/8 is the midpoint of 1/4 and 1/2).
+    private func midpoint(_ time: DyadicTime, _ a: RGBImage, _ b: RGBImage, _ interpolator: any FrameInterpolator,
+                          _ memo: inout [DyadicTime: RGBImage]) throws -> RGBImage {
+        if let known = memo[time] { return known }
+        func neighbour(_ numerator: Int64) throws -> RGBImage {
+            if numerator == 0 { return a }
+            if numerator == Int64(1) << time.depth { return b }
+            var n = numerator, depth = time.depth
+            while n & 1 == 0 { n >>= 1; depth -= 1 }
+            return try midpoint(DyadicTime(numerator: n, depth: depth), a, b, interpolator, &memo)
+        }
+        let image = try interpolator.interpolate(try neighbour(time.numerator - 1), try neighbour(time.numerator + 1), at: 0.5)
+        memo[time] = image
+        return image
+    }
+
+    /// Reorders results by sequence number and writes them; returns the counts.
+    private func encodeStage(totalFrames: Int64?, started: UInt64, progress: (@Sendable (JobProgress) -> Void)?) -> Outcome {
+        var outcome = Outcome()
+        var pending: [Int64: WorkResult] = [:]
+        var next: Int64 = 0
+        var lastReport: UInt64 = 0
+        do {
+            while let result = results.pop() {
+                pending[result.sequence] = result
+                while let ready = pending.removeValue(forKey: next) {
+                    next += 1
+                    switch ready.payload {
+                    case .packet(let packet):
+                        try writer.write(packet)
+                    case .frames(let frames, let passed):
+                        for frame in frames {
+                            try writer.write(frame)
+                            outcome.framesOut += 1
+                        }
+                        outcome.framesPassedThrough += passed
+                        let now = DispatchTime.now().uptimeNanoseconds
+                        if let progress, now - lastReport >= 250_000_000 {
+                            lastReport = now
+                            lock.lock()
+                            let framesIn = self.framesIn
+                            lock.unlock()
+                            progress(JobProgress(framesIn: framesIn, framesOut: outcome.framesOut, totalFrames: totalFrames,
+                                                 elapsedSeconds: Double(now - started) / 1e9))
+                        }
+                    }
+                }
+            }
+        } catch {
+            fail(error, stage: .encode)
+        }
+        return outcome
+    }
+}

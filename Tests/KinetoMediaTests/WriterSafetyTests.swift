@@ -1,0 +1,65 @@
+import CFFmpeg
+import Foundation
+import Testing
+import KinetoMedia
+
+/// Failures late in `MediaWriter.init` and while writing: a clear error, no crash, nothing left behind.
+@Suite struct WriterSafetyTests {
+    @Test func destinationThatCannotBeCreatedThrowsWithoutCrashing() throws {
+        let fx = try MediaFixtures()
+        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2))
+        // /proc exists and passes the folder checks; creating the file fails only at avio_open, after every
+        // property of the writer is set (this once freed the FFmpeg contexts twice).
+        for _ in 0..<3 {
+            #expect {
+                _ = try MediaWriter(destination: "/proc/kineto-\(getpid()).mp4", settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+            } throws: { error in
+                (error as? MediaError)?.kind == .unwritableDestination && "\(error)".contains("/proc/kineto-")
+            }
+        }
+    }
+
+    @Test func frameOfTheWrongSizeIsAnErrorNotACorruptFile() throws {
+        let fx = try MediaFixtures()
+        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2, audio: false))
+        let writer = try MediaWriter(destination: fx.path("out.mp4"), settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+        let other = try VideoFrame.allocate(width: 64, height: 48, pixelFormat: AV_PIX_FMT_YUV420P)
+        #expect(throws: MediaError.self) { try writer.write(other) }
+        writer.abort()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fx.directory.path) == ["in.mp4"])
+    }
+
+    /// A 128 KiB tmpfs fills up mid-job: ENOSPC becomes `.diskFull`, the temporary file is removed, and the
+    /// destination never appears. Needs permission to mount (root in CI's container).
+    @Test func fullDiskIsReportedAndCleanedUp() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("big.mkv", size: "320x240", seconds: 2, audio: false, codec: ["-c:v", "ffv1"])
+        let mountPoint = fx.path("small")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        guard (try? MediaFixtures.run("/bin/mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", mountPoint])) != nil else {
+            // Without the right to mount, at least the environment must be a non-root one.
+            #expect(getuid() != 0, "root could not mount a tmpfs for the disk-full test")
+            return
+        }
+        defer { _ = try? MediaFixtures.run("/bin/umount", [mountPoint]) }
+        let output = mountPoint + "/out.mkv"
+        var caught: MediaError?
+        do {
+            let reader = try MediaReader(input)
+            // FFV1 needs ~380 KB for these 50 frames of testsrc2: they cannot fit in 128 KiB.
+            let writer = try MediaWriter(destination: output, settings: VideoEncoderSettings(codec: .ffv1, frameRate: Rational(25)), source: reader)
+            do {
+                while let frame = try reader.nextVideoFrame() { try writer.write(frame) }
+                try writer.finish()
+            } catch let error as MediaError {
+                writer.abort()
+                throw error
+            }
+        } catch let error as MediaError {
+            caught = error
+        }
+        #expect(caught?.kind == .diskFull, "\(String(describing: caught))")
+        #expect(caught?.description.contains("no space left") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).isEmpty)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import KinetoEngine
+import KinetoMedia
+import KinetoModels
+import KinetoWeights
+import Testing
+
+/// The real RIFE 4.25 weights (installed by scripts/install-models, or `KINETO_RIFE_WEIGHTS`) and real frame
+/// pairs (the golden file's inputs: Practical-RIFE's demo frames).
+enum RIFEFixtures {
+    static let weights: RIFEWeights? = try? RIFEModelFiles.loadWeights()
+
+    static func requireWeights() throws -> RIFEWeights {
+        do { return try RIFEModelFiles.loadWeights() } catch {
+            throw RIFEError("RIFE tests need the model: run scripts/install-models (\(error))")
+        }
+    }
+
+    static func goldenDirectory() -> URL {
+        if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden")
+    }
+
+    /// `name` from rife-golden.safetensors as an RGBImage (`[1, 3, H, W]` tensors).
+    static func image(_ name: String) throws -> RGBImage {
+        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("rife-golden.safetensors"))
+        let entry = try file.entry(name)
+        return RGBImage(width: entry.shape[3], height: entry.shape[2], pixels: try file.floats(name))
+    }
+
+    static func tensor(_ name: String) throws -> [Float] {
+        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("rife-golden.safetensors"))
+        return try file.floats(name)
+    }
+
+    /// The top-left `width × height` of `image`.
+    static func crop(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
+        var pixels: [Float] = []
+        for c in 0..<3 {
+            for y in 0..<height {
+                let start = (c * image.height + y) * image.width
+                pixels += image.pixels[start..<(start + width)]
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    static func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    }
+}
+
+@Suite struct RIFEWeightsTests {
+    @Test func realCheckpointLoadsEveryTensor() throws {
+        _ = try RIFEFixtures.requireWeights()
+        #expect(RIFEWeights.requiredTensors.count == 158)
+        #expect(RIFEWeights.requiredTensors.contains { $0.name == "block4.lastconv.0.weight" && $0.shape == [32, 52, 4, 4] })
+    }
+
+    @Test func missingOrMisshapenTensorsAreNamed() throws {
+        let shapes = Dictionary(uniqueKeysWithValues: RIFEWeights.requiredTensors.map { ($0.name, $0.shape) })
+        func lookup(skipping skipped: String? = nil, reshaping reshaped: String? = nil) -> (String) -> WeightTensor? {
+            { name in
+                guard name != skipped, let shape = shapes[name] else { return nil }
+                let actual = name == reshaped ? [shape.reduce(1, *)] : shape
+                return WeightTensor(name: name, shape: actual, values: [Float](repeating: 0.01, count: shape.reduce(1, *)))
+            }
+        }
+        _ = try RIFEWeights(file: "all.pkl", tensor: lookup())
+        do {
+            _ = try RIFEWeights(file: "missing.pkl", tensor: lookup(skipping: "block2.convblock.3.beta"))
+            Issue.record("a missing tensor must be an error")
+        } catch {
+            #expect("\(error)".contains("missing.pkl") && "\(error)".contains("block2.convblock.3.beta"))
+        }
+        do {
+            _ = try RIFEWeights(file: "shape.pkl", tensor: lookup(reshaping: "encode.cnn1.weight"))
+            Issue.record("a wrong shape must be an error")
+        } catch {
+            #expect("\(error)".contains("encode.cnn1.weight") && "\(error)".contains("[16, 16, 3, 3]"))
+        }
+    }
+
+    @Test func aFileThatIsNoCheckpointIsAnError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-not-a-model-\(UUID().uuidString).pkl")
+        try Data("hello".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(throws: WeightError.self) { _ = try RIFEWeights(contentsOf: url) }
+        #expect(throws: WeightError.self) { _ = try RIFEWeights(contentsOf: URL(fileURLWithPath: "/nonexistent/flownet.pkl")) }
+    }
+}
+
+@Suite struct RIFEInterpolatorTests {
+    /// The `FrameInterpolator` path (RGBImage in, RGBImage out) gives the reference's frame: golden case
+    /// crop_t050 within 1e-3 absolute.
+    @Test func interpolateMatchesTheReference() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
+        let output = try rife.interpolate(try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"), at: 0.5)
+        #expect(output.width == 256 && output.height == 128)
+        #expect(RIFEFixtures.maxDifference(output.pixels, try RIFEFixtures.tensor("crop_t050.output")) < 1e-3)
+    }
+
+    /// Frames whose size is no multiple of anything (the reference pads to 128) come back at their size, and the
+    /// band schedule does not change the result: bands of 4 rows vs. the whole frame at once. Measured: 6.8e-6 at
+    /// most (GEMMs over other column counts round the last bits differently), so 1e-5.
+    @Test func oddSizesAndBandsGiveTheSameFrame() throws {
+        let weights = try RIFEFixtures.requireWeights()
+        let a = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img0"), width: 301, height: 203)
+        let b = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img1"), width: 301, height: 203)
+        let banded = try RIFEInterpolator(weights: weights)
+        banded.network.bandRows = 4
+        let whole = try RIFEInterpolator(weights: weights)
+        whole.network.bandRows = 4096
+        let x = try banded.interpolate(a, b, at: 0.3), y = try whole.interpolate(a, b, at: 0.3)
+        #expect(x.width == 301 && x.height == 203)
+        #expect(RIFEFixtures.maxDifference(x.pixels, y.pixels) <= 1e-5)
+        #expect(x.pixels.allSatisfy { $0.isFinite && $0 > -0.1 && $0 < 1.1 })
+    }
+
+    /// Reusing the shared frame's features (consecutive pairs) changes nothing.
+    @Test func consecutivePairsReuseFeaturesExactly() throws {
+        let weights = try RIFEFixtures.requireWeights()
+        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+                      try RIFEFixtures.image("crop_t025.img0")]
+        let streaming = try RIFEInterpolator(weights: weights)
+        _ = try streaming.interpolate(frames[0], frames[1], at: 0.5)
+        let reused = try streaming.interpolate(frames[1], frames[2], at: 0.5)
+        let fresh = try RIFEInterpolator(weights: weights).interpolate(frames[1], frames[2], at: 0.5)
+        #expect(reused.pixels == fresh.pixels)
+    }
+
+    /// Two identical frames interpolate to (nearly) that frame, at any time; and the time matters for a real pair.
+    @Test func timestepIsAnInput() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
+        let a = try RIFEFixtures.image("crop_t050.img0"), b = try RIFEFixtures.image("crop_t050.img1")
+        let still = try rife.interpolate(a, a, at: 0.7)
+        #expect(RIFEFixtures.maxDifference(still.pixels, a.pixels) < 0.02)
+        let early = try rife.interpolate(a, b, at: 0.1), late = try rife.interpolate(a, b, at: 0.9)
+        let toA = zip(early.pixels, a.pixels).map { abs($0 - $1) }.reduce(0, +)
+        let lateToA = zip(late.pixels, a.pixels).map { abs($0 - $1) }.reduce(0, +)
+        #expect(toA < lateToA)
+    }
+
+    /// The reference's other scales run and stay closer to scale 1 than a cross-fade of the two frames
+    /// (measured on this pair, mean absolute difference to scale 1: 0.029 at scale 0.5, 0.013 at scale 2; the
+    /// cross-fade: printed below).
+    @Test func otherScalesRun() throws {
+        let weights = try RIFEFixtures.requireWeights()
+        let a = try RIFEFixtures.image("crop_t050.img0"), b = try RIFEFixtures.image("crop_t050.img1")
+        let reference = try RIFEInterpolator(weights: weights).interpolate(a, b, at: 0.5)
+        func meanDifference(_ x: [Float]) -> Float {
+            zip(x, reference.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(x.count)
+        }
+        let crossFade = meanDifference(zip(a.pixels, b.pixels).map { ($0 + $1) / 2 })
+        for scale in [0.5, 2.0] {
+            let output = try RIFEInterpolator(weights: weights, scale: scale).interpolate(a, b, at: 0.5)
+            let mean = meanDifference(output.pixels)
+            print("scale \(scale): mean difference to scale 1 \(mean), cross-fade \(crossFade)")
+            #expect(output.width == a.width && output.height == a.height)
+            #expect(mean < 0.04 && mean < crossFade, "scale \(scale): mean difference \(mean)")
+        }
+    }
+
+    /// Buffers are planned by the first frame of a size: later frames of that size allocate nothing new.
+    @Test func buffersAreReusedFromFrameToFrame() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
+        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+                      try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1")]
+        _ = try rife.interpolate(frames[0], frames[1], at: 0.5)
+        _ = try rife.interpolate(frames[1], frames[2], at: 0.5)
+        let allocations = rife.network.pool.allocationCount
+        _ = try rife.interpolate(frames[2], frames[3], at: 0.25)
+        _ = try rife.interpolate(frames[3], frames[0], at: 0.75)
+        #expect(rife.network.pool.allocationCount == allocations)
+        #expect(rife.network.pool.reuseCount > 0)
+    }
+
+    @Test func badRequestsAreErrors() throws {
+        let weights = try RIFEFixtures.requireWeights()
+        #expect(throws: RIFEError.self) { _ = try RIFEInterpolator(weights: weights, scale: 3) }
+        let rife = try RIFEInterpolator(weights: weights)
+        let a = RGBImage(width: 64, height: 32), b = RGBImage(width: 32, height: 64)
+        #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, b, at: 0.5) }
+        #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, a, at: 1) }
+        #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, a, at: 0) }
+    }
+}
