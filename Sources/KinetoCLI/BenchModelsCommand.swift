@@ -11,8 +11,11 @@ struct BenchModelsCommand: ParsableCommand {
         abstract: "Seconds per interpolated frame of RIFE 4.25 at 480p, 720p and 1080p, with a per-stage profile."
     )
 
-    @Option(help: "Frame sizes WxH, comma-separated.")
-    var sizes: String = "640x480,1280x720,1920x1080"
+    @Option(help: "The network: rife or featureflow.")
+    var model: String = "rife"
+
+    @Option(help: "Frame sizes WxH, comma-separated (default: 640x480,1280x720,1920x1080; featureflow: 256x256,1280x720).")
+    var sizes: String?
 
     @Option(help: "Timed runs per size after one warm-up (the best is reported).")
     var repeats: Int = 3
@@ -23,7 +26,7 @@ struct BenchModelsCommand: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "RIFE weights file (default: the installed model).")
+    @Option(help: "Weights file (default: the installed model; featureflow also takes a deterministic-weights manifest .json).")
     var weights: String?
 
     @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
@@ -37,8 +40,11 @@ struct BenchModelsCommand: ParsableCommand {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
             Parallel.maxThreads = threads
         }
-        let parsed = try sizes.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
+        let isFeatureFlow = ModelDescriptor.featureflow.matches(model)
+        let sizeList = sizes ?? (isFeatureFlow ? "256x256,1280x720" : "640x480,1280x720,1920x1080")
+        let parsed = try sizeList.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if isFeatureFlow { return try runFeatureFlow(sizes: parsed) }
         BenchModelsCommand.benchFaceModels(repeats: max(repeats, 5))
         let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
                                                 scale: scale)

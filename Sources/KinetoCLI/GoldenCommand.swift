@@ -31,13 +31,16 @@ struct GoldenCheckCommand: ParsableCommand {
     @Option(help: "The weights file for a network check (rife: flownet.pkl; default: the installed model).")
     var weights: String?
 
+    @Option(help: "The weights manifest for featureflow (default: featureflow-manifest.json beside FILE).")
+    var manifest: String?
+
     func validate() throws {
         do { _ = try GoldenSuite.named(kind) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         let suite = try GoldenSuite.named(kind)
-        let report = try suite.run(URL(fileURLWithPath: file), (cases ?? weights).map { URL(fileURLWithPath: $0) })
+        let report = try suite.run(URL(fileURLWithPath: file), (cases ?? weights ?? manifest).map { URL(fileURLWithPath: $0) })
         for line in report.lines { print(line) }
         if !report.passed { throw ExitCode.failure }
     }

@@ -8,7 +8,7 @@ struct ModelsCommand: ParsableCommand {
         commandName: "models",
         abstract: "List, verify and install the networks' weights.",
         discussion: "Store: KINETO_MODEL_DIR, else $XDG_DATA_HOME/kineto/models, else ~/.local/share/kineto/models (then /var/lib/kineto/models).",
-        subcommands: [ModelsListCommand.self, ModelsVerifyCommand.self, ModelsInstallCommand.self]
+        subcommands: [ModelsListCommand.self, ModelsVerifyCommand.self, ModelsInstallCommand.self, ModelsImportCommand.self]
     )
 
     /// One line per state, as `list` and `verify` print it.

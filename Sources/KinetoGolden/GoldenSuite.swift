@@ -18,7 +18,7 @@ public struct GoldenSuite: Sendable {
     }
 
     /// Every known kind.
-    public static let all: [GoldenSuite] = [ops, rife, faces]
+    public static let all: [GoldenSuite] = [ops, rife, featureflow, faces]
 
     /// The suite for `kind`, or an error that lists the known kinds.
     public static func named(_ kind: String) throws -> GoldenSuite {

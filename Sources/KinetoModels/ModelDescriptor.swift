@@ -60,5 +60,5 @@ extension ModelDescriptor {
         "selfie_segmentation.tflite", "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c")
 
     /// Every model of the catalogue, in the order `kineto models list` shows them.
-    public static let catalogue: [ModelDescriptor] = [rife, faceDetection, faceLandmark, selfieSegmentation]
+    public static let catalogue: [ModelDescriptor] = [rife, featureflow, faceDetection, faceLandmark, selfieSegmentation]
 }

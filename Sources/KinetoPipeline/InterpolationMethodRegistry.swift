@@ -36,5 +36,6 @@ public struct InterpolationMethodRegistry: Sendable {
         .repeatFrames,
         .blend,
         .rife,
+        .featureflow,
     ])
 }

@@ -1,0 +1,262 @@
+import Foundation
+import KinetoEngine
+
+/// A 3×3, stride-1 convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016): each 4×4 output
+/// tile takes 36 multiplications per channel pair instead of 144, as 36 GEMMs `U_ξ · V_ξ` between the transformed
+/// filters (`U = G g Gᵀ`, made once at load) and transformed 6×6 input tiles (`V = Bᵀ d B`), then `Y = Aᵀ M A`.
+///
+/// FeatureFlow spends nearly all its time in 3×3 convolutions (64 channels at full size, 512 at 1/8); this cuts
+/// their arithmetic about 4× at a float32 error of the order of 1e-6 relative (checked by the golden test).
+/// Padding (zeros, or reflection as `ReflectionPad2d(1)` before a `padding=0` convolution) is applied while the
+/// input tiles are gathered, so the padded copy is never made. Bias, a residual and the activation are applied in
+/// the output transform. Private to KinetoModels (a candidate for KinetoEngine).
+struct WinogradConv3x3: @unchecked Sendable {
+    enum Padding: Equatable { case zeros, reflect }
+
+    /// `U`: `[36][K][C]`.
+    let transformedWeight: [Float]
+    let bias: [Float]?
+    let inputChannels: Int, outputChannels: Int
+    let padding: Padding
+    let activation: Activation
+
+    /// From a convolution with a 3×3 kernel, stride 1, dilation 1, one group and `padding` 1 (zeros), or 0 when
+    /// `padding == .reflect` (the official `ReflectionPad2d(1)` + `Conv2d(padding=0)`).
+    init?(_ conv: Conv2d, padding: Padding) {
+        let w = conv.weight
+        guard w.rank == 4, w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
+              conv.window == Window2D(stride: 1, padding: padding == .zeros ? 1 : 0, dilation: 1) else { return nil }
+        let (k, c) = (w.shape[0], w.shape[1])
+        inputChannels = c; outputChannels = k
+        self.padding = padding
+        activation = conv.activation
+        bias = conv.bias?.toArray()
+        // U = G f Gᵀ with G (6×3) for the points 0, ±1, ±2, ∞, in double; spread over the cores (StructureGen has
+        // 40 layers of 512×512 filters).
+        let g: [Double] = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+                           1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1]
+        var u = [Float](repeating: 0, count: 36 * k * c)
+        let src = w.pointer
+        u.withUnsafeMutableBufferPointer { out in
+            let dst = out.baseAddress!
+            g.withUnsafeBufferPointer { gp in
+                let g = gp.baseAddress!
+                Parallel.forRanges(k) { range in
+                    var t = [Double](repeating: 0, count: 18)
+                    t.withUnsafeMutableBufferPointer { tb in
+                        let t = tb.baseAddress!
+                        for o in range {
+                            for i in 0..<c {
+                                let f = src + (o * c + i) * 9
+                                for r in 0..<6 {
+                                    for col in 0..<3 {
+                                        t[r * 3 + col] = g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
+                                            + g[r * 3 + 2] * Double(f[6 + col])
+                                    }
+                                }
+                                for r in 0..<6 {
+                                    for q in 0..<6 {
+                                        let value = t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2] * g[q * 3 + 2]
+                                        dst[((r * 6 + q) * k + o) * c + i] = Float(value)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        transformedWeight = u
+    }
+
+    /// The convolution of `x` `[1, C, H, W]` (batch items one after another), optionally `+ residual` before the
+    /// activation, into `out` if given (which may be a channel view).
+    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
+        let (h, w) = (x.h, x.w)
+        let y = out ?? Tensor.empty([x.n, outputChannels, h, w], like: x)
+        let tilesH = (h + 3) / 4, tilesW = (w + 3) / 4
+        let c = inputChannels, k = outputChannels
+        // Blocks of whole tile rows, each small enough for its transforms to stay in cache, at least one per thread.
+        let bytesPerTileRow = 36 * max(c, k) * tilesW * 4
+        var rowsPerBlock = max(1, (4 << 20) / max(1, bytesPerTileRow))
+        rowsPerBlock = min(rowsPerBlock, max(1, (tilesH + Parallel.maxThreads - 1) / Parallel.maxThreads))
+        let blocks = (tilesH + rowsPerBlock - 1) / rowsPerBlock
+        let maxTiles = rowsPerBlock * tilesW
+        let scratchPerBlock = 36 * c * maxTiles + 36 * k * maxTiles + Self.rowScratch(tilesW: tilesW)
+        let threads = min(blocks, Parallel.maxThreads)
+        let scratch = Tensor.empty([threads * scratchPerBlock], like: x)
+        for item in 0..<x.n {
+            let input = x.pointer(item: item), output = y.pointer(item: item)
+            let skip = residual.map { $0.pointer(item: item) }
+            // Each worker takes blocks worker, worker + threads, …
+            Parallel.forEach(threads) { worker in
+                let base = scratch.pointer + worker * scratchPerBlock
+                let v = base, m = v + 36 * c * maxTiles
+                let rowBuffer = m + 36 * k * maxTiles, outRows = rowBuffer
+                var block = worker
+                while block < blocks {
+                    let ty0 = block * rowsPerBlock, ty1 = min(tilesH, ty0 + rowsPerBlock)
+                    let tiles = (ty1 - ty0) * tilesW
+                    transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles, rowBuffer: rowBuffer)
+                    transformedWeight.withUnsafeBufferPointer { u in
+                        for xi in 0..<36 {
+                            Gemm.sgemm(m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
+                                       b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
+                        }
+                    }
+                    transformOutput(m, tiles: tiles, output: output, skip: skip, h: h, w: w, tilesW: tilesW,
+                                    rows: ty0..<ty1, outRows: outRows)
+                    block += threads
+                }
+            }
+        }
+        return y
+    }
+
+    /// Floats of per-worker scratch besides V and M: padded rows, phases and partial transforms.
+    static func rowScratch(tilesW: Int) -> Int { (4 * tilesW + 8) * 6 + 80 * (tilesW + 2) }
+
+    /// `V[ξ][c][t] = (Bᵀ d B)` for the 6×6 input patch `d` of every tile `t` of tile rows `rows`.
+    ///
+    /// Vectorised across the tiles of a tile row: each padded input row is split into its four phases
+    /// (`P_q[tx] = row[4·tx + q]`), so every transform step is a contiguous loop over the tiles.
+    private func transformInput(_ input: UnsafePointer<Float>, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
+                                v: UnsafeMutablePointer<Float>, tiles: Int, rowBuffer: UnsafeMutablePointer<Float>) {
+        let c = inputChannels
+        let width = 4 * tilesW + 8, n = tilesW, pn = tilesW + 2
+        let reflect = padding == .reflect
+        let hs = rowBuffer + 6 * width               // [6 rows][6][pn]
+        @inline(__always) func sourceIndex(_ i: Int, _ size: Int) -> Int? {
+            if i >= 0 && i < size { return i }
+            if !reflect { return nil }
+            if size == 1 { return 0 }
+            let r = i < 0 ? -i : 2 * (size - 1) - i
+            return r >= 0 && r < size ? r : nil
+        }
+        for ch in 0..<c {
+            let plane = input + ch * h * w
+            for ty in rows {
+                for r in 0..<6 {
+                    // The padded input row (column j ↔ input column j − 1), then its phases.
+                    let line = rowBuffer + r * width
+                    if let sr = sourceIndex(4 * ty - 1 + r, h) {
+                        let src = plane + sr * w
+                        line[0] = sourceIndex(-1, w).map { src[$0] } ?? 0
+                        (line + 1).update(from: src, count: w)
+                        for j in (w + 1)..<width { line[j] = sourceIndex(j - 1, w).map { src[$0] } ?? 0 }
+                    } else {
+                        line.update(repeating: 0, count: width)
+                    }
+                    // Horizontal transform straight from the row: stride-4 reads the vectoriser groups.
+                    let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
+                    let o = hs + r * 6 * pn
+                    let o0 = o, o1 = o + pn, o2 = o + 2 * pn, o3 = o + 3 * pn, o4 = o + 4 * pn, o5 = o + 5 * pn
+                    for tx in 0..<n {
+                        let q = 4 * tx
+                        let a0 = d0[q], a1 = d1[q], a2 = d2[q], a3 = d3[q], a4 = d4[q], a5 = d5[q]
+                        o0[tx] = 4 * a0 - 5 * a2 + a4
+                        o1[tx] = -4 * (a1 + a2) + a3 + a4
+                        o2[tx] = 4 * (a1 - a2) - a3 + a4
+                        o3[tx] = 2 * (a3 - a1) - a2 + a4
+                        o4[tx] = 2 * (a1 - a3) - a2 + a4
+                        o5[tx] = 4 * a1 - 5 * a3 + a5
+                    }
+                }
+                // Vertical transform over the six rows, straight into V.
+                let tileBase = (ty - rows.lowerBound) * tilesW
+                let stride = c * tiles
+                for s in 0..<6 {
+                    let r0 = hs + s * pn, r1 = r0 + 6 * pn, r2 = r1 + 6 * pn, r3 = r2 + 6 * pn, r4 = r3 + 6 * pn, r5 = r4 + 6 * pn
+                    let out = v + s * stride + ch * tiles + tileBase
+                    let v0 = out, v1 = out + 6 * stride, v2 = v1 + 6 * stride, v3 = v2 + 6 * stride
+                    let v4 = v3 + 6 * stride, v5 = v4 + 6 * stride
+                    for tx in 0..<n {
+                        let a0 = r0[tx], a1 = r1[tx], a2 = r2[tx], a3 = r3[tx], a4 = r4[tx], a5 = r5[tx]
+                        v0[tx] = 4 * a0 - 5 * a2 + a4
+                        v1[tx] = -4 * (a1 + a2) + a3 + a4
+                        v2[tx] = 4 * (a1 - a2) - a3 + a4
+                        v3[tx] = 2 * (a3 - a1) - a2 + a4
+                        v4[tx] = 2 * (a1 - a3) - a2 + a4
+                        v5[tx] = 4 * a1 - 5 * a3 + a5
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Y = Aᵀ M A` (+ bias, + residual, activation) written into the output rows of tile rows `rows`, vectorised
+    /// across the tiles of a tile row like the input transform.
+    private func transformOutput(_ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
+                                 skip: UnsafeMutablePointer<Float>?, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
+                                 outRows: UnsafeMutablePointer<Float>) {
+        let k = outputChannels
+        let stride = k * tiles
+        let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
+        let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
+        for ch in 0..<k {
+            let b = bias?[ch] ?? 0
+            for ty in rows {
+                let tileBase = (ty - rows.lowerBound) * tilesW
+                // Vertical: rows of Aᵀ M for every column s.
+                for s in 0..<6 {
+                    let src = m + s * stride + ch * tiles + tileBase
+                    let m0 = src, m1 = src + 6 * stride, m2 = m1 + 6 * stride, m3 = m2 + 6 * stride
+                    let m4 = m3 + 6 * stride, m5 = m4 + 6 * stride
+                    let q0 = partial + s * pn, q1 = q0 + 6 * pn, q2 = q1 + 6 * pn, q3 = q2 + 6 * pn
+                    for tx in 0..<n {
+                        let a1 = m1[tx], a2 = m2[tx], a3 = m3[tx], a4 = m4[tx]
+                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        q0[tx] = m0[tx] + sum12 + sum34
+                        q1[tx] = diff12 + 2 * diff34
+                        q2[tx] = sum12 + 4 * sum34
+                        q3[tx] = diff12 + 8 * diff34 + m5[tx]
+                    }
+                }
+                // Horizontal: (Aᵀ M) A per output row, as four phases, then interleaved into the row.
+                for i in 0..<4 {
+                    let a = partial + i * 6 * pn
+                    let c0 = a, c1 = a + pn, c2 = a + 2 * pn, c3 = a + 3 * pn, c4 = a + 4 * pn, c5 = a + 5 * pn
+                    let line = outRows + i * width
+                    for tx in 0..<n {
+                        let a1 = c1[tx], a2 = c2[tx], a3 = c3[tx], a4 = c4[tx]
+                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        let q = 4 * tx
+                        line[q] = c0[tx] + sum12 + sum34 + b
+                        line[q + 1] = diff12 + 2 * diff34 + b
+                        line[q + 2] = sum12 + 4 * sum34 + b
+                        line[q + 3] = diff12 + 8 * diff34 + c5[tx] + b
+                    }
+                }
+                for r in 0..<4 {
+                    let oy = 4 * ty + r
+                    guard oy < h else { break }
+                    let line = output + (ch * h + oy) * w, tmp = outRows + r * width
+                    if let skip {
+                        let add = skip + (ch * h + oy) * w
+                        for j in 0..<w { line[j] = tmp[j] + add[j] }
+                    } else {
+                        line.update(from: tmp, count: w)
+                    }
+                    activation.applyInPlace(line, count: w, channel: ch)
+                }
+            }
+        }
+    }
+}
+
+extension Activation {
+    /// The activation applied in place to `count` values of channel `channel`.
+    @inline(__always)
+    func applyInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, channel: Int) {
+        switch self {
+        case .none: break
+        case .relu: for i in 0..<count { p[i] = max(p[i], 0) }
+        case .leakyReLU(let slope): for i in 0..<count { let v = p[i]; p[i] = v < 0 ? v * slope : v }
+        case .prelu(let weight):
+            let slope = weight.count == 1 ? weight.pointer[0] : weight.pointer[channel]
+            for i in 0..<count { let v = p[i]; p[i] = v < 0 ? v * slope : v }
+        case .sigmoid: for i in 0..<count { p[i] = 1 / (1 + Foundation.exp(-p[i])) }
+        case .tanh: for i in 0..<count { p[i] = Foundation.tanh(p[i]) }
+        }
+    }
+}
