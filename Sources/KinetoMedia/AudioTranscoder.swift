@@ -1,6 +1,7 @@
 import CFFmpeg
 
-/// Re-encodes one audio stream for a container that cannot hold its codec (AAC, or Opus for WebM).
+/// Re-encodes one audio stream for a container that cannot hold its codec (AAC, or Opus for WebM), or
+/// to re-time it (`TimeStretch`: slow motion with the pitch kept, through a libavfilter graph).
 final class AudioTranscoder {
     let outputStream: UnsafeMutablePointer<AVStream>
     private let decoder: UnsafeMutablePointer<AVCodecContext>
@@ -11,8 +12,11 @@ final class AudioTranscoder {
     private let originInInput: Int64
     private var nextPts: Int64?
     private let path: String
+    /// The re-timing filter graph (nil: samples go straight to the resampler).
+    private var filter: AudioFilter?
 
-    init(input: UnsafeMutablePointer<AVStream>, output oc: UnsafeMutablePointer<AVFormatContext>, originMicros: Int64, path: String) throws {
+    init(input: UnsafeMutablePointer<AVStream>, output oc: UnsafeMutablePointer<AVFormatContext>, originMicros: Int64, path: String,
+         stretch: TimeStretch? = nil) throws {
         self.path = path
         // Built in locals and freed here on failure; the properties take them over only once nothing can throw.
         var dec: UnsafeMutablePointer<AVCodecContext>?
@@ -39,6 +43,11 @@ final class AudioTranscoder {
         guard ret >= 0 else { throw MediaError(.unsupportedCodec, path: path, "cannot open the \(inputCodecName) audio decoder: \(MediaError.text(ret))") }
         guard decoder.pointee.sample_rate > 0, decoder.pointee.ch_layout.nb_channels > 0 else {
             throw MediaError(.corrupt, path: path, "the \(inputCodecName) audio stream states no sample rate or channels")
+        }
+
+        let audioFilter = try stretch.map { stretch in
+            let lead = try AudioFilter.lead(of: stretch.atempoChain, factor: stretch.factor.doubleValue, sampleRate: decoder.pointee.sample_rate)
+            return try AudioFilter(graph: stretch.audioFilterGraph(lead: lead), decoder: decoder, path: path)
         }
 
         // AAC where the container takes it, else Opus (WebM), else Vorbis.
@@ -94,6 +103,7 @@ final class AudioTranscoder {
         self.encoder = encoder
         resampler = swr
         fifo = audioFifo
+        filter = audioFilter
         inputTimeBase = Rational(input.pointee.time_base)
         originInInput = av_rescale_q(originMicros, AVRational(num: 1, den: AV_TIME_BASE), input.pointee.time_base)
         succeeded = true
@@ -115,8 +125,16 @@ final class AudioTranscoder {
         let frame = av_frame_alloc()!
         defer { var f: UnsafeMutablePointer<AVFrame>? = frame; av_frame_free(&f) }
         while avcodec_receive_frame(decoder, frame) >= 0 {
+            let ts = frame.pointee.best_effort_timestamp != kineto_nopts() ? frame.pointee.best_effort_timestamp : originInInput
+            if let filter {
+                // The filter's times count from the input's start, as the stretch's range does.
+                frame.pointee.pts = av_rescale_q(ts - originInInput, inputTimeBase.avRational, filter.inputTimeBase)
+                try filter.push(frame)
+                av_frame_unref(frame)
+                try drainFilter(emit: emit)
+                continue
+            }
             if nextPts == nil {
-                let ts = frame.pointee.best_effort_timestamp != kineto_nopts() ? frame.pointee.best_effort_timestamp : originInInput
                 nextPts = av_rescale_q(ts - originInInput, inputTimeBase.avRational, encoder.pointee.time_base)
             }
             try resample(frame)
@@ -124,9 +142,27 @@ final class AudioTranscoder {
             try encodeFull(emit: emit)
         }
         if packet == nil {
+            if let filter {
+                try filter.push(nil)
+                try drainFilter(emit: emit)
+            }
             try resample(nil)
             try encodeFull(emit: emit, flushing: true)
             try encode(nil, emit: emit)
+        }
+    }
+
+    /// Moves what the filter has ready through the resampler into the encoder.
+    private func drainFilter(emit: (UnsafeMutablePointer<AVPacket>) throws -> Void) throws {
+        guard let filter else { return }
+        while let filtered = try filter.pull() {
+            defer { var f: UnsafeMutablePointer<AVFrame>? = filtered; av_frame_free(&f) }
+            if nextPts == nil {
+                let pts = filtered.pointee.pts != kineto_nopts() ? filtered.pointee.pts : 0
+                nextPts = av_rescale_q(pts, filter.outputTimeBase, encoder.pointee.time_base)
+            }
+            try resample(filtered)
+            try encodeFull(emit: emit)
         }
     }
 

@@ -11,7 +11,7 @@ import Foundation
 /// start time, so the output starts at zero with audio and video still in sync.
 public final class MediaWriter: @unchecked Sendable {
     public let destination: String
-    /// The hidden file being written until `finish()`.
+    /// The hidden file being written until `finish()` (for a stream: the URL itself).
     public let temporaryPath: String
     /// The pixel format frames are encoded in (frames in another format are converted).
     public let pixelFormat: AVPixelFormat
@@ -45,16 +45,20 @@ public final class MediaWriter: @unchecked Sendable {
     /// Opens `destination` for writing a video of the source's size encoded with `settings`, copying the
     /// source's audio and subtitle streams (re-encoding audio the container cannot hold), its metadata and chapters.
     /// `metadata` entries are set on the container on top of the source's (an empty value removes a key).
+    /// With `stretch`, audio is re-timed as the video is (slow motion, pitch kept) and re-encoded;
+    /// subtitles, which cannot follow, are dropped with a warning.
     public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
-                metadata: [String: String] = [:]) throws {
+                metadata: [String: String] = [:], stretch: TimeStretch? = nil) throws {
         _ = FFmpegLogging.quiet
         self.destination = destination
         self.overwrite = overwrite
+        let streaming = MediaReader.isURL(destination) && !destination.hasPrefix("file:")
+        isStream = streaming
         let destURL = URL(fileURLWithPath: destination)
         let directory = destURL.deletingLastPathComponent().path
-        try Self.checkDestination(destination, directory: directory, source: source.source, overwrite: overwrite)
+        if !streaming { try Self.checkDestination(destination, directory: directory, source: source.source, overwrite: overwrite) }
 
-        guard let format = av_guess_format(nil, destURL.lastPathComponent, nil) else {
+        guard let format = streaming ? Self.streamFormat(for: destination) : av_guess_format(nil, destURL.lastPathComponent, nil) else {
             throw MediaError(.invalidArgument, path: destination, "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
         }
         let input = source.videoStream
@@ -117,7 +121,8 @@ public final class MediaWriter: @unchecked Sendable {
         }
         pixelFormat = chosenFormat
 
-        let tempPath = (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
+        // A stream is sent as it is made: there is no finished file to move into place.
+        let tempPath = streaming ? destination : (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
         temporaryPath = tempPath
         var ocOptional: UnsafeMutablePointer<AVFormatContext>?
         var ret = avformat_alloc_output_context2(&ocOptional, format, nil, tempPath)
@@ -125,7 +130,7 @@ public final class MediaWriter: @unchecked Sendable {
         // From here on `resources` frees the contexts (once, also when this init throws); the defer only
         // removes a temporary file a failed init may have created.
         resources = Resources(outputContext: oc)
-        var cleanup = true
+        var cleanup = !streaming
         defer { if cleanup { unlink(tempPath) } }
 
         // Video encoder.
@@ -200,6 +205,18 @@ public final class MediaWriter: @unchecked Sendable {
             let ist = kineto_stream(ic, UInt32(index))!
             let par = ist.pointee.codecpar!
             let codecName = String(cString: avcodec_get_name(par.pointee.codec_id))
+            if let stretch {
+                if par.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+                    do {
+                        transcoders[index] = try AudioTranscoder(input: ist, output: oc, originMicros: originMicros, path: destination, stretch: stretch)
+                    } catch {
+                        warnings.append("audio stream \(index) (\(codecName)) dropped: it cannot be re-timed: \(error)")
+                    }
+                } else {
+                    warnings.append("stream \(index) (\(codecName)) dropped: it cannot be re-timed for slow motion")
+                }
+                continue
+            }
             // 1: the container takes the codec; negative: the muxer keeps no list (MPEG-TS), so try copying.
             if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0 {
                 guard let ost = avformat_new_stream(oc, nil) else { continue }
@@ -222,7 +239,10 @@ public final class MediaWriter: @unchecked Sendable {
         }
 
         ret = avio_open(&oc.pointee.pb, tempPath, AVIO_FLAG_WRITE)
-        guard ret >= 0 else { throw MediaError(.unwritableDestination, path: destination, "cannot create a file in \(directory): \(MediaError.text(ret))") }
+        guard ret >= 0 else {
+            if streaming { throw MediaError(.unwritableDestination, path: destination, "cannot open the output stream: \(MediaError.text(ret))") }
+            throw MediaError(.unwritableDestination, path: destination, "cannot create a file in \(directory): \(MediaError.text(ret))")
+        }
         var muxOptions: OpaquePointer?
         defer { av_dict_free(&muxOptions) }
         if format.pointee.name.map({ String(cString: $0) })?.contains("mp4") == true || format.pointee.name.map({ String(cString: $0) }) == "mov" {
@@ -307,8 +327,10 @@ public final class MediaWriter: @unchecked Sendable {
             }
             ret = avio_closep(&outputContext.pointee.pb)
             if ret < 0 { throw MediaError.writing(ret, path: destination, "closing the file") }
-            try Self.syncFile(temporaryPath, destination: destination)
-            try moveIntoPlace()
+            if !isStream {
+                try Self.syncFile(temporaryPath, destination: destination)
+                try moveIntoPlace()
+            }
             state = .finished
             return destination
         } catch {
@@ -322,7 +344,18 @@ public final class MediaWriter: @unchecked Sendable {
         guard state == .open else { return }
         state = .aborted
         if outputContext.pointee.pb != nil { avio_closep(&outputContext.pointee.pb) }
-        unlink(temporaryPath)
+        if !isStream { unlink(temporaryPath) }
+    }
+
+    /// Whether the output is a network stream (`udp://`, `srt://`, …) rather than a file.
+    public let isStream: Bool
+
+    /// The container for a stream URL: its path's extension when it has one (`http://host/live.mkv`),
+    /// else MPEG-TS (RTP-wrapped for `rtp://`), which receivers can join at any moment.
+    static func streamFormat(for url: String) -> UnsafePointer<AVOutputFormat>? {
+        let path = URL(string: url)?.path ?? ""
+        if !(path as NSString).pathExtension.isEmpty, let format = av_guess_format(nil, path, nil) { return format }
+        return av_guess_format(url.lowercased().hasPrefix("rtp:") ? "rtp_mpegts" : "mpegts", nil, nil)
     }
 
     // MARK: - Internals
