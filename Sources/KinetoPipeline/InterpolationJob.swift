@@ -31,6 +31,16 @@ public struct InterpolationJob: Sendable {
     public var queueCapacity: Int
     /// For network inputs: seconds without data after which the input counts as ended.
     public var networkTimeout: Double
+    /// Scene cuts (never interpolated across) and repeated frames (skipped, motion interpolated across them).
+    public var motion: MotionDetection = .standard
+    /// Slow motion: the input (or a range of it) re-timed before frames are scheduled at `targetRate`.
+    /// Multiples in `targetRate` (`2x`) still refer to the input's own rate.
+    public var slowMotion: SlowMotion?
+    /// For live inputs (network URLs): step down to cheaper ways of making frames when the output falls
+    /// behind real time, and back up when it catches up (`LiveQualityGovernor`).
+    public var adaptsToLiveInput = true
+    /// Receives notable events as they happen (a live job changing quality); they also end up in `JobResult.events`.
+    public var log: (@Sendable (String) -> Void)?
 
     public init(input: String, output: String, targetRate: TargetRate, method: InterpolationMethod = .blend,
                 interpolatorOptions: InterpolatorOptions = InterpolatorOptions(),

@@ -19,6 +19,14 @@ extension InterpolationMethod {
             if options.threads > 0 { Parallel.maxThreads = options.threads }
             let weights = try RIFEModelFiles.loadWeights(explicit: options.weightsPath.map { URL(fileURLWithPath: $0) })
             return try RIFEInterpolator(weights: weights, scale: scale)
+        },
+        cheaper: { options in
+            // Half the scale is a coarser flow search: about a quarter of the work in the flow blocks.
+            let scale = options.settings["scale"].flatMap(Double.init) ?? 1
+            guard scale / 2 >= 0.25 else { return nil }
+            var cheaper = options
+            cheaper.settings["scale"] = "\(scale / 2)"
+            return cheaper
         })
 
     /// Whether RIFE's weights are installed and verified (the command line then uses RIFE by default).

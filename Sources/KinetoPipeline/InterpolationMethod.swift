@@ -21,10 +21,16 @@ public struct InterpolationMethod: Sendable {
     public let summary: String
     public let engine: Engine
 
-    public init(name: String, summary: String, engine: Engine) {
+    /// For live inputs that fall behind: the options of a cheaper run of the same model (RIFE at half
+    /// its scale), or nil when there is none. Nil for methods without cheaper settings.
+    public let cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)?
+
+    public init(name: String, summary: String, engine: Engine,
+                cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)? = nil) {
         self.name = name
         self.summary = summary
         self.engine = engine
+        self.cheaper = cheaper
     }
 
     /// `repeat`: the nearest input frame (what players do when the rate does not match).

@@ -22,6 +22,14 @@ public struct JobResult: Sendable {
     public var elapsedSeconds: Double
     /// The video encoder used (`libx264`, …).
     public var encoderName: String
+    /// Scene cuts found (output frames there repeat the frames beside the cut).
+    public var sceneCuts: Int64 = 0
+    /// Repeated input frames skipped (the motion around them was interpolated instead).
+    public var duplicatesSkipped: Int64 = 0
+    /// Things that happened on the way (a live stream's quality lowered and restored, …), in order.
+    public var events: [String] = []
+    /// For live inputs: the most the output fell behind real time, in seconds.
+    public var worstLiveLag: Double?
 
     /// Output frames per second of wall time.
     public var framesPerSecond: Double { elapsedSeconds > 0 ? Double(framesOut) / elapsedSeconds : 0 }

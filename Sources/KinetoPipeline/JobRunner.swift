@@ -24,7 +24,9 @@ public enum JobRunner {
 
         let reader: MediaReader
         do {
-            reader = try MediaReader(job.input, options: ReaderOptions(passthrough: true, networkTimeout: job.networkTimeout,
+            // Slow motion without stretched audio carries no other stream: none would stay in sync.
+            let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
+            reader = try MediaReader(job.input, options: ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout,
                                                                         decoderThreads: job.decoderThreads))
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
@@ -37,34 +39,52 @@ public enum JobRunner {
             throw PipelineError(.usage, "\(job.targetRate) of \(inputRate) fps is not a usable frame rate")
         }
 
-        // Interpolators are made before the output is created, so a missing model file fails fast.
+        // Interpolators are made before the output is created, so a missing model file fails fast. A live
+        // input also gets the model's cheaper settings, one interpolator each, to fall back on.
         let workerCount = job.workers ?? { if case .crossFade = job.method.engine { return 2 } else { return 1 } }()
-        var interpolators: [(any FrameInterpolator)?] = Array(repeating: nil, count: workerCount)
+        let isLive = reader.isNetworkSource && job.adaptsToLiveInput
+        var interpolators: [[any FrameInterpolator]] = Array(repeating: [], count: workerCount)
+        var modelOptions = [job.interpolatorOptions]
         var policy = TimestepPolicy.arbitrary
         if case .model(let make) = job.method.engine {
+            if isLive, let cheaper = job.method.cheaper {
+                while let next = cheaper(modelOptions[modelOptions.count - 1]) { modelOptions.append(next) }
+            }
             do {
-                for i in 0..<workerCount { interpolators[i] = try make(job.interpolatorOptions) }
+                for i in 0..<workerCount { interpolators[i] = try modelOptions.map { try make($0) } }
             } catch let error as PipelineError {
                 throw error
             } catch {
                 throw PipelineError(.usage, "cannot load the '\(job.method.name)' model: \(error)", stage: .open,
                                     underlying: error)
             }
-            if interpolators[0]?.supportsArbitraryTimestep == false { policy = .midpointsOnly }
+            if interpolators[0].first?.supportsArbitraryTimestep == false { policy = .midpointsOnly }
         }
 
         let timeBase = reader.info.video.timeBase
-        guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator, timeBaseDenominator: timeBase.denominator,
+        guard timeBase.numerator > 0, timeBase.denominator > 0 else {
+            throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
+        }
+        var clock: StretchedClock?
+        if let slow = job.slowMotion {
+            if reader.isNetworkSource { throw PipelineError(.usage, "\(job.input): slow motion needs a file; a live stream cannot be slowed down") }
+            let origin = Int64(((info.startTime ?? 0) * Double(timeBase.denominator) / Double(timeBase.numerator)).rounded())
+            clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin)
+        }
+        guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator,
+                                           timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
                                            rate: rate, policy: policy) else {
             throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
         }
-        let totalFrames = expectedFrames(info: info, rate: rate, isNetwork: reader.isNetworkSource)
+        let totalFrames = expectedFrames(info: info, rate: rate, isNetwork: reader.isNetworkSource, stretch: job.slowMotion?.stretch)
 
         let writer: MediaWriter
         do {
             let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset,
                                                 frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
-            writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite)
+            let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? $0.stretch : nil }
+            writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite,
+                                     stretch: stretch)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
@@ -73,8 +93,26 @@ public enum JobRunner {
             throw PipelineError(.usage, "\(job.output): blend cannot mix frames in pixel format \(writer.pixelFormatName); use --model repeat or another --codec")
         }
 
+        var governor: LiveQualityGovernor?
+        if isLive {
+            var levels: [LiveQualityGovernor.Level] = []
+            if case .model = job.method.engine {
+                for (index, options) in modelOptions.enumerated() {
+                    levels.append(.model(index: index, label: job.method.name + (options.settings["scale"].map { " at scale \($0)" } ?? "")))
+                }
+            }
+            switch job.method.engine {
+            case .model, .crossFade:
+                if FrameBlender.canBlend(writer.pixelFormat) { levels.append(.crossFade) }
+                levels.append(.nearestFrame)
+            case .nearestFrame:
+                break
+            }
+            if levels.count > 1 { governor = LiveQualityGovernor(levels: levels) }
+        }
+
         let run = PipelineRun(job: job, reader: reader, writer: writer, rate: rate, workerCount: workerCount,
-                              interpolators: interpolators, cancellation: cancellation)
+                              interpolators: interpolators, clock: clock, governor: governor, cancellation: cancellation)
         let outcome = run.execute(schedule: schedule, totalFrames: totalFrames, started: started, progress: progress)
         if let failure = outcome.failure {
             writer.abort()
@@ -99,7 +137,9 @@ public enum JobRunner {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let result = JobResult(output: job.output, inputInfo: info, outputRate: rate, framesIn: outcome.framesIn,
                                framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
-                               damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName)
+                               damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName,
+                               sceneCuts: outcome.sceneCuts, duplicatesSkipped: outcome.duplicatesSkipped,
+                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag)
         progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
                               totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
         return result
@@ -117,9 +157,10 @@ public enum JobRunner {
     }
 
     /// Output frames for the input's stated duration (nil for live streams and unknown durations).
-    static func expectedFrames(info: MediaInfo, rate: FrameRate, isNetwork: Bool) -> Int64? {
+    static func expectedFrames(info: MediaInfo, rate: FrameRate, isNetwork: Bool, stretch: TimeStretch? = nil) -> Int64? {
         guard !isNetwork, let duration = info.video.duration ?? info.duration, duration > 0 else { return nil }
-        return Int64((duration * rate.framesPerSecond).rounded(.up))
+        let length = stretch?.stretchedDuration(duration) ?? duration
+        return Int64((length * rate.framesPerSecond).rounded(.up))
     }
 }
 

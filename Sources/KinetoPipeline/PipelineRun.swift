@@ -17,6 +17,8 @@ final class PipelineRun: @unchecked Sendable {
         var framesIn: Int64 = 0
         var framesOut: Int64 = 0
         var framesPassedThrough: Int64 = 0
+        var sceneCuts: Int64 = 0
+        var duplicatesSkipped: Int64 = 0
     }
 
     /// An input frame shared by the work items of the two pairs it belongs to. Its RGB version
@@ -46,7 +48,9 @@ final class PipelineRun: @unchecked Sendable {
     enum WorkItem {
         case packet(sequence: Int64, PassthroughPacket)
         /// The outputs between `first` and `second` (nil after the last frame: the tail holding it).
-        case frames(sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame])
+        /// `interpolates` is false across a scene cut and over a held (repeated) picture: the nearest
+        /// frame is shown instead of a made one.
+        case frames(sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], interpolates: Bool)
     }
 
     /// A finished unit, still numbered so the encoder can restore input order.
@@ -64,9 +68,14 @@ final class PipelineRun: @unchecked Sendable {
     let writer: MediaWriter
     let outputTimeBase: Rational
     let workerCount: Int
-    /// One per worker for `.model` methods (an interpolator serves one thread); nil otherwise.
-    let interpolators: [(any FrameInterpolator)?]
+    /// Per worker (an interpolator serves one thread), for `.model` methods: the model at each of its
+    /// settings, best first (more than one only for live inputs); empty otherwise.
+    let interpolators: [[any FrameInterpolator]]
+    /// For live inputs: the quality level to work at.
+    let governor: LiveQualityGovernor?
     let cancellation: CancellationToken
+    /// Slow motion's re-timing of input timestamps (nil: none).
+    let clock: StretchedClock?
 
     let decoded: BoundedQueue<MediaEvent>
     let work: BoundedQueue<WorkItem>
@@ -76,9 +85,16 @@ final class PipelineRun: @unchecked Sendable {
     private var firstFailure: PipelineError?
     private var framesIn: Int64 = 0
     private var workersRunning: Int
+    private var sceneCuts: Int64 = 0
+    /// When the first video frame came in (the live clock's zero).
+    private var firstFrameDecoded: UInt64?
+    private var duplicatesSkipped: Int64 = 0
 
     init(job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int,
-         interpolators: [(any FrameInterpolator)?], cancellation: CancellationToken) {
+         interpolators: [[any FrameInterpolator]], clock: StretchedClock?, governor: LiveQualityGovernor?,
+         cancellation: CancellationToken) {
+        self.clock = clock
+        self.governor = governor
         self.job = job
         self.reader = reader
         self.writer = writer
@@ -118,6 +134,8 @@ final class PipelineRun: @unchecked Sendable {
         lock.lock()
         outcome.failure = firstFailure
         outcome.framesIn = framesIn
+        outcome.sceneCuts = sceneCuts
+        outcome.duplicatesSkipped = duplicatesSkipped
         lock.unlock()
         return outcome
     }
@@ -148,6 +166,7 @@ final class PipelineRun: @unchecked Sendable {
                 if case .video = event {
                     lock.lock()
                     framesIn += 1
+                    if firstFrameDecoded == nil { firstFrameDecoded = DispatchTime.now().uptimeNanoseconds }
                     lock.unlock()
                 }
                 guard decoded.push(event) else { return }
@@ -162,9 +181,29 @@ final class PipelineRun: @unchecked Sendable {
         var schedule = initial
         var sequence: Int64 = 0
         var previous: InputFrame?
+        /// The last repeat of `previous` skipped so far, kept in case the run turns out to be a hold.
+        var heldRepeat: (frame: VideoFrame, run: Int)?
         var endPTS: Int64?
         let converter = FrameConverter()
+        let thumbnails = LumaThumbnailMaker()
+        var detector = MotionDetector(settings: job.motion)
         let targetFormat = writer.pixelFormat
+        let clock = self.clock
+        func retimed(_ pts: Int64) -> Int64 { clock?.map(pts) ?? pts }
+
+        /// Schedules `frame` as the next kept input frame; false when the queue was cancelled.
+        func keep(_ frame: VideoFrame, interpolates: Bool) throws -> Bool {
+            let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
+            let outputs = schedule.push(pts: retimed(frame.pts))
+            if let previous, !outputs.isEmpty {
+                guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs,
+                                        interpolates: interpolates)) else { return false }
+                sequence += 1
+            }
+            previous = input
+            return true
+        }
+
         do {
             while let event = decoded.pop() {
                 switch event {
@@ -173,26 +212,49 @@ final class PipelineRun: @unchecked Sendable {
                     sequence += 1
                 case .video(let decodedFrame):
                     // The reader makes timestamps strictly increasing; anything else is skipped as damage.
-                    guard schedule.accepts(pts: decodedFrame.pts) else { continue }
+                    guard schedule.accepts(pts: retimed(decodedFrame.pts)) else { continue }
                     if let first = previous?.frame, first.width != decodedFrame.width || first.height != decodedFrame.height {
                         throw PipelineError(.input, "\(job.input): the picture size changes from \(first.width)×\(first.height) to \(decodedFrame.width)×\(decodedFrame.height) at \(decodedFrame.time.doubleValue) s; Kineto needs one size throughout")
                     }
                     endPTS = decodedFrame.duration.map { decodedFrame.pts + $0 }
                     // Converted once per input frame here rather than once per output frame in the writer.
                     let frame = decodedFrame.pixelFormat == targetFormat ? decodedFrame : try converter.convert(decodedFrame, to: targetFormat)
-                    let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
-                    let outputs = schedule.push(pts: frame.pts)
-                    if let previous, !outputs.isEmpty {
-                        guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs)) else { return }
-                        sequence += 1
+                    var interpolates = true
+                    if !job.motion.isOff {
+                        switch detector.classify(try thumbnails.thumbnail(of: frame)) {
+                        case .first:
+                            break
+                        case .duplicate(let run):
+                            heldRepeat = (frame, run)
+                            continue
+                        case .new(_, let cut):
+                            if let held = heldRepeat {
+                                heldRepeat = nil
+                                if held.run > job.motion.maxDuplicateRun {
+                                    // A hold: the picture stays still until its last repeat, then moves on.
+                                    guard try keep(held.frame, interpolates: false) else { return }
+                                } else {
+                                    lock.lock(); duplicatesSkipped += Int64(held.run); lock.unlock()
+                                }
+                            }
+                            if cut {
+                                interpolates = false
+                                lock.lock(); sceneCuts += 1; lock.unlock()
+                            }
+                        }
                     }
-                    previous = input
+                    guard try keep(frame, interpolates: interpolates) else { return }
                 }
             }
             if decoded.isCancelled { return }
-            let tail = schedule.finish(endPTS: endPTS)
+            if let held = heldRepeat, held.run > job.motion.maxDuplicateRun {
+                guard try keep(held.frame, interpolates: false) else { return }
+            } else if let held = heldRepeat {
+                lock.lock(); duplicatesSkipped += Int64(held.run); lock.unlock()
+            }
+            let tail = schedule.finish(endPTS: endPTS.map(retimed))
             if let previous, !tail.isEmpty {
-                guard work.push(.frames(sequence: sequence, first: previous, second: nil, outputs: tail)) else { return }
+                guard work.push(.frames(sequence: sequence, first: previous, second: nil, outputs: tail, interpolates: false)) else { return }
             }
             work.close()
         } catch {
@@ -202,7 +264,7 @@ final class PipelineRun: @unchecked Sendable {
 
     private func interpolateStage(worker: Int) {
         let converter = FrameConverter()
-        let interpolator = interpolators[worker]
+        let models = interpolators[worker]
         while let item = work.pop() {
             if cancellation.isCancelled { return }
             do {
@@ -210,9 +272,29 @@ final class PipelineRun: @unchecked Sendable {
                 switch item {
                 case .packet(let sequence, let packet):
                     result = WorkResult(sequence: sequence, payload: .packet(packet))
-                case .frames(let sequence, let first, let second, let outputs):
+                case .frames(let sequence, let first, let second, let outputs, let interpolates):
+                    let maker: FrameMaker
+                    // Live inputs: measured as work starts, so a change of level applies to this very item;
+                    // an item already far behind is made the cheapest way to catch up.
+                    let lag = governor != nil ? liveLag(outputPTS: outputs.first?.pts) : nil
+                    let level = lag.map { governor!.level(forLag: $0, log: job.log) }
+                    switch level {
+                    case .model(let index, _)?: maker = .model(models[index])
+                    case .crossFade?: maker = .crossFade
+                    case .nearestFrame?: maker = .nearestFrame
+                    case nil:
+                        switch job.method.engine {
+                        case .nearestFrame: maker = .nearestFrame
+                        case .crossFade: maker = .crossFade
+                        case .model:
+                            guard let model = models.first else {
+                                throw PipelineError(.internal, "no interpolator for worker", stage: .interpolate)
+                            }
+                            maker = .model(model)
+                        }
+                    }
                     let (frames, passed) = try makeFrames(first: first, second: second, outputs: outputs,
-                                                          interpolator: interpolator, converter: converter)
+                                                          maker: interpolates ? maker : .nearestFrame, converter: converter)
                     result = WorkResult(sequence: sequence, payload: .frames(frames, passedThrough: passed))
                 }
                 guard results.push(result) else { return }
@@ -229,8 +311,15 @@ final class PipelineRun: @unchecked Sendable {
         if last { results.close() }
     }
 
-    private func makeFrames(first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame],
-                            interpolator: (any FrameInterpolator)?, converter: FrameConverter) throws -> ([VideoFrame], Int64) {
+    /// How one work item's new frames are made.
+    enum FrameMaker {
+        case nearestFrame
+        case crossFade
+        case model(any FrameInterpolator)
+    }
+
+    private func makeFrames(first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], maker: FrameMaker,
+                            converter: FrameConverter) throws -> ([VideoFrame], Int64) {
         var frames: [VideoFrame] = []
         frames.reserveCapacity(outputs.count)
         var passed: Int64 = 0
@@ -248,16 +337,13 @@ final class PipelineRun: @unchecked Sendable {
                 guard let second else {
                     throw PipelineError(.internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
                 }
-                switch job.method.engine {
+                switch maker {
                 case .nearestFrame:
                     let nearest = t < 0.5 ? first : second
                     frames.append(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
                 case .crossFade:
                     frames.append(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase))
-                case .model:
-                    guard let interpolator else {
-                        throw PipelineError(.internal, "no interpolator for worker", stage: .interpolate)
-                    }
+                case .model(let interpolator):
                     let a = try first.rgbImage(using: converter)
                     let b = try second.rgbImage(using: converter)
                     let image: RGBImage
@@ -289,6 +375,21 @@ final class PipelineRun: @unchecked Sendable {
         let image = try interpolator.interpolate(try neighbour(time.numerator - 1), try neighbour(time.numerator + 1), at: 0.5)
         memo[time] = image
         return image
+    }
+
+    private var firstOutputPTS: Int64?
+
+    /// How far behind the live input's clock a work item starting at output time `outputPTS` is: the wall
+    /// time since the first frame arrived minus the item's media time since the first output.
+    private func liveLag(outputPTS: Int64?) -> Double? {
+        guard let outputPTS else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let zero = firstFrameDecoded else { return nil }
+        if firstOutputPTS == nil { firstOutputPTS = outputPTS }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - zero) / 1e9
+        let media = outputTimeBase.seconds(of: outputPTS - firstOutputPTS!).doubleValue
+        return wall - media
     }
 
     /// Reorders results by sequence number and writes them; returns the counts.
