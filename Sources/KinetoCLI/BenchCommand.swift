@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Kineto's performance on this machine.",
-        subcommands: [BenchOpsCommand.self, BenchMediaCommand.self, BenchModelsCommand.self]
+        subcommands: [BenchOpsCommand.self, BenchMediaCommand.self, BenchModelsCommand.self, BenchPipelineCommand.self]
     )
 }
 

@@ -12,6 +12,7 @@ public struct KinetoCommand: AsyncParsableCommand {
             ModelsCommand.self,
             ProbeCommand.self,
             InterpolateCommand.self,
+            SlowmoCommand.self,
             DaemonCommand.self,
             JobsCommand.self,
         ]

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import KinetoMedia
+import KinetoModels
+import KinetoPipeline
+
+/// `kineto bench pipeline`: a model's own seconds per frame against the whole job's (decode, convert,
+/// infer, encode), and the job's peak memory, at named sizes.
+struct BenchPipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Time a model inside the full pipeline (2x, decode to encode) against the model alone; peak memory per size."
+    )
+
+    @Option(help: "The model.")
+    var model: String = "rife"
+
+    @Option(help: "Frame sizes, comma-separated WxH.")
+    var sizes: String = "640x480,1280x720"
+
+    @Option(help: "Seconds per generated clip (at --rate; 2x makes one new frame per input frame).")
+    var seconds: Double = 1
+
+    @Option(help: "Input frame rate of the generated clips.")
+    var rate: Int = 30
+
+    @Option(help: "Model setting 'scale' (RIFE: 0.25 … 4).")
+    var scale: Double?
+
+    @Option(help: "x264 preset.")
+    var preset: String = "medium"
+
+    @Option(help: "Model weights file or folder.")
+    var weights: String?
+
+    func validate() throws {
+        guard seconds > 0, rate > 0 else { throw ValidationError("--seconds and --rate must be positive") }
+    }
+
+    func run() throws {
+        let method = try InterpolationMethodRegistry.standard.method(named: model)
+        guard case .model(let make) = method.engine else { throw ValidationError("--model must name a network (rife, featureflow)") }
+        let options = InterpolatorOptions(weightsPath: weights, settings: scale.map { ["scale": "\($0)"] } ?? [:])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        print("\(model) 2x, \(rate) fps clips of \(seconds) s, libx264 \(preset) CRF 18, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("size        model s/frame   pipeline s/new frame   ratio   output fps   peak RSS")
+        for size in sizes.split(separator: ",") {
+            let parts = size.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 16, parts[1] >= 16 else { throw ValidationError("--sizes: sizes like 640x480") }
+            let input = directory.appendingPathComponent("in-\(size).mp4").path
+            try Self.tool(["-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
+                           "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input])
+
+            // The model alone, on the clip's first two frames (best of three after a warm-up call).
+            let modelSeconds: Double
+            do {
+                let reader = try MediaReader(input, options: ReaderOptions(passthrough: false))
+                let converter = FrameConverter()
+                guard let f0 = try reader.nextVideoFrame(), let f1 = try reader.nextVideoFrame() else {
+                    throw ValidationError("the generated clip has fewer than two frames")
+                }
+                let a = try converter.rgbImage(from: f0), b = try converter.rgbImage(from: f1)
+                let interpolator = try make(options)
+                _ = try interpolator.interpolate(a, b, at: 0.5)
+                var best = Double.infinity
+                for _ in 0..<3 {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    _ = try interpolator.interpolate(a, b, at: 0.5)
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                }
+                modelSeconds = best
+            }
+
+            Self.resetPeakMemory()
+            let job = InterpolationJob(input: input, output: directory.appendingPathComponent("out-\(size).mp4").path,
+                                       targetRate: .multiple(numerator: 2, denominator: 1), method: method,
+                                       interpolatorOptions: options, preset: preset)
+            let result = try JobRunner.run(job)
+            let peak = Self.peakMemoryMegabytes()
+            let made = max(1, result.framesOut - result.framesPassedThrough)
+            let perFrame = result.elapsedSeconds / Double(made)
+            print(String(format: "%-11@ %13.3f   %20.3f   %5.2f   %10.1f   %5d MB", String(size), modelSeconds, perFrame,
+                         perFrame / modelSeconds, result.framesPerSecond, peak))
+        }
+    }
+
+    /// Resets the kernel's record of this process's peak resident memory (Linux: `5` to clear_refs).
+    static func resetPeakMemory() {
+        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            handle.write(Data("5".utf8))
+            try? handle.close()
+        }
+    }
+
+    /// Peak resident memory since the last reset (VmHWM).
+    static func peakMemoryMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            return BenchModelsCommand.maxResidentMegabytes()
+        }
+        return kilobytes / 1024
+    }
+
+    static func tool(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-nostdin", "-y", "-loglevel", "error"] + arguments
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("ffmpeg failed making a test clip") }
+    }
+}
