@@ -15,17 +15,21 @@ public struct PipelineExecutor: JobExecutor {
     public func run(_ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
                     cancellation: CancellationToken) throws -> ExecutionResult {
         let watch = request.watch
-        let rate: TargetRate
-        switch watch.job {
-        case .interpolate:
-            rate = watch.targetRate
-        case .slowmo:
-            throw PipelineError(.usage, "job = \"slowmo\" needs the pipeline's slow-motion mode, which this build does not have yet; use job = \"interpolate\"")
-        }
         let method = try registry.method(named: watch.model)
-        let job = InterpolationJob(input: request.input, output: request.output, targetRate: rate, method: method,
+        var job = InterpolationJob(input: request.input, output: request.output, targetRate: watch.targetRate, method: method,
                                    codec: watch.codec, crf: watch.crf, preset: watch.preset,
                                    encoderThreads: encoderThreads, overwrite: false)
+        switch watch.job {
+        case .interpolate:
+            break
+        case .slowmo:
+            // The whole video `factor` times longer at its own rate; audio dropped, as `kineto slowmo` does by default.
+            guard let stretch = TimeStretch(factor: Rational(Int64(watch.factor))) else {
+                throw PipelineError(.usage, "slow-motion factor \(watch.factor) is outside 1…64")
+            }
+            job.targetRate = .multiple(numerator: 1, denominator: 1)
+            job.slowMotion = SlowMotion(stretch: stretch, audio: .drop)
+        }
         let result = try JobRunner.run(job, progress: progress, cancellation: cancellation)
         return ExecutionResult(framesIn: result.framesIn, framesOut: result.framesOut,
                                elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
