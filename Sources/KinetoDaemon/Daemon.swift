@@ -32,22 +32,29 @@ public final class Daemon: @unchecked Sendable {
         self.notifier = notifier
         try Self.prepareFolders(config)
         store = try JobStore(directory: config.stateDirectory)
+        let thumbnails = (config.stateDirectory as NSString).appendingPathComponent("thumbnails")
+        processor = JobProcessor(store: store, executor: executor, metrics: metrics, activity: activity, logger: logger,
+                                 thumbnailDirectory: thumbnails, maxAttempts: config.maxAttempts,
+                                 retryBackoffSeconds: config.retryBackoffSeconds, availableBytes: availableBytes)
         let placed = PlacedOutputRecovery.recover(store: store, folders: Array(Set(config.watches.map(\.output))))
         if !placed.isEmpty {
             logger.notice("jobs whose output was placed just before the last stop are recorded as done", metadata: ["jobs": "\(placed)"])
+            // The stop also skipped the steps between placing and recording: thumbnails and after_success.
+            let watches = Dictionary(config.watches.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            for id in placed {
+                guard let job = try? store.job(id: id), let watch = watches[job.watch] else { continue }
+                processor.completeRecovered(job, watch: watch)
+            }
         }
         let recovered = try store.recoverInterruptedJobs()
         if !recovered.isEmpty {
             logger.notice("jobs interrupted by the last stop are queued again", metadata: ["jobs": "\(recovered.compactMap(\.id))"])
         }
-        for folder in Set(config.watches.flatMap { [$0.output, $0.quarantine] }) {
+        // Thumbnails are written through a temporary name too (`.ID-after.png.kineto-partial`).
+        for folder in Set(config.watches.flatMap { [$0.output, $0.quarantine] } + [thumbnails]) {
             let removed = TemporaryFileCleaner.clean(folder: folder)
             if !removed.isEmpty { logger.notice("removed stale temporary files", metadata: ["files": "\(removed)"]) }
         }
-        let thumbnails = (config.stateDirectory as NSString).appendingPathComponent("thumbnails")
-        processor = JobProcessor(store: store, executor: executor, metrics: metrics, activity: activity, logger: logger,
-                                 thumbnailDirectory: thumbnails, maxAttempts: config.maxAttempts,
-                                 retryBackoffSeconds: config.retryBackoffSeconds, availableBytes: availableBytes)
         scheduler = JobScheduler(config: self.config, store: store, processor: processor, activity: activity, logger: logger,
                                  pollInterval: schedulerPoll)
         watcher = FolderWatcher(config: self.config, store: store, logger: logger, tick: watchTick)

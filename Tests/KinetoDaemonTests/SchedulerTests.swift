@@ -1,5 +1,6 @@
 import Foundation
 import KinetoDaemon
+import KinetoMedia
 import KinetoPipeline
 import Logging
 import Testing
@@ -15,8 +16,18 @@ struct ScriptedExecutor: JobExecutor {
              cancellation: CancellationToken) throws -> ExecutionResult {
         tracker.enter()
         defer { tracker.leave() }
+        tracker.ran(request.input)
         let name = (request.input as NSString).lastPathComponent
         if name.hasPrefix("fail") { throw PipelineError(.internal, "scripted failure of \(name)") }
+        if name.hasPrefix("nospace") {
+            // An injected ENOSPC: half of the output written, then the error the media writer reports
+            // when a write fails with ENOSPC (wrapped by the pipeline as it wraps every media error).
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+            FileManager.default.createFile(atPath: request.output, contents: bytes.prefix(bytes.count / 2))
+            throw PipelineError(wrapping: MediaError(.diskFull, path: request.output,
+                                                     "writing a packet failed: no space left on the device; free some space and run again"),
+                                stage: .encode)
+        }
         if name.hasPrefix("bad") { throw PipelineError(.input, "\(request.input): not a video") }
         if name.hasPrefix("slow") || name.hasPrefix("hang") {
             let steps = name.hasPrefix("hang") ? 1000 : 10
@@ -35,9 +46,14 @@ final class ConcurrencyTracker: @unchecked Sendable {
     private let lock = NSLock()
     private var now = 0
     private(set) var maximum = 0
+    private var runsByInput: [String: Int] = [:]
     func enter() { lock.withLock { now += 1; maximum = max(maximum, now) } }
     func leave() { lock.withLock { now -= 1 } }
     var peak: Int { lock.withLock { maximum } }
+    /// Counts a run of `input`.
+    func ran(_ input: String) { lock.withLock { runsByInput[input, default: 0] += 1 } }
+    /// How many times each input was run.
+    var runs: [String: Int] { lock.withLock { runsByInput } }
 }
 
 /// Store, processor and scheduler over a fixture, with the scripted executor.

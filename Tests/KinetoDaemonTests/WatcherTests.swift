@@ -15,20 +15,18 @@ import Testing
         let fixture = try DaemonFixture()
         let (watcher, store) = try makeWatcher(fixture, stable: 3)
         let path = fixture.input + "/slow.mp4"
-        // A slow copy: 12 chunks, 0.3 s apart (each pause far shorter than the stable window, even on a
-        // loaded machine where a 0.1 s sleep can take much longer), the file
-        // closed between chunks so only the size and time checks can tell.
-        let chunk = [UInt8](repeating: 7, count: 4096)
+        // A slow copy: 12 chunks, 0.3 s apart (each pause far shorter than the stable window), the file
+        // closed between chunks so only the size and time checks can tell. The copy runs on a thread of
+        // its own: on a loaded machine a task of the cooperative pool can be held back for seconds, and a
+        // held-back writer would truly leave the file unchanged for the whole window.
+        let copier = SlowCopier(path: path, chunks: 12, pause: 0.3)
+        copier.start()
         var queuedWhileWriting: [JobRecord] = []
-        for _ in 0..<12 {
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-            for _ in 0..<3 {
-                queuedWhileWriting += watcher.poll(now: ActivityMonitor.now())
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
+        while !copier.isFinished {
+            queuedWhileWriting += watcher.poll(now: ActivityMonitor.now())
+            try await Task.sleep(nanoseconds: 100_000_000)
         }
+        #expect(copier.longestPause < 3, "the copier itself paused \(copier.longestPause) s")
         #expect(queuedWhileWriting.isEmpty)
         var queued: [JobRecord] = []
         let taken = try await eventually(10) {
@@ -102,5 +100,43 @@ import Testing
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         #expect(queued.isEmpty, "\(queued.map(\.source))")
+    }
+}
+
+/// Appends chunks to a file from a thread of its own, `pause` seconds apart, closing it in between.
+final class SlowCopier: @unchecked Sendable {
+    let path: String
+    let chunks: Int
+    let pause: Double
+    private let lock = NSLock()
+    private var finished = false
+    private var longest = 0.0
+
+    init(path: String, chunks: Int, pause: Double) {
+        self.path = path
+        self.chunks = chunks
+        self.pause = pause
+    }
+
+    var isFinished: Bool { lock.withLock { finished } }
+    /// The longest time between two writes, as it happened.
+    var longestPause: Double { lock.withLock { longest } }
+
+    func start() {
+        let thread = Thread { [self] in
+            let chunk = [UInt8](repeating: 7, count: 4096)
+            var last = ActivityMonitor.now()
+            for index in 0..<chunks {
+                if index > 0 { Thread.sleep(forTimeInterval: pause) }
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+                _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                let now = ActivityMonitor.now()
+                lock.withLock { longest = max(longest, now - last) }
+                last = now
+            }
+            lock.withLock { finished = true }
+        }
+        thread.start()
     }
 }

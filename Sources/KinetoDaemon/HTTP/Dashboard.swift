@@ -25,8 +25,9 @@ enum Dashboard {
   .bar { width: 160px; height: 10px; background: #e3e6eb; border-radius: 5px; overflow: hidden; }
   .bar div { height: 100%; background: #3b82f6; }
   .error { color: #9b1c1c; max-width: 420px; white-space: pre-wrap; }
-  .thumbs img { height: 72px; margin-right: 6px; border: 1px solid #ccd; }
-  .thumbs figure { display: inline-block; margin: 0 6px 0 0; font-size: 11px; color: #667; }
+  .thumbs { white-space: nowrap; }
+  .thumbs img { height: 72px; border: 1px solid #ccd; display: block; }
+  .thumbs figure { display: inline-block; margin: 0 6px 0 0; font-size: 11px; color: #667; vertical-align: top; }
   .path { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
   button { font-size: 12px; }
 </style>

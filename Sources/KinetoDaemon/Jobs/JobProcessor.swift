@@ -144,6 +144,21 @@ public struct JobProcessor: Sendable {
         return .done(output: output)
     }
 
+    /// Finishes a job that `PlacedOutputRecovery` recorded as done at start-up: its output was placed
+    /// just before a crash, which skipped the thumbnails and the `after_success` action. Both are done
+    /// now; the action only if the source is still the very file that was processed.
+    public func completeRecovered(_ job: JobRecord, watch: WatchConfig) {
+        guard let id = job.id, job.state == .done, let output = job.output else { return }
+        var log = logger
+        log[metadataKey: "job"] = "\(id)"
+        log[metadataKey: "source"] = "\(job.source)"
+        let isStream = job.source.contains("://")
+        makeThumbnails(id: id, source: isStream ? nil : job.source, output: output, log: log)
+        if !isStream {
+            applyAfterSuccess(watch.afterSuccess, source: job.source, identity: FileIdentity(path: job.source), expected: job, log: log)
+        }
+    }
+
     // MARK: - Outcomes
 
     private func supersede(_ id: Int64, _ log: Logger, _ reason: String) -> JobOutcome {
