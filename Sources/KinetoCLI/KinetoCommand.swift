@@ -12,6 +12,7 @@ public struct KinetoCommand: AsyncParsableCommand {
             ModelsCommand.self,
             ProbeCommand.self,
             InterpolateCommand.self,
+            AnimateCommand.self,
             DaemonCommand.self,
             JobsCommand.self,
         ]
