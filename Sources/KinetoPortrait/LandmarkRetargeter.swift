@@ -37,7 +37,8 @@ public struct LandmarkRetargeter: Sendable {
         let current = NormalizedFace(driving)
         let p = portraitFace, r = referenceFace
         let scale = current.size / r.size
-        let translation = rotate(current.center - r.center, by: referenceToPortrait) * (p.size / r.size)
+        // Shifts keep their direction on screen, measured in face sizes.
+        let translation = (current.center - r.center) * (p.size / r.size)
         var out = [SIMD2<Float>](repeating: .zero, count: portrait.count)
         switch mode {
         case .relative:

@@ -189,15 +189,20 @@ public final class PortraitRig: @unchecked Sendable {
         for index in stride(from: levels.count - 2, through: 0, by: -1) {
             let level = levels[index], upper = levels[index + 1]
             var next = [Float](repeating: 0, count: 3 * level.w * level.h)
-            let lp = level.w * level.h, up = upper.w * upper.h
-            for y in 0..<level.h { for x in 0..<level.w {
-                let i = y * level.w + x, j = (y / 2) * upper.w + x / 2
-                let own = min(level.weight[i], 1)
-                for c in 0..<3 {
-                    let mine = level.weight[i] > 1e-6 ? level.color[c * lp + i] / level.weight[i] : 0
-                    next[c * lp + i] = own * mine + (1 - own) * filled[c * up + j]
-                }
-            } }
+            let lp = level.w * level.h, upPlane = upper.w * upper.h
+            filled.withUnsafeBufferPointer { coarse in
+                for y in 0..<level.h { for x in 0..<level.w {
+                    let i = y * level.w + x
+                    let own = min(level.weight[i], 1)
+                    // Bilinear from the coarser level (nearest would leave blocks in large filled areas).
+                    let cx = (Float(x) + 0.5) / 2 - 0.5, cy = (Float(y) + 0.5) / 2 - 0.5
+                    for c in 0..<3 {
+                        let mine = level.weight[i] > 1e-6 ? level.color[c * lp + i] / level.weight[i] : 0
+                        let fromAbove = ImageResampler.bilinearClamped(coarse.baseAddress! + c * upPlane, upper.w, upper.h, cx, cy)
+                        next[c * lp + i] = own * mine + (1 - own) * fromAbove
+                    }
+                } }
+            }
             filled = next
         }
         weight = []
