@@ -113,7 +113,7 @@ struct AnimateCommand: ParsableCommand {
         ]
         if let m = result.metrics {
             lines.append(String(format: "AKD: %.2f px at 256² (worst frame %.2f), face re-detected in %d of %d frames", m.akd, m.akdMax, m.framesRedetected, m.framesMeasured))
-            lines.append(String(format: "identity: shape distance portrait↔output %.4f (portrait↔driver %.4f), face-size units", m.identityDistance, m.drivingIdentityDistance))
+            lines.append(String(format: "identity (3D face shape, pose removed, face-size units): output↔portrait %.4f, output↔driver %.4f, portrait↔driver %.4f", m.identityDistance, m.outputToDrivingDistance, m.drivingIdentityDistance))
             lines.append(String(format: "jitter: %.3f px at 256² on the output (retargeted landmarks %.3f)", m.outputJitter, m.retargetedJitter))
         }
         return lines.joined(separator: "\n")

@@ -61,3 +61,17 @@ public struct NormalizedFace: Sendable {
         return sum / Float(FaceMeshRegions.mouthGaps.count)
     }
 }
+
+extension NormalizedFace {
+    /// Shape difference of two faces with depth, independent of pose: both centred and scaled on their rigid points
+    /// in 3D, `b` turned onto `a` (3D rotation fitted on `indices`), then the RMS distance over `indices`, in
+    /// face-size units. A head turn leaves it unchanged; different proportions do not.
+    public static func shapeDistance3D(_ a: [SIMD3<Float>], _ b: [SIMD3<Float>], indices: [Int] = FaceMeshRegions.identity) -> Float {
+        let fa = LandmarkRetargeter.Face3D(a), fb = LandmarkRetargeter.Face3D(b)
+        let pa = indices.map { fa.points[$0] }, pb = indices.map { fb.points[$0] }
+        let turn = Rotation3D.fit(from: pb, to: pa)
+        var sum: Float = 0
+        for (p, q) in zip(pa, pb) { let d = p - turn.apply(q); sum += (d * d).sum() }
+        return (sum / Float(indices.count)).squareRoot()
+    }
+}

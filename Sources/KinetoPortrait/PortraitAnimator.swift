@@ -161,12 +161,12 @@ public enum PortraitAnimator {
         let output = ImageResampler.crop(image, x: region.x, y: region.y, width: region.width, height: region.height,
                                          outWidth: outWidth, outHeight: outHeight)
         // Landmarks again on the output-size image: the mesh must match the pixels it moves.
-        let landmarks: [SIMD2<Float>]
+        let landmarks: [SIMD3<Float>]
         if let again = try models.landmarks(in: output) {
             landmarks = again
         } else {
             let sx = Float(outWidth) / region.width, sy = Float(outHeight) / region.height
-            landmarks = found.map { SIMD2(($0.x - region.x) * sx - 0.5 + 0.5 * sx, ($0.y - region.y) * sy - 0.5 + 0.5 * sy) }
+            landmarks = found.map { SIMD3(($0.x - region.x + 0.5) * sx - 0.5, ($0.y - region.y + 0.5) * sy - 0.5, $0.z * sx) }
         }
         let mask = try models.personMask(output)
         return PreparedPortrait(rig: PortraitRig(image: output, landmarks: landmarks, personMask: mask), region: region)
@@ -196,7 +196,7 @@ struct FrameLoop {
         tracker = models.makeTracker(smoothing: true)
         last = (rig.landmarks, .identity(center: rig.face.center))
         if job.measure {
-            metrics = PortraitMetricsAccumulator(portrait: rig.landmarks, outputSide: max(rig.width, rig.height))
+            metrics = PortraitMetricsAccumulator(portrait: rig.landmarks3D, outputSide: max(rig.width, rig.height))
             measureTracker = models.makeTracker(smoothing: false)
         } else {
             measureTracker = nil
@@ -213,12 +213,11 @@ struct FrameLoop {
         stages.track += clock() - mark
         mark = clock()
         var driving: [SIMD2<Float>]?
-        if let face {
-            let points = face.landmarks.map { SIMD2($0.x, $0.y) }
-            driving = points
+        if let face = face {
+            driving = face.landmarks.map { SIMD2($0.x, $0.y) }
             framesWithFace += 1
-            if retargeter == nil { retargeter = LandmarkRetargeter(portrait: rig.landmarks, reference: points, mode: job.mode) }
-            last = retargeter!.retarget(points)
+            if retargeter == nil { retargeter = LandmarkRetargeter(portrait: rig.landmarks3D, reference: face.landmarks, mode: job.mode) }
+            last = retargeter!.retarget(face.landmarks)
         }
         let mouth = job.fillMouth ? driving.map { DrivingMouth(image: image, landmarks: $0) } : nil
         let output = rig.render(landmarks: last.landmarks, head: last.head, driving: mouth)
@@ -238,8 +237,8 @@ struct FrameLoop {
         frames += 1
         if let measureTracker {
             mark = clock()
-            let detected = try measureTracker.track(output, at: frame.seconds).map { $0.landmarks.map { SIMD2($0.x, $0.y) } }
-            metrics?.add(retargeted: last.landmarks, detected: detected, driving: driving)
+            let detected = try measureTracker.track(output, at: frame.seconds)?.landmarks
+            metrics?.add(retargeted: last.landmarks, detected: detected, driving: face?.landmarks)
             stages.measure += clock() - mark
         }
     }

@@ -29,9 +29,9 @@ public final class PortraitModels: @unchecked Sendable {
         return tracker
     }
 
-    /// The 468 landmarks (x, y in image pixels) of the most prominent face in a still image, or nil.
-    public func landmarks(in image: RGBImage) throws -> [SIMD2<Float>]? {
-        try makeTracker(smoothing: false).track(image, at: 0).map { $0.landmarks.map { SIMD2($0.x, $0.y) } }
+    /// The 468 landmarks (x, y in image pixels, z relative depth) of the most prominent face in a still image, or nil.
+    public func landmarks(in image: RGBImage) throws -> [SIMD3<Float>]? {
+        try makeTracker(smoothing: false).track(image, at: 0)?.landmarks
     }
 
     /// Person probability per pixel of `image` (`width × height`): the segmenter at 256², resized back.

@@ -13,8 +13,9 @@ public final class PortraitRig: @unchecked Sendable {
     public let image: RGBImage
     public var width: Int { image.width }
     public var height: Int { image.height }
-    /// 468 landmarks in output pixels.
+    /// 468 landmarks in output pixels, and with their depth (z, same scale).
     public let landmarks: [SIMD2<Float>]
+    public let landmarks3D: [SIMD3<Float>]
     /// Person probability per pixel (`width × height`), edges sharpened.
     public let personMask: [Float]
     public let anchors: [Anchor]
@@ -29,9 +30,12 @@ public final class PortraitRig: @unchecked Sendable {
     private let source: [Float]
     public let face: NormalizedFace
 
-    /// `image` at output size, its 468 landmarks (output pixels) and its person mask (`width × height`, [0, 1]).
-    public init(image: RGBImage, landmarks: [SIMD2<Float>], personMask: [Float]) {
+    /// `image` at output size, its 468 landmarks (output pixels; z: relative depth) and its person mask
+    /// (`width × height`, [0, 1]).
+    public init(image: RGBImage, landmarks landmarks3D: [SIMD3<Float>], personMask: [Float]) {
         self.image = image
+        self.landmarks3D = landmarks3D
+        let landmarks = landmarks3D.map { SIMD2($0.x, $0.y) }
         self.landmarks = landmarks
         let (w, h) = (image.width, image.height)
         // Sharper mask edges: the segmenter's soft edge spans several pixels at 256², enough to ghost.

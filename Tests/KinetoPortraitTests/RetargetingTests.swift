@@ -69,3 +69,37 @@ import Testing
         #expect(abs(NormalizedFace(open).mouthOpening - 0.1) < 1e-3)
     }
 }
+
+/// The 3D-aware pose: head turns measured from the landmarks' depth.
+@Suite struct HeadPose3DTests {
+    /// Horn's method recovers a known rotation exactly.
+    @Test func rotationFitRecoversAKnownRotation() {
+        let points = syntheticFace3D(center: .zero, width: 1, height: 1.2, seed: 3)
+        let turnedPoints = turned(points, by: 0.3, about: .zero)
+        let fit = Rotation3D.fit(from: points, to: turnedPoints)
+        var worst: Float = 0
+        for (a, b) in zip(points, turnedPoints) { worst = max(worst, ((fit.apply(a) - b) * (fit.apply(a) - b)).sum().squareRoot()) }
+        #expect(worst < 1e-4)
+        #expect(abs(Rotation3D.fit(from: points, to: points.map { Rotation3D(aboutZ: -0.4).apply($0) }).inPlaneAngle + 0.4) < 1e-4)
+    }
+
+    /// A driver turning its head 0.3 rad sideways turns the portrait's own 3D landmarks by 0.3 rad: the output is
+    /// the portrait's face seen turned, not the driver's face (no expression is invented from the turn).
+    @Test func sidewaysTurnTurnsThePortraitIn3D() {
+        let portrait = syntheticFace3D(center: SIMD2(120, 140), width: 50, height: 65, seed: 1)
+        let driver = syntheticFace3D(center: SIMD2(300, 200), width: 90, height: 100, seed: 2)
+        let retargeter = LandmarkRetargeter(portrait: portrait, reference: driver)
+        func centroid(_ points: [SIMD3<Float>]) -> SIMD3<Float> {
+            FaceMeshRegions.rigid.map { points[$0] }.reduce(.zero, +) / Float(FaceMeshRegions.rigid.count)
+        }
+        let (out, head) = retargeter.retarget(turned(driver, by: 0.3, about: centroid(driver)))
+        // The driver's rigid centroid moves in z only, so the portrait's stays put; compare about it.
+        let expected = turned(portrait, by: 0.3, about: centroid(portrait)).map { SIMD2($0.x, $0.y) }
+        #expect(maxDistance(out, expected) < 0.05)
+        #expect(abs(head.rotation) < 1e-3)
+        // The 2D-only similarity would have had to squash the face instead.
+        let flat = LandmarkRetargeter(portrait: portrait.map { SIMD2($0.x, $0.y) }, reference: driver.map { SIMD2($0.x, $0.y) })
+        let (squashed, _) = flat.retarget(turned(driver, by: 0.3, about: centroid(driver)).map { SIMD2($0.x, $0.y) })
+        #expect(maxDistance(squashed, expected) > 1)
+    }
+}

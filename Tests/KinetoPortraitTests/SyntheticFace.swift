@@ -28,3 +28,19 @@ func rotated(_ points: [SIMD2<Float>], by angle: Float, about center: SIMD2<Floa
 func maxDistance(_ a: [SIMD2<Float>], _ b: [SIMD2<Float>]) -> Float {
     zip(a, b).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.max() ?? 0
 }
+
+/// `syntheticFace` with depth: a dome (the face's centre nearest the camera, negative z as MediaPipe's).
+func syntheticFace3D(center: SIMD2<Float>, width: Float, height: Float, seed: UInt64) -> [SIMD3<Float>] {
+    syntheticFace(center: center, width: width, height: height, seed: seed).map { p in
+        let d = (p - center) / SIMD2(width, height)
+        return SIMD3(p.x, p.y, -0.6 * width * (1 - min(1, (d * d).sum())))
+    }
+}
+
+/// `points` turned by `angle` about the vertical (y) axis through `center`: a head turning left or right.
+func turned(_ points: [SIMD3<Float>], by angle: Float, about center: SIMD3<Float>) -> [SIMD3<Float>] {
+    points.map { p in
+        let d = p - center
+        return center + SIMD3(cos(angle) * d.x + sin(angle) * d.z, d.y, -sin(angle) * d.x + cos(angle) * d.z)
+    }
+}
