@@ -96,7 +96,17 @@ struct AnimateCommand: ParsableCommand {
             printer?.finish()
             for warning in result.warnings { CommandFailure.printError("kineto: warning: \(warning)") }
             print("\(result.output): \(result.frames) frames \(result.width)×\(result.height) at \(result.frameRate) fps (face in \(result.framesWithFace)), \(result.encoderName), in " + String(format: "%.1f s (%.1f fps)", result.elapsedSeconds, result.framesPerSecond))
-            if report { print(Self.reportText(result)) }
+            if report {
+                print(Self.reportText(result))
+                // Timings are noisy on a shared machine: say how busy it was and how much CPU this process used.
+                var usage = rusage()
+                getrusage(RUSAGE_SELF, &usage)
+                let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+                var load = [Double](repeating: 0, count: 3)
+                _ = getloadavg(&load, 3)
+                print(String(format: "process CPU time %.2f s (%.1f ms/frame), load average %.2f %.2f %.2f, %d cores", cpu,
+                             cpu / Double(max(result.frames, 1)) * 1000, load[0], load[1], load[2], ProcessInfo.processInfo.activeProcessorCount))
+            }
         } catch {
             throw CommandFailure.exit(error)
         }
