@@ -99,9 +99,7 @@ struct AnimateCommand: ParsableCommand {
             if report {
                 print(Self.reportText(result))
                 // Timings are noisy on a shared machine: say how busy it was and how much CPU this process used.
-                var usage = rusage()
-                getrusage(RUSAGE_SELF, &usage)
-                let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+                let cpu = Double(clock()) / Double(CLOCKS_PER_SEC)
                 var load = [Double](repeating: 0, count: 3)
                 _ = getloadavg(&load, 3)
                 print(String(format: "process CPU time %.2f s (%.1f ms/frame), load average %.2f %.2f %.2f, %d cores", cpu,
