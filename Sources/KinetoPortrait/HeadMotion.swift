@@ -1,31 +1,45 @@
-/// A similarity motion of the head in the output image: points `p` of the portrait at rest move to
-/// `center + translation + scale · R(rotation) · (p − center)`.
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+
+/// The head's motion in the output image: a point `p` of the portrait at rest, at depth `z`, moves to
+/// `center + translation + scale · (turn · (p − center, z − centerDepth)).xy` (orthographic projection).
 public struct HeadMotion: Sendable, Equatable {
-    /// The centre the motion rotates and scales about (the portrait's face centre).
+    /// The centre the motion turns and scales about (the portrait's face centre), and its depth.
     public var center: SIMD2<Float>
+    public var centerDepth: Float
     public var translation: SIMD2<Float>
-    /// Radians, counter-clockwise in image coordinates (y down: clockwise on screen).
-    public var rotation: Float
+    /// The 3D rotation (camera axes: x right, y down, z away from the camera).
+    public var turn: Rotation3D
     public var scale: Float
 
-    public init(center: SIMD2<Float>, translation: SIMD2<Float> = .zero, rotation: Float = 0, scale: Float = 1) {
+    public init(center: SIMD2<Float>, centerDepth: Float = 0, translation: SIMD2<Float> = .zero, turn: Rotation3D = .identity,
+                scale: Float = 1) {
         self.center = center
+        self.centerDepth = centerDepth
         self.translation = translation
-        self.rotation = rotation
+        self.turn = turn
         self.scale = scale
+    }
+
+    /// A motion within the image plane: `rotation` radians (counter-clockwise in image coordinates, y down).
+    public init(center: SIMD2<Float>, translation: SIMD2<Float> = .zero, rotation: Float, scale: Float = 1) {
+        self.init(center: center, translation: translation, turn: Rotation3D(aboutZ: rotation), scale: scale)
     }
 
     /// No motion.
     public static func identity(center: SIMD2<Float>) -> HeadMotion { HeadMotion(center: center) }
 
-    /// `point` moved.
-    public func apply(_ point: SIMD2<Float>) -> SIMD2<Float> {
-        center + translation + scale * rotate(point - center, by: rotation)
-    }
+    /// The turn within the image plane, radians.
+    public var rotation: Float { turn.inPlaneAngle }
 
-    /// A fraction `weight` of this motion (0: none, 1: all), for points that follow the head partly (shoulders).
-    public func scaled(by weight: Float) -> HeadMotion {
-        HeadMotion(center: center, translation: translation * weight, rotation: rotation * weight, scale: 1 + (scale - 1) * weight)
+    /// `point` (at the centre's depth unless `depth` is given) moved.
+    public func apply(_ point: SIMD2<Float>, depth: Float? = nil) -> SIMD2<Float> {
+        let d = point - center
+        let v = turn.apply(SIMD3(d.x, d.y, (depth ?? centerDepth) - centerDepth))
+        return center + translation + scale * SIMD2(v.x, v.y)
     }
 }
 
@@ -34,9 +48,3 @@ func rotate(_ v: SIMD2<Float>, by angle: Float) -> SIMD2<Float> {
     let c = cos(angle), s = sin(angle)
     return SIMD2(c * v.x - s * v.y, s * v.x + c * v.y)
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

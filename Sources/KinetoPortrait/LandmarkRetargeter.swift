@@ -75,7 +75,7 @@ public struct LandmarkRetargeter: Sendable {
             // The driver's head rotation since the reference frame, in camera coordinates.
             let turn = Rotation3D.fit(from: r.rigidPoints, to: current.rigidPoints)
             let back = turn.transposed
-            let head = HeadMotion(center: center, translation: translation, rotation: turn.inPlaneAngle, scale: scale)
+            let head = HeadMotion(center: center, centerDepth: p.center.z, translation: translation, turn: turn, scale: scale)
             let gain = p.size * scale
             for i in out.indices {
                 // Expression: displacement in the de-rotated driving face, turned into the portrait's face frame.

@@ -4,9 +4,11 @@ import KinetoMedia
 /// background plate, the mesh (landmarks plus anchors on the head outline, shoulders and frame border, Delaunay-
 /// triangulated) and the mouth filler. `render` then makes one output frame from retargeted landmarks.
 public final class PortraitRig: @unchecked Sendable {
-    /// A mesh point that is not a landmark: it follows the head motion with `weight` (1 all, 0 still).
+    /// A mesh point that is not a landmark: it follows the head motion with `weight` (1 all, 0 still); `depth`
+    /// places it on the head for 3D turns (the depth of the face outline it extends).
     public struct Anchor: Sendable {
         public var position: SIMD2<Float>
+        public var depth: Float
         public var weight: Float
     }
 
@@ -42,7 +44,7 @@ public final class PortraitRig: @unchecked Sendable {
         let mask = personMask.map { v -> Float in let t = min(max((v - 0.25) / 0.5, 0), 1); return t * t * (3 - 2 * t) }
         self.personMask = mask
         face = NormalizedFace(landmarks)
-        anchors = Self.makeAnchors(landmarks: landmarks, face: face, mask: mask, width: w, height: h)
+        anchors = Self.makeAnchors(landmarks: landmarks3D, face: face, mask: mask, width: w, height: h)
         let mesh = DelaunayTriangulation(points: landmarks + anchors.map(\.position))
         restPoints = mesh.points
         nudges = zip(mesh.points, landmarks + anchors.map(\.position)).map { $0 - $1 }
@@ -62,7 +64,8 @@ public final class PortraitRig: @unchecked Sendable {
         out.reserveCapacity(restPoints.count)
         let lo = SIMD2<Float>(-0.5, -0.5), hi = SIMD2<Float>(Float(width) - 0.5, Float(height) - 0.5)
         for anchor in anchors {
-            let p = anchor.weight == 0 ? anchor.position : head.scaled(by: anchor.weight).apply(anchor.position)
+            let p = anchor.weight == 0 ? anchor.position
+                : anchor.position + anchor.weight * (head.apply(anchor.position, depth: anchor.depth) - anchor.position)
             out.append(pointwiseMin(pointwiseMax(p, lo), hi))
         }
         for i in out.indices { out[i] += nudges[i] }
@@ -119,26 +122,30 @@ public final class PortraitRig: @unchecked Sendable {
 
     // MARK: - Setup
 
-    static func makeAnchors(landmarks: [SIMD2<Float>], face: NormalizedFace, mask: [Float], width w: Int, height h: Int) -> [Anchor] {
+    static func makeAnchors(landmarks landmarks3D: [SIMD3<Float>], face: NormalizedFace, mask: [Float], width w: Int, height h: Int) -> [Anchor] {
+        let landmarks = landmarks3D.map { SIMD2($0.x, $0.y) }
+        let rigidDepth = FaceMeshRegions.rigid.map { landmarks3D[$0].z }.reduce(0, +) / Float(FaceMeshRegions.rigid.count)
         var anchors: [Anchor] = []
         let spacing = max(3, 0.08 * face.size)
         func person(_ p: SIMD2<Float>) -> Bool {
             let x = Int(p.x.rounded()), y = Int(p.y.rounded())
             return x >= 0 && x < w && y >= 0 && y < h && mask[y * w + x] > 0.5
         }
-        func add(_ p: SIMD2<Float>, _ weight: Float) {
+        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil) {
             guard p.x > 2, p.y > 2, p.x < Float(w) - 3, p.y < Float(h) - 3 else { return }
             for q in landmarks where ((q - p) * (q - p)).sum() < spacing * spacing { return }
             for a in anchors where ((a.position - p) * (a.position - p)).sum() < spacing * spacing { return }
-            anchors.append(Anchor(position: p, weight: weight))
+            anchors.append(Anchor(position: p, depth: depth ?? rigidDepth, weight: weight))
         }
         let oval = FaceMeshRegions.faceOval.map { landmarks[$0] }
+        let ovalDepth = FaceMeshRegions.faceOval.map { landmarks3D[$0].z }
         let ovalCenter = oval.reduce(SIMD2<Float>.zero, +) / Float(oval.count)
-        // Head outline (hair, ears, jaw line): moves with the head.
-        for p in oval { add(ovalCenter + 1.3 * (p - ovalCenter), 1) }
+        // Head outline (hair, ears, jaw line): moves with the head, turning on the outline's depth (a little
+        // further back, as the skull curves away).
+        for (p, z) in zip(oval, ovalDepth) { add(ovalCenter + 1.3 * (p - ovalCenter), 1, depth: z + 0.3 * face.size) }
         // A wider ring: hair and neck follow partly; background stays.
-        for p in oval { let q = ovalCenter + 1.9 * (p - ovalCenter); add(q, person(q) ? 0.4 : 0) }
-        for p in oval { let q = ovalCenter + 2.6 * (p - ovalCenter); add(q, person(q) ? 0.15 : 0) }
+        for (p, z) in zip(oval, ovalDepth) { let q = ovalCenter + 1.9 * (p - ovalCenter); add(q, person(q) ? 0.4 : 0, depth: z + 0.6 * face.size) }
+        for (p, z) in zip(oval, ovalDepth) { let q = ovalCenter + 2.6 * (p - ovalCenter); add(q, person(q) ? 0.15 : 0, depth: z + 0.6 * face.size) }
         // Shoulders: a row below the chin follows the head a little.
         let chin = landmarks[152]
         for row in [0.45, 0.8] as [Float] {
@@ -153,11 +160,11 @@ public final class PortraitRig: @unchecked Sendable {
         for k in 0...perSide {
             let t = Float(k) / Float(perSide)
             let x = -0.5 + t * Float(w), y = -0.5 + t * Float(h)
-            anchors.append(Anchor(position: SIMD2(x, -0.5), weight: 0))
-            anchors.append(Anchor(position: SIMD2(x, Float(h) - 0.5), weight: 0))
+            anchors.append(Anchor(position: SIMD2(x, -0.5), depth: 0, weight: 0))
+            anchors.append(Anchor(position: SIMD2(x, Float(h) - 0.5), depth: 0, weight: 0))
             if k > 0 && k < perSide {
-                anchors.append(Anchor(position: SIMD2(-0.5, y), weight: 0))
-                anchors.append(Anchor(position: SIMD2(Float(w) - 0.5, y), weight: 0))
+                anchors.append(Anchor(position: SIMD2(-0.5, y), depth: 0, weight: 0))
+                anchors.append(Anchor(position: SIMD2(Float(w) - 0.5, y), depth: 0, weight: 0))
             }
         }
         return anchors
