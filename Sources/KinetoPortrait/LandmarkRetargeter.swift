@@ -77,10 +77,20 @@ public struct LandmarkRetargeter: Sendable {
             let back = turn.transposed
             let head = HeadMotion(center: center, centerDepth: p.center.z, translation: translation, turn: turn, scale: scale)
             let gain = p.size * scale
+            // Expression: displacement in the de-rotated driving face, turned into the portrait's face frame.
+            var expression = (0..<portrait.count).map { referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0]) }
+            // Along the face outline the landmark model's points slide from frame to frame (and between different
+            // photos of one face); smoothing along the loop keeps the silhouette from turning jagged.
+            let oval = FaceMeshRegions.faceOval
+            for _ in 0..<2 {
+                let previous = oval.map { expression[$0] }
+                for k in oval.indices {
+                    let a = previous[(k + oval.count - 1) % oval.count], b = previous[k], c = previous[(k + 1) % oval.count]
+                    expression[oval[k]] = 0.25 * a + 0.5 * b + 0.25 * c
+                }
+            }
             for i in out.indices {
-                // Expression: displacement in the de-rotated driving face, turned into the portrait's face frame.
-                let expression = referenceToPortrait.apply(back.apply(current.points[i]) - r.points[i])
-                let q = turn.apply(p.points[i] + expression)
+                let q = turn.apply(p.points[i] + expression[i])
                 out[i] = center + translation + gain * SIMD2(q.x, q.y)
             }
             return (out, head)

@@ -32,12 +32,18 @@ public struct PiecewiseAffineWarp: Sendable {
                      from: [SIMD2<Float>], to: [SIMD2<Float>]) {
         let plane = width * height
         let maxX = Float(width - 1), maxY = Float(height - 1)
+        // Triangles turned over by the motion (a landmark crossing an anchor) are drawn first, so the triangles that
+        // kept their orientation cover them instead of mirrored slivers showing.
+        for pass in 0..<2 {
         for tri in triangles {
             let i0 = Int(tri.x), i1 = Int(tri.y), i2 = Int(tri.z)
             let d0 = to[i0], d1 = to[i1], d2 = to[i2]
             let e1 = d1 - d0, e2 = d2 - d0
             let det = e1.x * e2.y - e1.y * e2.x
             if abs(det) < 1e-8 { continue }
+            let g1 = from[i1] - from[i0], g2 = from[i2] - from[i0]
+            let flipped = (g1.x * g2.y - g1.y * g2.x) * det < 0
+            if flipped != (pass == 0) { continue }
             // (u, v) = inverse([e1 e2]) · (p − d0); source = s0 + u (s1 − s0) + v (s2 − s0).
             let inv = 1 / det
             let a = e2.y * inv, b = -e2.x * inv, c = -e1.y * inv, d = e1.x * inv
@@ -75,6 +81,7 @@ public struct PiecewiseAffineWarp: Sendable {
                     v += c
                 }
             }
+        }
         }
     }
 }

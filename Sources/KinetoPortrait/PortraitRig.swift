@@ -10,6 +10,10 @@ public final class PortraitRig: @unchecked Sendable {
         public var position: SIMD2<Float>
         public var depth: Float
         public var weight: Float
+        /// A face-outline landmark whose non-rigid displacement (expression) this anchor takes on, by `followWeight`,
+        /// so the band between the outline and the anchor is not stretched.
+        public var follows: Int? = nil
+        public var followWeight: Float = 0
     }
 
     public let image: RGBImage
@@ -64,8 +68,11 @@ public final class PortraitRig: @unchecked Sendable {
         out.reserveCapacity(restPoints.count)
         let lo = SIMD2<Float>(-0.5, -0.5), hi = SIMD2<Float>(Float(width) - 0.5, Float(height) - 0.5)
         for anchor in anchors {
-            let p = anchor.weight == 0 ? anchor.position
+            var p = anchor.weight == 0 ? anchor.position
                 : anchor.position + anchor.weight * (head.apply(anchor.position, depth: anchor.depth) - anchor.position)
+            if let i = anchor.follows {
+                p += anchor.followWeight * (moved[i] - head.apply(landmarks[i], depth: landmarks3D[i].z))
+            }
             out.append(pointwiseMin(pointwiseMax(p, lo), hi))
         }
         for i in out.indices { out[i] += nudges[i] }
@@ -131,20 +138,25 @@ public final class PortraitRig: @unchecked Sendable {
             let x = Int(p.x.rounded()), y = Int(p.y.rounded())
             return x >= 0 && x < w && y >= 0 && y < h && mask[y * w + x] > 0.5
         }
-        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil) {
+        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil, follows: Int? = nil, followWeight: Float = 0) {
             guard p.x > 2, p.y > 2, p.x < Float(w) - 3, p.y < Float(h) - 3 else { return }
             for q in landmarks where ((q - p) * (q - p)).sum() < spacing * spacing { return }
             for a in anchors where ((a.position - p) * (a.position - p)).sum() < spacing * spacing { return }
-            anchors.append(Anchor(position: p, depth: depth ?? rigidDepth, weight: weight))
+            anchors.append(Anchor(position: p, depth: depth ?? rigidDepth, weight: weight, follows: follows, followWeight: followWeight))
         }
         let oval = FaceMeshRegions.faceOval.map { landmarks[$0] }
         let ovalDepth = FaceMeshRegions.faceOval.map { landmarks3D[$0].z }
         let ovalCenter = oval.reduce(SIMD2<Float>.zero, +) / Float(oval.count)
         // Head outline (hair, ears, jaw line): moves with the head, turning on the outline's depth (a little
         // further back, as the skull curves away).
-        for (p, z) in zip(oval, ovalDepth) { add(ovalCenter + 1.3 * (p - ovalCenter), 1, depth: z + 0.3 * face.size) }
+        for (k, (p, z)) in zip(oval, ovalDepth).enumerated() {
+            add(ovalCenter + 1.4 * (p - ovalCenter), 1, depth: z + 0.3 * face.size, follows: FaceMeshRegions.faceOval[k], followWeight: 1)
+        }
         // A wider ring: hair and neck follow partly; background stays.
-        for (p, z) in zip(oval, ovalDepth) { let q = ovalCenter + 1.9 * (p - ovalCenter); add(q, person(q) ? 0.4 : 0, depth: z + 0.6 * face.size) }
+        for (k, (p, z)) in zip(oval, ovalDepth).enumerated() {
+            let q = ovalCenter + 1.9 * (p - ovalCenter)
+            if person(q) { add(q, 0.5, depth: z + 0.6 * face.size, follows: FaceMeshRegions.faceOval[k], followWeight: 0.5) } else { add(q, 0) }
+        }
         for (p, z) in zip(oval, ovalDepth) { let q = ovalCenter + 2.6 * (p - ovalCenter); add(q, person(q) ? 0.15 : 0, depth: z + 0.6 * face.size) }
         // Shoulders: a row below the chin follows the head a little.
         let chin = landmarks[152]
