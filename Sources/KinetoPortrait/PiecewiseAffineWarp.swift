@@ -27,9 +27,11 @@ public struct PiecewiseAffineWarp: Sendable {
 
     /// Warps `channels` planes of `width × height` floats (planar, like `RGBImage`) from `source` into `output`
     /// (same layout, not overlapping), so that `from[i]` (source pixels) lands at `to[i]` (output pixels). Output
-    /// pixels outside every triangle are left untouched.
+    /// pixels outside every triangle are left untouched. `rows` limits the output rows written (for splitting a
+    /// frame between threads).
     public func warp(source: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, width: Int, height: Int,
-                     from: [SIMD2<Float>], to: [SIMD2<Float>]) {
+                     from: [SIMD2<Float>], to: [SIMD2<Float>], rows: Range<Int>? = nil) {
+        let rowRange = rows ?? 0..<height
         let plane = width * height
         let maxX = Float(width - 1), maxY = Float(height - 1)
         // Triangles turned over by the motion (a landmark crossing an anchor) are drawn first, so the triangles that
@@ -50,7 +52,7 @@ public struct PiecewiseAffineWarp: Sendable {
             let s0 = from[i0], f1 = from[i1] - s0, f2 = from[i2] - s0
             let lo = pointwiseMin(d0, pointwiseMin(d1, d2)), hi = pointwiseMax(d0, pointwiseMax(d1, d2))
             let x0 = max(0, Int(lo.x.rounded(.up))), x1 = min(width - 1, Int(hi.x.rounded(.down)))
-            let y0 = max(0, Int(lo.y.rounded(.up))), y1 = min(height - 1, Int(hi.y.rounded(.down)))
+            let y0 = max(rowRange.lowerBound, Int(lo.y.rounded(.up))), y1 = min(rowRange.upperBound - 1, Int(hi.y.rounded(.down)))
             if x0 > x1 || y0 > y1 { continue }
             let eps: Float = 1e-5
             for y in y0...y1 {

@@ -1,3 +1,4 @@
+import Dispatch
 import KinetoMedia
 
 /// A portrait prepared for animation, once per job: its image at output size, its landmarks, its person mask, a
@@ -86,22 +87,26 @@ public final class PortraitRig: @unchecked Sendable {
         let plane = w * h
         let destination = meshPoints(landmarks: moved, head: head)
         var warped = source
-        source.withUnsafeBufferPointer { src in
-            warped.withUnsafeMutableBufferPointer { dst in
-                warp.warp(source: src.baseAddress!, into: dst.baseAddress!, channels: 4, width: w, height: h,
-                          from: restPoints, to: destination)
-            }
-        }
         var pixels = [Float](repeating: 0, count: 3 * plane)
-        warped.withUnsafeBufferPointer { wp in
-            backgroundPlate.withUnsafeBufferPointer { bg in
-                pixels.withUnsafeMutableBufferPointer { out in
-                    let m = wp.baseAddress! + 3 * plane
-                    for c in 0..<3 {
-                        let o = c * plane
-                        for i in 0..<plane {
-                            let a = m[i]
-                            out[o + i] = a * wp[o + i] + (1 - a) * bg[o + i]
+        // Large frames are split in bands of rows between threads (small ones are not worth the hand-off).
+        let bands = plane >= 300_000 ? 2 : 1
+        source.withUnsafeBufferPointer { src in
+            warped.withUnsafeMutableBufferPointer { wp in
+                backgroundPlate.withUnsafeBufferPointer { bg in
+                    pixels.withUnsafeMutableBufferPointer { out in
+                        let (s, d, b, o) = (src.baseAddress!, wp.baseAddress!, bg.baseAddress!, out.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: bands) { band in
+                            let rows = (h * band / bands)..<(h * (band + 1) / bands)
+                            warp.warp(source: s, into: d, channels: 4, width: w, height: h, from: restPoints, to: destination, rows: rows)
+                            // Over the background plate, by the warped person mask.
+                            let m = d + 3 * plane
+                            for c in 0..<3 {
+                                let offset = c * plane
+                                for i in (rows.lowerBound * w)..<(rows.upperBound * w) {
+                                    let a = m[i]
+                                    o[offset + i] = a * d[offset + i] + (1 - a) * b[offset + i]
+                                }
+                            }
                         }
                     }
                 }
