@@ -90,6 +90,25 @@ import Testing
         #expect(worst < 1e-4)
     }
 
+    /// Warping in two bands of rows (as large frames are, on two threads) gives the same pixels as one pass.
+    @Test func rowBandsMatchOnePass() {
+        let (w, h) = (64, 48)
+        let image = pattern(width: w, height: h) { x, y, c in 0.5 + 0.4 * sin(0.2 * x - 0.3 * y + Float(c)) }
+        let points = mesh(width: w, height: h)
+        let moved = points.enumerated().map { i, p in i < 4 ? p : p + SIMD2(Float(i % 3) - 1, Float(i % 5) - 2) }
+        let warp = PiecewiseAffineWarp(triangles: DelaunayTriangulation(points: points).triangles)
+        let whole = warp.warp(image, from: points, to: moved)
+        var banded = RGBImage(width: w, height: h)
+        image.pixels.withUnsafeBufferPointer { src in
+            banded.pixels.withUnsafeMutableBufferPointer { dst in
+                for rows in [0..<20, 20..<h] {
+                    warp.warp(source: src.baseAddress!, into: dst.baseAddress!, channels: 3, width: w, height: h, from: points, to: moved, rows: rows)
+                }
+            }
+        }
+        #expect(banded == whole)
+    }
+
     /// The polygon mask: inside, outside, feathered edge.
     @Test func polygonMaskFeathers() {
         let square: [SIMD2<Float>] = [SIMD2(0, 0), SIMD2(10, 0), SIMD2(10, 10), SIMD2(0, 10)]
