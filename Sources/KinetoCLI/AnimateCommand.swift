@@ -7,7 +7,7 @@ import KinetoPortrait
 extension RetargetMode: EnumerableFlag {
     public static func help(for value: RetargetMode) -> ArgumentHelp? {
         switch value {
-        case .relative: return "Transfer the driver's motion relative to its first face frame onto the portrait's own face shape (default)."
+        case .relative: return "Transfer the driver's motion relative to its first face frame onto the portrait's own face shape."
         case .absolute: return "Copy the driver's face shape and head angle (the portrait loses its proportions)."
         }
     }
@@ -52,7 +52,7 @@ struct AnimateCommand: ParsableCommand {
     @Flag(help: "Do not fill an opening mouth from the driving video.")
     var noMouthFill = false
 
-    @Option(help: "Video codec: \(VideoCodecChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Video codec: \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", ")).")
     var codec: String = "h264"
 
     @Option(help: "Constant rate factor, lower is better (default: 18 for h264/h265, 30 for av1).")
