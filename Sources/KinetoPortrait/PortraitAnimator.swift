@@ -37,7 +37,7 @@ public enum PortraitAnimator {
             throw PipelineError(wrapping: error, stage: .open)
         }
         let info = reader.info
-        guard let rate = [info.video.frameRate, info.video.averageFrameRate].compactMap({ $0 }).first(where: { $0 > .zero }) else {
+        guard let rate = nominalRate(base: info.video.frameRate, average: info.video.averageFrameRate) else {
             throw PipelineError(.input, "\(job.driving): the video stream states no frame rate", stage: .open)
         }
         let writer: MediaWriter
@@ -103,6 +103,15 @@ public enum PortraitAnimator {
             if cancellation.isCancelled { throw PipelineError.cancelled }
             throw PipelineError(wrapping: error, stage: .interpolate)
         }
+    }
+
+    /// The rate the driving video plays at (as `interpolate` reads it): the stream's base rate when the average
+    /// agrees with it within 0.5%, else the average (variable rate). Frames keep their own timestamps either way.
+    static func nominalRate(base: Rational?, average: Rational?) -> Rational? {
+        let base = base.flatMap { $0 > .zero ? $0 : nil }, average = average.flatMap { $0 > .zero ? $0 : nil }
+        guard let base else { return average }
+        guard let average else { return base }
+        return abs(average.doubleValue / base.doubleValue - 1) <= 0.005 ? base : average
     }
 
     /// The first frame of an image (or video) file as RGB.
