@@ -42,6 +42,9 @@ let package = Package(
         .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),
         // Jobs: frame scheduling, bounded-queue pipeline, progress.
         .target(name: "KinetoPipeline", dependencies: ["KinetoMedia", "KinetoModels"]),
+        // Portrait animation: landmark retargeting (sketch) and mesh warping (coloring).
+        .target(name: "KinetoPortrait", dependencies: ["KinetoPipeline", "KinetoMedia", "KinetoModels", "KinetoEngine"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Watched folders as a service: config, job store, watcher, systemd notify, status HTTP.
         .target(name: "KinetoDaemon", dependencies: [
             "KinetoPipeline", "KinetoMedia", "KinetoModels", "CFFmpeg",
@@ -56,7 +59,7 @@ let package = Package(
         ]),
         // Command implementations (a library so tests can call them).
         .target(name: "KinetoCLI", dependencies: [
-            "KinetoPipeline", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
+            "KinetoPipeline", "KinetoPortrait", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
         .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
+        .testTarget(name: "KinetoPortraitTests", dependencies: ["KinetoPortrait", "KinetoPipeline", "KinetoMedia", "KinetoModels"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
         .testTarget(name: "KinetoDaemonTests", dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia"]),
     ],

@@ -13,6 +13,7 @@ public struct KinetoCommand: AsyncParsableCommand {
             ProbeCommand.self,
             InterpolateCommand.self,
             SlowmoCommand.self,
+            AnimateCommand.self,
             DaemonCommand.self,
             JobsCommand.self,
         ]

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// `kineto animate`'s command line: exit codes and messages (the animation itself is tested in KinetoPortraitTests).
+@Suite struct AnimateCommandTests {
+    static var biden: String {
+        let golden = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("shared/golden")
+        return golden.appendingPathComponent("faces/biden.jpg").path
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let scratch = try Scratch()
+        for arguments in [["p.jpg", "d.mp4", "o.mp4", "--crop", "tight"], ["p.jpg", "d.mp4", "o.mp4", "--size", "4"],
+                          ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"]] {
+            let result = try KinetoProcess.run(["animate"] + arguments, in: scratch.directory)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        }
+        #expect(scratch.contents.isEmpty)
+    }
+
+    /// No face in the portrait, no face in the driving video, a missing file: exit 65, naming the file, no output.
+    @Test func inputErrorsExit65() throws {
+        let scratch = try Scratch()
+        _ = try scratch.clip("testsrc.mp4", seconds: 1)
+        let cases: [([String], String)] = [
+            (["testsrc.mp4", "testsrc.mp4", "o.mp4"], "testsrc.mp4: no face found in the portrait"),
+            ([Self.biden, "testsrc.mp4", "o.mp4", "--size", "64"], "testsrc.mp4: no face found in any of its"),
+            ([Self.biden, "missing.mp4", "o.mp4"], "missing.mp4"),
+        ]
+        for (arguments, words) in cases {
+            let result = try KinetoProcess.run(["animate"] + arguments + ["--quiet"], in: scratch.directory)
+            #expect(result.status == 65, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(result.stderr)")
+        }
+        #expect(scratch.contents == ["testsrc.mp4"])
+    }
+}
