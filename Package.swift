@@ -47,7 +47,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Watched folders as a service: config, job store, watcher, systemd notify, status HTTP.
         .target(name: "KinetoDaemon", dependencies: [
-            "KinetoPipeline", "KinetoMedia", "KinetoModels", "CFFmpeg",
+            "KinetoPipeline", "KinetoPortrait", "KinetoMedia", "KinetoModels", "CFFmpeg",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -17,7 +17,7 @@ struct ConfigParser {
     }
 
     static let daemonKeys = ["state_dir", "http", "token", "concurrency", "max_attempts", "retry_backoff_seconds", "stall_seconds"]
-    static let watchKeys = ["name", "input", "output", "quarantine", "job", "fps", "model", "factor", "codec", "crf",
+    static let watchKeys = ["name", "input", "output", "quarantine", "job", "fps", "model", "factor", "portrait", "codec", "crf",
                             "preset", "container", "patterns", "stable_seconds", "after_success", "move_to", "rescan_seconds"]
 
     /// The model a watch uses when it names none: RIFE when this build has it, else the cross-fade.
@@ -113,6 +113,18 @@ struct ConfigParser {
             if let value = reader.int("factor") {
                 if (2...64).contains(value) { factor = value } else { reader.fail("factor", "factor must be a whole number from 2 to 64") }
             }
+            let portrait = reader.string("portrait").map { absolute($0, base: baseDirectory) }
+            if job == .animate {
+                if let portrait {
+                    if !FileManager.default.isReadableFile(atPath: portrait) {
+                        reader.fail("portrait", "portrait = \"\(portrait)\" is not a readable file")
+                    }
+                } else {
+                    reader.fail(nil, "\(reader.name) has job = \"animate\" and needs portrait = \"/path/to/photo.jpg\"")
+                }
+            } else if portrait != nil {
+                reader.fail("portrait", "portrait is only used with job = \"animate\"")
+            }
             var codec = VideoCodecChoice.h264
             if let text = reader.string("codec") {
                 if let choice = VideoCodecChoice(rawValue: text.lowercased()) { codec = choice }
@@ -158,7 +170,7 @@ struct ConfigParser {
             if let input, let output, let watch = try? WatchConfig(
                 name: name, input: input, output: output, quarantine: quarantine, job: job, fps: fps, model: model,
                 factor: factor, codec: codec, crf: crf, preset: preset, container: container, patterns: patterns,
-                stableSeconds: stable, afterSuccess: afterSuccess, rescanSeconds: rescan) {
+                stableSeconds: stable, afterSuccess: afterSuccess, rescanSeconds: rescan, portrait: portrait) {
                 config.watches.append(watch)
             }
         }

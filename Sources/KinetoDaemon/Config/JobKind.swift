@@ -4,4 +4,6 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case interpolate
     /// Slow motion: `factor` times as many frames, played at the input's rate.
     case slowmo
+    /// Portrait animation: each video dropped in drives the watch's `portrait` photo (`kineto animate`).
+    case animate
 }

@@ -20,6 +20,8 @@ public struct WatchConfig: Sendable, Equatable {
     public var model: String
     /// Slow-motion factor (slowmo jobs): output frames per input frame, at the input's rate.
     public var factor: Int
+    /// The still portrait that animate jobs bring to life (absolute path).
+    public var portrait: String?
     public var codec: VideoCodecChoice
     public var crf: Int?
     public var preset: String?
@@ -43,7 +45,8 @@ public struct WatchConfig: Sendable, Equatable {
                 fps: String = "2x", model: String = "blend", factor: Int = 2, codec: VideoCodecChoice = .h264,
                 crf: Int? = nil, preset: String? = nil, container: String = "mp4",
                 patterns: [String] = WatchConfig.defaultPatterns, stableSeconds: Double = 10,
-                afterSuccess: AfterSuccess = .keep, rescanSeconds: Double = 60) throws {
+                afterSuccess: AfterSuccess = .keep, rescanSeconds: Double = 60, portrait: String? = nil) throws {
+        self.portrait = portrait
         self.name = name
         self.input = input
         self.output = output

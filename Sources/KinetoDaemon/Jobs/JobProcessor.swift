@@ -209,6 +209,7 @@ public struct JobProcessor: Sendable {
     private func frameFactor(_ watch: WatchConfig, source: String) -> Double {
         switch watch.job {
         case .slowmo: return Double(watch.factor)
+        case .animate: return 1
         case .interpolate:
             switch watch.targetRate {
             case .multiple(let numerator, let denominator): return Double(numerator) / Double(denominator)
