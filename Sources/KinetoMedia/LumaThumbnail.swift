@@ -16,6 +16,13 @@ public struct LumaThumbnail: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// The largest difference of one thumbnail pixel, in grey levels (0–255).
+    public func maximumDifference(_ other: LumaThumbnail) -> Int {
+        var largest = 0
+        for i in 0..<pixels.count { largest = max(largest, abs(Int(pixels[i]) - Int(other.pixels[i]))) }
+        return largest
+    }
+
     /// Mean absolute difference of the two thumbnails, on a 0–100 scale (100: black against white).
     public func meanAbsoluteDifference(_ other: LumaThumbnail) -> Double {
         var sum = 0
