@@ -2,16 +2,15 @@ import COpenBLAS
 
 /// Row-major single-precision GEMM on OpenBLAS, split over the cores by column blocks.
 public enum Gemm {
-    /// `C[M×N] = alpha · op(A) · op(B) + beta · C`, row-major, one single-threaded `cblas_sgemm` call in the
-    /// caller's thread. `op(A)` is `A[M×K]` (lda ≥ K) or, with `transposeA`, the transpose of `A[K×M]` (lda ≥ M);
-    /// `op(B)` is `B[K×N]` (ldb ≥ N) or, with `transposeB`, the transpose of `B[N×K]` (ldb ≥ K).
+    /// `C[M×N] = alpha · op(A) · B[K×N] + beta · C`, row-major, one single-threaded `cblas_sgemm` call in the caller's
+    /// thread. `op(A)` is `A[M×K]` (lda ≥ K) or, with `transposeA`, the transpose of `A[K×M]` (lda ≥ M).
     @inline(__always)
     public static func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-                             b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                             b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         BLASRuntime.configure()
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
