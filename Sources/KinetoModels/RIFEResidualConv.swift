@@ -13,9 +13,11 @@ struct RIFEResidualConv: Sendable {
     /// models --profile`; 0 forces it, `Int.max` disables it).
     nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
 
-    init(_ conv: Conv2d) {
+    /// `allowWinograd: false` keeps only the direct path: the transformed filters take 4× the memory of the
+    /// weights (block 0's 192-channel layers would add 42 MB), for maps that reach the threshold only at 4K.
+    init(_ conv: Conv2d, allowWinograd: Bool = true) {
         direct = conv
-        winograd = WinogradConv3x3(conv, padding: .zeros)
+        winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
     }
 
     /// `activation(conv(x) + x)`.

@@ -93,7 +93,8 @@ public struct RIFEWeights: Sendable {
             let p = "block\(b)."
             let residual = try (0..<RIFEWeights.residualCount).map { r in
                 // relu(conv(x) · beta + x): beta folds into the weights, the skip add and LeakyReLU fuse.
-                RIFEResidualConv(try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!))
+                RIFEResidualConv(try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!),
+                                 allowWinograd: RIFEWeights.blockChannels[b] <= 128)
             }
             // Kineto keeps each frame with its head features (7 channels warped in one pass), so the first
             // convolution reads its input channels in that order.
