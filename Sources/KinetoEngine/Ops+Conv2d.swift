@@ -146,11 +146,19 @@ extension Ops {
                                 if hi > lo { (out + lo).update(from: src + iw0 + lo, count: hi - lo) }
                                 if hi < run { (out + max(hi, lo)).update(repeating: 0, count: run - max(hi, lo)) }
                             } else {
-                                var iw = iw0
-                                for i in 0..<run {
-                                    out[i] = (iw >= 0 && iw < w) ? src[iw] : 0
-                                    iw += g.strideW
+                                // Strided source run: zero edges, then a branch-free gather of the inside.
+                                let s = g.strideW
+                                let lo = iw0 >= 0 ? 0 : min(run, (s - 1 - iw0) / s)
+                                let hi = iw0 > w - 1 ? lo : max(lo, min(run, (w - 1 - iw0) / s + 1))
+                                if lo > 0 { out.update(repeating: 0, count: lo) }
+                                if s == 2 {
+                                    let first = src + iw0
+                                    for i in lo..<hi { out[i] = first[2 * i] }
+                                } else {
+                                    var iw = iw0 + lo * s
+                                    for i in lo..<hi { out[i] = src[iw]; iw += s }
                                 }
+                                if hi < run { (out + hi).update(repeating: 0, count: run - hi) }
                             }
                         }
                         p += run

@@ -22,9 +22,8 @@ struct FeatureFlowResnetBlock {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let inner = FeatureFlowBlocks.reflectConv(conv1, x)
-        let y = FeatureFlowBlocks.reflectConv(conv2, inner)
-        return Ops.add(x, y, out: y)
+        // The skip connection is added in the second convolution's output pass (after its activation).
+        conv2(FeatureFlowBlocks.reflectConv(conv1, x), addAfterActivation: x)
     }
 
     /// The block applied `times` times: the official `[ResnetBlock(c)] * n` repeats one module.

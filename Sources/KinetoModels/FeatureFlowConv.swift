@@ -14,11 +14,15 @@ struct FeatureFlowConv {
         winograd = conv.inputChannels >= 16 ? WinogradConv3x3(conv, padding: reflect ? .reflect : .zeros) : nil
     }
 
-    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
+    /// `activation(conv(x) + residual) + addAfterActivation`.
+    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
+                        out: Tensor? = nil) -> Tensor {
         if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= FeatureFlowNetwork.winogradMinimumTiles {
-            return winograd(x, residual: residual, out: out)
+            return winograd(x, residual: residual, addAfterActivation: addAfterActivation, out: out)
         }
         let input = reflect ? Ops.pad(x, left: 1, right: 1, top: 1, bottom: 1, mode: .reflect) : x
-        return direct(input, residual: residual, out: out)
+        let y = direct(input, residual: residual, out: out)
+        if let addAfterActivation { return Ops.add(addAfterActivation, y, out: y) }
+        return y
     }
 }

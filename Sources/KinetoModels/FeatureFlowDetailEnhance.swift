@@ -172,17 +172,26 @@ public struct FeatureFlowDetailEnhance {
             let embRef = tAtt2(aligned[center])
             // Temporal attention: each frame's features times sigmoid(Σ_c emb_i · emb_ref), concatenated.
             let weighted = Tensor.empty([first.n, frames * c, first.h, first.w], like: first)
+            let probability = Tensor.empty([plane], like: first)
             for (i, frame) in aligned.enumerated() {
                 let emb = tAtt1(frame)
                 for item in 0..<first.n {
                     let e = emb.pointer(item: item), r = embRef.pointer(item: item)
                     let src = frame.pointer(item: item), dst = weighted.pointer(item: item) + i * c * plane
-                    Parallel.forRanges(plane, minimum: 1024) { range in
-                        for p in range {
-                            var sum: Float = 0
-                            for ch in 0..<c { sum += e[ch * plane + p] * r[ch * plane + p] }
-                            let prob = 1 / (1 + Foundation.exp(-sum))
-                            for ch in 0..<c { dst[ch * plane + p] = src[ch * plane + p] * prob }
+                    let prob = probability.pointer
+                    // Channel by channel over a range of pixels (contiguous, vectorized), summing in the same
+                    // order as a per-pixel loop over the channels.
+                    Parallel.forRanges(plane, minimum: 1024, granularity: 16) { range in
+                        let sum = prob + range.lowerBound, count = range.count
+                        sum.update(repeating: 0, count: count)
+                        for ch in 0..<c {
+                            let a = e + ch * plane + range.lowerBound, b = r + ch * plane + range.lowerBound
+                            for j in 0..<count { sum[j] += a[j] * b[j] }
+                        }
+                        for j in 0..<count { sum[j] = 1 / (1 + Foundation.exp(-sum[j])) }
+                        for ch in 0..<c {
+                            let from = src + ch * plane + range.lowerBound, to = dst + ch * plane + range.lowerBound
+                            for j in 0..<count { to[j] = from[j] * sum[j] }
                         }
                     }
                 }

@@ -86,6 +86,7 @@ enum RIFEKernels {
         let (ho, wo) = (rows.count, cols.count)
         let inPlane = x.h * w, outPlane = ho * wo
         let src = x.pointer, dst = out.pointer
+        let doubling = isDoubling(cols)
         cols.withUnsafeBufferPointer { colTaps in
             Parallel.forRanges(c * ho, minimum: max(1, 8192 / max(1, wo))) { range in
                 for index in range {
@@ -94,6 +95,44 @@ enum RIFEKernels {
                     let top = src + channel * inPlane + r.i0 * w, bottom = src + channel * inPlane + r.i1 * w
                     let line = dst + channel * outPlane + row * wo
                     let lower = r.lambda, upper = 1 - r.lambda
+                    if doubling {
+                        // Interior columns 1 ..< wo − 1 in pairs (2m + 1, 2m + 2) reading source columns m, m + 1
+                        // with weights (¾, ¼) and (¼, ¾): the same products and sums as the general loop, four
+                        // pairs at a time.
+                        let vu = SIMD4<Float>(repeating: upper), vl = SIMD4<Float>(repeating: lower)
+                        let vf = SIMD4<Float>(repeating: factor)
+                        let near = SIMD4<Float>(repeating: 0.75), far = SIMD4<Float>(repeating: 0.25)
+                        let pairs = wo / 2 - 1
+                        var m = 0
+                        while m + 4 <= pairs {
+                            let p0 = load4(top + m), q0 = load4(top + m + 1)
+                            let p1 = load4(bottom + m), q1 = load4(bottom + m + 1)
+                            let oddA = p0 * near + q0 * far, evenA = p0 * far + q0 * near
+                            let oddB = p1 * near + q1 * far, evenB = p1 * far + q1 * near
+                            var odd = (oddA * vu + oddB * vl) * vf, even = (evenA * vu + evenB * vl) * vf
+                            let target = line + 2 * m + 1
+                            if accumulate {
+                                let first = load4(target), second = load4(target + 4)
+                                odd += SIMD4(first[0], first[2], second[0], second[2])
+                                even += SIMD4(first[1], first[3], second[1], second[3])
+                            }
+                            store4(SIMD4(odd[0], even[0], odd[1], even[1]), target)
+                            store4(SIMD4(odd[2], even[2], odd[3], even[3]), target + 4)
+                            m += 4
+                        }
+                        var j = 2 * m + 1
+                        while true {
+                            let t = colTaps[j]
+                            let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
+                            let b = bottom[t.i0] * (1 - t.lambda) + bottom[t.i1] * t.lambda
+                            let value = (a * upper + b * lower) * factor
+                            line[j] = accumulate ? line[j] + value : value
+                            // The rest of the interior, then the last and the first column.
+                            if j == 0 { break }
+                            j = j + 1 < wo ? j + 1 : 0
+                        }
+                        continue
+                    }
                     for j in 0..<wo {
                         let t = colTaps[j]
                         let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
@@ -104,6 +143,28 @@ enum RIFEKernels {
                 }
             }
         }
+    }
+
+    /// Whether column taps are bilinear doubling of a whole row (`align_corners=False`): output `j` in
+    /// `1 ..< n − 1` reads source `(j − 1) / 2` and the next with weight ¾ (odd `j`: ¼ on the next, even: ¾).
+    static func isDoubling(_ taps: [Tap]) -> Bool {
+        let n = taps.count
+        guard n >= 4, n % 2 == 0 else { return false }
+        for j in 1..<(n - 1) {
+            let t = taps[j], i0 = (j - 1) / 2
+            if t.i0 != i0 || t.i1 != i0 + 1 || t.lambda != (j % 2 == 1 ? 0.25 : 0.75) { return false }
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    @inline(__always)
+    static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
 
     /// Backward warp of all channels of `source` (full size) at the grid `rows` × `cols`: output (i, j) samples

@@ -272,7 +272,7 @@ public final class RIFENetwork: @unchecked Sendable {
     func finish(_ block: RIFEWeights.Block, _ first: Tensor, last: Bool) -> Tensor {
         var feature = block.down1(first)
         for conv in block.residual {
-            feature = conv(feature, residual: feature)
+            feature = conv(feature)
         }
         let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
         RIFEKernels.convTranspose4x4(feature, weight: block.up.weight, bias: block.up.bias, shuffle: true, pool: pool,

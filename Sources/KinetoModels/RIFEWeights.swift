@@ -14,7 +14,7 @@ public struct RIFEWeights: Sendable {
     struct Block: Sendable {
         var down0: Conv2d
         var down1: Conv2d
-        var residual: [Conv2d]
+        var residual: [RIFEResidualConv]
         var up: ConvTranspose2d
         var channels: Int { down1.outputChannels }
     }
@@ -93,7 +93,8 @@ public struct RIFEWeights: Sendable {
             let p = "block\(b)."
             let residual = try (0..<RIFEWeights.residualCount).map { r in
                 // relu(conv(x) · beta + x): beta folds into the weights, the skip add and LeakyReLU fuse.
-                try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!)
+                RIFEResidualConv(try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!),
+                                 allowWinograd: RIFEWeights.blockChannels[b] <= 128)
             }
             // Kineto keeps each frame with its head features (7 channels warped in one pass), so the first
             // convolution reads its input channels in that order.

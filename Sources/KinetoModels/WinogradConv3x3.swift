@@ -70,8 +70,10 @@ struct WinogradConv3x3: @unchecked Sendable {
     }
 
     /// The convolution of `x` `[1, C, H, W]` (batch items one after another), optionally `+ residual` before the
-    /// activation, into `out` if given (which may be a channel view).
-    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
+    /// activation and `+ addAfterActivation` after it (a ResnetBlock's skip connection), into `out` if given (which
+    /// may be a channel view).
+    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
+                        out: Tensor? = nil) -> Tensor {
         let (h, w) = (x.h, x.w)
         let y = out ?? Tensor.empty([x.n, outputChannels, h, w], like: x)
         let tilesH = (h + 3) / 4, tilesW = (w + 3) / 4
@@ -88,6 +90,7 @@ struct WinogradConv3x3: @unchecked Sendable {
         for item in 0..<x.n {
             let input = x.pointer(item: item), output = y.pointer(item: item)
             let skip = residual.map { $0.pointer(item: item) }
+            let post = addAfterActivation.map { $0.pointer(item: item) }
             // Each worker takes blocks worker, worker + threads, …
             Parallel.forEach(threads) { worker in
                 let base = scratch.pointer + worker * scratchPerBlock
@@ -104,7 +107,7 @@ struct WinogradConv3x3: @unchecked Sendable {
                                        b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
                         }
                     }
-                    transformOutput(m, tiles: tiles, output: output, skip: skip, h: h, w: w, tilesW: tilesW,
+                    transformOutput(m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w, tilesW: tilesW,
                                     rows: ty0..<ty1, outRows: outRows)
                     block += threads
                 }
@@ -151,7 +154,24 @@ struct WinogradConv3x3: @unchecked Sendable {
                     let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
                     let o = hs + r * 6 * pn
                     let o0 = o, o1 = o + pn, o2 = o + 2 * pn, o3 = o + 3 * pn, o4 = o + 4 * pn, o5 = o + 5 * pn
-                    for tx in 0..<n {
+                    // Four tiles at a time: a 4×4 transpose of 16 consecutive values gives the four phases, the
+                    // next tile's first two values give a4, a5 (the row buffer has 8 values of slack).
+                    var tx = 0
+                    while tx + 4 <= n {
+                        let base = line + 4 * tx
+                        let (a0, a1, a2, a3) = WinogradConv3x3.transpose(Self.load(base), Self.load(base + 4),
+                                                                         Self.load(base + 8), Self.load(base + 12))
+                        let next = Self.load(base + 16)
+                        let a4 = SIMD4<Float>(a0[1], a0[2], a0[3], next[0]), a5 = SIMD4<Float>(a1[1], a1[2], a1[3], next[1])
+                        Self.store(4 * a0 - 5 * a2 + a4, o0 + tx)
+                        Self.store(-4 * (a1 + a2) + a3 + a4, o1 + tx)
+                        Self.store(4 * (a1 - a2) - a3 + a4, o2 + tx)
+                        Self.store(2 * (a3 - a1) - a2 + a4, o3 + tx)
+                        Self.store(2 * (a1 - a3) - a2 + a4, o4 + tx)
+                        Self.store(4 * a1 - 5 * a3 + a5, o5 + tx)
+                        tx += 4
+                    }
+                    for tx in tx..<n {
                         let q = 4 * tx
                         let a0 = d0[q], a1 = d1[q], a2 = d2[q], a3 = d3[q], a4 = d4[q], a5 = d5[q]
                         o0[tx] = 4 * a0 - 5 * a2 + a4
@@ -187,7 +207,8 @@ struct WinogradConv3x3: @unchecked Sendable {
     /// `Y = Aᵀ M A` (+ bias, + residual, activation) written into the output rows of tile rows `rows`, vectorised
     /// across the tiles of a tile row like the input transform.
     private func transformOutput(_ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
-                                 skip: UnsafeMutablePointer<Float>?, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
+                                 skip: UnsafeMutablePointer<Float>?, post: UnsafeMutablePointer<Float>?,
+                                 h: Int, w: Int, tilesW: Int, rows: Range<Int>,
                                  outRows: UnsafeMutablePointer<Float>) {
         let k = outputChannels
         let stride = k * tiles
@@ -217,7 +238,19 @@ struct WinogradConv3x3: @unchecked Sendable {
                     let a = partial + i * 6 * pn
                     let c0 = a, c1 = a + pn, c2 = a + 2 * pn, c3 = a + 3 * pn, c4 = a + 4 * pn, c5 = a + 5 * pn
                     let line = outRows + i * width
-                    for tx in 0..<n {
+                    let vb = SIMD4<Float>(repeating: b)
+                    var tx = 0
+                    while tx + 4 <= n {
+                        let a1 = Self.load(c1 + tx), a2 = Self.load(c2 + tx), a3 = Self.load(c3 + tx), a4 = Self.load(c4 + tx)
+                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        let (r0, r1, r2, r3) = WinogradConv3x3.transpose(
+                            Self.load(c0 + tx) + sum12 + sum34 + vb, diff12 + 2 * diff34 + vb,
+                            sum12 + 4 * sum34 + vb, diff12 + 8 * diff34 + Self.load(c5 + tx) + vb)
+                        let q = line + 4 * tx
+                        Self.store(r0, q); Self.store(r1, q + 4); Self.store(r2, q + 8); Self.store(r3, q + 12)
+                        tx += 4
+                    }
+                    for tx in tx..<n {
                         let a1 = c1[tx], a2 = c2[tx], a3 = c3[tx], a4 = c4[tx]
                         let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
                         let q = 4 * tx
@@ -238,9 +271,36 @@ struct WinogradConv3x3: @unchecked Sendable {
                         line.update(from: tmp, count: w)
                     }
                     activation.applyInPlace(line, count: w, channel: ch)
+                    if let post {
+                        let add = post + (ch * h + oy) * w
+                        for j in 0..<w { line[j] += add[j] }
+                    }
                 }
             }
         }
+    }
+}
+
+extension WinogradConv3x3 {
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load(UnsafePointer(p)) }
+
+    @inline(__always)
+    static func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+    }
+
+    /// Rows ↔ columns of a 4×4 block.
+    @inline(__always)
+    static func transpose(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>)
+        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+        (SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
+         SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
     }
 }
 

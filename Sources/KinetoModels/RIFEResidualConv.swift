@@ -1,0 +1,30 @@
+import Foundation
+import KinetoEngine
+
+/// One of RIFE's `ResConv` layers: `LeakyReLU₀.₂(conv(x) · beta + x)` with beta folded into the convolution.
+///
+/// On maps of at least `winogradMinimumTiles` 4×4 tiles the 3×3 convolution runs as Winograd F(4×4, 3×3) (about a
+/// quarter of the multiplications; blocks 2-4 spend most of RIFE's time here), with the skip connection and the
+/// activation applied in its output transform; on the small maps of the first blocks im2col + GEMM is faster.
+struct RIFEResidualConv: Sendable {
+    let direct: Conv2d
+    let winograd: WinogradConv3x3?
+    /// Fewest 4×4 output tiles for which the Winograd path is used (measured on a 2-core Zen 3 with `kineto bench
+    /// models --profile`; 0 forces it, `Int.max` disables it).
+    nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
+
+    /// `allowWinograd: false` keeps only the direct path: the transformed filters take 4× the memory of the
+    /// weights (block 0's 192-channel layers would add 42 MB), for maps that reach the threshold only at 4K.
+    init(_ conv: Conv2d, allowWinograd: Bool = true) {
+        direct = conv
+        winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
+    }
+
+    /// `activation(conv(x) + x)`.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= RIFEResidualConv.winogradMinimumTiles {
+            return winograd(x, residual: x)
+        }
+        return direct(x, residual: x)
+    }
+}
