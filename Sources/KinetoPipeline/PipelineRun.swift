@@ -53,11 +53,18 @@ final class PipelineRun: @unchecked Sendable {
         case frames(sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], interpolates: Bool)
     }
 
+    /// An output frame, or a model's picture still to be converted to one (by the encode thread, so
+    /// the conversion overlaps the next inference instead of delaying it).
+    enum OutputFrame {
+        case frame(VideoFrame)
+        case picture(RGBImage, like: VideoFrame, pts: Int64)
+    }
+
     /// A finished unit, still numbered so the encoder can restore input order.
     struct WorkResult {
         enum Payload {
             case packet(PassthroughPacket)
-            case frames([VideoFrame], passedThrough: Int64)
+            case frames([OutputFrame], passedThrough: Int64)
         }
         let sequence: Int64
         let payload: Payload
@@ -194,6 +201,8 @@ final class PipelineRun: @unchecked Sendable {
         /// Schedules `frame` as the next kept input frame; false when the queue was cancelled.
         func keep(_ frame: VideoFrame, interpolates: Bool) throws -> Bool {
             let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
+            // Models get RGB: converted here, on this thread, while the workers infer.
+            if case .model = job.method.engine { _ = try input.rgbImage(using: converter) }
             let outputs = schedule.push(pts: retimed(frame.pts))
             if let previous, !outputs.isEmpty {
                 guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs,
@@ -319,8 +328,8 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     private func makeFrames(first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], maker: FrameMaker,
-                            converter: FrameConverter) throws -> ([VideoFrame], Int64) {
-        var frames: [VideoFrame] = []
+                            converter: FrameConverter) throws -> ([OutputFrame], Int64) {
+        var frames: [OutputFrame] = []
         frames.reserveCapacity(outputs.count)
         var passed: Int64 = 0
         // Midpoint images of this pair, for midpoint-only models (0.5 is shared by 0.25 and 0.75…).
@@ -331,7 +340,7 @@ final class PipelineRun: @unchecked Sendable {
                 guard let source = ordinal == first.ordinal ? first : (ordinal == second?.ordinal ? second : nil) else {
                     throw PipelineError(.internal, "schedule named input frame \(ordinal) outside its pair", stage: .interpolate)
                 }
-                frames.append(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
+                frames.append(.frame(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 passed += 1
             case .between(_, let t, let dyadic):
                 guard let second else {
@@ -340,9 +349,9 @@ final class PipelineRun: @unchecked Sendable {
                 switch maker {
                 case .nearestFrame:
                     let nearest = t < 0.5 ? first : second
-                    frames.append(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1))
+                    frames.append(.frame(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 case .crossFade:
-                    frames.append(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase))
+                    frames.append(.frame(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase)))
                 case .model(let interpolator):
                     let a = try first.rgbImage(using: converter)
                     let b = try second.rgbImage(using: converter)
@@ -352,8 +361,7 @@ final class PipelineRun: @unchecked Sendable {
                     } else {
                         image = try interpolator.interpolate(a, b, at: t)
                     }
-                    frames.append(try converter.frame(from: image, pixelFormat: first.frame.pixelFormat, like: first.frame,
-                                                      pts: output.pts, timeBase: outputTimeBase))
+                    frames.append(.picture(image, like: first.frame, pts: output.pts))
                 }
             }
         }
@@ -398,6 +406,7 @@ final class PipelineRun: @unchecked Sendable {
         var pending: [Int64: WorkResult] = [:]
         var next: Int64 = 0
         var lastReport: UInt64 = 0
+        let converter = FrameConverter()
         do {
             while let result = results.pop() {
                 pending[result.sequence] = result
@@ -407,8 +416,14 @@ final class PipelineRun: @unchecked Sendable {
                     case .packet(let packet):
                         try writer.write(packet)
                     case .frames(let frames, let passed):
-                        for frame in frames {
-                            try writer.write(frame)
+                        for output in frames {
+                            switch output {
+                            case .frame(let frame):
+                                try writer.write(frame)
+                            case .picture(let image, let template, let pts):
+                                try writer.write(try converter.frame(from: image, pixelFormat: template.pixelFormat, like: template,
+                                                                     pts: pts, timeBase: outputTimeBase))
+                            }
                             outcome.framesOut += 1
                         }
                         outcome.framesPassedThrough += passed
