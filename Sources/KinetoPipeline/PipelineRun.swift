@@ -285,8 +285,9 @@ final class PipelineRun: @unchecked Sendable {
                     let maker: FrameMaker
                     // Live inputs: measured as work starts, so a change of level applies to this very item;
                     // an item already far behind is made the cheapest way to catch up.
-                    let lag = governor != nil ? liveLag(outputPTS: outputs.first?.pts) : nil
-                    let level = lag.map { governor!.level(forLag: $0, log: job.log) }
+                    let level = governor.flatMap { governor in
+                        liveLag(outputPTS: outputs.first?.pts).map { governor.level(forLag: $0, log: job.log) }
+                    }
                     switch level {
                     case .model(let index, _)?: maker = .model(models[index])
                     case .crossFade?: maker = .crossFade
