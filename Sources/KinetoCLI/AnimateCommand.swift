@@ -52,48 +52,24 @@ struct AnimateCommand: ParsableCommand {
     @Flag(help: "Do not fill an opening mouth from the driving video.")
     var noMouthFill = false
 
-    @Option(help: "Video codec: \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", ")).")
-    var codec: String = "h264"
-
-    @Option(help: "Constant rate factor, lower is better (default: 18 for h264/h265, 30 for av1).")
-    var crf: Int?
-
-    @Option(help: "Encoder speed preset (x264/x265: ultrafast … veryslow, default medium).")
-    var preset: String?
-
-    @Option(help: "Encoder threads (default: the encoder decides).")
-    var threads: Int = 0
+    @OptionGroup var encoding: EncodingOptions
 
     @Flag(help: "Also measure landmark accuracy (AKD), identity, jitter and per-stage speed, and print them.")
     var report = false
 
-    @Flag(help: "Replace OUTPUT if it exists (never an input).")
-    var overwrite = false
-
-    @Flag(help: "No progress output.")
-    var quiet = false
-
     func validate() throws {
         if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
-        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
-        if threads < 0 { throw ValidationError("--threads must not be negative") }
     }
 
     func run() throws {
         do {
-            guard let codecChoice = VideoCodecChoice(rawValue: codec.lowercased()), codecChoice != .same else {
-                throw PipelineError(.usage, "unknown codec '\(codec)'; use one of \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", "))")
-            }
             let job = PortraitAnimationJob(portrait: portrait, driving: driving, output: output, size: size, mode: mode, crop: crop,
-                                           fillMouth: !noMouthFill, codec: codecChoice, crf: crf, preset: preset,
-                                           encoderThreads: threads, overwrite: overwrite, measure: report)
-            let cancellation = CancellationToken()
-            let interrupt = InterruptWatcher(cancellation: cancellation)
-            defer { interrupt.stop() }
-            let printer = quiet ? nil : ProgressPrinter()
-            let progress: (@Sendable (JobProgress) -> Void)? = printer.map { p in { @Sendable in p.report($0) } }
-            let result = try PortraitAnimator.run(job, progress: progress, cancellation: cancellation)
-            printer?.finish()
+                                           fillMouth: !noMouthFill, codec: try encoding.codecChoice(allowingSame: false),
+                                           crf: encoding.crf, preset: encoding.preset, encoderThreads: encoding.threads,
+                                           overwrite: encoding.overwrite, measure: report)
+            let result = try encoding.withJobControls { progress, cancellation in
+                try PortraitAnimator.run(job, progress: progress, cancellation: cancellation)
+            }
             for warning in result.warnings { CommandFailure.printError("kineto: warning: \(warning)") }
             print("\(result.output): \(result.frames) frames \(result.width)×\(result.height) at \(result.frameRate) fps (face in \(result.framesWithFace)), \(result.encoderName), in " + String(format: "%.1f s (%.1f fps)", result.elapsedSeconds, result.framesPerSecond))
             if report {
