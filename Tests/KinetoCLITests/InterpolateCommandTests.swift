@@ -122,17 +122,7 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && !UDPPorts.isBound(port) { Thread.sleep(forTimeInterval: 0.01) }
         #expect(UDPPorts.isBound(port))
-        let sender = Process()
-        sender.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        sender.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
-                            "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "12", "-pix_fmt", "yuv420p",
-                            "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
-        sender.standardInput = FileHandle.nullDevice
-        try sender.run()
-        let senderDeadline = Date().addingTimeInterval(15)
-        while sender.isRunning && Date() < senderDeadline { Thread.sleep(forTimeInterval: 0.05) }
-        if sender.isRunning { sender.terminate() }
-        sender.waitUntilExit()
+        try LoopbackSender.send(to: port, size: "320x240", rate: 25, seconds: 3, keyframeInterval: 12, timeout: 15)
         let result = KinetoProcess.finish(kineto, out, err, timeout: 30)
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.stderr)")

@@ -121,3 +121,21 @@ struct ScratchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The `ffmpeg` CLI sending a live test pattern as MPEG-TS over UDP on loopback, in real time (`-re`).
+enum LoopbackSender {
+    /// Sends `seconds` of testsrc2 at `size` and `rate` to `port` and returns when done (at most `timeout` s).
+    static func send(to port: Int, size: String, rate: Int, seconds: Int, keyframeInterval: Int, timeout: Double) throws {
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        sender.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)",
+                            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-g", "\(keyframeInterval)",
+                            "-pix_fmt", "yuv420p", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
+        sender.standardInput = FileHandle.nullDevice
+        try sender.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while sender.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if sender.isRunning { sender.terminate() }
+        sender.waitUntilExit()
+    }
+}

@@ -54,17 +54,7 @@ private func ffmpeg(_ arguments: [String]) throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline && !(UDPPorts.isBound(inPort) && UDPPorts.isBound(outPort)) { Thread.sleep(forTimeInterval: 0.01) }
         #expect(UDPPorts.isBound(inPort))
-        let sender = Process()
-        sender.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        sender.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-                            "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
-                            "-f", "mpegts", "udp://127.0.0.1:\(inPort)?pkt_size=1316"]
-        sender.standardInput = FileHandle.nullDevice
-        try sender.run()
-        let senderDeadline = Date().addingTimeInterval(20)
-        while sender.isRunning && Date() < senderDeadline { Thread.sleep(forTimeInterval: 0.05) }
-        if sender.isRunning { sender.terminate() }
-        sender.waitUntilExit()
+        try LoopbackSender.send(to: inPort, size: "640x360", rate: 30, seconds: 8, keyframeInterval: 15, timeout: 20)
         let result = KinetoProcess.finish(kineto, out, err, timeout: 40)
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.stderr)")
