@@ -201,8 +201,9 @@ final class PipelineRun: @unchecked Sendable {
         /// Schedules `frame` as the next kept input frame; false when the queue was cancelled.
         func keep(_ frame: VideoFrame, interpolates: Bool) throws -> Bool {
             let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
-            // Models get RGB: converted here, on this thread, while the workers infer.
-            if case .model = job.method.engine { _ = try input.rgbImage(using: converter) }
+            // Models get RGB: converted here, on this thread, while the workers infer. A live job may be
+            // blending or repeating instead; its workers convert what a model rung asks for.
+            if case .model = job.method.engine, governor == nil { _ = try input.rgbImage(using: converter) }
             let outputs = schedule.push(pts: retimed(frame.pts))
             if let previous, !outputs.isEmpty {
                 guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs,
