@@ -29,6 +29,12 @@ struct BenchModelsCommand: ParsableCommand {
     @Option(help: "Weights file (default: the installed model; featureflow also takes a deterministic-weights manifest .json).")
     var weights: String?
 
+    @Option(help: "Time RIFE on consecutive frames of this video (at its own size, --sizes is ignored) instead of a generated pattern: real motion costs more than a smooth shift.")
+    var clip: String?
+
+    @Option(help: "With --clip: the first frame to use (skips a black opening).")
+    var clipStart: Int = 0
+
     @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
     var profile = false
 
@@ -42,8 +48,24 @@ struct BenchModelsCommand: ParsableCommand {
         }
         let isFeatureFlow = ModelDescriptor.featureflow.matches(model)
         let sizeList = sizes ?? (isFeatureFlow ? "256x256,1280x720" : "640x480,1280x720,1920x1080")
-        let parsed = try sizeList.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        var parsed = try sizeList.split(separator: ",").map { try BenchModelsCommand.parseSize(String($0)) }
+        var clipFrames: [RGBImage] = []
+        if let clip {
+            guard clipStart >= 0 else { throw ValidationError("--clip-start must be at least 0") }
+            guard !isFeatureFlow else { throw ValidationError("--clip times RIFE only") }
+            let reader = try MediaReader(clip, options: ReaderOptions(passthrough: false))
+            let converter = FrameConverter()
+            var index = 0
+            while clipFrames.count < repeats + 2, let frame = try reader.nextVideoFrame() {
+                if index >= clipStart { clipFrames.append(try converter.rgbImage(from: frame)) }
+                index += 1
+            }
+            guard clipFrames.count == repeats + 2 else {
+                throw ValidationError("\(clip) has \(index) frames; --clip-start \(clipStart) and --repeats \(repeats) need \(clipStart + repeats + 2)")
+            }
+            parsed = [(clipFrames[0].width, clipFrames[0].height)]
+        }
         if isFeatureFlow { return try runFeatureFlow(sizes: parsed) }
         BenchModelsCommand.benchFaceModels(repeats: max(repeats, 5))
         let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
@@ -52,7 +74,8 @@ struct BenchModelsCommand: ParsableCommand {
         print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
         for (width, height) in parsed {
             // A moving sequence: each timed pair shares one frame with the previous one, as in a video.
-            let frames = (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
+            let frames = clip != nil ? clipFrames
+                : (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
             var best = Double.infinity, bestCPU = Double.infinity
             var bestProfile: [String: Double] = [:]
             _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)

@@ -167,15 +167,37 @@ enum RIFEKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
 
-    /// Backward warp of all channels of `source` (full size) at the grid `rows` × `cols`: output (i, j) samples
-    /// `source` at (cols[j] + flow[0, i, j], rows[i] + flow[1, i, j]) as `grid_sample(bilinear, border,
-    /// align_corners=True)` does. `flow` `[1, 2, rows, cols]`, `out` `[1, C, rows, cols]`.
-    static func warp(_ source: Tensor, rows: [Int], cols: [Int], flow: Tensor, out: Tensor) {
+    /// `source` `[1, C, H, W]` (C ≤ 8) rearranged pixel by pixel into `out` (`H · W · 8` floats, lanes past C zero),
+    /// so that `warpInterleaved` reads one pixel of every channel with a single 8-wide load.
+    static func interleave8(_ source: Tensor, into out: UnsafeMutablePointer<Float>) {
         let (c, h, w) = (source.c, source.h, source.w)
+        precondition(c <= 8, "interleave8 takes at most 8 channels")
+        let plane = h * w, src = source.pointer
+        Parallel.forRanges(h, minimum: max(1, 8192 / max(1, w))) { rows in
+            for row in rows {
+                // Channel by channel, each a strided store of a contiguous row (lanes past C zeroed first).
+                let line = out + 8 * row * w
+                if c < 8 { line.update(repeating: 0, count: 8 * w) }
+                for ch in 0..<c {
+                    let from = src + ch * plane + row * w
+                    let to = line + ch
+                    for col in 0..<w { to[8 * col] = from[col] }
+                }
+            }
+        }
+    }
+
+    /// Backward warp of a full-size source made by `interleave8` (`channels` planes of `height × width`) at the grid
+    /// `rows` × `cols`: output (i, j) samples the source at (cols[j] + flow[0, i, j], rows[i] + flow[1, i, j]) as
+    /// `grid_sample(bilinear, border, align_corners=True)` does. `flow` `[1, 2, rows, cols]`, `out`
+    /// `[1, channels, rows, cols]`. Each bilinear corner is one 8-wide load of every channel.
+    static func warpInterleaved(_ packed: UnsafeMutablePointer<Float>, channels c: Int, height h: Int, width w: Int,
+                                rows: [Int], cols: [Int], flow: Tensor, out: Tensor) {
         let (ho, wo) = (rows.count, cols.count)
-        let plane = h * w, outPlane = ho * wo
-        let src = source.pointer, fx = flow.pointer, fy = flow.pointer + outPlane, dst = out.pointer
+        let outPlane = ho * wo
+        let fx = flow.pointer, fy = flow.pointer + outPlane, dst = out.pointer
         let maxX = Float(w - 1), maxY = Float(h - 1)
+        let src = UnsafeRawPointer(packed)
         cols.withUnsafeBufferPointer { columns in
             Parallel.forRanges(ho, minimum: max(1, 4096 / max(1, wo))) { range in
                 for i in range {
@@ -188,13 +210,22 @@ enum RIFEKernels {
                         let ax = ix - Float(x0), ay = iy - Float(y0)
                         let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
                         let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
-                        let nw = y0 * w + x0, ne = y0 * w + x1, sw = y1 * w + x0, se = y1 * w + x1
-                        var s = src, d = dst + p
-                        for _ in 0..<c {
-                            d.pointee = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
-                            s += plane
-                            d += outPlane
-                        }
+                        let nw = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x0), as: SIMD8<Float>.self)
+                        let ne = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x1), as: SIMD8<Float>.self)
+                        let sw = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x0), as: SIMD8<Float>.self)
+                        let se = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x1), as: SIMD8<Float>.self)
+                        let v = nw * wNW + ne * wNE + sw * wSW + se * wSE
+                        // Constant lane indices: a loop over `v[ch]` makes the compiler spill the vector and
+                        // redo the arithmetic lane by lane.
+                        let d = dst + p
+                        d[0] = v[0]
+                        if c > 1 { d[outPlane] = v[1] }
+                        if c > 2 { d[2 * outPlane] = v[2] }
+                        if c > 3 { d[3 * outPlane] = v[3] }
+                        if c > 4 { d[4 * outPlane] = v[4] }
+                        if c > 5 { d[5 * outPlane] = v[5] }
+                        if c > 6 { d[6 * outPlane] = v[6] }
+                        if c > 7 { d[7 * outPlane] = v[7] }
                     }
                 }
             }
