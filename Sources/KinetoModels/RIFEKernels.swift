@@ -5,51 +5,50 @@ import KinetoEngine
 /// over memory.
 enum RIFEKernels {
     /// The reference's last step in one pass: `warp(img0, F[0:2]) · σ(m) + warp(img1, F[2:4]) · (1 − σ(m))`, with
-    /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `source0`/`source1` (the padded frames) hold
-    /// the frame in their first 3 channels; `flow` `[1, 4, h, w]`, `logits` `[1, 1, h, w]` and `out` `[1, 3, h, w]`
-    /// cover the top-left `h × w` of them.
-    static func warpAndMerge(_ source0: Tensor, _ source1: Tensor, flow: Tensor, logits: Tensor, out: Tensor) -> Tensor {
+    /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `packed0`/`packed1` are the padded frames
+    /// (`sourceHeight × sourceWidth`) made by `interleave8`, the frame in lanes 0-2; `flow` `[1, 4, h, w]`, `logits`
+    /// `[1, 1, h, w]` and `out` `[1, 3, h, w]` cover the top-left `h × w` of them.
+    static func warpAndMerge(_ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
+                             sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor) -> Tensor {
         let (h, w) = (out.h, out.w)
-        let (sourceHeight, sourceWidth) = (source0.h, source0.w)
-        let plane = h * w, sourcePlane = sourceHeight * sourceWidth
-        let image0 = source0.pointer, image1 = source1.pointer, f = flow.pointer, m = logits.pointer, o = out.pointer
+        let plane = h * w
+        let image0 = UnsafeRawPointer(packed0), image1 = UnsafeRawPointer(packed1)
+        let f = flow.pointer, m = logits.pointer, o = out.pointer
         Parallel.forRanges(h, minimum: max(1, 16384 / w)) { rows in
             for row in rows {
                 for col in 0..<w {
                     let p = row * w + col
-                    let a = sample3(image0, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                    let a = sample4(image0, width: sourceWidth, height: sourceHeight,
                                     x: Float(col) + f[p], y: Float(row) + f[plane + p])
-                    let b = sample3(image1, plane: sourcePlane, width: sourceWidth, height: sourceHeight,
+                    let b = sample4(image1, width: sourceWidth, height: sourceHeight,
                                     x: Float(col) + f[2 * plane + p], y: Float(row) + f[3 * plane + p])
                     let weight = 1 / (1 + Foundation.exp(-m[p]))
                     let rest = 1 - weight
-                    o[p] = a.0 * weight + b.0 * rest
-                    o[plane + p] = a.1 * weight + b.1 * rest
-                    o[2 * plane + p] = a.2 * weight + b.2 * rest
+                    let value = a * weight + b * rest
+                    o[p] = value[0]
+                    o[plane + p] = value[1]
+                    o[2 * plane + p] = value[2]
                 }
             }
         }
         return out
     }
 
-    /// Bilinear sample of 3 planes at pixel (x, y), clamped to the image (`border`, `align_corners=True`).
+    /// Bilinear sample of the first 4 lanes of an `interleave8` source at pixel (x, y), clamped to the image
+    /// (`border`, `align_corners=True`).
     @inline(__always)
-    static func sample3(_ src: UnsafeMutablePointer<Float>, plane: Int, width w: Int, height h: Int,
-                        x: Float, y: Float) -> (Float, Float, Float) {
+    static func sample4(_ src: UnsafeRawPointer, width w: Int, height h: Int, x: Float, y: Float) -> SIMD4<Float> {
         let ix = min(max(x, 0), Float(w - 1)), iy = min(max(y, 0), Float(h - 1))
         let x0 = Int(ix), y0 = Int(iy)   // non-negative: truncation is floor
         let ax = ix - Float(x0), ay = iy - Float(y0)
         // A corner past the last row/column has weight zero (ix = w − 1 exactly); reuse the edge pixel.
         let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
         let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
-        let nw = y0 * w + x0, ne = y0 * w + x1, sw = y1 * w + x0, se = y1 * w + x1
-        var s = src
-        let c0 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
-        s += plane
-        let c1 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
-        s += plane
-        let c2 = s[nw] * wNW + s[ne] * wNE + s[sw] * wSW + s[se] * wSE
-        return (c0, c1, c2)
+        let nw = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x0), as: SIMD4<Float>.self)
+        let ne = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x1), as: SIMD4<Float>.self)
+        let sw = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x0), as: SIMD4<Float>.self)
+        let se = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x1), as: SIMD4<Float>.self)
+        return nw * wNW + ne * wNE + sw * wSW + se * wSE
     }
 
     // MARK: - Sampling on pixel grids
@@ -87,6 +86,11 @@ enum RIFEKernels {
         let inPlane = x.h * w, outPlane = ho * wo
         let src = x.pointer, dst = out.pointer
         let doubling = isDoubling(cols)
+        let upscaling = doubling ? nil : upscalingFactor(cols, inputSize: w)
+        // With `upscaling` = s: the weights (r + ½)/s of output s·m + s/2 + r on source m + 1, four lanes at a time.
+        let lambdas = (0..<((upscaling ?? 0) / 4)).map { g in
+            SIMD4<Float>((0..<4).map { (Float(4 * g + $0) + 0.5) / Float(upscaling!) })
+        }
         cols.withUnsafeBufferPointer { colTaps in
             Parallel.forRanges(c * ho, minimum: max(1, 8192 / max(1, wo))) { range in
                 for index in range {
@@ -95,6 +99,33 @@ enum RIFEKernels {
                     let top = src + channel * inPlane + r.i0 * w, bottom = src + channel * inPlane + r.i1 * w
                     let line = dst + channel * outPlane + row * wo
                     let lower = r.lambda, upper = 1 - r.lambda
+                    if let s = upscaling {
+                        // Interior outputs s·m + s/2 ..< s·m + s/2 + s read source columns m and m + 1: the same
+                        // products and sums as the general loop, four outputs at a time.
+                        let vu = SIMD4<Float>(repeating: upper), vl = SIMD4<Float>(repeating: lower)
+                        let vf = SIMD4<Float>(repeating: factor)
+                        for m in 0..<(w - 1) {
+                            let t0 = SIMD4<Float>(repeating: top[m]), t1 = SIMD4<Float>(repeating: top[m + 1])
+                            let b0 = SIMD4<Float>(repeating: bottom[m]), b1 = SIMD4<Float>(repeating: bottom[m + 1])
+                            let target = line + s * m + s / 2
+                            for (g, lambda) in lambdas.enumerated() {
+                                let rest = 1 - lambda
+                                let a = t0 * rest + t1 * lambda, b = b0 * rest + b1 * lambda
+                                var value = (a * vu + b * vl) * vf
+                                if accumulate { value = load4(target + 4 * g) + value }
+                                store4(value, target + 4 * g)
+                            }
+                        }
+                        // The clamped edges: s/2 outputs at each end.
+                        for j in Array(0..<(s / 2)) + Array((wo - s / 2)..<wo) {
+                            let t = colTaps[j]
+                            let a = top[t.i0] * (1 - t.lambda) + top[t.i1] * t.lambda
+                            let b = bottom[t.i0] * (1 - t.lambda) + bottom[t.i1] * t.lambda
+                            let value = (a * upper + b * lower) * factor
+                            line[j] = accumulate ? line[j] + value : value
+                        }
+                        continue
+                    }
                     if doubling {
                         // Interior columns 1 ..< wo − 1 in pairs (2m + 1, 2m + 2) reading source columns m, m + 1
                         // with weights (¾, ¼) and (¼, ¾): the same products and sums as the general loop, four
@@ -143,6 +174,22 @@ enum RIFEKernels {
                 }
             }
         }
+    }
+
+    /// The factor s (4, 8 or 16) when column taps are bilinear upscaling of a whole row of `inputSize` samples by s
+    /// (`align_corners=False`): output `s·m + s/2 + r` (r < s) in the interior reads source `m` and `m + 1` with
+    /// weight `(r + ½)/s` on the second.
+    static func upscalingFactor(_ taps: [Tap], inputSize: Int) -> Int? {
+        guard inputSize >= 2 else { return nil }
+        for s in [4, 8, 16] where taps.count == s * inputSize {
+            var matches = true
+            for j in (s / 2)..<(taps.count - s / 2) {
+                let m = (j - s / 2) / s, r = (j - s / 2) % s, t = taps[j]
+                if t.i0 != m || t.i1 != m + 1 || t.lambda != (Float(r) + 0.5) / Float(s) { matches = false; break }
+            }
+            if matches { return s }
+        }
+        return nil
     }
 
     /// Whether column taps are bilinear doubling of a whole row (`align_corners=False`): output `j` in

@@ -122,7 +122,8 @@ public final class RIFENetwork: @unchecked Sendable {
         let logits = pool.tensor([1, 1, height, width])
         RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
                              cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
-        let output = RIFEKernels.warpAndMerge(source0, source1, flow: flow, logits: logits,
+        let output = RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: source0.h,
+                                              sourceWidth: source0.w, flow: flow, logits: logits,
                                               out: pool.tensor([1, 3, height, width]))
         var flows = [flow]
         if keepIntermediates {
