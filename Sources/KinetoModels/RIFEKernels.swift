@@ -249,7 +249,15 @@ enum RIFEKernels {
             Parallel.forRanges(ho, minimum: max(1, 4096 / max(1, wo))) { range in
                 for i in range {
                     let y = Float(rows[i])
-                    for j in 0..<wo {
+                    var first = 0
+                    if c == 7 {
+                        // Four pixels at a time: coordinates and weights in 4 lanes, results written as 4-wide
+                        // rows of each channel.
+                        first = wo / 4 * 4
+                        warpFour(src, width: w, maxX: maxX, maxY: maxY, y: y, columns: columns.baseAddress!,
+                                 fx: fx + i * wo, fy: fy + i * wo, count: first, dst: dst + i * wo, outPlane: outPlane)
+                    }
+                    for j in first..<wo {
                         let p = i * wo + j
                         let ix = min(max(Float(columns[j]) + fx[p], 0), maxX)
                         let iy = min(max(y + fy[p], 0), maxY)
@@ -276,6 +284,49 @@ enum RIFEKernels {
                     }
                 }
             }
+        }
+    }
+
+    /// `warpInterleaved` of 7 channels for `count` (a multiple of 4) consecutive outputs of one row, 4 at a time:
+    /// the same clamps, weights, products and sums per pixel.
+    @inline(__always)
+    static func warpFour(_ src: UnsafeRawPointer, width w: Int, maxX: Float, maxY: Float, y: Float,
+                         columns: UnsafePointer<Int>, fx: UnsafeMutablePointer<Float>, fy: UnsafeMutablePointer<Float>,
+                         count: Int, dst: UnsafeMutablePointer<Float>, outPlane: Int) {
+        let zero = SIMD4<Float>(repeating: 0), one = SIMD4<Float>(repeating: 1)
+        let limitX = SIMD4<Float>(repeating: maxX), limitY = SIMD4<Float>(repeating: maxY)
+        let lastX = SIMD4<Int32>(repeating: Int32(w - 1)), lastY = SIMD4<Int32>(repeating: Int32(maxY))
+        let rowY = SIMD4<Float>(repeating: y), step = SIMD4<Int32>(repeating: 1)
+        var j = 0
+        while j < count {
+            let cols = SIMD4<Float>(Float(columns[j]), Float(columns[j + 1]), Float(columns[j + 2]), Float(columns[j + 3]))
+            let ix = (cols + load4(fx + j)).clamped(lowerBound: zero, upperBound: limitX)
+            let iy = (rowY + load4(fy + j)).clamped(lowerBound: zero, upperBound: limitY)
+            // Lane by lane: the generic SIMD conversions are not specialised and cost more than the whole sample.
+            let x0 = SIMD4<Int32>(Int32(ix[0]), Int32(ix[1]), Int32(ix[2]), Int32(ix[3]))
+            let y0 = SIMD4<Int32>(Int32(iy[0]), Int32(iy[1]), Int32(iy[2]), Int32(iy[3]))
+            let ax = ix - SIMD4<Float>(Float(x0[0]), Float(x0[1]), Float(x0[2]), Float(x0[3]))
+            let ay = iy - SIMD4<Float>(Float(y0[0]), Float(y0[1]), Float(y0[2]), Float(y0[3]))
+            let x1 = pointwiseMin(x0 &+ step, lastX), y1 = pointwiseMin(y0 &+ step, lastY)
+            let wNW = (one - ax) * (one - ay), wNE = ax * (one - ay), wSW = (one - ax) * ay, wSE = ax * ay
+            let top0 = y0 &* Int32(w), top1 = y1 &* Int32(w)
+            @inline(__always) func pixel(_ l: Int) -> SIMD8<Float> {
+                let nw = src.loadUnaligned(fromByteOffset: 32 * Int(top0[l] &+ x0[l]), as: SIMD8<Float>.self)
+                let ne = src.loadUnaligned(fromByteOffset: 32 * Int(top0[l] &+ x1[l]), as: SIMD8<Float>.self)
+                let sw = src.loadUnaligned(fromByteOffset: 32 * Int(top1[l] &+ x0[l]), as: SIMD8<Float>.self)
+                let se = src.loadUnaligned(fromByteOffset: 32 * Int(top1[l] &+ x1[l]), as: SIMD8<Float>.self)
+                return nw * wNW[l] + ne * wNE[l] + sw * wSW[l] + se * wSE[l]
+            }
+            let v0 = pixel(0), v1 = pixel(1), v2 = pixel(2), v3 = pixel(3)
+            let d = dst + j
+            store4(SIMD4(v0[0], v1[0], v2[0], v3[0]), d)
+            store4(SIMD4(v0[1], v1[1], v2[1], v3[1]), d + outPlane)
+            store4(SIMD4(v0[2], v1[2], v2[2], v3[2]), d + 2 * outPlane)
+            store4(SIMD4(v0[3], v1[3], v2[3], v3[3]), d + 3 * outPlane)
+            store4(SIMD4(v0[4], v1[4], v2[4], v3[4]), d + 4 * outPlane)
+            store4(SIMD4(v0[5], v1[5], v2[5], v3[5]), d + 5 * outPlane)
+            store4(SIMD4(v0[6], v1[6], v2[6], v3[6]), d + 6 * outPlane)
+            j += 4
         }
     }
 
