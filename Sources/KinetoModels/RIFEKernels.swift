@@ -293,21 +293,25 @@ enum RIFEKernels {
     static func warpFour(_ src: UnsafeRawPointer, width w: Int, maxX: Float, maxY: Float, y: Float,
                          columns: UnsafePointer<Int>, fx: UnsafeMutablePointer<Float>, fy: UnsafeMutablePointer<Float>,
                          count: Int, dst: UnsafeMutablePointer<Float>, outPlane: Int) {
-        let zero = SIMD4<Float>(repeating: 0), one = SIMD4<Float>(repeating: 1)
-        let limitX = SIMD4<Float>(repeating: maxX), limitY = SIMD4<Float>(repeating: maxY)
-        let lastX = SIMD4<Int32>(repeating: Int32(w - 1)), lastY = SIMD4<Int32>(repeating: Int32(maxY))
-        let rowY = SIMD4<Float>(repeating: y), step = SIMD4<Int32>(repeating: 1)
+        let one = SIMD4<Float>(repeating: 1)
+        let lastX = Int32(w - 1), lastY = Int32(maxY)
+        let rowY = SIMD4<Float>(repeating: y)
         var j = 0
         while j < count {
             let cols = SIMD4<Float>(Float(columns[j]), Float(columns[j + 1]), Float(columns[j + 2]), Float(columns[j + 3]))
-            let ix = (cols + load4(fx + j)).clamped(lowerBound: zero, upperBound: limitX)
-            let iy = (rowY + load4(fy + j)).clamped(lowerBound: zero, upperBound: limitY)
+            // Clamped lane by lane as the scalar path (the generic pointwise min/max are not inlined).
+            let sx = cols + load4(fx + j), sy = rowY + load4(fy + j)
+            let ix = SIMD4<Float>(min(max(sx[0], 0), maxX), min(max(sx[1], 0), maxX),
+                                  min(max(sx[2], 0), maxX), min(max(sx[3], 0), maxX))
+            let iy = SIMD4<Float>(min(max(sy[0], 0), maxY), min(max(sy[1], 0), maxY),
+                                  min(max(sy[2], 0), maxY), min(max(sy[3], 0), maxY))
             // Lane by lane: the generic SIMD conversions are not specialised and cost more than the whole sample.
             let x0 = SIMD4<Int32>(Int32(ix[0]), Int32(ix[1]), Int32(ix[2]), Int32(ix[3]))
             let y0 = SIMD4<Int32>(Int32(iy[0]), Int32(iy[1]), Int32(iy[2]), Int32(iy[3]))
             let ax = ix - SIMD4<Float>(Float(x0[0]), Float(x0[1]), Float(x0[2]), Float(x0[3]))
             let ay = iy - SIMD4<Float>(Float(y0[0]), Float(y0[1]), Float(y0[2]), Float(y0[3]))
-            let x1 = pointwiseMin(x0 &+ step, lastX), y1 = pointwiseMin(y0 &+ step, lastY)
+            let x1 = SIMD4<Int32>(min(x0[0] + 1, lastX), min(x0[1] + 1, lastX), min(x0[2] + 1, lastX), min(x0[3] + 1, lastX))
+            let y1 = SIMD4<Int32>(min(y0[0] + 1, lastY), min(y0[1] + 1, lastY), min(y0[2] + 1, lastY), min(y0[3] + 1, lastY))
             let wNW = (one - ax) * (one - ay), wNE = ax * (one - ay), wSW = (one - ax) * ay, wSE = ax * ay
             let top0 = y0 &* Int32(w), top1 = y1 &* Int32(w)
             @inline(__always) func pixel(_ l: Int) -> SIMD8<Float> {
