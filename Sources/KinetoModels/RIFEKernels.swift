@@ -379,26 +379,34 @@ enum RIFEKernels {
             Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
                                b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
             let cols = columns.pointer
-            // One task per output channel: no two tasks write the same pixel.
+            // One task per output channel: no two tasks write the same pixel. Input row iy reaches output rows
+            // Y = 2·iy − 1 + ky; along a row, output X = 2b takes taps kx = 1 (ix = b) and 3 (ix = b − 1), and
+            // X = 2b + 1 takes kx = 2 (ix = b) and 0 (ix = b + 1): one pass per (input row, ky) adds both taps.
             Parallel.forEach(cout) { o in
                 let (plane, i, j) = shuffle ? (o / 4, (o / 2) % 2, o % 2) : (o, 0, 0)
                 let dst = base + plane * outPlane
                 let (rowStride, colStride, offset) = shuffle ? (2 * outW, 2, i * outW + j) : (outW, 1, 0)
-                for ky in 0..<4 {
-                    for kx in 0..<4 {
-                        let src = cols + (o * 16 + ky * 4 + kx) * n
-                        // Output column X = 2·ix − 1 + kx must lie in 0..<wo.
-                        let ixLow = kx == 0 ? 1 : 0, ixHigh = kx == 3 ? w - 1 : w
-                        for r in 0..<rows {
-                            let y = 2 * (row0 + r) - 1 + ky
-                            if y < 0 || y >= ho { continue }
-                            let line = src + r * w
-                            let target = dst + y * rowStride + offset
-                            var X = 2 * ixLow - 1 + kx
-                            for ix in ixLow..<ixHigh {
-                                target[X * colStride] += line[ix]
-                                X += 2
+                for r in 0..<rows {
+                    for ky in 0..<4 {
+                        let y = 2 * (row0 + r) - 1 + ky
+                        if y < 0 || y >= ho { continue }
+                        let taps = cols + (o * 16 + ky * 4) * n + r * w
+                        let t0 = taps, t1 = taps + n, t2 = taps + 2 * n, t3 = taps + 3 * n
+                        let target = dst + y * rowStride + offset
+                        let step = 2 * colStride
+                        // b = 0 has no kx = 3 tap, b = w − 1 no kx = 0 tap.
+                        target[0] += t1[0]
+                        target[colStride] += t2[0] + (w > 1 ? t0[1] : 0)
+                        if w > 1 {
+                            var even = target + step, odd = target + step + colStride
+                            for b in 1..<(w - 1) {
+                                even.pointee += t1[b] + t3[b - 1]
+                                odd.pointee += t2[b] + t0[b + 1]
+                                even += step
+                                odd += step
                             }
+                            even.pointee += t1[w - 1] + t3[w - 2]
+                            odd.pointee += t2[w - 1]
                         }
                     }
                 }
