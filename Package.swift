@@ -28,15 +28,18 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // Hot loops in AVX2 intrinsics, chosen at run time (the binary stays baseline x86-64).
+        .target(name: "CKinetoKernels"),
+
         // Decoding, encoding, probing, colour conversion (FFmpeg).
         .target(name: "KinetoMedia", dependencies: ["CFFmpeg"]),
         // Tensors and operators on OpenBLAS.
-        .target(name: "KinetoEngine", dependencies: ["COpenBLAS"],
+        .target(name: "KinetoEngine", dependencies: ["COpenBLAS", "CKinetoKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Weight files: safetensors, PyTorch checkpoints, deterministic weights.
         .target(name: "KinetoWeights"),
         // Networks (RIFE, FeatureFlow) and classical interpolators.
-        .target(name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia"],
+        .target(name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia", "CKinetoKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Comparisons with reference tensors from the official implementations (`kineto golden check`).
         .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),

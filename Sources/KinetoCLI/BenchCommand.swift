@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinetoEngine
+import KinetoModels
 
 /// `kineto bench …`: performance measurements, one subcommand per area (ops; media and models join later).
 struct BenchCommand: ParsableCommand {
@@ -36,8 +37,20 @@ struct BenchOpsCommand: ParsableCommand {
         print("OpenBLAS core: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")); CPU: \(features); threads: \(Parallel.maxThreads)")
         let cases = OpsBenchmark.standardCases.filter { filter == nil || $0.name.contains(filter!) }
         _ = OpsBenchmark.run(seconds: seconds, cases: cases) { print(BenchOpsCommand.line($0)) }
+        // The AVX2 kernels beside the portable Swift loops they replace (same results, checked here too).
+        for comparison in VectorKernelComparison.all(repeats: 30) where filter == nil || comparison.name.contains(filter!) {
+            print(BenchOpsCommand.line(comparison))
+        }
         // Last: OpenBLAS's own threads keep spinning for a while after a threaded call and would slow what follows.
         print(BenchOpsCommand.line(OpsBenchmark.sgemmOpenBLASThreads(seconds: seconds)))
+    }
+
+    static func line(_ c: VectorKernelComparison) -> String {
+        let name = c.name.padding(toLength: 52, withPad: " ", startingAt: 0)
+        let portable = String(format: "%.2f", c.portableSeconds * 1000)
+        guard let vector = c.vectorSeconds else { return "\(name) \(portable) ms portable (no AVX2 on this CPU)" }
+        let same = c.maxDifference == 0 ? "identical" : "DIFFER by \(c.maxDifference)"
+        return "\(name) \(String(format: "%8.2f", vector * 1000)) ms AVX2, \(portable) ms portable (\(String(format: "%.2f", c.portableSeconds / vector))×), results \(same)"
     }
 
     static func line(_ r: OpsBenchmark.Result) -> String {

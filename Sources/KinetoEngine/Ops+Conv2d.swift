@@ -1,3 +1,4 @@
+import CKinetoKernels
 /// Strides, paddings and dilations of a 2-D convolution or pooling window, per axis (PyTorch's tuple arguments).
 public struct Window2D: Sendable, Equatable {
     public var strideH, strideW, padH, padW, dilationH, dilationW: Int
@@ -35,7 +36,7 @@ extension Ops {
     /// `conv2d` with per-axis stride, padding and dilation.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, window g: Window2D, groups: Int = 1,
                               activation: Activation = .none, residual: Tensor? = nil,
-                              out: Tensor? = nil) -> Tensor {
+                              out: Tensor? = nil, avx2: Bool = VectorKernels.avx2) -> Tensor {
         Engine.check(x.rank == 4 && weight.rank == 4, "conv2d: input \(x.shape) and weight \(weight.shape) must be 4-D")
         let (n, cin, h, w) = (x.n, x.c, x.h, x.w)
         let (cout, cinG, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
@@ -75,7 +76,7 @@ extension Ops {
                         } else {
                             let panel = scratch!.pointer + part * k * tile
                             im2col(input, channels: cinG, height: h, width: w, kh: kh, kw: kw, window: g,
-                                   outWidth: wo, columns: p0..<(p0 + count), into: panel)
+                                   outWidth: wo, columns: p0..<(p0 + count), into: panel, avx2: avx2)
                             Gemm.sgemm(m: m, n: count, k: k, a: a, lda: k, b: panel, ldb: count,
                                        c: result + p0, ldc: columns)
                         }
@@ -120,7 +121,7 @@ extension Ops {
     /// Writes the im2col panel for output positions `columns` (row-major `[channels·kh·kw, columns.count]`).
     static func im2col(_ input: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, kh: Int, kw: Int,
                        window g: Window2D, outWidth wo: Int, columns: Range<Int>,
-                       into panel: UnsafeMutablePointer<Float>) {
+                       into panel: UnsafeMutablePointer<Float>, avx2: Bool = VectorKernels.avx2) {
         let count = columns.count
         var row = 0
         for c in 0..<channels {
@@ -151,7 +152,9 @@ extension Ops {
                                 let lo = iw0 >= 0 ? 0 : min(run, (s - 1 - iw0) / s)
                                 let hi = iw0 > w - 1 ? lo : max(lo, min(run, (w - 1 - iw0) / s + 1))
                                 if lo > 0 { out.update(repeating: 0, count: lo) }
-                                if s == 2 {
+                                if s == 2 && avx2 {
+                                    kineto_gather_even_avx2(src + iw0 + 2 * lo, out + lo, Int64(hi - lo))
+                                } else if s == 2 {
                                     let first = src + iw0
                                     for i in lo..<hi { out[i] = first[2 * i] }
                                 } else {

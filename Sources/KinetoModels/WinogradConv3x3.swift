@@ -1,3 +1,4 @@
+import CKinetoKernels
 import Foundation
 import KinetoEngine
 
@@ -73,7 +74,7 @@ struct WinogradConv3x3: @unchecked Sendable {
     /// activation and `+ addAfterActivation` after it (a ResnetBlock's skip connection), into `out` if given (which
     /// may be a channel view).
     func callAsFunction(_ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
-                        out: Tensor? = nil) -> Tensor {
+                        out: Tensor? = nil, avx2: Bool = VectorKernels.avx2) -> Tensor {
         let (h, w) = (x.h, x.w)
         let y = out ?? Tensor.empty([x.n, outputChannels, h, w], like: x)
         let tilesH = (h + 3) / 4, tilesW = (w + 3) / 4
@@ -100,7 +101,8 @@ struct WinogradConv3x3: @unchecked Sendable {
                 while block < blocks {
                     let ty0 = block * rowsPerBlock, ty1 = min(tilesH, ty0 + rowsPerBlock)
                     let tiles = (ty1 - ty0) * tilesW
-                    transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles, rowBuffer: rowBuffer)
+                    transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles, rowBuffer: rowBuffer,
+                                   avx2: avx2)
                     transformedWeight.withUnsafeBufferPointer { u in
                         for xi in 0..<36 {
                             Gemm.sgemm(m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
@@ -108,7 +110,7 @@ struct WinogradConv3x3: @unchecked Sendable {
                         }
                     }
                     transformOutput(m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w, tilesW: tilesW,
-                                    rows: ty0..<ty1, outRows: outRows)
+                                    rows: ty0..<ty1, outRows: outRows, avx2: avx2)
                     block += threads
                 }
             }
@@ -117,14 +119,15 @@ struct WinogradConv3x3: @unchecked Sendable {
     }
 
     /// Floats of per-worker scratch besides V and M: padded rows, phases and partial transforms.
-    static func rowScratch(tilesW: Int) -> Int { (4 * tilesW + 8) * 6 + 80 * (tilesW + 2) }
+    static func rowScratch(tilesW: Int) -> Int { (4 * tilesW + 8) * 6 + 40 * (tilesW + 16) }
 
     /// `V[ξ][c][t] = (Bᵀ d B)` for the 6×6 input patch `d` of every tile `t` of tile rows `rows`.
     ///
     /// Vectorised across the tiles of a tile row: each padded input row is split into its four phases
     /// (`P_q[tx] = row[4·tx + q]`), so every transform step is a contiguous loop over the tiles.
     private func transformInput(_ input: UnsafePointer<Float>, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
-                                v: UnsafeMutablePointer<Float>, tiles: Int, rowBuffer: UnsafeMutablePointer<Float>) {
+                                v: UnsafeMutablePointer<Float>, tiles: Int, rowBuffer: UnsafeMutablePointer<Float>,
+                                avx2: Bool) {
         let c = inputChannels
         let width = 4 * tilesW + 8, n = tilesW, pn = tilesW + 2
         let reflect = padding == .reflect
@@ -150,6 +153,7 @@ struct WinogradConv3x3: @unchecked Sendable {
                     } else {
                         line.update(repeating: 0, count: width)
                     }
+                    if avx2 { continue }   // both transforms below, in one call once the six rows are built
                     // Horizontal transform straight from the row: stride-4 reads the vectoriser groups.
                     let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
                     let o = hs + r * 6 * pn
@@ -185,6 +189,10 @@ struct WinogradConv3x3: @unchecked Sendable {
                 // Vertical transform over the six rows, straight into V.
                 let tileBase = (ty - rows.lowerBound) * tilesW
                 let stride = c * tiles
+                if avx2 {
+                    kineto_winograd_input_row_avx2(rowBuffer, Int64(tilesW), hs, v + ch * tiles + tileBase, Int64(stride))
+                    continue
+                }
                 for s in 0..<6 {
                     let r0 = hs + s * pn, r1 = r0 + 6 * pn, r2 = r1 + 6 * pn, r3 = r2 + 6 * pn, r4 = r3 + 6 * pn, r5 = r4 + 6 * pn
                     let out = v + s * stride + ch * tiles + tileBase
@@ -209,7 +217,7 @@ struct WinogradConv3x3: @unchecked Sendable {
     private func transformOutput(_ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
                                  skip: UnsafeMutablePointer<Float>?, post: UnsafeMutablePointer<Float>?,
                                  h: Int, w: Int, tilesW: Int, rows: Range<Int>,
-                                 outRows: UnsafeMutablePointer<Float>) {
+                                 outRows: UnsafeMutablePointer<Float>, avx2: Bool) {
         let k = outputChannels
         let stride = k * tiles
         let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
@@ -218,8 +226,12 @@ struct WinogradConv3x3: @unchecked Sendable {
             let b = bias?[ch] ?? 0
             for ty in rows {
                 let tileBase = (ty - rows.lowerBound) * tilesW
+                if avx2 {
+                    kineto_winograd_output_row_avx2(m + ch * tiles + tileBase, Int64(stride), Int64(tilesW), b, partial,
+                                                    outRows)
+                }
                 // Vertical: rows of Aᵀ M for every column s.
-                for s in 0..<6 {
+                for s in 0..<6 where !avx2 {
                     let src = m + s * stride + ch * tiles + tileBase
                     let m0 = src, m1 = src + 6 * stride, m2 = m1 + 6 * stride, m3 = m2 + 6 * stride
                     let m4 = m3 + 6 * stride, m5 = m4 + 6 * stride
@@ -234,7 +246,7 @@ struct WinogradConv3x3: @unchecked Sendable {
                     }
                 }
                 // Horizontal: (Aᵀ M) A per output row, as four phases, then interleaved into the row.
-                for i in 0..<4 {
+                for i in 0..<4 where !avx2 {
                     let a = partial + i * 6 * pn
                     let c0 = a, c1 = a + pn, c2 = a + 2 * pn, c3 = a + 3 * pn, c4 = a + 4 * pn, c5 = a + 5 * pn
                     let line = outRows + i * width

@@ -1,0 +1,169 @@
+#include "KinetoKernels.h"
+
+// Same expressions, in the same order, as WinogradConv3x3's Swift loops, so both round alike.
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2")))
+
+// Bᵀ applied to six values (one column or one row of a 6×6 tile).
+#define INPUT_TRANSFORM(ADD, SUB, MUL, K, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5) do { \
+    o0 = ADD(SUB(MUL(K(4), a0), MUL(K(5), a2)), a4);                                  \
+    o1 = ADD(ADD(MUL(K(-4), ADD(a1, a2)), a3), a4);                                   \
+    o2 = ADD(SUB(MUL(K(4), SUB(a1, a2)), a3), a4);                                    \
+    o3 = ADD(SUB(MUL(K(2), SUB(a3, a1)), a2), a4);                                    \
+    o4 = ADD(SUB(MUL(K(2), SUB(a1, a3)), a2), a4);                                    \
+    o5 = ADD(SUB(MUL(K(4), a1), MUL(K(5), a3)), a5);                                  \
+} while (0)
+
+#define VADD _mm256_add_ps
+#define VSUB _mm256_sub_ps
+#define VMUL _mm256_mul_ps
+#define VK(x) _mm256_set1_ps((float)(x))
+#define SADD(a, b) ((a) + (b))
+#define SSUB(a, b) ((a) - (b))
+#define SMUL(a, b) ((a) * (b))
+#define SK(x) ((float)(x))
+
+AVX2 void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *scratch, float *v,
+                                         int64_t xi_stride) {
+    const int64_t n = tiles_w, width = 4 * tiles_w + 8, pn = tiles_w + 8;
+    const int64_t full = n / 8 * 8;
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256i next = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+    // Horizontal: row r's tiles → scratch[(6r + s) · pn + t].
+    for (int r = 0; r < 6; r++) {
+        const float *line = lines + r * width;
+        float *h = scratch + 6 * r * pn;
+        for (int64_t t = 0; t < full; t += 8) {
+            const float *base = line + 4 * t;
+            // Each 128-bit half of A…D is one tile's four values: an in-lane 4×4 transpose gives the four phases
+            // (tiles in the order 0 2 4 6 1 3 5 7), put back in order by `order`.
+            __m256 A = _mm256_loadu_ps(base), B = _mm256_loadu_ps(base + 8);
+            __m256 C = _mm256_loadu_ps(base + 16), D = _mm256_loadu_ps(base + 24);
+            __m256 t0 = _mm256_unpacklo_ps(A, B), t1 = _mm256_unpackhi_ps(A, B);
+            __m256 t2 = _mm256_unpacklo_ps(C, D), t3 = _mm256_unpackhi_ps(C, D);
+            __m256 a0 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t0, t2, 0x44), order);
+            __m256 a1 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t0, t2, 0xEE), order);
+            __m256 a2 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t1, t3, 0x44), order);
+            __m256 a3 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t1, t3, 0xEE), order);
+            // The next tile's first two values.
+            __m256 a4 = _mm256_blend_ps(_mm256_permutevar8x32_ps(a0, next), _mm256_broadcast_ss(base + 32), 0x80);
+            __m256 a5 = _mm256_blend_ps(_mm256_permutevar8x32_ps(a1, next), _mm256_broadcast_ss(base + 33), 0x80);
+            __m256 o0, o1, o2, o3, o4, o5;
+            INPUT_TRANSFORM(VADD, VSUB, VMUL, VK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5);
+            _mm256_storeu_ps(h + t, o0);
+            _mm256_storeu_ps(h + pn + t, o1);
+            _mm256_storeu_ps(h + 2 * pn + t, o2);
+            _mm256_storeu_ps(h + 3 * pn + t, o3);
+            _mm256_storeu_ps(h + 4 * pn + t, o4);
+            _mm256_storeu_ps(h + 5 * pn + t, o5);
+        }
+        for (int64_t t = full; t < n; t++) {
+            const float *d = line + 4 * t;
+            float a0 = d[0], a1 = d[1], a2 = d[2], a3 = d[3], a4 = d[4], a5 = d[5];
+            float o0, o1, o2, o3, o4, o5;
+            INPUT_TRANSFORM(SADD, SSUB, SMUL, SK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5);
+            h[t] = o0; h[pn + t] = o1; h[2 * pn + t] = o2; h[3 * pn + t] = o3; h[4 * pn + t] = o4; h[5 * pn + t] = o5;
+        }
+    }
+    // Vertical: column s of every tile, over the six rows → V[(6i + s)].
+    for (int s = 0; s < 6; s++) {
+        const float *r0 = scratch + s * pn, *r1 = r0 + 6 * pn, *r2 = r1 + 6 * pn, *r3 = r2 + 6 * pn;
+        const float *r4 = r3 + 6 * pn, *r5 = r4 + 6 * pn;
+        float *v0 = v + s * xi_stride, *v1 = v0 + 6 * xi_stride, *v2 = v1 + 6 * xi_stride, *v3 = v2 + 6 * xi_stride;
+        float *v4 = v3 + 6 * xi_stride, *v5 = v4 + 6 * xi_stride;
+        for (int64_t t = 0; t < full; t += 8) {
+            __m256 a0 = _mm256_loadu_ps(r0 + t), a1 = _mm256_loadu_ps(r1 + t), a2 = _mm256_loadu_ps(r2 + t);
+            __m256 a3 = _mm256_loadu_ps(r3 + t), a4 = _mm256_loadu_ps(r4 + t), a5 = _mm256_loadu_ps(r5 + t);
+            __m256 o0, o1, o2, o3, o4, o5;
+            INPUT_TRANSFORM(VADD, VSUB, VMUL, VK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5);
+            _mm256_storeu_ps(v0 + t, o0); _mm256_storeu_ps(v1 + t, o1); _mm256_storeu_ps(v2 + t, o2);
+            _mm256_storeu_ps(v3 + t, o3); _mm256_storeu_ps(v4 + t, o4); _mm256_storeu_ps(v5 + t, o5);
+        }
+        for (int64_t t = full; t < n; t++) {
+            float a0 = r0[t], a1 = r1[t], a2 = r2[t], a3 = r3[t], a4 = r4[t], a5 = r5[t];
+            float o0, o1, o2, o3, o4, o5;
+            INPUT_TRANSFORM(SADD, SSUB, SMUL, SK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5);
+            v0[t] = o0; v1[t] = o1; v2[t] = o2; v3[t] = o3; v4[t] = o4; v5[t] = o5;
+        }
+    }
+}
+
+// Aᵀ applied to six values; `b` is added last to each (0 in the vertical pass is not added: see BIAS).
+#define OUTPUT_TRANSFORM(ADD, SUB, MUL, K, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3) do { \
+    __typeof__(a1) sum12 = ADD(a1, a2), diff12 = SUB(a1, a2);                       \
+    __typeof__(a1) sum34 = ADD(a3, a4), diff34 = SUB(a3, a4);                       \
+    o0 = ADD(ADD(a0, sum12), sum34);                                                \
+    o1 = ADD(diff12, MUL(K(2), diff34));                                            \
+    o2 = ADD(sum12, MUL(K(4), sum34));                                              \
+    o3 = ADD(ADD(diff12, MUL(K(8), diff34)), a5);                                   \
+} while (0)
+
+AVX2 void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int64_t tiles_w, float bias,
+                                          float *scratch, float *lines) {
+    const int64_t n = tiles_w, pn = tiles_w + 8, width = 4 * tiles_w;
+    const int64_t full = n / 8 * 8;
+    // Vertical: rows of Aᵀ M for every column s → scratch[(6i + s) · pn + t].
+    for (int s = 0; s < 6; s++) {
+        const float *m0 = m + s * xi_stride, *m1 = m0 + 6 * xi_stride, *m2 = m1 + 6 * xi_stride;
+        const float *m3 = m2 + 6 * xi_stride, *m4 = m3 + 6 * xi_stride, *m5 = m4 + 6 * xi_stride;
+        float *q0 = scratch + s * pn, *q1 = q0 + 6 * pn, *q2 = q1 + 6 * pn, *q3 = q2 + 6 * pn;
+        for (int64_t t = 0; t < full; t += 8) {
+            __m256 a0 = _mm256_loadu_ps(m0 + t), a1 = _mm256_loadu_ps(m1 + t), a2 = _mm256_loadu_ps(m2 + t);
+            __m256 a3 = _mm256_loadu_ps(m3 + t), a4 = _mm256_loadu_ps(m4 + t), a5 = _mm256_loadu_ps(m5 + t);
+            __m256 o0, o1, o2, o3;
+            OUTPUT_TRANSFORM(VADD, VSUB, VMUL, VK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3);
+            _mm256_storeu_ps(q0 + t, o0); _mm256_storeu_ps(q1 + t, o1);
+            _mm256_storeu_ps(q2 + t, o2); _mm256_storeu_ps(q3 + t, o3);
+        }
+        for (int64_t t = full; t < n; t++) {
+            float a0 = m0[t], a1 = m1[t], a2 = m2[t], a3 = m3[t], a4 = m4[t], a5 = m5[t];
+            float o0, o1, o2, o3;
+            OUTPUT_TRANSFORM(SADD, SSUB, SMUL, SK, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3);
+            q0[t] = o0; q1[t] = o1; q2[t] = o2; q3[t] = o3;
+        }
+    }
+    // Horizontal: (Aᵀ M) A + bias for output row i, the four values of each tile side by side.
+    const __m256 vb = _mm256_set1_ps(bias);
+    for (int i = 0; i < 4; i++) {
+        const float *c0 = scratch + 6 * i * pn, *c1 = c0 + pn, *c2 = c1 + pn, *c3 = c2 + pn, *c4 = c3 + pn, *c5 = c4 + pn;
+        float *line = lines + i * width;
+        for (int64_t t = 0; t < full; t += 8) {
+            __m256 a0 = _mm256_loadu_ps(c0 + t), a1 = _mm256_loadu_ps(c1 + t), a2 = _mm256_loadu_ps(c2 + t);
+            __m256 a3 = _mm256_loadu_ps(c3 + t), a4 = _mm256_loadu_ps(c4 + t), a5 = _mm256_loadu_ps(c5 + t);
+            __m256 r0, r1, r2, r3;
+            OUTPUT_TRANSFORM(VADD, VSUB, VMUL, VK, a0, a1, a2, a3, a4, a5, r0, r1, r2, r3);
+            r0 = _mm256_add_ps(r0, vb); r1 = _mm256_add_ps(r1, vb); r2 = _mm256_add_ps(r2, vb); r3 = _mm256_add_ps(r3, vb);
+            // Interleave: tile t's four values at 4t … 4t + 3.
+            __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t04 = _mm256_shuffle_ps(u0, u2, 0x44), t15 = _mm256_shuffle_ps(u0, u2, 0xEE);
+            __m256 t26 = _mm256_shuffle_ps(u1, u3, 0x44), t37 = _mm256_shuffle_ps(u1, u3, 0xEE);
+            float *q = line + 4 * t;
+            _mm256_storeu_ps(q, _mm256_permute2f128_ps(t04, t15, 0x20));
+            _mm256_storeu_ps(q + 8, _mm256_permute2f128_ps(t26, t37, 0x20));
+            _mm256_storeu_ps(q + 16, _mm256_permute2f128_ps(t04, t15, 0x31));
+            _mm256_storeu_ps(q + 24, _mm256_permute2f128_ps(t26, t37, 0x31));
+        }
+        for (int64_t t = full; t < n; t++) {
+            float a0 = c0[t], a1 = c1[t], a2 = c2[t], a3 = c3[t], a4 = c4[t], a5 = c5[t];
+            float r0, r1, r2, r3;
+            OUTPUT_TRANSFORM(SADD, SSUB, SMUL, SK, a0, a1, a2, a3, a4, a5, r0, r1, r2, r3);
+            float *q = line + 4 * t;
+            q[0] = r0 + bias; q[1] = r1 + bias; q[2] = r2 + bias; q[3] = r3 + bias;
+        }
+    }
+}
+
+#else
+void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *scratch, float *v, int64_t xi_stride) {
+    (void)lines; (void)tiles_w; (void)scratch; (void)v; (void)xi_stride;
+}
+void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int64_t tiles_w, float bias, float *scratch,
+                                     float *lines) {
+    (void)m; (void)xi_stride; (void)tiles_w; (void)bias; (void)scratch; (void)lines;
+}
+#endif

@@ -1,0 +1,47 @@
+import Foundation
+import KinetoEngine
+
+extension VectorKernelComparison {
+    /// Every AVX2 kernel at a frame of `width × height` (RIFE's 480p is 640×512 padded), `repeats` timed runs each
+    /// (the best is kept).
+    public static func all(width: Int = 640, height: Int = 512, repeats: Int = 3) -> [VectorKernelComparison] {
+        [warp(width: width, height: height, repeats: repeats),
+         winograd(channels: 32, width: width / 4, height: height / 4, padding: .zeros, repeats: repeats),
+         winograd(channels: 64, width: width / 8, height: height / 8, padding: .reflect, repeats: repeats),
+         stride2Convolution(width: width, height: min(height, 64), repeats: repeats)]
+    }
+
+    /// RIFE's backward warp of 7 interleaved channels, every pixel of a `width × height` frame, with flows of up to
+    /// ±40 pixels (some samples clamp at the border).
+    static func warp(width: Int, height: Int, repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0001)
+        let source = random.tensor([1, 7, height, width], range: 0..<1)
+        let flow = random.tensor([1, 2, height, width], range: -40..<40)
+        let packed = Tensor(zeros: [height * width * 8])
+        RIFEKernels.interleave8(source, into: packed.pointer)
+        let rows = Array(0..<height), cols = Array(0..<width)
+        return measure("RIFE warp, 7 channels at \(width)×\(height)", repeats: repeats,
+                       portable: Tensor(zeros: [1, 7, height, width]), vector: Tensor(zeros: [1, 7, height, width])) { avx2, out in
+            RIFEKernels.warpInterleaved(packed.pointer, channels: 7, height: height, width: width, rows: rows, cols: cols,
+                                        flow: flow, out: out, avx2: avx2)
+        }
+    }
+
+    /// A 3×3 Winograd convolution (`channels` → `channels`, bias, leaky ReLU, a residual added before it: RIFE's
+    /// `ResConv`) on a `width × height` map, whose input and output transforms have AVX2 versions.
+    static func winograd(channels c: Int, width: Int, height: Int, padding: WinogradConv3x3.Padding,
+                         repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0002 &+ UInt64(c))
+        let weight = random.tensor([c, c, 3, 3], range: -0.5..<0.5), bias = random.tensor([c], range: -0.5..<0.5)
+        let conv = try! Conv2d(weight: weight, bias: bias, padding: padding == .zeros ? 1 : 0,
+                               activation: .leakyReLU(0.2))
+        let winograd = WinogradConv3x3(conv, padding: padding)!
+        let x = random.tensor([1, c, height, width], range: -0.5..<0.5)
+        let skip = random.tensor([1, c, height, width], range: 0..<1)
+        let name = "Winograd 3×3 \(c)→\(c) at \(width)×\(height) (\(padding == .zeros ? "zero" : "reflection") padding)"
+        return measure(name, repeats: repeats, portable: Tensor(zeros: [1, c, height, width]),
+                       vector: Tensor(zeros: [1, c, height, width])) { avx2, out in
+            _ = winograd(x, residual: skip, out: out, avx2: avx2)
+        }
+    }
+}
