@@ -92,7 +92,7 @@ AVX2 void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, fl
     }
 }
 
-// Aᵀ applied to six values; `b` is added last to each (0 in the vertical pass is not added: see BIAS).
+// Aᵀ applied to six values (the bias is added by the caller, after the horizontal pass only).
 #define OUTPUT_TRANSFORM(ADD, SUB, MUL, K, a0, a1, a2, a3, a4, a5, o0, o1, o2, o3) do { \
     __typeof__(a1) sum12 = ADD(a1, a2), diff12 = SUB(a1, a2);                       \
     __typeof__(a1) sum34 = ADD(a3, a4), diff34 = SUB(a3, a4);                       \

@@ -226,6 +226,7 @@ struct WinogradConv3x3: @unchecked Sendable {
             let b = bias?[ch] ?? 0
             for ty in rows {
                 let tileBase = (ty - rows.lowerBound) * tilesW
+                // Both passes into `outRows`: in one AVX2 call, or in the two portable loops below (skipped then).
                 if avx2 {
                     kineto_winograd_output_row_avx2(m + ch * tiles + tileBase, Int64(stride), Int64(tilesW), b, partial,
                                                     outRows)
