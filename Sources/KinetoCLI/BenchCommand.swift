@@ -37,7 +37,7 @@ struct BenchOpsCommand: ParsableCommand {
         print("OpenBLAS core: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")); CPU: \(features); threads: \(Parallel.maxThreads)")
         let cases = OpsBenchmark.standardCases.filter { filter == nil || $0.name.contains(filter!) }
         _ = OpsBenchmark.run(seconds: seconds, cases: cases) { print(BenchOpsCommand.line($0)) }
-        // The AVX2 kernels beside the portable Swift loops they replace (same results, checked here too).
+        // The vector kernels beside the portable code they replace (results compared here too).
         for comparison in VectorKernelComparison.all(repeats: 30) where filter == nil || comparison.name.contains(filter!) {
             print(BenchOpsCommand.line(comparison))
         }
@@ -48,9 +48,11 @@ struct BenchOpsCommand: ParsableCommand {
     static func line(_ c: VectorKernelComparison) -> String {
         let name = c.name.padding(toLength: 52, withPad: " ", startingAt: 0)
         let portable = String(format: "%.2f", c.portableSeconds * 1000)
-        guard let vector = c.vectorSeconds else { return "\(name) \(portable) ms portable (no AVX2 on this CPU)" }
-        let same = c.maxDifference == 0 ? "identical" : "DIFFER by \(c.maxDifference)"
-        return "\(name) \(String(format: "%8.2f", vector * 1000)) ms AVX2, \(portable) ms portable (\(String(format: "%.2f", c.portableSeconds / vector))×), results \(same)"
+        guard let vector = c.vectorSeconds else { return "\(name) \(portable) ms portable (no \(c.instructionSet) on this CPU)" }
+        let same = c.maxDifference == 0 ? "identical"
+            : c.maxDifference <= c.tolerance ? String(format: "within %.0e (max difference %.1e)", c.tolerance, c.maxDifference)
+            : "DIFFER by \(c.maxDifference)"
+        return "\(name) \(String(format: "%8.2f", vector * 1000)) ms \(c.instructionSet), \(portable) ms portable (\(String(format: "%.2f", c.portableSeconds / vector))×), results \(same)"
     }
 
     static func line(_ r: OpsBenchmark.Result) -> String {

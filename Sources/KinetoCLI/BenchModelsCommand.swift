@@ -77,18 +77,23 @@ struct BenchModelsCommand: ParsableCommand {
             let frames = clip != nil ? clipFrames
                 : (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
             var best = Double.infinity, bestCPU = Double.infinity
+            var allSeconds: [Double] = [], allCPU: [Double] = []
             var bestProfile: [String: Double] = [:]
             _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)
             for k in 1...repeats {
                 let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
                 _ = try interpolator.interpolate(frames[k], frames[k + 1], at: 0.5)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                bestCPU = min(bestCPU, BenchModelsCommand.processCPUSeconds() - startCPU)
+                let cpu = BenchModelsCommand.processCPUSeconds() - startCPU
+                bestCPU = min(bestCPU, cpu)
+                allSeconds.append(seconds)
+                allCPU.append(cpu)
                 if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
             }
             let (ph, pw) = interpolator.paddedSize(height: height, width: width)
-            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d), %.2f fps, CPU %.2f s, pool %d MB, max RSS %d MB",
-                              width, height, pw, ph, best, repeats, 1 / best, bestCPU,
+            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
+                              width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
+                              BenchModelsCommand.median(allCPU),
                               interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
             if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
                 line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
@@ -100,6 +105,11 @@ struct BenchModelsCommand: ParsableCommand {
             }
             interpolator.network.pool.trim()
         }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// Peak resident memory of the process so far.

@@ -1,20 +1,29 @@
 import Foundation
 
-/// An AVX2 kernel against the portable Swift loop it replaces, on the same pseudo-random data: the largest
-/// difference (0 when the two agree bit for bit, as they must) and the seconds of each. For the tests (agreement)
-/// and `kineto bench ops` (speed). The networks' kernels are added by KinetoModels (`VectorKernelComparison.all`).
+/// A vector kernel against the portable code it replaces, on the same pseudo-random data: the largest difference
+/// (0 when the two agree bit for bit, as the AVX2 kernels must; at most `tolerance` for the AVX-512 direct
+/// convolution, whose fused multiply-adds round differently from OpenBLAS) and the seconds of each. For the tests
+/// (agreement) and `kineto bench ops` (speed). The networks' kernels are added by KinetoModels
+/// (`VectorKernelComparison.all`).
 public struct VectorKernelComparison: Sendable {
     public let name: String
     public let maxDifference: Float
-    /// Nil where the CPU has no AVX2.
+    /// Largest difference allowed: 0 for the AVX2 kernels.
+    public let tolerance: Float
+    /// "AVX2" or "AVX-512".
+    public let instructionSet: String
+    /// Nil where the CPU lacks the instruction set.
     public let vectorSeconds: Double?
     public let portableSeconds: Double
 
-    public init(name: String, maxDifference: Float, vectorSeconds: Double?, portableSeconds: Double) {
+    public init(name: String, maxDifference: Float, vectorSeconds: Double?, portableSeconds: Double,
+                tolerance: Float = 0, instructionSet: String = "AVX2") {
         self.name = name
         self.maxDifference = maxDifference
         self.vectorSeconds = vectorSeconds
         self.portableSeconds = portableSeconds
+        self.tolerance = tolerance
+        self.instructionSet = instructionSet
     }
 
     /// Runs `body(avx2)` into `portable` and `vector` outputs the caller made and compares them.
@@ -46,6 +55,36 @@ public struct VectorKernelComparison: Sendable {
             _ = Ops.conv2d(x, weight: weight, bias: bias, window: Window2D(stride: 2, padding: 1),
                            activation: .leakyReLU(0.2), out: out, avx2: avx2)
         }
+    }
+
+    /// RIFE's small 3×3 convolutions (bias, LeakyReLU 0.2) by `DirectConv3x3` (AVX-512) against im2col + GEMM with
+    /// the AVX2 gather, `cin → cout` with `stride` on a `width × height` input. Inputs in [−1, 1) and weights in
+    /// [−0.5, 0.5) give outputs of a few units; float32 sums of `9 · cin` terms in two orders differ by about 1e-6
+    /// there, and 1e-4 is allowed.
+    /// With `residual`, a RIFE `ResConv` (`cin == cout`, stride 1): a skip connection added before the activation.
+    public static func directConvolution(cin: Int, cout: Int, stride: Int, width: Int, height: Int, residual: Bool = false,
+                                         repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0100 &+ UInt64(cin * 1000 + cout * 10 + stride))
+        let x = random.tensor([1, cin, height, width], range: -1..<1)
+        let weight = random.tensor([cout, cin, 3, 3], range: -0.5..<0.5), bias = random.tensor([cout], range: -0.5..<0.5)
+        let conv = try! Conv2d(weight: weight, bias: bias, stride: stride, padding: 1, activation: .leakyReLU(0.2))
+        let shape = [1, cout, (height - 1) / stride + 1, (width - 1) / stride + 1]
+        let skip = residual ? random.tensor(shape, range: -1..<1) : nil
+        let name = "3×3 conv \(cin)→\(cout) stride \(stride)\(residual ? " + skip" : "") at \(width)×\(height), direct"
+        let portable = Tensor(zeros: shape), vector = Tensor(zeros: shape)
+        guard let direct = DirectConv3x3(conv) else {
+            let seconds = best(repeats) { _ = conv(x, residual: skip, out: portable) }
+            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: seconds,
+                                          tolerance: 1e-4, instructionSet: "AVX-512")
+        }
+        var portableSeconds = Double.infinity, vectorSeconds = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            portableSeconds = min(portableSeconds, best(1) { _ = conv(x, residual: skip, out: portable) })
+            vectorSeconds = min(vectorSeconds, best(1) { _ = direct(x, residual: skip, out: vector) })
+        }
+        return VectorKernelComparison(name: name, maxDifference: maxDifference(portable, vector),
+                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds,
+                                      tolerance: 1e-4, instructionSet: "AVX-512")
     }
 
     public static func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {

@@ -3,28 +3,55 @@ import KinetoEngine
 
 /// One of RIFE's `ResConv` layers: `LeakyReLU₀.₂(conv(x) · beta + x)` with beta folded into the convolution.
 ///
-/// On maps of at least `winogradMinimumTiles` 4×4 tiles the 3×3 convolution runs as Winograd F(4×4, 3×3) (about a
-/// quarter of the multiplications; blocks 2-4 spend most of RIFE's time here), with the skip connection and the
+/// Three ways, by measured speed (`kineto bench ops` on a 2-core Zen 4): the 32-channel layers of the last block run
+/// as direct AVX-512 convolutions (`DirectConv3x3`: 2.2 ms against 2.7 ms by Winograd at 160×128); on maps of at
+/// least `winogradMinimumTiles` 4×4 tiles the others run as Winograd F(4×4, 3×3) (about a quarter of the
+/// multiplications; 64 channels at 80×64: 1.4 ms against 2.0 ms direct), with the skip connection and the
 /// activation applied in its output transform; on the small maps of the first blocks im2col + GEMM is faster.
 struct RIFEResidualConv: Sendable {
     let direct: Conv2d
     let winograd: WinogradConv3x3?
+    let avx512: DirectConv3x3?
     /// Fewest 4×4 output tiles for which the Winograd path is used (measured on a 2-core Zen 3 with `kineto bench
     /// models --profile`; 0 forces it, `Int.max` disables it).
     nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
+    /// Most channels for which the direct AVX-512 convolution beats Winograd.
+    static let directMaximumChannels = 32
 
     /// `allowWinograd: false` keeps only the direct path: the transformed filters take 4× the memory of the
     /// weights (block 0's 192-channel layers would add 42 MB), for maps that reach the threshold only at 4K.
     init(_ conv: Conv2d, allowWinograd: Bool = true) {
         direct = conv
-        winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
+        avx512 = conv.outputChannels <= RIFEResidualConv.directMaximumChannels ? DirectConv3x3(conv) : nil
+        winograd = allowWinograd && avx512 == nil ? WinogradConv3x3(conv, padding: .zeros) : nil
     }
 
     /// `activation(conv(x) + x)`.
     func callAsFunction(_ x: Tensor) -> Tensor {
+        if let avx512 { return avx512(x, residual: x) }
         if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= RIFEResidualConv.winogradMinimumTiles {
             return winograd(x, residual: x)
         }
         return direct(x, residual: x)
+    }
+}
+
+/// One of RIFE's plain 3×3 convolutions with LeakyReLU (the head's three, each block's two stride-2 ones): direct in
+/// AVX-512 (`DirectConv3x3`) where the CPU has it and the layer has at most 64 output channels, else im2col + GEMM
+/// (whose 128- and 192-channel GEMMs run near the core's peak).
+struct RIFEConv: Sendable {
+    let conv: Conv2d
+    let direct: DirectConv3x3?
+
+    init(_ conv: Conv2d, allowDirect: Bool = true) {
+        self.conv = conv
+        direct = allowDirect && conv.outputChannels <= 64 ? DirectConv3x3(conv) : nil
+    }
+
+    var outputChannels: Int { conv.outputChannels }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        if let direct { return direct(x) }
+        return conv(x)
     }
 }

@@ -12,8 +12,8 @@ public struct RIFEWeights: Sendable {
     /// One flow block (`IFBlock`): two stride-2 convolutions, eight residual convolutions, a transposed
     /// convolution to 52 channels (pixel-shuffled to 13: flow 4, mask 1, features 8).
     struct Block: Sendable {
-        var down0: Conv2d
-        var down1: Conv2d
+        var down0: RIFEConv
+        var down1: RIFEConv
         var residual: [RIFEResidualConv]
         var up: ConvTranspose2d
         var channels: Int { down1.outputChannels }
@@ -22,9 +22,9 @@ public struct RIFEWeights: Sendable {
     /// The feature head (`Head`): three 3×3 convolutions (the first with stride 2) and a transposed convolution
     /// back to full size, 4 channels.
     struct Head: Sendable {
-        var conv0: Conv2d
-        var conv1: Conv2d
-        var conv2: Conv2d
+        var conv0: RIFEConv
+        var conv1: RIFEConv
+        var conv2: RIFEConv
         var up: ConvTranspose2d
     }
 
@@ -87,8 +87,8 @@ public struct RIFEWeights: Sendable {
         func transposed(_ prefix: String) throws -> ConvTranspose2d {
             try ConvTranspose2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!, stride: 2, padding: 1)
         }
-        head = Head(conv0: try conv("encode.cnn0", stride: 2), conv1: try conv("encode.cnn1"),
-                    conv2: try conv("encode.cnn2"), up: try transposed("encode.cnn3"))
+        head = Head(conv0: RIFEConv(try conv("encode.cnn0", stride: 2)), conv1: RIFEConv(try conv("encode.cnn1")),
+                    conv2: RIFEConv(try conv("encode.cnn2")), up: try transposed("encode.cnn3"))
         blocks = try (0..<RIFEWeights.blockChannels.count).map { b in
             let p = "block\(b)."
             let residual = try (0..<RIFEWeights.residualCount).map { r in
@@ -101,7 +101,7 @@ public struct RIFEWeights: Sendable {
             let first = try conv("\(p)conv0.0.0", stride: 2)
             let down0 = try Conv2d(weight: RIFEWeights.permutingInputs(first.weight), bias: first.bias, stride: 2,
                                    padding: 1, activation: leaky)
-            return Block(down0: down0, down1: try conv("\(p)conv0.1.0", stride: 2),
+            return Block(down0: RIFEConv(down0), down1: RIFEConv(try conv("\(p)conv0.1.0", stride: 2)),
                          residual: residual, up: try transposed("\(p)lastconv.0"))
         }
     }

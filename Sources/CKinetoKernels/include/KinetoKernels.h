@@ -1,9 +1,11 @@
 #ifndef KINETO_KERNELS_H
 #define KINETO_KERNELS_H
-// Hot loops of the networks written with AVX2 intrinsics. Each function is compiled for AVX2 alone
-// (`__attribute__((target("avx2")))`), so the binary still runs on any x86-64: callers check the CPU
-// (`CPUFeatures.current`) and fall back to their Swift loops otherwise. No FMA is used: every product and sum is
-// rounded as in the Swift loops, so both paths give the same bits.
+// Hot loops of the networks written with AVX2 or AVX-512 intrinsics. Each function is compiled for its instruction
+// set alone (`__attribute__((target(…)))`), so the binary still runs on any x86-64: callers check the CPU
+// (`CPUFeatures.current`) and fall back to their Swift loops otherwise. The AVX2 kernels use no FMA: every product
+// and sum is rounded as in the Swift loops, so both paths give the same bits. The AVX-512 direct convolution
+// replaces im2col + OpenBLAS, whose sums are ordered differently anyway; it is checked against it within a
+// tolerance.
 
 #include <stdint.h>
 
@@ -35,6 +37,22 @@ void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *
 /// `scratch`: at least `24 · (tiles_w + 8)` floats.
 void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int64_t tiles_w, float bias, float *scratch,
                                      float *lines);
+
+/// Direct 3×3 convolution with zero padding 1 and stride 1 or 2, in AVX-512 with fused multiply-adds (so its sums
+/// round differently from im2col + GEMM; the tests bound the difference): output rows `row0 ..< row1` of `output`
+/// `[cout][ho][wo]` from `input` `[cin][h][w]`, plus `bias` (or none), plus `residual` (`[cout][ho][wo]`, or none),
+/// then `v < 0 ? v · slope : v` when `leaky`.
+/// `cout` must be a multiple of 16; `packed` is the weight laid out by `kineto_conv3x3_pack_weight`; `lines` is
+/// scratch of `cin · 3 · stride · kineto_conv3x3_line_floats(wo)` floats, one per calling thread.
+void kineto_conv3x3_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, int64_t stride,
+                                const float *packed, const float *bias, const float *residual, int64_t cout,
+                                float slope, int64_t leaky, float *output, int64_t ho, int64_t wo, int64_t row0, int64_t row1, float *lines);
+
+/// Floats of one padded input row (one phase of it at stride 2) in `kineto_conv3x3_rows_avx512`'s scratch.
+int64_t kineto_conv3x3_line_floats(int64_t out_width);
+
+/// `weight` `[cout][cin][3][3]` as `[cout / 16][cin][9][16]` (16 output channels side by side) into `packed`.
+void kineto_conv3x3_pack_weight(const float *weight, int64_t cout, int64_t cin, float *packed);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,127 @@
+#include "KinetoKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+// Output pixels of one row computed per step: one AVX-512 register.
+#define PIXELS 16
+
+int64_t kineto_conv3x3_line_floats(int64_t out_width) {
+    // The widest tap read: 16 floats from column ceil16(out_width) − 16 + 2, plus one for stride 2's E[x + 1].
+    return (out_width + PIXELS - 1) / PIXELS * PIXELS + PIXELS + 2;
+}
+
+void kineto_conv3x3_pack_weight(const float *weight, int64_t cout, int64_t cin, float *packed) {
+    for (int64_t o = 0; o < cout; o++) {
+        const int64_t block = o / PIXELS, lane = o % PIXELS;
+        for (int64_t i = 0; i < cin; i++) {
+            for (int64_t t = 0; t < 9; t++) {
+                packed[((block * cin + i) * 9 + t) * PIXELS + lane] = weight[(o * cin + i) * 9 + t];
+            }
+        }
+    }
+}
+
+// The padded input row `row` of one channel (zeros outside the frame) for the taps of one kernel row: stride 1
+// keeps it whole, shifted one column right (P[j] = in[j − 1]); stride 2 splits it into even and odd columns of P.
+__attribute__((target("avx512f")))
+static void build_line(const float *plane, int64_t h, int64_t w, int64_t row, int64_t stride, int64_t length,
+                       float *line) {
+    if (row < 0 || row >= h) {
+        memset(line, 0, (size_t)(stride * length) * sizeof(float));
+        return;
+    }
+    const float *src = plane + row * w;
+    if (stride == 1) {
+        line[0] = 0;
+        memcpy(line + 1, src, (size_t)w * sizeof(float));
+        memset(line + 1 + w, 0, (size_t)(length - 1 - w) * sizeof(float));
+        return;
+    }
+    // E[i] = P[2i] = in[2i − 1], O[i] = P[2i + 1] = in[2i].
+    float *even = line, *odd = line + length;
+    const __m512i even_index = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i odd_index = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    even[0] = 0;
+    int64_t i = 0;
+    // odd[i] = in[2i] for 2i < w; even[i + 1] = in[2i + 1] for 2i + 1 < w.
+    for (; 2 * i + 32 <= w; i += 16) {
+        __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
+        _mm512_storeu_ps(odd + i, _mm512_permutex2var_ps(a, odd_index, b));
+        _mm512_storeu_ps(even + i + 1, _mm512_permutex2var_ps(a, even_index, b));
+    }
+    for (; i < length; i++) {
+        odd[i] = 2 * i < w ? src[2 * i] : 0;
+        if (i + 1 < length) even[i + 1] = 2 * i + 1 < w ? src[2 * i + 1] : 0;
+    }
+}
+
+__attribute__((target("avx512f")))
+void kineto_conv3x3_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, int64_t stride,
+                                const float *packed, const float *bias, const float *residual, int64_t cout,
+                                float slope, int64_t leaky, float *output, int64_t ho, int64_t wo, int64_t row0, int64_t row1, float *lines) {
+    const int64_t length = kineto_conv3x3_line_floats(wo);
+    const int64_t per_row = stride * length;               // floats of one (channel, kernel row)
+    const __m512 slopes = _mm512_set1_ps(slope), zero = _mm512_setzero_ps();
+    const int64_t plane_out = ho * wo;
+    for (int64_t oy = row0; oy < row1; oy++) {
+        for (int64_t ci = 0; ci < cin; ci++) {
+            for (int64_t ky = 0; ky < 3; ky++) {
+                build_line(input + ci * h * w, h, w, stride * oy - 1 + ky, stride, length,
+                           lines + (ci * 3 + ky) * per_row);
+            }
+        }
+        for (int64_t block = 0; block < cout / PIXELS; block++) {
+            const float *wb = packed + block * cin * 9 * PIXELS;
+            for (int64_t x0 = 0; x0 < wo; x0 += PIXELS) {
+                __m512 acc[PIXELS];
+                for (int j = 0; j < PIXELS; j++) acc[j] = _mm512_set1_ps(bias ? bias[block * PIXELS + j] : 0.0f);
+                for (int64_t ci = 0; ci < cin; ci++) {
+                    for (int64_t ky = 0; ky < 3; ky++) {
+                        const float *line = lines + (ci * 3 + ky) * per_row;
+                        // Tap kx reads P[x + kx] (stride 1), or E[x], O[x], E[x + 1] (stride 2).
+                        const float *taps[3];
+                        if (stride == 1) { taps[0] = line; taps[1] = line + 1; taps[2] = line + 2; }
+                        else { taps[0] = line; taps[1] = line + length; taps[2] = line + 1; }
+                        const float *wt = wb + (ci * 9 + ky * 3) * PIXELS;
+                        for (int kx = 0; kx < 3; kx++) {
+                            const __m512 v = _mm512_loadu_ps(taps[kx] + x0);
+                            const float *wk = wt + kx * PIXELS;
+                            for (int j = 0; j < PIXELS; j++) acc[j] = _mm512_fmadd_ps(v, _mm512_set1_ps(wk[j]), acc[j]);
+                        }
+                    }
+                }
+                const __mmask16 keep = wo - x0 >= PIXELS ? (__mmask16)0xFFFF : (__mmask16)((1u << (wo - x0)) - 1);
+                const int64_t offset = (block * PIXELS) * plane_out + oy * wo + x0;
+                float *dst = output + offset;
+                for (int j = 0; j < PIXELS; j++) {
+                    __m512 value = acc[j];
+                    if (residual) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(keep, residual + offset + j * plane_out));
+                    if (leaky) {
+                        // v < 0 ? v · slope : v, as the Swift activation.
+                        const __mmask16 negative = _mm512_cmp_ps_mask(value, zero, _CMP_LT_OQ);
+                        value = _mm512_mask_mul_ps(value, negative, value, slopes);
+                    }
+                    _mm512_mask_storeu_ps(dst + j * plane_out, keep, value);
+                }
+            }
+        }
+    }
+}
+
+#else
+
+int64_t kineto_conv3x3_line_floats(int64_t out_width) { return out_width + 18; }
+void kineto_conv3x3_pack_weight(const float *weight, int64_t cout, int64_t cin, float *packed) {
+    (void)weight; (void)cout; (void)cin; (void)packed;
+}
+void kineto_conv3x3_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, int64_t stride,
+                                const float *packed, const float *bias, const float *residual, int64_t cout,
+                                float slope, int64_t leaky, float *output, int64_t ho, int64_t wo, int64_t row0, int64_t row1, float *lines) {
+    (void)input; (void)cin; (void)h; (void)w; (void)stride; (void)packed; (void)bias; (void)residual; (void)cout;
+    (void)slope;
+    (void)leaky; (void)output; (void)ho; (void)wo; (void)row0; (void)row1; (void)lines;
+}
+
+#endif
