@@ -97,14 +97,16 @@ public struct DirectConv3x3: @unchecked Sendable {
 
 /// Hands out 0, 1, 2, … to whichever thread asks next: parallel loops whose workers each own scratch memory take
 /// their items dynamically, so a paused thread delays only the item it holds.
-final class ClaimCounter: @unchecked Sendable {
+public final class ClaimCounter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLock()
 
-    func reset() { lock.lock(); value = 0; lock.unlock() }
+    public init() {}
+
+    public func reset() { lock.lock(); value = 0; lock.unlock() }
 
     /// The next unclaimed item below `count`, or nil when all are taken.
-    func next(below count: Int) -> Int? {
+    public func next(below count: Int) -> Int? {
         lock.lock()
         defer { lock.unlock() }
         guard value < count else { return nil }

@@ -3,32 +3,27 @@ import KinetoEngine
 
 /// One of RIFE's `ResConv` layers: `LeakyReLU₀.₂(conv(x) · beta + x)` with beta folded into the convolution.
 ///
-/// Three ways, by measured speed (`kineto bench ops` on a 2-core Zen 4): the 32-channel layers of the last block run
-/// as direct AVX-512 convolutions (`DirectConv3x3`: 2.2 ms against 2.7 ms by Winograd at 160×128); on maps of at
-/// least `winogradMinimumTiles` 4×4 tiles the others run as Winograd F(4×4, 3×3) (about a quarter of the
-/// multiplications; 64 channels at 80×64: 1.4 ms against 2.0 ms direct), with the skip connection and the
-/// activation applied in its output transform; on the small maps of the first blocks im2col + GEMM is faster.
+/// On maps of at least `winogradMinimumTiles` 4×4 tiles the 3×3 convolution runs as Winograd F(4×4, 3×3) (about a
+/// quarter of the multiplications; blocks 2-4 spend most of RIFE's time here), with the skip connection and the
+/// activation applied in its output transform; on the small maps of the first blocks im2col + GEMM is faster. The
+/// direct AVX-512 convolution (`DirectConv3x3`) loses to Winograd even at 32 channels (160×128: 2.2 ms against
+/// 1.6-1.9, `kineto bench ops --filter 32→32`), so it is not used here.
 struct RIFEResidualConv: Sendable {
     let direct: Conv2d
     let winograd: WinogradConv3x3?
-    let avx512: DirectConv3x3?
     /// Fewest 4×4 output tiles for which the Winograd path is used (measured on a 2-core Zen 3 with `kineto bench
     /// models --profile`; 0 forces it, `Int.max` disables it).
     nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
-    /// Most channels for which the direct AVX-512 convolution beats Winograd.
-    static let directMaximumChannels = 32
 
     /// `allowWinograd: false` keeps only the direct path: the transformed filters take 4× the memory of the
     /// weights (block 0's 192-channel layers would add 42 MB), for maps that reach the threshold only at 4K.
     init(_ conv: Conv2d, allowWinograd: Bool = true) {
         direct = conv
-        avx512 = conv.outputChannels <= RIFEResidualConv.directMaximumChannels ? DirectConv3x3(conv) : nil
-        winograd = allowWinograd && avx512 == nil ? WinogradConv3x3(conv, padding: .zeros) : nil
+        winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
     }
 
     /// `activation(conv(x) + x)`.
     func callAsFunction(_ x: Tensor) -> Tensor {
-        if let avx512 { return avx512(x, residual: x) }
         if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= RIFEResidualConv.winogradMinimumTiles {
             return winograd(x, residual: x)
         }
