@@ -158,7 +158,31 @@ AVX2 void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int
     }
 }
 
+AVX2 void kineto_finish_row_avx2(float *dst, const float *src, const float *skip, const float *post, int64_t count,
+                                 int64_t leaky, float slope) {
+    const __m256 zero = _mm256_setzero_ps(), vs = _mm256_set1_ps(slope);
+    int64_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+        __m256 v = _mm256_loadu_ps(src + j);
+        if (skip) v = _mm256_add_ps(v, _mm256_loadu_ps(skip + j));
+        if (leaky) v = _mm256_blendv_ps(v, _mm256_mul_ps(v, vs), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+        if (post) v = _mm256_add_ps(v, _mm256_loadu_ps(post + j));
+        _mm256_storeu_ps(dst + j, v);
+    }
+    for (; j < count; j++) {
+        float v = src[j];
+        if (skip) v = v + skip[j];
+        if (leaky) v = v < 0 ? v * slope : v;
+        if (post) v = v + post[j];
+        dst[j] = v;
+    }
+}
+
 #else
+void kineto_finish_row_avx2(float *dst, const float *src, const float *skip, const float *post, int64_t count,
+                            int64_t leaky, float slope) {
+    (void)dst; (void)src; (void)skip; (void)post; (void)count; (void)leaky; (void)slope;
+}
 void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *scratch, float *v, int64_t xi_stride) {
     (void)lines; (void)tiles_w; (void)scratch; (void)v; (void)xi_stride;
 }

@@ -35,7 +35,7 @@ extension VectorKernelComparison {
     }
 
     /// A 3×3 Winograd convolution (`channels` → `channels`, bias, leaky ReLU, a residual added before it: RIFE's
-    /// `ResConv`) on a `width × height` map, whose input and output transforms have AVX2 versions.
+    /// `ResConv`) on a `width × height` map, whose input and output transforms and row finish have AVX2 versions.
     static func winograd(channels c: Int, width: Int, height: Int, padding: WinogradConv3x3.Padding,
                          repeats: Int) -> VectorKernelComparison {
         var random = DeterministicRandom(seed: 0x5EED_0002 &+ UInt64(c))
@@ -45,10 +45,12 @@ extension VectorKernelComparison {
         let winograd = WinogradConv3x3(conv, padding: padding)!
         let x = random.tensor([1, c, height, width], range: -0.5..<0.5)
         let skip = random.tensor([1, c, height, width], range: 0..<1)
+        // Reflection padding is FeatureFlow's: its ResnetBlocks also add a skip connection after the activation.
+        let post = padding == .reflect ? random.tensor([1, c, height, width], range: -1..<1) : nil
         let name = "Winograd 3×3 \(c)→\(c) at \(width)×\(height) (\(padding == .zeros ? "zero" : "reflection") padding)"
         return measure(name, repeats: repeats, portable: Tensor(zeros: [1, c, height, width]),
                        vector: Tensor(zeros: [1, c, height, width])) { avx2, out in
-            _ = winograd(x, residual: skip, out: out, avx2: avx2)
+            _ = winograd(x, residual: skip, addAfterActivation: post, out: out, avx2: avx2)
         }
     }
 }

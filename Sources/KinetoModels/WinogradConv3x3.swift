@@ -224,6 +224,12 @@ struct WinogradConv3x3: @unchecked Sendable {
         let k = outputChannels
         let stride = k * tiles
         let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
+        // The activations the AVX2 row finisher applies (same bits as `applyInPlace`): none, or LeakyReLU's slope.
+        let fusedSlope: Float?? = switch activation {
+        case .none: .some(nil)
+        case .leakyReLU(let slope): .some(slope)
+        default: nil
+        }
         let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
         for ch in 0..<k {
             let b = bias?[ch] ?? 0
@@ -280,6 +286,12 @@ struct WinogradConv3x3: @unchecked Sendable {
                     let oy = 4 * ty + r
                     guard oy < h else { break }
                     let line = output + (ch * h + oy) * w, tmp = outRows + r * width
+                    if avx2, let slope = fusedSlope {
+                        kineto_finish_row_avx2(line, tmp, skip.map { UnsafePointer($0 + (ch * h + oy) * w) },
+                                               post.map { UnsafePointer($0 + (ch * h + oy) * w) }, Int64(w),
+                                               slope == nil ? 0 : 1, slope ?? 1)
+                        continue
+                    }
                     if let skip {
                         let add = skip + (ch * h + oy) * w
                         for j in 0..<w { line[j] = tmp[j] + add[j] }

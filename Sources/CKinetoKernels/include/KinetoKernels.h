@@ -38,6 +38,11 @@ void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *
 void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int64_t tiles_w, float bias, float *scratch,
                                      float *lines);
 
+/// One output row of a convolution finished: `dst[j] = act(src[j] + skip[j]) + post[j]` with `skip` and `post`
+/// optional (null) and `act` LeakyReLU (`v < 0 ? v · slope : v`) when `leaky`, else none. `dst` may be `src`.
+void kineto_finish_row_avx2(float *dst, const float *src, const float *skip, const float *post, int64_t count,
+                            int64_t leaky, float slope);
+
 /// Direct 3×3 convolution with zero padding 1 and stride 1 or 2, in AVX-512 with fused multiply-adds (so its sums
 /// round differently from im2col + GEMM; the tests bound the difference): output rows `row0 ..< row1` of `output`
 /// `[cout][ho][wo]` from `input` `[cin][h][w]`, plus `bias` (or none), plus `residual` (`[cout][ho][wo]`, or none),
