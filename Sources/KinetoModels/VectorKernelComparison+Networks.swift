@@ -3,13 +3,14 @@ import KinetoEngine
 
 extension VectorKernelComparison {
     /// Every vector kernel at a frame of `width × height` (RIFE's 480p is 640×512 padded), `repeats` timed runs each
-    /// (the best is kept). The direct convolutions are RIFE's: the head's second (16 → 16 at half size) and the
-    /// stride-2 entries of blocks 4 and 3 (28 → 16 at full size, 28 → 32 at half), on bands of 64 rows as RIFE runs
-    /// them.
+    /// (the best is kept). The Winograd cases are RIFE's (block 4's ResConvs, the head's 16 → 16 layers) and
+    /// FeatureFlow's. The direct convolutions are RIFE's stride-2 entries of blocks 4 and 3 (28 → 16 at full size,
+    /// 28 → 32 at half, on bands of 64 rows as RIFE runs them), and for comparison the layers Winograd runs faster.
     public static func all(width: Int = 640, height: Int = 512, repeats: Int = 3) -> [VectorKernelComparison] {
         [warp(width: width, height: height, repeats: repeats),
          winograd(channels: 32, width: width / 4, height: height / 4, padding: .zeros, repeats: repeats),
          winograd(channels: 64, width: width / 8, height: height / 8, padding: .reflect, repeats: repeats),
+         winograd(channels: 16, width: width / 2, height: height / 2, padding: .zeros, repeats: repeats),
          stride2Convolution(width: width, height: min(height, 64), repeats: repeats),
          directConvolution(cin: 16, cout: 16, stride: 1, width: width / 2, height: height / 2, repeats: repeats),
          directConvolution(cin: 28, cout: 16, stride: 2, width: width, height: min(height, 64), repeats: repeats),
