@@ -110,6 +110,109 @@ void kineto_conv3x3_rows_avx512(const float *input, int64_t cin, int64_t h, int6
     }
 }
 
+// Output channels of the transposed convolution accumulated together: 8, each in two registers (even and odd
+// output columns).
+#define CT_CHANNELS 8
+
+void kineto_conv_transpose4x4_pack_weight(const float *weight, int64_t cin, int64_t weight_cout, int64_t cout,
+                                          float *packed) {
+    const int64_t blocks = (cout + CT_CHANNELS - 1) / CT_CHANNELS;
+    for (int64_t b = 0; b < blocks; b++) {
+        for (int64_t i = 0; i < cin; i++) {
+            for (int64_t t = 0; t < 16; t++) {
+                for (int64_t lane = 0; lane < CT_CHANNELS; lane++) {
+                    const int64_t o = b * CT_CHANNELS + lane;
+                    packed[((b * cin + i) * 16 + t) * CT_CHANNELS + lane] =
+                        o < cout ? weight[(i * weight_cout + o) * 16 + t] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+// Lanes 0 ..< n set.
+__attribute__((target("avx512f"), always_inline)) static inline __mmask16 lanes(int64_t n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+__attribute__((target("avx512f")))
+void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
+                                          const float *bias, int64_t cout, int64_t shuffle, float *output,
+                                          int64_t out_plane, int64_t item0, int64_t item1) {
+    const int64_t ho = 2 * h, wo = 2 * w;
+    const int64_t out_w = shuffle ? 2 * wo : wo;
+    const __m512i lo_index = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi_index = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    // Items: (channel block, output row Y), Y fastest.
+    for (int64_t item = item0; item < item1; item++) {
+        const int64_t block = item / ho, oy = item % ho;
+        const int64_t y = oy / 2, py = oy % 2;
+        // Row taps: Y = 2y takes ky = 1 (iy = y) and ky = 3 (iy = y − 1); Y = 2y + 1 takes ky = 2 (iy = y) and
+        // ky = 0 (iy = y + 1).
+        const int64_t iys[2] = {y, py == 0 ? y - 1 : y + 1};
+        const int64_t kys[2] = {py == 0 ? 1 : 2, py == 0 ? 3 : 0};
+        const float *wb = packed + block * cin * 16 * CT_CHANNELS;
+        for (int64_t x0 = 0; x0 < w; x0 += 16) {
+            __m512 even[CT_CHANNELS], odd[CT_CHANNELS];
+            for (int j = 0; j < CT_CHANNELS; j++) {
+                const int64_t o = block * CT_CHANNELS + j;
+                even[j] = odd[j] = _mm512_set1_ps(bias && o < cout ? bias[o] : 0.0f);
+            }
+            // Columns: X = 2x takes kx = 1 (ix = x) and kx = 3 (ix = x − 1); X = 2x + 1 takes kx = 2 (ix = x) and
+            // kx = 0 (ix = x + 1). Lanes outside the row read nothing (masked loads give zeros).
+            const __mmask16 left_mask = lanes(w - x0 + 1) & (x0 == 0 ? (__mmask16)0xFFFE : (__mmask16)0xFFFF);
+            const __mmask16 centre_mask = lanes(w - x0), right_mask = lanes(w - x0 - 1);
+            for (int r = 0; r < 2; r++) {
+                const int64_t iy = iys[r];
+                if (iy < 0 || iy >= h) continue;
+                const int64_t ky = kys[r];
+                for (int64_t ci = 0; ci < cin; ci++) {
+                    const float *row = input + (ci * h + iy) * w + x0;
+                    const __m512 left = _mm512_maskz_loadu_ps(left_mask, row - 1);
+                    const __m512 centre = _mm512_maskz_loadu_ps(centre_mask, row);
+                    const __m512 right = _mm512_maskz_loadu_ps(right_mask, row + 1);
+                    const float *wk = wb + (ci * 16 + ky * 4) * CT_CHANNELS;   // taps kx = 0…3 of row ky
+                    for (int j = 0; j < CT_CHANNELS; j++) {
+                        even[j] = _mm512_fmadd_ps(centre, _mm512_set1_ps(wk[1 * CT_CHANNELS + j]), even[j]);
+                        even[j] = _mm512_fmadd_ps(left, _mm512_set1_ps(wk[3 * CT_CHANNELS + j]), even[j]);
+                        odd[j] = _mm512_fmadd_ps(centre, _mm512_set1_ps(wk[2 * CT_CHANNELS + j]), odd[j]);
+                        odd[j] = _mm512_fmadd_ps(right, _mm512_set1_ps(wk[0 * CT_CHANNELS + j]), odd[j]);
+                    }
+                }
+            }
+            // Output columns 2·x0 … 2·x0 + 31 of row Y, even and odd interleaved.
+            const int64_t valid = 2 * (w - x0 < 16 ? w - x0 : 16);
+            if (!shuffle) {
+                for (int j = 0; j < CT_CHANNELS; j++) {
+                    const int64_t o = block * CT_CHANNELS + j;
+                    if (o >= cout) break;
+                    float *dst = output + o * out_plane + oy * out_w + 2 * x0;
+                    _mm512_mask_storeu_ps(dst, lanes(valid), _mm512_permutex2var_ps(even[j], lo_index, odd[j]));
+                    _mm512_mask_storeu_ps(dst + 16, lanes(valid - 16), _mm512_permutex2var_ps(even[j], hi_index, odd[j]));
+                }
+                continue;
+            }
+            // PixelShuffle(2): channel o = 4·plane + 2i + j lands at (plane, 2Y + i, 2X + j); channels 2m and
+            // 2m + 1 (j = 0, 1) interleave into 64 consecutive values.
+            for (int j = 0; j < CT_CHANNELS; j += 2) {
+                const int64_t o = block * CT_CHANNELS + j;
+                if (o >= cout) break;
+                const int64_t plane = o / 4, i = (o / 2) % 2;
+                float *dst = output + plane * out_plane + (2 * oy + i) * out_w + 4 * x0;
+                const __m512 a_lo = _mm512_permutex2var_ps(even[j], lo_index, odd[j]);
+                const __m512 a_hi = _mm512_permutex2var_ps(even[j], hi_index, odd[j]);
+                const __m512 b_lo = _mm512_permutex2var_ps(even[j + 1], lo_index, odd[j + 1]);
+                const __m512 b_hi = _mm512_permutex2var_ps(even[j + 1], hi_index, odd[j + 1]);
+                const int64_t n = 2 * valid;
+                _mm512_mask_storeu_ps(dst, lanes(n), _mm512_permutex2var_ps(a_lo, lo_index, b_lo));
+                _mm512_mask_storeu_ps(dst + 16, lanes(n - 16), _mm512_permutex2var_ps(a_lo, hi_index, b_lo));
+                _mm512_mask_storeu_ps(dst + 32, lanes(n - 32), _mm512_permutex2var_ps(a_hi, lo_index, b_hi));
+                _mm512_mask_storeu_ps(dst + 48, lanes(n - 48), _mm512_permutex2var_ps(a_hi, hi_index, b_hi));
+            }
+        }
+    }
+}
+
 #else
 
 int64_t kineto_conv3x3_line_floats(int64_t out_width) { return out_width + 18; }
@@ -122,6 +225,16 @@ void kineto_conv3x3_rows_avx512(const float *input, int64_t cin, int64_t h, int6
     (void)input; (void)cin; (void)h; (void)w; (void)stride; (void)packed; (void)bias; (void)residual; (void)cout;
     (void)slope;
     (void)leaky; (void)output; (void)ho; (void)wo; (void)row0; (void)row1; (void)lines;
+}
+void kineto_conv_transpose4x4_pack_weight(const float *weight, int64_t cin, int64_t weight_cout, int64_t cout,
+                                          float *packed) {
+    (void)weight; (void)cin; (void)weight_cout; (void)cout; (void)packed;
+}
+void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
+                                          const float *bias, int64_t cout, int64_t shuffle, float *output,
+                                          int64_t out_plane, int64_t item0, int64_t item1) {
+    (void)input; (void)cin; (void)h; (void)w; (void)packed; (void)bias; (void)cout; (void)shuffle; (void)output;
+    (void)out_plane; (void)item0; (void)item1;
 }
 
 #endif

@@ -97,7 +97,7 @@ public struct VectorKernelComparison: Sendable {
         return worst
     }
 
-    static func best(_ repeats: Int, _ body: () -> Void) -> Double {
+    public static func best(_ repeats: Int, _ body: () -> Void) -> Double {
         var best = Double.infinity
         for _ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds

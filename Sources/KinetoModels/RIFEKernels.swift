@@ -349,14 +349,15 @@ enum RIFEKernels {
 
     /// `ConvTranspose2d(k=4, stride=2, padding=1)` of `x` `[1, Cin, H, W]` (weight `[Cin, Cout, 4, 4]`), optionally
     /// followed by `PixelShuffle(2)` (`shuffle`), written into `out` (`[1, Cout, 2H, 2W]`, or `[1, Cout/4, 4H, 4W]`
-    /// shuffled; may be a channel view). As the engine's operator: a GEMM `weightᵀ · x` then a scatter-add of the
-    /// columns, but over bands of input rows so the column buffer stays small (a few MB at any frame size), and
-    /// the scatter writes straight to the shuffled position.
+    /// shuffled; may be a channel view). Where the CPU has AVX-512, directly (`kineto_conv_transpose4x4_rows_avx512`:
+    /// each output row as its two 2×2 phase convolutions, written once). Else as the engine's operator: a GEMM
+    /// `weightᵀ · x` then a scatter-add of the columns, but over bands of input rows so the column buffer stays
+    /// small (a few MB at any frame size), and the scatter writes straight to the shuffled position.
     ///
     /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
     /// needs only the flow and mask of its 13 output channels).
     static func convTranspose4x4(_ x: Tensor, weight: Tensor, bias: Tensor?, shuffle: Bool, pool: TensorPool,
-                                 out: Tensor) {
+                                 out: Tensor, avx512: Bool = VectorKernels.avx512) {
         let (cin, h, w) = (x.c, x.h, x.w)
         let lda = weight.shape[1] * 16
         let cout = shuffle ? 4 * out.c : out.c
@@ -368,6 +369,23 @@ enum RIFEKernels {
         let outPlane = outH * outW
         let base = out.pointer
         let b = bias?.pointer
+        if avx512 {
+            // Direct: every output row is computed whole, once (no column buffer, no scatter-add, no bias pass).
+            let blocks = (cout + 7) / 8, items = blocks * ho
+            let packed = pool.tensor([blocks * cin * 16 * 8])
+            kineto_conv_transpose4x4_pack_weight(weight.pointer, Int64(cin), Int64(weight.shape[1]), Int64(cout),
+                                                 packed.pointer)
+            let chunk = max(1, items / (8 * Parallel.maxThreads)), chunks = (items + chunk - 1) / chunk
+            let claimed = ClaimCounter()
+            Parallel.forEach(min(chunks, Parallel.maxThreads)) { _ in
+                while let index = claimed.next(below: chunks) {
+                    kineto_conv_transpose4x4_rows_avx512(x.pointer, Int64(cin), Int64(h), Int64(w), packed.pointer, b,
+                                                         Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
+                                                         Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
+                }
+            }
+            return
+        }
         // Start from the bias.
         Parallel.forEach(planes) { plane in
             let p = base + plane * outPlane

@@ -16,7 +16,10 @@ extension VectorKernelComparison {
          directConvolution(cin: 28, cout: 16, stride: 2, width: width, height: min(height, 64), repeats: repeats),
          directConvolution(cin: 28, cout: 32, stride: 2, width: width / 2, height: min(height / 2, 64), repeats: repeats),
          directConvolution(cin: 32, cout: 32, stride: 1, width: width / 4, height: height / 4, residual: true, repeats: repeats),
-         directConvolution(cin: 64, cout: 64, stride: 1, width: width / 8, height: height / 8, residual: true, repeats: repeats)]
+         directConvolution(cin: 64, cout: 64, stride: 1, width: width / 8, height: height / 8, residual: true, repeats: repeats),
+         convTranspose(cin: 64, layerOutputs: 52, planes: 13, shuffle: true, width: width / 8, height: height / 8, repeats: repeats),
+         convTranspose(cin: 32, layerOutputs: 52, planes: 5, shuffle: true, width: width / 4, height: height / 4, repeats: repeats),
+         convTranspose(cin: 16, layerOutputs: 4, planes: 4, shuffle: false, width: width / 2, height: height / 2, repeats: repeats)]
     }
 
     /// RIFE's backward warp of 7 interleaved channels, every pixel of a `width × height` frame, with flows of up to
@@ -53,5 +56,37 @@ extension VectorKernelComparison {
                        vector: Tensor(zeros: [1, c, height, width])) { avx2, out in
             _ = winograd(x, residual: skip, addAfterActivation: post, out: out, avx2: avx2)
         }
+    }
+
+    /// RIFE's transposed convolution (4×4, stride 2, padding 1; bias; then PixelShuffle(2) in the blocks) of a
+    /// `cin`-channel `width × height` map, `planes` of its output made (the last block makes 5 of 13, the head 4 of
+    /// 4): direct AVX-512 against GEMM + scatter-add. Inputs in [−1, 1), weights in [−0.5, 0.5): sums of `4 · cin`
+    /// terms of a few units, ordered differently; 1e-4 is allowed.
+    public static func convTranspose(cin: Int, layerOutputs: Int, planes: Int, shuffle: Bool, width: Int, height: Int,
+                              repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0200 &+ UInt64(cin * 100 + planes))
+        let x = random.tensor([1, cin, height, width], range: -1..<1)
+        let weight = random.tensor([cin, layerOutputs, 4, 4], range: -0.5..<0.5)
+        let bias = random.tensor([layerOutputs], range: -0.5..<0.5)
+        let shape = shuffle ? [1, planes, 4 * height, 4 * width] : [1, planes, 2 * height, 2 * width]
+        let pool = TensorPool()
+        let name = "transposed conv 4×4 \(cin)→\(layerOutputs)\(shuffle ? " + shuffle" : "") at \(width)×\(height), \(planes) planes"
+        let portable = Tensor(zeros: shape), vector = Tensor(zeros: shape)
+        func run(_ avx512: Bool, _ out: Tensor) {
+            RIFEKernels.convTranspose4x4(x, weight: weight, bias: bias, shuffle: shuffle, pool: pool, out: out, avx512: avx512)
+        }
+        guard VectorKernels.avx512 else {
+            let seconds = best(repeats) { run(false, portable) }
+            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: seconds,
+                                          tolerance: 1e-4, instructionSet: "AVX-512")
+        }
+        var portableSeconds = Double.infinity, vectorSeconds = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            portableSeconds = min(portableSeconds, best(1) { run(false, portable) })
+            vectorSeconds = min(vectorSeconds, best(1) { run(true, vector) })
+        }
+        return VectorKernelComparison(name: name, maxDifference: maxDifference(portable, vector),
+                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds,
+                                      tolerance: 1e-4, instructionSet: "AVX-512")
     }
 }

@@ -27,4 +27,18 @@ import Testing
             #expect((comparison.vectorSeconds != nil) == VectorKernels.avx512)
         }
     }
+
+    /// RIFE's transposed convolutions (shuffled, with fewer planes than the layer makes; plain, the head's) on maps
+    /// from one pixel to rows wider than one 16-column step.
+    @Test func directTransposedConvolutionCoversRIFEShapes() throws {
+        let cases: [(cin: Int, outputs: Int, planes: Int, shuffle: Bool, width: Int, height: Int)] = [
+            (8, 52, 13, true, 5, 3), (16, 4, 4, false, 1, 1), (96, 52, 5, true, 17, 2), (12, 52, 7, true, 33, 4)]
+        for c in cases {
+            let comparison = VectorKernelComparison.convTranspose(cin: c.cin, layerOutputs: c.outputs, planes: c.planes,
+                                                                  shuffle: c.shuffle, width: c.width, height: c.height,
+                                                                  repeats: 1)
+            #expect(comparison.maxDifference <= comparison.tolerance, "\(comparison.name): differ by \(comparison.maxDifference)")
+            #expect((comparison.vectorSeconds != nil) == VectorKernels.avx512)
+        }
+    }
 }

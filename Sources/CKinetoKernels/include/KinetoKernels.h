@@ -59,6 +59,21 @@ int64_t kineto_conv3x3_line_floats(int64_t out_width);
 /// `weight` `[cout][cin][3][3]` as `[cout / 16][cin][9][16]` (16 output channels side by side) into `packed`.
 void kineto_conv3x3_pack_weight(const float *weight, int64_t cout, int64_t cin, float *packed);
 
+/// `ConvTranspose2d(kernel 4, stride 2, padding 1)` computed directly in AVX-512 (fused multiply-adds): each
+/// output row as the two 2×2 phase convolutions it takes, 8 output channels × 16 input columns in registers, no
+/// column buffer and no scatter. `input` `[cin][h][w]`; `packed` from `kineto_conv_transpose4x4_pack_weight`;
+/// `bias` `[cout]` or null. Computes work items `item0 ..< item1` of `ceil(cout / 8) · 2h` (channel block, output
+/// row). Without `shuffle` channel `o` goes to `output + o · out_plane` (`2h × 2w`); with it, PixelShuffle(2)
+/// follows: channel `o = 4p + 2i + j`, pixel `(Y, X)` goes to plane `p` (`4h × 4w`) at `(2Y + i, 2X + j)`.
+void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
+                                          const float *bias, int64_t cout, int64_t shuffle, float *output,
+                                          int64_t out_plane, int64_t item0, int64_t item1);
+
+/// The transposed convolution's weight `[cin][weight_cout][4][4]` (its first `cout` output channels) as
+/// `[ceil(cout / 8)][cin][16][8]`, zeros past `cout`.
+void kineto_conv_transpose4x4_pack_weight(const float *weight, int64_t cin, int64_t weight_cout, int64_t cout,
+                                          float *packed);
+
 #ifdef __cplusplus
 }
 #endif
