@@ -40,10 +40,11 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
         // Keep only what this call reuses before making anything new.
         recent = recent.filter { $0.image == first || $0.image == second }
-        let source0 = prepared(first), source1 = prepared(second)
-        recent = [(first, source0), (second, source1)]
-        return network.forward(source0, source1, height: first.height, width: first.width, timestep: timestep,
-                               scales: RIFENetwork.scaleList(for: scale), keepIntermediates: keepIntermediates)
+        let frame0 = prepared(first), frame1 = prepared(second)
+        recent = [frame0, frame1]
+        return network.forward(frame0.source, frame1.source, height: first.height, width: first.width,
+                               timestep: timestep, scales: RIFENetwork.scaleList(for: scale),
+                               keepIntermediates: keepIntermediates, packed0: frame0.packed, packed1: frame1.packed)
     }
 
     /// `run` for frames given as `[1, 3, H, W]` tensors (no feature reuse).
@@ -61,16 +62,20 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
         return ((height + m - 1) / m * m, (width + m - 1) / m * m)
     }
 
-    /// The last call's frames with their features.
-    private var recent: [(image: RGBImage, source: Tensor)] = []
+    /// A frame with its features, also interleaved for the warps.
+    private typealias PreparedFrame = (image: RGBImage, source: Tensor, packed: Tensor)
 
-    private func prepared(_ image: RGBImage) -> Tensor {
+    /// The last call's frames.
+    private var recent: [PreparedFrame] = []
+
+    private func prepared(_ image: RGBImage) -> PreparedFrame {
         let (ph, pw) = paddedSize(height: image.height, width: image.width)
         if let hit = recent.first(where: { $0.image == image }), hit.source.h == ph, hit.source.w == pw {
-            return hit.source
+            return hit
         }
         let tensor = Tensor(shape: [1, 3, image.height, image.width], values: image.pixels)
-        return network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
+        let source = network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
+        return (image, source, network.interleaved(source))
     }
 
     func checkPair(width: Int, height: Int, other: (Int, Int), t: Double) throws {

@@ -88,6 +88,10 @@ enum RIFEKernels {
         let src = x.pointer, dst = out.pointer
         let doubling = isDoubling(cols)
         let upscaling = doubling ? nil : upscalingFactor(cols, inputSize: w)
+        // Columns read one to one (scale 1: the last block's flow and mask at full size): `(a · 1 + b · 0) · factor`
+        // is `a · factor` exactly, so contiguous runs are plain vector loops with the same bits.
+        let copying = cols.enumerated().allSatisfy { $0.element.i0 == cols[0].i0 + $0.offset && $0.element.i1 == $0.element.i0
+            && $0.element.lambda == 0 } && rows.allSatisfy { $0.lambda == 0 }
         // With `upscaling` = s: the weights (r + ½)/s of output s·m + s/2 + r on source m + 1, four lanes at a time.
         let lambdas = (0..<((upscaling ?? 0) / 4)).map { g in
             SIMD4<Float>((0..<4).map { (Float(4 * g + $0) + 0.5) / Float(upscaling!) })
@@ -100,6 +104,15 @@ enum RIFEKernels {
                     let top = src + channel * inPlane + r.i0 * w, bottom = src + channel * inPlane + r.i1 * w
                     let line = dst + channel * outPlane + row * wo
                     let lower = r.lambda, upper = 1 - r.lambda
+                    if copying {
+                        let source = top + cols[0].i0
+                        if accumulate {
+                            for j in 0..<wo { line[j] = line[j] + source[j] * factor }
+                        } else {
+                            for j in 0..<wo { line[j] = source[j] * factor }
+                        }
+                        continue
+                    }
                     if let s = upscaling {
                         // Interior outputs s·m + s/2 ..< s·m + s/2 + s read source columns m and m + 1: the same
                         // products and sums as the general loop, four outputs at a time.

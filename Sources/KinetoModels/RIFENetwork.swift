@@ -81,15 +81,14 @@ public final class RIFENetwork: @unchecked Sendable {
 
     /// Runs IFNet on two frames prepared by `frameWithFeatures` (same padded size, multiples of 128 / scale as the
     /// reference pads), and returns the results on the top-left `height × width` (the frames' real size).
+    /// `packed0`, `packed1`: the sources' `interleaved` copies when the caller keeps them (a frame shared by two
+    /// consecutive pairs is interleaved once); made here otherwise.
     public func forward(_ source0: Tensor, _ source1: Tensor, height: Int, width: Int, timestep: Float,
-                        scales: [Double], keepIntermediates: Bool = false) -> Result {
+                        scales: [Double], keepIntermediates: Bool = false,
+                        packed0: Tensor? = nil, packed1: Tensor? = nil) -> Result {
         precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
         var clock = Clock(enabled: profiling)
-        // The warps read all 7 channels of a pixel at once from an interleaved copy (built per pass: about 2 % of
-        // a 480p pass, and no extra state between calls).
-        let packed0 = pool.tensor([source0.h * source0.w * 8]), packed1 = pool.tensor([source1.h * source1.w * 8])
-        RIFEKernels.interleave8(source0, into: packed0.pointer)
-        RIFEKernels.interleave8(source1, into: packed1.pointer)
+        let packed0 = packed0 ?? interleaved(source0), packed1 = packed1 ?? interleaved(source1)
         var state = PassState(source0: source0, source1: source1, packed0: packed0, packed1: packed1, timestep: timestep)
         for (index, block) in weights.blocks.enumerated() {
             let s = scales[index]
@@ -136,6 +135,14 @@ public final class RIFENetwork: @unchecked Sendable {
         clock.lap("merge")
         if profiling { stageSeconds = clock.laps.merging(["head": headSeconds]) { a, _ in a } }
         return Result(flows: flows, maskLogits: logits, output: output)
+    }
+
+    /// A frame with features (`frameWithFeatures`) interleaved 8 floats a pixel, as the warps read it: all 7
+    /// channels of a pixel in one load.
+    public func interleaved(_ source: Tensor) -> Tensor {
+        let packed = pool.tensor([source.h * source.w * 8])
+        RIFEKernels.interleave8(source, into: packed.pointer)
+        return packed
     }
 
     /// What one pass carries from block to block.
