@@ -70,7 +70,7 @@ extension VectorKernelComparison {
         let bias = random.tensor([layerOutputs], range: -0.5..<0.5)
         let shape = shuffle ? [1, planes, 4 * height, 4 * width] : [1, planes, 2 * height, 2 * width]
         let pool = TensorPool()
-        let name = "transposed conv 4×4 \(cin)→\(layerOutputs)\(shuffle ? " + shuffle" : "") at \(width)×\(height), \(planes) planes"
+        let name = "convT 4×4 \(cin)→\(layerOutputs)\(shuffle ? " shuffled" : "") at \(width)×\(height), \(planes) planes"
         let portable = Tensor(zeros: shape), vector = Tensor(zeros: shape)
         func run(_ avx512: Bool, _ out: Tensor) {
             RIFEKernels.convTranspose4x4(x, weight: weight, bias: bias, shuffle: shuffle, pool: pool, out: out, avx512: avx512)

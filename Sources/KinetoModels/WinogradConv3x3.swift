@@ -80,11 +80,12 @@ struct WinogradConv3x3: @unchecked Sendable {
         let tilesH = (h + 3) / 4, tilesW = (w + 3) / 4
         let c = inputChannels, k = outputChannels
         // Blocks of whole tile rows whose V and M (about 1 MB together) stay in a core's L2 between the transforms and
-        // the GEMMs; at least one block per thread. On a 2-core Zen 4 (1 MB L2) `kineto bench ops` measured 512 KB
-        // against the earlier 4 MB: Winograd 32→32 at 160×128 1.1-1.5 ms against 1.5-2.1, 64→64 at 80×64 1.0-1.4
-        // against 1.2-1.7; RIFE at 480p 12 % faster (median of 5 alternating runs each).
+        // the GEMMs, but of at least 32 tiles (narrower GEMMs lose more than the cache gives: FeatureFlow's
+        // 512-channel layers at 1/8 size), and at least one block per thread. On a 2-core Zen 4 (1 MB L2) `kineto
+        // bench ops` measured 512 KB against the earlier 4 MB: Winograd 32→32 at 160×128 1.1-1.5 ms against 1.5-2.1,
+        // 64→64 at 80×64 1.0-1.4 against 1.2-1.7; RIFE at 480p 12 % faster (median of 5 alternating runs each).
         let bytesPerTileRow = 36 * max(c, k) * tilesW * 4
-        var rowsPerBlock = max(1, (512 << 10) / max(1, bytesPerTileRow))
+        var rowsPerBlock = max((32 + tilesW - 1) / tilesW, (512 << 10) / max(1, bytesPerTileRow))
         rowsPerBlock = min(rowsPerBlock, max(1, (tilesH + Parallel.maxThreads - 1) / Parallel.maxThreads))
         let blocks = (tilesH + rowsPerBlock - 1) / rowsPerBlock
         let maxTiles = rowsPerBlock * tilesW
