@@ -55,8 +55,8 @@ public struct DirectConv3x3: @unchecked Sendable {
             Engine.check(residual.shape == y.shape && residual.isContiguous,
                          "conv2d: residual \(residual.shape) must be a contiguous tensor of the output's shape \(y.shape)")
         }
-        // About 64 K multiply-adds a row at least per part; more parts than threads, so that a thread the system
-        // pauses (an encoder shares the cores) holds back only a small part.
+        // Parts of at least about 64 K multiply-adds, up to four per thread: claimed as threads free up, so a thread
+        // the system pauses (an encoder shares the cores) holds back only a small part.
         let macsPerRow = cout * cin * 9 * wo
         let parts = max(1, min(ho, 4 * Parallel.maxThreads, ho * macsPerRow / (1 << 16)))
         let step = (ho + parts - 1) / parts
