@@ -26,12 +26,15 @@ public struct VectorKernelComparison: Sendable {
         self.instructionSet = instructionSet
     }
 
-    /// Runs `body(avx2)` into `portable` and `vector` outputs the caller made and compares them.
+    /// Runs `body(vectorKernel)` into `portable` and `vector` outputs the caller made and compares them. The vector
+    /// side runs only where the CPU has `instructionSet` ("AVX2" or "AVX-512") and the kernels are enabled.
     public static func measure(_ name: String, repeats: Int, portable: Tensor, vector: Tensor,
-                               _ body: (_ avx2: Bool, _ out: Tensor) -> Void) -> VectorKernelComparison {
-        guard VectorKernels.avx2 else {
+                               instructionSet: String = "AVX2", tolerance: Float = 0,
+                               _ body: (_ vectorKernel: Bool, _ out: Tensor) -> Void) -> VectorKernelComparison {
+        guard instructionSet == "AVX-512" ? VectorKernels.avx512 : VectorKernels.avx2 else {
             let portableSeconds = best(repeats) { body(false, portable) }
-            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: portableSeconds)
+            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: portableSeconds,
+                                          tolerance: tolerance, instructionSet: instructionSet)
         }
         // Alternated, so that both see the same drift of a shared machine; the best of each is kept.
         var portableSeconds = Double.infinity, vectorSeconds = Double.infinity
@@ -40,7 +43,8 @@ public struct VectorKernelComparison: Sendable {
             vectorSeconds = min(vectorSeconds, best(1) { body(true, vector) })
         }
         return VectorKernelComparison(name: name, maxDifference: maxDifference(portable, vector),
-                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds)
+                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds,
+                                      tolerance: tolerance, instructionSet: instructionSet)
     }
 
     /// A stride-2 3×3 convolution (RIFE's first convolution of a block: 28 → 16 channels) on a `width × height`
@@ -71,20 +75,11 @@ public struct VectorKernelComparison: Sendable {
         let shape = [1, cout, (height - 1) / stride + 1, (width - 1) / stride + 1]
         let skip = residual ? random.tensor(shape, range: -1..<1) : nil
         let name = "3×3 conv \(cin)→\(cout) stride \(stride)\(residual ? " + skip" : "") at \(width)×\(height), direct"
-        let portable = Tensor(zeros: shape), vector = Tensor(zeros: shape)
-        guard let direct = DirectConv3x3(conv) else {
-            let seconds = best(repeats) { _ = conv(x, residual: skip, out: portable) }
-            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: seconds,
-                                          tolerance: 1e-4, instructionSet: "AVX-512")
+        let direct = DirectConv3x3(conv)
+        return measure(name, repeats: repeats, portable: Tensor(zeros: shape), vector: Tensor(zeros: shape),
+                       instructionSet: "AVX-512", tolerance: 1e-4) { vectorKernel, out in
+            if vectorKernel, let direct { _ = direct(x, residual: skip, out: out) } else { _ = conv(x, residual: skip, out: out) }
         }
-        var portableSeconds = Double.infinity, vectorSeconds = Double.infinity
-        for _ in 0..<max(1, repeats) {
-            portableSeconds = min(portableSeconds, best(1) { _ = conv(x, residual: skip, out: portable) })
-            vectorSeconds = min(vectorSeconds, best(1) { _ = direct(x, residual: skip, out: vector) })
-        }
-        return VectorKernelComparison(name: name, maxDifference: maxDifference(portable, vector),
-                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds,
-                                      tolerance: 1e-4, instructionSet: "AVX-512")
     }
 
     public static func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {

@@ -369,8 +369,9 @@ enum RIFEKernels {
     ///
     /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
     /// needs only the flow and mask of its 13 output channels).
-    static func convTranspose4x4(_ x: Tensor, weight: Tensor, bias: Tensor?, shuffle: Bool, pool: TensorPool,
+    static func convTranspose4x4(_ x: Tensor, _ layer: RIFETransposedConv, shuffle: Bool, pool: TensorPool,
                                  out: Tensor, avx512: Bool = VectorKernels.avx512) {
+        let (weight, bias) = (layer.conv.weight, layer.conv.bias)
         let (cin, h, w) = (x.c, x.h, x.w)
         let lda = weight.shape[1] * 16
         let cout = shuffle ? 4 * out.c : out.c
@@ -382,19 +383,18 @@ enum RIFEKernels {
         let outPlane = outH * outW
         let base = out.pointer
         let b = bias?.pointer
-        if avx512 {
+        if avx512, let packed = layer.packed {
             // Direct: every output row is computed whole, once (no column buffer, no scatter-add, no bias pass).
             let blocks = (cout + 7) / 8, items = blocks * ho
-            let packed = pool.tensor([blocks * cin * 16 * 8])
-            kineto_conv_transpose4x4_pack_weight(weight.pointer, Int64(cin), Int64(weight.shape[1]), Int64(cout),
-                                                 packed.pointer)
             let chunk = max(1, items / (8 * Parallel.maxThreads)), chunks = (items + chunk - 1) / chunk
             let claimed = ClaimCounter()
-            Parallel.forEach(min(chunks, Parallel.maxThreads)) { _ in
-                while let index = claimed.next(below: chunks) {
-                    kineto_conv_transpose4x4_rows_avx512(x.pointer, Int64(cin), Int64(h), Int64(w), packed.pointer, b,
-                                                         Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
-                                                         Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
+            packed.withUnsafeBufferPointer { weights in
+                Parallel.forEach(min(chunks, Parallel.maxThreads)) { _ in
+                    while let index = claimed.next(below: chunks) {
+                        kineto_conv_transpose4x4_rows_avx512(x.pointer, Int64(cin), Int64(h), Int64(w), weights.baseAddress!,
+                                                             b, Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
+                                                             Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
+                    }
                 }
             }
             return

@@ -72,7 +72,7 @@ public final class RIFENetwork: @unchecked Sendable {
         var clock = Clock(enabled: profiling)
         let head = weights.head
         let features = head.conv2(head.conv1(head.conv0(frame)))
-        RIFEKernels.convTranspose4x4(features, weight: head.up.weight, bias: head.up.bias, shuffle: false, pool: pool,
+        RIFEKernels.convTranspose4x4(features, head.up, shuffle: false, pool: pool,
                                      out: result.channels(3..<7))
         clock.lap("head")
         if profiling { headSeconds = clock.laps["head"] ?? 0 }
@@ -294,7 +294,7 @@ public final class RIFENetwork: @unchecked Sendable {
             feature = conv(feature)
         }
         let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
-        RIFEKernels.convTranspose4x4(feature, weight: block.up.weight, bias: block.up.bias, shuffle: true, pool: pool,
+        RIFEKernels.convTranspose4x4(feature, block.up, shuffle: true, pool: pool,
                                      out: raw)
         return raw
     }

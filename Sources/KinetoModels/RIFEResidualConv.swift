@@ -30,28 +30,3 @@ struct RIFEResidualConv: Sendable {
         return direct(x, residual: x)
     }
 }
-
-/// One of RIFE's plain 3×3 convolutions with LeakyReLU (the head's three, each block's two stride-2 ones), the
-/// fastest way measured by `kineto bench ops` on a 2-core Zen 4: the head's stride-1 16 → 16 layers by Winograd
-/// (1.6-1.8 ms at 320×256 against 2.3-2.6 direct), the stride-2 ones of at most 64 output channels direct in AVX-512
-/// (`DirectConv3x3`, 1.5-1.8× im2col + GEMM) where the CPU has it, the rest by im2col + GEMM (whose 128- and
-/// 192-channel GEMMs run near the core's peak).
-struct RIFEConv: Sendable {
-    let conv: Conv2d
-    let winograd: WinogradConv3x3?
-    let direct: DirectConv3x3?
-
-    init(_ conv: Conv2d) {
-        self.conv = conv
-        winograd = conv.window.strideH == 1 ? WinogradConv3x3(conv, padding: .zeros) : nil
-        direct = winograd == nil && conv.outputChannels <= 64 ? DirectConv3x3(conv) : nil
-    }
-
-    var outputChannels: Int { conv.outputChannels }
-
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        if let winograd { return winograd(x) }
-        if let direct { return direct(x) }
-        return conv(x)
-    }
-}

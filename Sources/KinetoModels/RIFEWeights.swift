@@ -15,7 +15,7 @@ public struct RIFEWeights: Sendable {
         var down0: RIFEConv
         var down1: RIFEConv
         var residual: [RIFEResidualConv]
-        var up: ConvTranspose2d
+        var up: RIFETransposedConv
         var channels: Int { down1.outputChannels }
     }
 
@@ -25,7 +25,7 @@ public struct RIFEWeights: Sendable {
         var conv0: RIFEConv
         var conv1: RIFEConv
         var conv2: RIFEConv
-        var up: ConvTranspose2d
+        var up: RIFETransposedConv
     }
 
     /// Width of the five flow blocks (`c` of `IFBlock(in, c)`).
@@ -84,8 +84,9 @@ public struct RIFEWeights: Sendable {
             try Conv2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!, stride: stride, padding: 1,
                        activation: activation)
         }
-        func transposed(_ prefix: String) throws -> ConvTranspose2d {
-            try ConvTranspose2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!, stride: 2, padding: 1)
+        func transposed(_ prefix: String) throws -> RIFETransposedConv {
+            RIFETransposedConv(try ConvTranspose2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!,
+                                                   stride: 2, padding: 1))
         }
         head = Head(conv0: RIFEConv(try conv("encode.cnn0", stride: 2)), conv1: RIFEConv(try conv("encode.cnn1")),
                     conv2: RIFEConv(try conv("encode.cnn2")), up: try transposed("encode.cnn3"))

@@ -63,30 +63,18 @@ extension VectorKernelComparison {
     /// 4): direct AVX-512 against GEMM + scatter-add. Inputs in [−1, 1), weights in [−0.5, 0.5): sums of `4 · cin`
     /// terms of a few units, ordered differently; 1e-4 is allowed.
     public static func convTranspose(cin: Int, layerOutputs: Int, planes: Int, shuffle: Bool, width: Int, height: Int,
-                              repeats: Int) -> VectorKernelComparison {
+                                     repeats: Int) -> VectorKernelComparison {
         var random = DeterministicRandom(seed: 0x5EED_0200 &+ UInt64(cin * 100 + planes))
         let x = random.tensor([1, cin, height, width], range: -1..<1)
         let weight = random.tensor([cin, layerOutputs, 4, 4], range: -0.5..<0.5)
         let bias = random.tensor([layerOutputs], range: -0.5..<0.5)
         let shape = shuffle ? [1, planes, 4 * height, 4 * width] : [1, planes, 2 * height, 2 * width]
+        let layer = RIFETransposedConv(try! ConvTranspose2d(weight: weight, bias: bias, stride: 2, padding: 1))
         let pool = TensorPool()
         let name = "convT 4×4 \(cin)→\(layerOutputs)\(shuffle ? " shuffled" : "") at \(width)×\(height), \(planes) planes"
-        let portable = Tensor(zeros: shape), vector = Tensor(zeros: shape)
-        func run(_ avx512: Bool, _ out: Tensor) {
-            RIFEKernels.convTranspose4x4(x, weight: weight, bias: bias, shuffle: shuffle, pool: pool, out: out, avx512: avx512)
+        return measure(name, repeats: repeats, portable: Tensor(zeros: shape), vector: Tensor(zeros: shape),
+                       instructionSet: "AVX-512", tolerance: 1e-4) { vectorKernel, out in
+            RIFEKernels.convTranspose4x4(x, layer, shuffle: shuffle, pool: pool, out: out, avx512: vectorKernel)
         }
-        guard VectorKernels.avx512 else {
-            let seconds = best(repeats) { run(false, portable) }
-            return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: seconds,
-                                          tolerance: 1e-4, instructionSet: "AVX-512")
-        }
-        var portableSeconds = Double.infinity, vectorSeconds = Double.infinity
-        for _ in 0..<max(1, repeats) {
-            portableSeconds = min(portableSeconds, best(1) { run(false, portable) })
-            vectorSeconds = min(vectorSeconds, best(1) { run(true, vector) })
-        }
-        return VectorKernelComparison(name: name, maxDifference: maxDifference(portable, vector),
-                                      vectorSeconds: vectorSeconds, portableSeconds: portableSeconds,
-                                      tolerance: 1e-4, instructionSet: "AVX-512")
     }
 }
