@@ -3,6 +3,7 @@ import Foundation
 import KinetoEngine
 import KinetoMedia
 import KinetoModels
+import KinetoPipeline
 
 /// `kineto bench models`: seconds per interpolated frame of the networks at common video sizes.
 struct BenchModelsCommand: ParsableCommand {
@@ -103,8 +104,41 @@ struct BenchModelsCommand: ParsableCommand {
                 let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
                 print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
             }
+            let cores = Parallel.maxThreads
+            let atOnce = min(cores, InterpolationMethod.rife.parallelFrames?(width, height, cores) ?? 1)
+            if atOnce > 1 {
+                let seconds = try BenchModelsCommand.framesAtOnce(atOnce, first: interpolator, frames: frames, pairs: repeats)
+                print(String(format: "rife %5dx%-5d %d frames at once, %d thread%@ each (as jobs run them): %.3f s/frame, %.2f fps",
+                             width, height, atOnce, cores / atOnce, cores / atOnce == 1 ? "" : "s", seconds, 1 / seconds))
+            }
             interpolator.network.pool.trim()
         }
+    }
+
+    /// Seconds per frame of `workers` instances (siblings of `first`) making the pairs `frames[k], frames[k + 1]`,
+    /// k = 1…`pairs`, in turns on their own threads, the cores shared out among them: the throughput of a job.
+    static func framesAtOnce(_ workers: Int, first: RIFEInterpolator, frames: [RGBImage], pairs: Int) throws -> Double {
+        let models = [first] + (1..<workers).compactMap { _ in first.sibling() as? RIFEInterpolator }
+        let threads = max(1, Parallel.maxThreads / workers)
+        // A warm-up pair for each new sibling (its buffers), then the timed pairs.
+        for model in models.dropFirst() {
+            _ = try Parallel.withMaxThreads(threads) { try model.interpolate(frames[0], frames[1], at: 0.5) }
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let group = DispatchGroup()
+        for (index, model) in models.enumerated() {
+            group.enter()
+            Thread {
+                Parallel.withMaxThreads(threads) {
+                    for k in stride(from: 1 + index, through: pairs, by: workers) {
+                        _ = try? model.interpolate(frames[k], frames[k + 1], at: 0.5)
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(pairs)
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -7,9 +7,33 @@ import Foundation
 /// (`BLASRuntime.configure`) and the engine runs independent GEMMs on column blocks in parallel, so OpenBLAS's own
 /// spinning worker threads never compete with the engine's loops for the cores. No thread is created per operator.
 public enum Parallel {
-    /// Most threads one operator uses (default: active processor count). Set to 1 when the caller already runs
-    /// several networks in parallel (e.g. one frame per core).
-    nonisolated(unsafe) public static var maxThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Most threads one operator uses: the calling thread's own limit (`withMaxThreads`) where it set one, else
+    /// the process-wide value (default: active processor count). Setting it sets the process-wide value.
+    public static var maxThreads: Int {
+        get {
+            if let limit = pthread_getspecific(threadLimitKey) { return Int(bitPattern: limit) }
+            return processMaxThreads
+        }
+        set { processMaxThreads = max(1, newValue) }
+    }
+
+    nonisolated(unsafe) private static var processMaxThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` with every operator it calls on this thread limited to `threads` threads (1: all inline), as
+    /// when several networks run at once, one frame each: other threads keep their own limit.
+    public static func withMaxThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(threadLimitKey)
+        pthread_setspecific(threadLimitKey, UnsafeRawPointer(bitPattern: max(1, threads)))
+        defer { pthread_setspecific(threadLimitKey, previous) }
+        return try body()
+    }
+
+    /// The per-thread limit, stored as the pointer's integer value (nil: none set).
+    private static let threadLimitKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Runs `body(i)` for `i` in `0..<count`, in parallel when `count > 1` and `maxThreads > 1`.
     @inline(__always)

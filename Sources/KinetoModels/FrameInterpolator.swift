@@ -13,4 +13,13 @@ public protocol FrameInterpolator: AnyObject {
     /// The frame at time `t` between `first` (t = 0) and `second` (t = 1). Both inputs have the
     /// same size; the result has that size too.
     func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage
+
+    /// Another instance for a second thread that shares what this one can share (weights, frames already
+    /// prepared), so that several frames are made at once without loading the model twice; nil when the model
+    /// shares nothing (the caller then makes a new instance).
+    func sibling() -> (any FrameInterpolator)?
+}
+
+extension FrameInterpolator {
+    public func sibling() -> (any FrameInterpolator)? { nil }
 }

@@ -17,12 +17,36 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     /// The scales the reference accepts.
     public static let supportedScales: [Double] = [0.25, 0.5, 1, 2, 4]
 
+    /// Frames with their head features, shared with this instance's siblings, and this instance's number there.
+    private let frames: RIFEPreparedFrames
+    private let user: Int
+
     public init(weights: RIFEWeights, scale: Double = 1) throws {
         guard RIFEInterpolator.supportedScales.contains(scale) else {
             throw RIFEError("RIFE scale \(scale) is not supported; use one of 0.25, 0.5, 1, 2, 4 (as the reference)")
         }
         self.network = RIFENetwork(weights: weights)
         self.scale = scale
+        frames = RIFEPreparedFrames()
+        user = frames.addUser()
+    }
+
+    private init(sharing other: RIFEInterpolator) {
+        network = RIFENetwork(weights: other.network.weights)
+        scale = other.scale
+        frames = other.frames
+        user = frames.addUser()
+    }
+
+    /// Frames this instance and its siblings have prepared (head features and interleaved copy): one per new input
+    /// frame when consecutive pairs share their frames.
+    public var framesPrepared: Int { frames.made }
+
+    /// An instance for another thread with the same weights, scale and prepared frames: consecutive pairs share a
+    /// frame, so when two threads take turns at the pairs of a video, the frame one prepared (its head features and
+    /// interleaved copy) serves the other too.
+    public func sibling() -> (any FrameInterpolator)? {
+        RIFEInterpolator(sharing: self)
     }
 
     /// Padding multiple: frames are padded to a multiple of this in both directions.
@@ -38,10 +62,12 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     /// used as float32, as the reference's timestep plane is. A frame of the previous call (the shared frame of
     /// consecutive pairs, or the same pair at another time) reuses its head features.
     public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
-        // Keep only what this call reuses before making anything new.
-        recent = recent.filter { $0.image == first || $0.image == second }
-        let frame0 = prepared(first), frame1 = prepared(second)
-        recent = [frame0, frame1]
+        let (ph, pw) = paddedSize(height: first.height, width: first.width)
+        let (frame0, frame1) = frames.pair(for: user, first, second, paddedHeight: ph, paddedWidth: pw) { image in
+            let tensor = Tensor(shape: [1, 3, image.height, image.width], values: image.pixels)
+            let source = network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
+            return RIFEPreparedFrames.Frame(image: image, source: source, packed: network.interleaved(source))
+        }
         return network.forward(frame0.source, frame1.source, height: first.height, width: first.width,
                                timestep: timestep, scales: RIFENetwork.scaleList(for: scale),
                                keepIntermediates: keepIntermediates, packed0: frame0.packed, packed1: frame1.packed)
@@ -60,22 +86,6 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     public func paddedSize(height: Int, width: Int) -> (height: Int, width: Int) {
         let m = paddingMultiple
         return ((height + m - 1) / m * m, (width + m - 1) / m * m)
-    }
-
-    /// A frame with its features, also interleaved for the warps.
-    private typealias PreparedFrame = (image: RGBImage, source: Tensor, packed: Tensor)
-
-    /// The last call's frames.
-    private var recent: [PreparedFrame] = []
-
-    private func prepared(_ image: RGBImage) -> PreparedFrame {
-        let (ph, pw) = paddedSize(height: image.height, width: image.width)
-        if let hit = recent.first(where: { $0.image == image }), hit.source.h == ph, hit.source.w == pw {
-            return hit
-        }
-        let tensor = Tensor(shape: [1, 3, image.height, image.width], values: image.pixels)
-        let source = network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
-        return (image, source, network.interleaved(source))
     }
 
     func checkPair(width: Int, height: Int, other: (Int, Int), t: Double) throws {

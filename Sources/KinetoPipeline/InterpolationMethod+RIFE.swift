@@ -27,6 +27,12 @@ extension InterpolationMethod {
             var cheaper = options
             cheaper.settings["scale"] = "\(scale / 2)"
             return cheaper
+        },
+        parallelFrames: { width, height, cores in
+            // Up to 720p, one frame per core (at most 4 at once): RIFE's operators are small at these sizes, so
+            // splitting each over the cores loses time at every join, most of all while the encoder competes for
+            // the cores. Larger frames split well and would hold a network's memory per frame.
+            width * height <= 1280 * 720 ? min(cores, 4) : 1
         })
 
     /// Whether RIFE's weights are installed and verified (the command line then uses RIFE by default).

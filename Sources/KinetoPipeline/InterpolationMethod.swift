@@ -25,12 +25,18 @@ public struct InterpolationMethod: Sendable {
     /// its scale), or nil when there is none. Nil for methods without cheaper settings.
     public let cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)?
 
+    /// For models that run better several frames at once than one frame on every core: how many frames (one
+    /// worker each, the cores shared out among them) for a video of `width × height` on `cores` cores. Nil: one.
+    public let parallelFrames: (@Sendable (_ width: Int, _ height: Int, _ cores: Int) -> Int)?
+
     public init(name: String, summary: String, engine: Engine,
-                cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)? = nil) {
+                cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)? = nil,
+                parallelFrames: (@Sendable (_ width: Int, _ height: Int, _ cores: Int) -> Int)? = nil) {
         self.name = name
         self.summary = summary
         self.engine = engine
         self.cheaper = cheaper
+        self.parallelFrames = parallelFrames
     }
 
     /// `repeat`: the nearest input frame (what players do when the rate does not match).

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KinetoMedia
 import KinetoModels
+import KinetoEngine
 
 /// Runs an `InterpolationJob`: decode → schedule → interpolate → reorder → encode, each stage on its
 /// own thread(s), joined by `BoundedQueue`s so a fast stage waits for a slow one and memory stays
@@ -14,6 +15,23 @@ import KinetoModels
 public enum JobRunner {
     /// Runs `job` on the calling thread (plus its worker threads) and returns when the output is in
     /// place. `progress` is called from the calling thread a few times a second and once at the end.
+    /// Interpolation workers, and the threads each may use for its model (nil: the process-wide setting).
+    /// `job.workers` when given; else 2 for `blend` (one frame each), and for models one worker using every core,
+    /// unless the model makes several frames at once better (`InterpolationMethod.parallelFrames`: RIFE up to
+    /// 720p) and the job is a file (a live input keeps each frame's latency low) whose model threads were not set.
+    static func workers(for job: InterpolationJob, video: VideoStreamInfo, isLive: Bool) -> (count: Int, threads: Int?) {
+        if let workers = job.workers { return (workers, nil) }
+        switch job.method.engine {
+        case .crossFade: return (2, nil)
+        case .nearestFrame: return (1, nil)
+        case .model:
+            let cores = Parallel.maxThreads
+            guard !isLive, job.interpolatorOptions.threads == 0, let parallel = job.method.parallelFrames else { return (1, nil) }
+            let count = max(1, min(cores, parallel(video.width, video.height, cores)))
+            return count == 1 ? (1, nil) : (count, max(1, cores / count))
+        }
+    }
+
     public static func run(_ job: InterpolationJob,
                            progress: (@Sendable (JobProgress) -> Void)? = nil,
                            cancellation: CancellationToken = CancellationToken()) throws -> JobResult {
@@ -41,8 +59,8 @@ public enum JobRunner {
 
         // Interpolators are made before the output is created, so a missing model file fails fast. A live
         // input also gets the model's cheaper settings, one interpolator each, to fall back on.
-        let workerCount = job.workers ?? { if case .crossFade = job.method.engine { return 2 } else { return 1 } }()
         let isLive = reader.isNetworkSource && job.adaptsToLiveInput
+        let (workerCount, threadsPerWorker) = JobRunner.workers(for: job, video: info.video, isLive: isLive)
         var interpolators: [[any FrameInterpolator]] = Array(repeating: [], count: workerCount)
         var modelOptions = [job.interpolatorOptions]
         var policy = TimestepPolicy.arbitrary
@@ -51,7 +69,13 @@ public enum JobRunner {
                 while let next = cheaper(modelOptions[modelOptions.count - 1]) { modelOptions.append(next) }
             }
             do {
-                for i in 0..<workerCount { interpolators[i] = try modelOptions.map { try make($0) } }
+                interpolators[0] = try modelOptions.map { try make($0) }
+                // Further workers share the first one's weights (and what else the model can share) where it can.
+                for i in 1..<max(1, workerCount) {
+                    interpolators[i] = try interpolators[0].enumerated().map { index, model in
+                        try model.sibling() ?? make(modelOptions[index])
+                    }
+                }
             } catch let error as PipelineError {
                 throw error
             } catch {
@@ -112,6 +136,7 @@ public enum JobRunner {
         }
 
         let run = PipelineRun(job: job, reader: reader, writer: writer, rate: rate, workerCount: workerCount,
+                              threadsPerWorker: threadsPerWorker,
                               interpolators: interpolators, clock: clock, governor: governor, cancellation: cancellation)
         let outcome = run.execute(schedule: schedule, totalFrames: totalFrames, started: started, progress: progress)
         if let failure = outcome.failure {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KinetoMedia
 import KinetoModels
+import KinetoEngine
 
 /// The threads and queues of one running job (see `JobRunner`).
 ///
@@ -75,6 +76,8 @@ final class PipelineRun: @unchecked Sendable {
     let writer: MediaWriter
     let outputTimeBase: Rational
     let workerCount: Int
+    /// Threads each worker's model may use (nil: the process-wide `Parallel.maxThreads`).
+    let threadsPerWorker: Int?
     /// Per worker (an interpolator serves one thread), for `.model` methods: the model at each of its
     /// settings, best first (more than one only for live inputs); empty otherwise.
     let interpolators: [[any FrameInterpolator]]
@@ -97,7 +100,7 @@ final class PipelineRun: @unchecked Sendable {
     private var firstFrameDecoded: UInt64?
     private var duplicatesSkipped: Int64 = 0
 
-    init(job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int,
+    init(job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int, threadsPerWorker: Int?,
          interpolators: [[any FrameInterpolator]], clock: StretchedClock?, governor: LiveQualityGovernor?,
          cancellation: CancellationToken) {
         self.clock = clock
@@ -107,6 +110,7 @@ final class PipelineRun: @unchecked Sendable {
         self.writer = writer
         self.outputTimeBase = Rational(rate.seconds, rate.frames)
         self.workerCount = workerCount
+        self.threadsPerWorker = threadsPerWorker
         self.interpolators = interpolators
         self.cancellation = cancellation
         decoded = BoundedQueue(capacity: job.queueCapacity)
@@ -134,7 +138,13 @@ final class PipelineRun: @unchecked Sendable {
         spawn("kineto.decode") { self.decodeStage() }
         spawn("kineto.schedule") { self.scheduleStage(schedule) }
         for index in 0..<workerCount {
-            spawn("kineto.interpolate.\(index)") { self.interpolateStage(worker: index) }
+            spawn("kineto.interpolate.\(index)") {
+                if let threads = self.threadsPerWorker {
+                    Parallel.withMaxThreads(threads) { self.interpolateStage(worker: index) }
+                } else {
+                    self.interpolateStage(worker: index)
+                }
+            }
         }
         var outcome = encodeStage(totalFrames: totalFrames, started: started, progress: progress)
         group.wait()

@@ -131,6 +131,37 @@ enum RIFEFixtures {
         #expect(reused.pixels == fresh.pixels)
     }
 
+    /// Siblings share the prepared frames (and the weights): two threads taking turns at consecutive pairs prepare
+    /// each frame once, and every frame is the one a lone instance makes (one thread each: same arithmetic).
+    @Test func siblingsOnTwoThreadsShareTheirFrames() throws {
+        let weights = try RIFEFixtures.requireWeights()
+        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+                      try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1")]
+        let first = try RIFEInterpolator(weights: weights)
+        let second = try #require(first.sibling() as? RIFEInterpolator)
+        final class Results: @unchecked Sendable { var images: [Int: RGBImage] = [:]; let lock = NSLock() }
+        let results = Results()
+        let group = DispatchGroup()
+        for (model, pairs) in [(first, [0, 2]), (second, [1])] {
+            group.enter()
+            Thread {
+                Parallel.withMaxThreads(1) {
+                    for k in pairs {
+                        let image = try? model.interpolate(frames[k], frames[k + 1], at: 0.5)
+                        results.lock.lock(); results.images[k] = image; results.lock.unlock()
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(first.framesPrepared == 4 && second.framesPrepared == 4)
+        for k in 0..<3 {
+            let alone = try Parallel.withMaxThreads(1) { try RIFEInterpolator(weights: weights).interpolate(frames[k], frames[k + 1], at: 0.5) }
+            #expect(results.images[k]?.pixels == alone.pixels, "pair \(k)")
+        }
+    }
+
     /// Two identical frames interpolate to (nearly) that frame, at any time; and the time matters for a real pair.
     @Test func timestepIsAnInput() throws {
         let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KinetoMedia
 import KinetoModels
+import KinetoEngine
 import KinetoPipeline
 
 /// End-to-end jobs on generated clips and the samples: frame counts, exact timestamps, audio, damage.
@@ -185,6 +186,32 @@ import KinetoPipeline
         #expect(midpoints.times.count <= 3 * 46)
     }
 
+    /// A model that runs better several frames at once gets one worker per frame, the cores shared out among them,
+    /// and instances made by `sibling()` after the first; the video is the same as with one worker.
+    @Test func severalFramesAtOnceShareTheCores() throws {
+        let clips = try TestClips()
+        let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
+        let cores = Parallel.maxThreads
+        let calls = ThreadLog(), made = CallLog()
+        let parallel = InterpolationMethod(name: "avg", summary: "", engine: .model({ _ in
+            made.add(0)
+            return SharingInterpolator(log: calls, instance: 0)
+        }), parallelFrames: { _, _, _ in 2 })
+        let r1 = try JobRunner.run(try job(input, clips.path("parallel.mp4"), fps: "2x", method: parallel))
+        let workers = min(cores, 2)
+        #expect(made.times.count == 1)
+        #expect(calls.instances == workers)
+        #expect(Set(calls.entries.map(\.instance)).isSubset(of: Set(0..<workers)))
+        #expect(calls.entries.allSatisfy { $0.threads == (workers == 1 ? cores : cores / workers) })
+
+        let single = ThreadLog()
+        let one = InterpolationMethod(name: "avg", summary: "", engine: .model({ _ in SharingInterpolator(log: single, instance: 0) }))
+        let r2 = try JobRunner.run(try job(input, clips.path("one.mp4"), fps: "2x", method: one))
+        #expect(single.entries.allSatisfy { $0.instance == 0 && $0.threads == cores })
+        #expect(calls.entries.count == single.entries.count && r1.framesOut == r2.framesOut && r1.framesOut == 48)
+        #expect(try ReadBack(clips.path("parallel.mp4")).frameTimes == ReadBack(clips.path("one.mp4")).frameTimes)
+    }
+
     @Test func unknownModelListsTheKnownOnes() {
         #expect {
             try InterpolationMethodRegistry.standard.method(named: "nope")
@@ -314,5 +341,36 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
         z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Which instance made each frame, and the thread limit it ran under.
+final class ThreadLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [(instance: Int, threads: Int)] = []
+    private var made = 1
+    func add(_ instance: Int, _ threads: Int) { lock.lock(); recorded.append((instance, threads)); lock.unlock() }
+    /// A new instance's number.
+    func newInstance() -> Int { lock.lock(); defer { lock.unlock() }; made += 1; return made - 1 }
+    /// Instances made so far (the first one, then each sibling).
+    var instances: Int { lock.lock(); defer { lock.unlock() }; return made }
+    var entries: [(instance: Int, threads: Int)] { lock.lock(); defer { lock.unlock() }; return recorded }
+}
+
+/// A stand-in for a network whose instances can share (numbered in order of `sibling()`).
+final class SharingInterpolator: FrameInterpolator, @unchecked Sendable {
+    let name = "average"
+    let supportsArbitraryTimestep = true
+    let log: ThreadLog
+    let instance: Int
+    init(log: ThreadLog, instance: Int) { self.log = log; self.instance = instance }
+    func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage {
+        log.add(instance, Parallel.maxThreads)
+        let w = Float(t)
+        return RGBImage(width: first.width, height: first.height,
+                        pixels: zip(first.pixels, second.pixels).map { (1 - w) * $0 + w * $1 })
+    }
+    func sibling() -> (any FrameInterpolator)? {
+        SharingInterpolator(log: log, instance: log.newInstance())
     }
 }
