@@ -13,8 +13,9 @@ import KinetoEngine
 ///   flow]` (the first convolution's weights are permuted to match, see `RIFEWeights`).
 /// - The reference builds each block's input at full size, then shrinks it by `s` (bilinear,
 ///   `align_corners=False`). For `s` a power of two ≥ 2 that reads exactly two rows and two columns per output
-///   (rows `s·q + s/2 − 1` and `s·q + s/2`, weight ½ each), so the warps, the upsampled block outputs and the
-///   accumulated flow are evaluated only on that grid: 4/s² of the work.
+///   (rows `s·q + s/2 − 1` and `s·q + s/2`, weight ½ each), so the warps and the accumulated flow are evaluated
+///   only on that grid: 4/s² of the work. The previous block's mask and features, enlarged by 2s and shrunk by s,
+///   are that block's output doubled (the same values, rounded differently), so they are made at the block's size.
 /// - Full-size inputs (s = 2 and 1) are built in bands of rows and consumed at once (shrunk, or fed to the
 ///   block's first, stride-2 convolution), so no 28-channel full-size tensor ever exists; the transposed
 ///   convolutions work on bands too. Memory grows with the frame by about 100 bytes a pixel (7 + 7 channels of
@@ -188,9 +189,26 @@ public final class RIFENetwork: @unchecked Sendable {
         }
         let rows = RIFENetwork.gridIndices(range, scale: scale), cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
         let x = pool.tensor([1, 28, rows.count, cols.count])
-        buildInput(&state, rows: rows, cols: cols, into: x)
         let band = pool.tensor([1, 28, range.count, w / scale])
-        RIFEKernels.halve(x, into: band, rowOffset: 0, divideChannels: 24..<28, by: Float(scale))
+        let previous = state.deltas[state.deltas.count - 1]
+        if previous.scale == Double(2 * scale) {
+            // The previous block's mask and features, enlarged to full size by 2·scale and shrunk back by scale,
+            // are that block's output doubled: the two grid samples an output averages lie on one linear piece
+            // of the enlargement, whose mean is the doubling's sample (a different rounding, not a different
+            // value). So they are made at the band's size, and t is constant: only warps and flow are halved.
+            buildInput(&state, rows: rows, cols: cols, into: x, features: false)
+            RIFEKernels.resample(previous.raw.channels(4..<13),
+                                 rows: RIFEKernels.taps(at: Array(range), inputSize: previous.raw.h, scale: 2),
+                                 cols: RIFEKernels.taps(at: Array(0..<(w / scale)), inputSize: previous.raw.w, scale: 2),
+                                 out: band.channels(15..<24))
+            band.channels(14..<15).fill(state.timestep)
+            RIFEKernels.halve(x.channels(0..<14), into: band.channels(0..<14), rowOffset: 0, divideChannels: 0..<0, by: 1)
+            RIFEKernels.halve(x.channels(24..<28), into: band.channels(24..<28), rowOffset: 0, divideChannels: 0..<4,
+                              by: Float(scale))
+        } else {
+            buildInput(&state, rows: rows, cols: cols, into: x)
+            RIFEKernels.halve(x, into: band, rowOffset: 0, divideChannels: 24..<28, by: Float(scale))
+        }
         return band
     }
 
@@ -223,20 +241,23 @@ public final class RIFENetwork: @unchecked Sendable {
 
     /// A block's input at `rows` × `cols` of the full-size frame: frames with features warped by the flow so far,
     /// t, the previous block's mask and features, the flow.
-    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor) {
+    /// `features`: false leaves t, the mask and the features (channels 14..<24) unset.
+    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor, features: Bool = true) {
         let flow = x.channels(24..<28)
         accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
         let previous = state.deltas[state.deltas.count - 1]
-        RIFEKernels.resample(previous.raw.channels(4..<13),
-                             rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
-                             cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
-                             out: x.channels(15..<24))
+        if features {
+            RIFEKernels.resample(previous.raw.channels(4..<13),
+                                 rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
+                                 cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
+                                 out: x.channels(15..<24))
+            x.channels(14..<15).fill(state.timestep)
+        }
         let (h, w) = (state.source0.h, state.source0.w)
         RIFEKernels.warpInterleaved(state.packed0.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
                                     flow: flow.channels(0..<2), out: x.channels(0..<7))
         RIFEKernels.warpInterleaved(state.packed1.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
                                     flow: flow.channels(2..<4), out: x.channels(7..<14))
-        x.channels(14..<15).fill(state.timestep)
     }
 
     /// The reference's accumulated flow after `count` blocks, `F = up(d0)·s0 + up(d1)·s1 + …` (in that order), on
