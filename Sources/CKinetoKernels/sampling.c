@@ -1,4 +1,5 @@
 #include "KinetoKernels.h"
+#include <math.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -21,52 +22,81 @@ __attribute__((target("avx2"), always_inline)) static inline void transpose8(__m
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+// Bilinear samples (border clamp, align_corners=True) of 8 consecutive outputs of one row, each one pixel of all 8
+// interleaved lanes: `v[l]` is output l. Products and sums in the Swift loop's order, without fused multiply-add.
+__attribute__((target("avx2"), always_inline))
+static inline void sample8(const float *src, int64_t width, int64_t height, __m256 cols, __m256 sx_flow, __m256 sy,
+                           __m256 v[8]) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    const __m256 max_x = _mm256_set1_ps((float)(width - 1)), max_y = _mm256_set1_ps((float)(height - 1));
+    const __m256i last_x = _mm256_set1_epi32((int)(width - 1)), last_y = _mm256_set1_epi32((int)(height - 1));
+    const __m256i ones = _mm256_set1_epi32(1), row_stride = _mm256_set1_epi32((int)width);
+    __m256 sx = _mm256_add_ps(cols, sx_flow);
+    __m256 ix = _mm256_min_ps(_mm256_max_ps(sx, zero), max_x);
+    __m256 iy = _mm256_min_ps(_mm256_max_ps(sy, zero), max_y);
+    __m256i x0 = _mm256_cvttps_epi32(ix), y0 = _mm256_cvttps_epi32(iy);   // non-negative: truncation is floor
+    __m256 ax = _mm256_sub_ps(ix, _mm256_cvtepi32_ps(x0)), ay = _mm256_sub_ps(iy, _mm256_cvtepi32_ps(y0));
+    __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, ones), last_x);
+    __m256i y1 = _mm256_min_epi32(_mm256_add_epi32(y0, ones), last_y);
+    __m256 bx = _mm256_sub_ps(one, ax), by = _mm256_sub_ps(one, ay);
+    float w_nw[8], w_ne[8], w_sw[8], w_se[8];
+    _mm256_storeu_ps(w_nw, _mm256_mul_ps(bx, by));
+    _mm256_storeu_ps(w_ne, _mm256_mul_ps(ax, by));
+    _mm256_storeu_ps(w_sw, _mm256_mul_ps(bx, ay));
+    _mm256_storeu_ps(w_se, _mm256_mul_ps(ax, ay));
+    __m256i top0 = _mm256_mullo_epi32(y0, row_stride), top1 = _mm256_mullo_epi32(y1, row_stride);
+    int32_t i_nw[8], i_ne[8], i_sw[8], i_se[8];
+    _mm256_storeu_si256((__m256i *)i_nw, _mm256_add_epi32(top0, x0));
+    _mm256_storeu_si256((__m256i *)i_ne, _mm256_add_epi32(top0, x1));
+    _mm256_storeu_si256((__m256i *)i_sw, _mm256_add_epi32(top1, x0));
+    _mm256_storeu_si256((__m256i *)i_se, _mm256_add_epi32(top1, x1));
+    for (int l = 0; l < 8; l++) {
+        __m256 nw = _mm256_loadu_ps(src + 8 * (int64_t)i_nw[l]);
+        __m256 ne = _mm256_loadu_ps(src + 8 * (int64_t)i_ne[l]);
+        __m256 sw = _mm256_loadu_ps(src + 8 * (int64_t)i_sw[l]);
+        __m256 se = _mm256_loadu_ps(src + 8 * (int64_t)i_se[l]);
+        __m256 sum = _mm256_add_ps(_mm256_mul_ps(nw, _mm256_broadcast_ss(w_nw + l)),
+                                   _mm256_mul_ps(ne, _mm256_broadcast_ss(w_ne + l)));
+        sum = _mm256_add_ps(sum, _mm256_mul_ps(sw, _mm256_broadcast_ss(w_sw + l)));
+        v[l] = _mm256_add_ps(sum, _mm256_mul_ps(se, _mm256_broadcast_ss(w_se + l)));
+    }
+}
+
 __attribute__((target("avx2")))
 void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t height, float y,
                                    const int64_t *columns, const float *fx, const float *fy, int64_t count,
                                    float *dst, int64_t out_plane) {
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    const __m256 max_x = _mm256_set1_ps((float)(width - 1)), max_y = _mm256_set1_ps((float)(height - 1));
     const __m256 row_y = _mm256_set1_ps(y);
-    const __m256i last_x = _mm256_set1_epi32((int)(width - 1)), last_y = _mm256_set1_epi32((int)(height - 1));
-    const __m256i ones = _mm256_set1_epi32(1), row_stride = _mm256_set1_epi32((int)width);
     for (int64_t j = 0; j + 8 <= count; j += 8) {
         __m256 cols = _mm256_setr_ps((float)columns[j], (float)columns[j + 1], (float)columns[j + 2],
                                      (float)columns[j + 3], (float)columns[j + 4], (float)columns[j + 5],
                                      (float)columns[j + 6], (float)columns[j + 7]);
-        __m256 sx = _mm256_add_ps(cols, _mm256_loadu_ps(fx + j));
-        __m256 sy = _mm256_add_ps(row_y, _mm256_loadu_ps(fy + j));
-        __m256 ix = _mm256_min_ps(_mm256_max_ps(sx, zero), max_x);
-        __m256 iy = _mm256_min_ps(_mm256_max_ps(sy, zero), max_y);
-        __m256i x0 = _mm256_cvttps_epi32(ix), y0 = _mm256_cvttps_epi32(iy);   // non-negative: truncation is floor
-        __m256 ax = _mm256_sub_ps(ix, _mm256_cvtepi32_ps(x0)), ay = _mm256_sub_ps(iy, _mm256_cvtepi32_ps(y0));
-        __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, ones), last_x);
-        __m256i y1 = _mm256_min_epi32(_mm256_add_epi32(y0, ones), last_y);
-        __m256 bx = _mm256_sub_ps(one, ax), by = _mm256_sub_ps(one, ay);
-        float w_nw[8], w_ne[8], w_sw[8], w_se[8];
-        _mm256_storeu_ps(w_nw, _mm256_mul_ps(bx, by));
-        _mm256_storeu_ps(w_ne, _mm256_mul_ps(ax, by));
-        _mm256_storeu_ps(w_sw, _mm256_mul_ps(bx, ay));
-        _mm256_storeu_ps(w_se, _mm256_mul_ps(ax, ay));
-        __m256i top0 = _mm256_mullo_epi32(y0, row_stride), top1 = _mm256_mullo_epi32(y1, row_stride);
-        int32_t i_nw[8], i_ne[8], i_sw[8], i_se[8];
-        _mm256_storeu_si256((__m256i *)i_nw, _mm256_add_epi32(top0, x0));
-        _mm256_storeu_si256((__m256i *)i_ne, _mm256_add_epi32(top0, x1));
-        _mm256_storeu_si256((__m256i *)i_sw, _mm256_add_epi32(top1, x0));
-        _mm256_storeu_si256((__m256i *)i_se, _mm256_add_epi32(top1, x1));
         __m256 v[8];
-        for (int l = 0; l < 8; l++) {
-            __m256 nw = _mm256_loadu_ps(src + 8 * (int64_t)i_nw[l]);
-            __m256 ne = _mm256_loadu_ps(src + 8 * (int64_t)i_ne[l]);
-            __m256 sw = _mm256_loadu_ps(src + 8 * (int64_t)i_sw[l]);
-            __m256 se = _mm256_loadu_ps(src + 8 * (int64_t)i_se[l]);
-            __m256 sum = _mm256_add_ps(_mm256_mul_ps(nw, _mm256_broadcast_ss(w_nw + l)),
-                                       _mm256_mul_ps(ne, _mm256_broadcast_ss(w_ne + l)));
-            sum = _mm256_add_ps(sum, _mm256_mul_ps(sw, _mm256_broadcast_ss(w_sw + l)));
-            v[l] = _mm256_add_ps(sum, _mm256_mul_ps(se, _mm256_broadcast_ss(w_se + l)));
-        }
+        sample8(src, width, height, cols, _mm256_loadu_ps(fx + j), _mm256_add_ps(row_y, _mm256_loadu_ps(fy + j)), v);
         transpose8(v);
         for (int c = 0; c < 7; c++) _mm256_storeu_ps(dst + c * out_plane + j, v[c]);
+    }
+}
+
+__attribute__((target("avx2")))
+void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
+                            int64_t first_column, const float *flow, const float *logits, int64_t count,
+                            float *dst, int64_t plane) {
+    const __m256 row_y = _mm256_set1_ps(y), step = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t j = 0; j + 8 <= count; j += 8) {
+        __m256 cols = _mm256_add_ps(_mm256_set1_ps((float)(first_column + j)), step);
+        __m256 a[8], b[8];
+        sample8(src0, width, height, cols, _mm256_loadu_ps(flow + j),
+                _mm256_add_ps(row_y, _mm256_loadu_ps(flow + plane + j)), a);
+        sample8(src1, width, height, cols, _mm256_loadu_ps(flow + 2 * plane + j),
+                _mm256_add_ps(row_y, _mm256_loadu_ps(flow + 3 * plane + j)), b);
+        for (int l = 0; l < 8; l++) {
+            // σ(m) with the C library's expf, as the Swift loop.
+            float weight = 1.0f / (1.0f + expf(-logits[j + l]));
+            a[l] = _mm256_add_ps(_mm256_mul_ps(a[l], _mm256_set1_ps(weight)), _mm256_mul_ps(b[l], _mm256_set1_ps(1.0f - weight)));
+        }
+        transpose8(a);
+        for (int c = 0; c < 3; c++) _mm256_storeu_ps(dst + c * plane + j, a[c]);
     }
 }
 
@@ -92,5 +122,11 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
                                    float *dst, int64_t out_plane) {
     (void)src; (void)width; (void)height; (void)y; (void)columns; (void)fx; (void)fy; (void)count; (void)dst;
     (void)out_plane;
+}
+void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
+                            int64_t first_column, const float *flow, const float *logits, int64_t count,
+                            float *dst, int64_t plane) {
+    (void)src0; (void)src1; (void)width; (void)height; (void)y; (void)first_column; (void)flow; (void)logits;
+    (void)count; (void)dst; (void)plane;
 }
 #endif

@@ -10,14 +10,21 @@ enum RIFEKernels {
     /// (`sourceHeight × sourceWidth`) made by `interleave8`, the frame in lanes 0-2; `flow` `[1, 4, h, w]`, `logits`
     /// `[1, 1, h, w]` and `out` `[1, 3, h, w]` cover the top-left `h × w` of them.
     static func warpAndMerge(_ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
-                             sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor) -> Tensor {
+                             sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor,
+                             avx2: Bool = VectorKernels.avx2) -> Tensor {
         let (h, w) = (out.h, out.w)
         let plane = h * w
         let image0 = UnsafeRawPointer(packed0), image1 = UnsafeRawPointer(packed1)
         let f = flow.pointer, m = logits.pointer, o = out.pointer
         Parallel.forRanges(h, minimum: max(1, 16384 / w)) { rows in
             for row in rows {
-                for col in 0..<w {
+                // Eight outputs at a time in AVX2 (the same arithmetic), the rest below.
+                let first = avx2 ? w / 8 * 8 : 0
+                if first > 0 {
+                    kineto_warp_merge_avx2(packed0, packed1, Int64(sourceWidth), Int64(sourceHeight), Float(row), 0,
+                                           f + row * w, m + row * w, Int64(first), o + row * w, Int64(plane))
+                }
+                for col in first..<w {
                     let p = row * w + col
                     let a = sample4(image0, width: sourceWidth, height: sourceHeight,
                                     x: Float(col) + f[p], y: Float(row) + f[plane + p])

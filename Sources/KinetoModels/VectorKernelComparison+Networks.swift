@@ -8,6 +8,7 @@ extension VectorKernelComparison {
     /// 28 → 32 at half, on bands of 64 rows as RIFE runs them), and for comparison the layers Winograd runs faster.
     public static func all(width: Int = 640, height: Int = 512, repeats: Int = 3) -> [VectorKernelComparison] {
         [warp(width: width, height: height, repeats: repeats),
+         warpAndMerge(width: width, height: height, repeats: repeats),
          winograd(channels: 32, width: width / 4, height: height / 4, padding: .zeros, repeats: repeats),
          winograd(channels: 64, width: width / 8, height: height / 8, padding: .reflect, repeats: repeats),
          winograd(channels: 16, width: width / 2, height: height / 2, padding: .zeros, repeats: repeats),
@@ -35,6 +36,25 @@ extension VectorKernelComparison {
                        portable: Tensor(zeros: [1, 7, height, width]), vector: Tensor(zeros: [1, 7, height, width])) { avx2, out in
             RIFEKernels.warpInterleaved(packed.pointer, channels: 7, height: height, width: width, rows: rows, cols: cols,
                                         flow: flow, out: out, avx2: avx2)
+        }
+    }
+
+    /// RIFE's last step on a `width × height` frame: both frames warped (flows of up to ±40 pixels) and blended by
+    /// the sigmoid of mask logits in ±8, on the top-left `width × (height − 7)` of the padded frames.
+    static func warpAndMerge(width: Int, height: Int, repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0003)
+        let packed = (0..<2).map { _ in
+            let packed = Tensor(zeros: [height * width * 8])
+            RIFEKernels.interleave8(random.tensor([1, 7, height, width], range: 0..<1), into: packed.pointer)
+            return packed
+        }
+        let rows = max(1, height - 7)
+        let flow = random.tensor([1, 4, rows, width], range: -40..<40)
+        let logits = random.tensor([1, 1, rows, width], range: -8..<8)
+        return measure("RIFE warp and blend at \(width)×\(rows)", repeats: repeats,
+                       portable: Tensor(zeros: [1, 3, rows, width]), vector: Tensor(zeros: [1, 3, rows, width])) { avx2, out in
+            _ = RIFEKernels.warpAndMerge(packed[0].pointer, packed[1].pointer, sourceHeight: height, sourceWidth: width,
+                                         flow: flow, logits: logits, out: out, avx2: avx2)
         }
     }
 

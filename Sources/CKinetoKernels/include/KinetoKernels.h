@@ -24,6 +24,12 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
                                    float *dst, int64_t out_plane);
 
 /// `dst[i] = src[2 i]` for `i < count` (a stride-2 convolution's im2col rows); reads nothing past `src[2 (count − 1)]`.
+/// RIFE's last step for `count` (a multiple of 8) outputs of row `y` from column `first_column`: both frames (`src0`,
+/// `src1`: `interleave8` copies of `width × height`) warped by `flow` (4 planes of `plane` floats, pointing at this
+/// row's first output) and blended by σ(`logits`) into the 3 planes at `dst`; the same bits as the Swift loop.
+void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
+                            int64_t first_column, const float *flow, const float *logits, int64_t count,
+                            float *dst, int64_t plane);
 void kineto_gather_even_avx2(const float *src, float *dst, int64_t count);
 
 /// Winograd F(4×4, 3×3) input transform `V = Bᵀ d B` of one row of `tiles_w` tiles of one channel. `lines`: the six
