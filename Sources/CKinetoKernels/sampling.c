@@ -101,6 +101,33 @@ void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width,
 }
 
 __attribute__((target("avx2")))
+void kineto_double_row_avx2(const float *top, const float *bottom, float upper, float lower, float factor,
+                            int accumulate, float *line, int64_t pairs) {
+    const __m256 vu = _mm256_set1_ps(upper), vl = _mm256_set1_ps(lower), vf = _mm256_set1_ps(factor);
+    const __m256 near = _mm256_set1_ps(0.75f), far = _mm256_set1_ps(0.25f);
+    for (int64_t m = 0; m + 8 <= pairs; m += 8) {
+        __m256 p0 = _mm256_loadu_ps(top + m), q0 = _mm256_loadu_ps(top + m + 1);
+        __m256 p1 = _mm256_loadu_ps(bottom + m), q1 = _mm256_loadu_ps(bottom + m + 1);
+        __m256 odd_a = _mm256_add_ps(_mm256_mul_ps(p0, near), _mm256_mul_ps(q0, far));
+        __m256 even_a = _mm256_add_ps(_mm256_mul_ps(p0, far), _mm256_mul_ps(q0, near));
+        __m256 odd_b = _mm256_add_ps(_mm256_mul_ps(p1, near), _mm256_mul_ps(q1, far));
+        __m256 even_b = _mm256_add_ps(_mm256_mul_ps(p1, far), _mm256_mul_ps(q1, near));
+        __m256 odd = _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(odd_a, vu), _mm256_mul_ps(odd_b, vl)), vf);
+        __m256 even = _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(even_a, vu), _mm256_mul_ps(even_b, vl)), vf);
+        // Outputs 2m + 1, 2m + 2, … alternate odd and even.
+        __m256 lo = _mm256_unpacklo_ps(odd, even), hi = _mm256_unpackhi_ps(odd, even);
+        __m256 first = _mm256_permute2f128_ps(lo, hi, 0x20), second = _mm256_permute2f128_ps(lo, hi, 0x31);
+        float *target = line + 2 * m + 1;
+        if (accumulate) {
+            first = _mm256_add_ps(first, _mm256_loadu_ps(target));
+            second = _mm256_add_ps(second, _mm256_loadu_ps(target + 8));
+        }
+        _mm256_storeu_ps(target, first);
+        _mm256_storeu_ps(target + 8, second);
+    }
+}
+
+__attribute__((target("avx2")))
 void kineto_gather_even_avx2(const float *src, float *dst, int64_t count) {
     int64_t i = 0;
     // Eight outputs read 16 inputs; stop while the last one read is still one the loop needs.
@@ -122,6 +149,10 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
                                    float *dst, int64_t out_plane) {
     (void)src; (void)width; (void)height; (void)y; (void)columns; (void)fx; (void)fy; (void)count; (void)dst;
     (void)out_plane;
+}
+void kineto_double_row_avx2(const float *top, const float *bottom, float upper, float lower, float factor,
+                            int accumulate, float *line, int64_t pairs) {
+    (void)top; (void)bottom; (void)upper; (void)lower; (void)factor; (void)accumulate; (void)line; (void)pairs;
 }
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,

@@ -88,7 +88,7 @@ enum RIFEKernels {
     /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
     /// `flow + tmp · scale`).
     static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
-                         accumulate: Bool = false) {
+                         accumulate: Bool = false, avx2: Bool = VectorKernels.avx2) {
         let (c, w) = (x.c, x.w)
         let (ho, wo) = (rows.count, cols.count)
         let inPlane = x.h * w, outPlane = ho * wo
@@ -156,6 +156,10 @@ enum RIFEKernels {
                         let near = SIMD4<Float>(repeating: 0.75), far = SIMD4<Float>(repeating: 0.25)
                         let pairs = wo / 2 - 1
                         var m = 0
+                        if avx2 {
+                            m = pairs / 8 * 8
+                            kineto_double_row_avx2(top, bottom, upper, lower, factor, accumulate ? 1 : 0, line, Int64(pairs))
+                        }
                         while m + 4 <= pairs {
                             let p0 = load4(top + m), q0 = load4(top + m + 1)
                             let p1 = load4(bottom + m), q1 = load4(bottom + m + 1)

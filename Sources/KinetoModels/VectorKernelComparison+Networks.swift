@@ -9,6 +9,7 @@ extension VectorKernelComparison {
     public static func all(width: Int = 640, height: Int = 512, repeats: Int = 3) -> [VectorKernelComparison] {
         [warp(width: width, height: height, repeats: repeats),
          warpAndMerge(width: width, height: height, repeats: repeats),
+         doubling(width: width / 2, height: height / 2, repeats: repeats),
          winograd(channels: 32, width: width / 4, height: height / 4, padding: .zeros, repeats: repeats),
          winograd(channels: 64, width: width / 8, height: height / 8, padding: .reflect, repeats: repeats),
          winograd(channels: 16, width: width / 2, height: height / 2, padding: .zeros, repeats: repeats),
@@ -55,6 +56,21 @@ extension VectorKernelComparison {
                        portable: Tensor(zeros: [1, 3, rows, width]), vector: Tensor(zeros: [1, 3, rows, width])) { avx2, out in
             _ = RIFEKernels.warpAndMerge(packed[0].pointer, packed[1].pointer, sourceHeight: height, sourceWidth: width,
                                          flow: flow, logits: logits, out: out, avx2: avx2)
+        }
+    }
+
+    /// RIFE's bilinear doubling of a block's output (9 channels of mask and features, `width × height` to twice
+    /// that), then again times 2 added to what the output holds (the flow's accumulation).
+    static func doubling(width: Int, height: Int, repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0004)
+        let x = random.tensor([1, 9, height, width], range: -4..<4)
+        let rows = RIFEKernels.taps(at: Array(0..<(2 * height)), inputSize: height, scale: 2)
+        let cols = RIFEKernels.taps(at: Array(0..<(2 * width)), inputSize: width, scale: 2)
+        return measure("bilinear ×2, 9 channels \(width)×\(height) → \(2 * width)×\(2 * height), twice", repeats: repeats,
+                       portable: Tensor(zeros: [1, 9, 2 * height, 2 * width]),
+                       vector: Tensor(zeros: [1, 9, 2 * height, 2 * width])) { avx2, out in
+            RIFEKernels.resample(x, rows: rows, cols: cols, out: out, avx2: avx2)
+            RIFEKernels.resample(x, rows: rows, cols: cols, out: out, multiplyBy: 2, accumulate: true, avx2: avx2)
         }
     }
 

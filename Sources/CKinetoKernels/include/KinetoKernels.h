@@ -30,6 +30,11 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,
                             float *dst, int64_t plane);
+/// Bilinear doubling (`align_corners=False`) of one output row from source rows `top` and `bottom` (weights `upper`,
+/// `lower`), interior columns only: for `m` below `pairs` rounded down to 8, outputs `2m + 1` and `2m + 2` from source
+/// columns `m`, `m + 1` (¾, ¼ and ¼, ¾), times `factor`, added to `line` with `accumulate`; the Swift loop's bits.
+void kineto_double_row_avx2(const float *top, const float *bottom, float upper, float lower, float factor,
+                            int accumulate, float *line, int64_t pairs);
 void kineto_gather_even_avx2(const float *src, float *dst, int64_t count);
 
 /// Winograd F(4×4, 3×3) input transform `V = Bᵀ d B` of one row of `tiles_w` tiles of one channel. `lines`: the six
