@@ -79,6 +79,36 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
 }
 
 __attribute__((target("avx2")))
+void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, float y_top, float y_bottom,
+                             const int64_t *columns, const float *fx_top, const float *fy_top, const float *fx_bottom,
+                             const float *fy_bottom, int64_t count, float *dst, int64_t out_plane) {
+    const __m256 half = _mm256_set1_ps(0.5f), top_y = _mm256_set1_ps(y_top), bottom_y = _mm256_set1_ps(y_bottom);
+    for (int64_t j = 0; j + 8 <= count; j += 8) {
+        // Sixteen grid columns (two per output), on both grid rows.
+        __m256 t[16], b[16];
+        for (int h = 0; h < 2; h++) {
+            const int64_t *c = columns + 2 * j + 8 * h;
+            const int64_t k = 2 * j + 8 * h;
+            __m256 cols = _mm256_setr_ps((float)c[0], (float)c[1], (float)c[2], (float)c[3], (float)c[4], (float)c[5],
+                                         (float)c[6], (float)c[7]);
+            sample8(src, width, height, cols, _mm256_loadu_ps(fx_top + k), _mm256_add_ps(top_y, _mm256_loadu_ps(fy_top + k)),
+                    t + 8 * h);
+            sample8(src, width, height, cols, _mm256_loadu_ps(fx_bottom + k),
+                    _mm256_add_ps(bottom_y, _mm256_loadu_ps(fy_bottom + k)), b + 8 * h);
+        }
+        // The mean of each 2×2 block as RIFEKernels.halve computes it: rows first, weights ½.
+        __m256 v[8];
+        for (int l = 0; l < 8; l++) {
+            __m256 upper = _mm256_add_ps(_mm256_mul_ps(t[2 * l], half), _mm256_mul_ps(t[2 * l + 1], half));
+            __m256 lower = _mm256_add_ps(_mm256_mul_ps(b[2 * l], half), _mm256_mul_ps(b[2 * l + 1], half));
+            v[l] = _mm256_add_ps(_mm256_mul_ps(upper, half), _mm256_mul_ps(lower, half));
+        }
+        transpose8(v);
+        for (int c = 0; c < 7; c++) _mm256_storeu_ps(dst + c * out_plane + j, v[c]);
+    }
+}
+
+__attribute__((target("avx2")))
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,
                             float *dst, int64_t plane) {
@@ -153,6 +183,12 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
 void kineto_double_row_avx2(const float *top, const float *bottom, float upper, float lower, float factor,
                             int accumulate, float *line, int64_t pairs) {
     (void)top; (void)bottom; (void)upper; (void)lower; (void)factor; (void)accumulate; (void)line; (void)pairs;
+}
+void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, float y_top, float y_bottom,
+                             const int64_t *columns, const float *fx_top, const float *fy_top, const float *fx_bottom,
+                             const float *fy_bottom, int64_t count, float *dst, int64_t out_plane) {
+    (void)src; (void)width; (void)height; (void)y_top; (void)y_bottom; (void)columns; (void)fx_top; (void)fy_top;
+    (void)fx_bottom; (void)fy_bottom; (void)count; (void)dst; (void)out_plane;
 }
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,

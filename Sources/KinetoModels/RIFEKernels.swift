@@ -322,6 +322,33 @@ enum RIFEKernels {
         }
     }
 
+    /// `warpInterleaved` of 7 channels at grid rows `rows` (in pairs) × columns `cols` (in pairs), then `halve`:
+    /// `out` `[1, 7, rows/2, cols/2]` (may be a channel view). With AVX2 and `cols.count / 2` a multiple of 8, in one
+    /// pass (`kineto_warp7_halve_avx2`: the warped grid never goes to memory); the same bits either way.
+    static func warpAndHalve(_ packed: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rows: [Int], cols: [Int],
+                             flow: Tensor, out: Tensor, pool: TensorPool, avx2: Bool = VectorKernels.avx2) {
+        let (wo, outWidth) = (cols.count, cols.count / 2)
+        guard avx2, outWidth % 8 == 0 else {
+            let warped = pool.tensor([1, 7, rows.count, cols.count])
+            warpInterleaved(packed, channels: 7, height: h, width: w, rows: rows, cols: cols, flow: flow, out: warped, avx2: avx2)
+            halve(warped, into: out, rowOffset: 0, divideChannels: 0..<0, by: 1)
+            return
+        }
+        let plane = rows.count * wo, outPlane = out.h * out.w
+        let fx = flow.pointer, fy = flow.pointer + plane, dst = out.pointer
+        cols.withUnsafeBufferPointer { columns in
+            let columns = UnsafeRawPointer(columns.baseAddress!).assumingMemoryBound(to: Int64.self)
+            Parallel.forRanges(rows.count / 2, minimum: max(1, 2048 / max(1, outWidth))) { range in
+                for k in range {
+                    let top = 2 * k * wo, bottom = top + wo
+                    kineto_warp7_halve_avx2(packed, Int64(w), Int64(h), Float(rows[2 * k]), Float(rows[2 * k + 1]), columns,
+                                            fx + top, fy + top, fx + bottom, fy + bottom, Int64(outWidth),
+                                            dst + k * outWidth, Int64(outPlane))
+                }
+            }
+        }
+    }
+
     /// `warpInterleaved` of 7 channels for `count` (a multiple of 4) consecutive outputs of one row, 4 at a time:
     /// the same clamps, weights, products and sums per pixel.
     @inline(__always)

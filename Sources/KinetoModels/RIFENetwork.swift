@@ -196,13 +196,18 @@ public final class RIFENetwork: @unchecked Sendable {
             // are that block's output doubled: the two grid samples an output averages lie on one linear piece
             // of the enlargement, whose mean is the doubling's sample (a different rounding, not a different
             // value). So they are made at the band's size, and t is constant: only warps and flow are halved.
-            buildInput(&state, rows: rows, cols: cols, into: x, features: false)
+            // The warps go straight to the band too, each grid pair averaged as it is made.
+            buildInput(&state, rows: rows, cols: cols, into: x, features: false, warps: false)
+            let (h, fullWidth) = (state.source0.h, state.source0.w)
+            RIFEKernels.warpAndHalve(state.packed0.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
+                                     flow: x.channels(24..<26), out: band.channels(0..<7), pool: pool)
+            RIFEKernels.warpAndHalve(state.packed1.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
+                                     flow: x.channels(26..<28), out: band.channels(7..<14), pool: pool)
             RIFEKernels.resample(previous.raw.channels(4..<13),
                                  rows: RIFEKernels.taps(at: Array(range), inputSize: previous.raw.h, scale: 2),
                                  cols: RIFEKernels.taps(at: Array(0..<(w / scale)), inputSize: previous.raw.w, scale: 2),
                                  out: band.channels(15..<24))
             band.channels(14..<15).fill(state.timestep)
-            RIFEKernels.halve(x.channels(0..<14), into: band.channels(0..<14), rowOffset: 0, divideChannels: 0..<0, by: 1)
             RIFEKernels.halve(x.channels(24..<28), into: band.channels(24..<28), rowOffset: 0, divideChannels: 0..<4,
                               by: Float(scale))
         } else {
@@ -241,8 +246,10 @@ public final class RIFENetwork: @unchecked Sendable {
 
     /// A block's input at `rows` × `cols` of the full-size frame: frames with features warped by the flow so far,
     /// t, the previous block's mask and features, the flow.
-    /// `features`: false leaves t, the mask and the features (channels 14..<24) unset.
-    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor, features: Bool = true) {
+    /// `features`: false leaves t, the mask and the features (channels 14..<24) unset; `warps`: false, the warped
+    /// frames (channels 0..<14).
+    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor, features: Bool = true,
+                    warps: Bool = true) {
         let flow = x.channels(24..<28)
         accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
         let previous = state.deltas[state.deltas.count - 1]
@@ -253,6 +260,7 @@ public final class RIFENetwork: @unchecked Sendable {
                                  out: x.channels(15..<24))
             x.channels(14..<15).fill(state.timestep)
         }
+        guard warps else { return }
         let (h, w) = (state.source0.h, state.source0.w)
         RIFEKernels.warpInterleaved(state.packed0.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
                                     flow: flow.channels(0..<2), out: x.channels(0..<7))

@@ -9,6 +9,7 @@ extension VectorKernelComparison {
     public static func all(width: Int = 640, height: Int = 512, repeats: Int = 3) -> [VectorKernelComparison] {
         [warp(width: width, height: height, repeats: repeats),
          warpAndMerge(width: width, height: height, repeats: repeats),
+         warpAndHalve(width: width, height: height, repeats: repeats),
          doubling(width: width / 2, height: height / 2, repeats: repeats),
          winograd(channels: 32, width: width / 4, height: height / 4, padding: .zeros, repeats: repeats),
          winograd(channels: 64, width: width / 8, height: height / 8, padding: .reflect, repeats: repeats),
@@ -56,6 +57,23 @@ extension VectorKernelComparison {
                        portable: Tensor(zeros: [1, 3, rows, width]), vector: Tensor(zeros: [1, 3, rows, width])) { avx2, out in
             _ = RIFEKernels.warpAndMerge(packed[0].pointer, packed[1].pointer, sourceHeight: height, sourceWidth: width,
                                          flow: flow, logits: logits, out: out, avx2: avx2)
+        }
+    }
+
+    /// RIFE's warps for block 3's input: every pixel of a `width × height` frame warped (flows of up to ±40
+    /// pixels), then halved.
+    static func warpAndHalve(width: Int, height: Int, repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0006)
+        let packed = Tensor(zeros: [height * width * 8])
+        RIFEKernels.interleave8(random.tensor([1, 7, height, width], range: 0..<1), into: packed.pointer)
+        let (rows, cols) = (Array(0..<(height / 2 * 2)), Array(0..<(width / 2 * 2)))
+        let flow = random.tensor([1, 2, rows.count, cols.count], range: -40..<40)
+        let pool = TensorPool()
+        let shape = [1, 7, rows.count / 2, cols.count / 2]
+        return measure("RIFE warp then halve, 7 channels at \(cols.count)×\(rows.count)", repeats: repeats,
+                       portable: Tensor(zeros: shape), vector: Tensor(zeros: shape)) { avx2, out in
+            RIFEKernels.warpAndHalve(packed.pointer, height: height, width: width, rows: rows, cols: cols, flow: flow,
+                                     out: out, pool: pool, avx2: avx2)
         }
     }
 

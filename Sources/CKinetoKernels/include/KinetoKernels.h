@@ -24,6 +24,12 @@ void kineto_warp7_interleaved_avx2(const float *src, int64_t width, int64_t heig
                                    float *dst, int64_t out_plane);
 
 /// `dst[i] = src[2 i]` for `i < count` (a stride-2 convolution's im2col rows); reads nothing past `src[2 (count − 1)]`.
+/// `kineto_warp7_interleaved_avx2` on two grid rows (`y_top`, `y_bottom`, their flows) at `2 · count` grid columns
+/// (`columns`), then each 2×2 block averaged as the bilinear halving does (weights ½, rows first): `count` (a
+/// multiple of 8) outputs of 7 channels at `dst[c * out_plane + j]`, the same bits as warping then halving.
+void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, float y_top, float y_bottom,
+                             const int64_t *columns, const float *fx_top, const float *fy_top, const float *fx_bottom,
+                             const float *fy_bottom, int64_t count, float *dst, int64_t out_plane);
 /// RIFE's last step for `count` (a multiple of 8) outputs of row `y` from column `first_column`: both frames (`src0`,
 /// `src1`: `interleave8` copies of `width × height`) warped by `flow` (4 planes of `plane` floats, pointing at this
 /// row's first output) and blended by σ(`logits`) into the 3 planes at `dst`; the same bits as the Swift loop.
