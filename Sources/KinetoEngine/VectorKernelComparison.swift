@@ -10,7 +10,7 @@ public struct VectorKernelComparison: Sendable {
     public let maxDifference: Float
     /// Largest difference allowed: 0 for the AVX2 kernels.
     public let tolerance: Float
-    /// "AVX2" or "AVX-512".
+    /// "AVX2" or "AVX-512"; another name (an algorithm, not an instruction set) is always available.
     public let instructionSet: String
     /// Nil where the CPU lacks the instruction set.
     public let vectorSeconds: Double?
@@ -31,7 +31,8 @@ public struct VectorKernelComparison: Sendable {
     public static func measure(_ name: String, repeats: Int, portable: Tensor, vector: Tensor,
                                instructionSet: String = "AVX2", tolerance: Float = 0,
                                _ body: (_ vectorKernel: Bool, _ out: Tensor) -> Void) -> VectorKernelComparison {
-        guard instructionSet == "AVX-512" ? VectorKernels.avx512 : VectorKernels.avx2 else {
+        let available = instructionSet == "AVX-512" ? VectorKernels.avx512 : instructionSet == "AVX2" ? VectorKernels.avx2 : true
+        guard available else {
             let portableSeconds = best(repeats) { body(false, portable) }
             return VectorKernelComparison(name: name, maxDifference: 0, vectorSeconds: nil, portableSeconds: portableSeconds,
                                           tolerance: tolerance, instructionSet: instructionSet)

@@ -11,6 +11,12 @@ import KinetoEngine
 struct RIFEResidualConv: Sendable {
     let direct: Conv2d
     let winograd: WinogradConv3x3?
+    /// On maps of at most `smallWinogradMaximumPixels` (block 0: 10×8 at 480p, 20×12 at 720p): Winograd F(2×2, 3×3),
+    /// where im2col's GEMM would be too narrow. Measured with `kineto bench models --profile`, one thread, block 0's
+    /// eight 192-channel layers: 4.3-5.1 ms against 5.9-6.2 at 480p, 10.8-12.1 against 14.6-14.7 at 720p; block 1's
+    /// 128-channel ones (320 and 960 pixels) stay faster by im2col (9.1 against 10.4 ms at 480p).
+    let smallWinograd: WinogradF2Conv3x3?
+    static let smallWinogradMaximumPixels = 256
     /// Fewest 4×4 output tiles for which the Winograd path is used (measured on a 2-core Zen 3 with `kineto bench
     /// models --profile`; 0 forces it, `Int.max` disables it).
     nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
@@ -20,12 +26,16 @@ struct RIFEResidualConv: Sendable {
     init(_ conv: Conv2d, allowWinograd: Bool = true) {
         direct = conv
         winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
+        smallWinograd = WinogradF2Conv3x3(conv)
     }
 
     /// `activation(conv(x) + x)`.
     func callAsFunction(_ x: Tensor) -> Tensor {
         if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= RIFEResidualConv.winogradMinimumTiles {
             return winograd(x, residual: x)
+        }
+        if let smallWinograd, x.h * x.w <= RIFEResidualConv.smallWinogradMaximumPixels {
+            return smallWinograd(x)
         }
         return direct(x, residual: x)
     }

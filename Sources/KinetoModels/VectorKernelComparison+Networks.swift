@@ -22,7 +22,8 @@ extension VectorKernelComparison {
          directConvolution(cin: 64, cout: 64, stride: 1, width: width / 8, height: height / 8, residual: true, repeats: repeats),
          convTranspose(cin: 64, layerOutputs: 52, planes: 13, shuffle: true, width: width / 8, height: height / 8, repeats: repeats),
          convTranspose(cin: 32, layerOutputs: 52, planes: 5, shuffle: true, width: width / 4, height: height / 4, repeats: repeats),
-         convTranspose(cin: 16, layerOutputs: 4, planes: 4, shuffle: false, width: width / 2, height: height / 2, repeats: repeats)]
+         convTranspose(cin: 16, layerOutputs: 4, planes: 4, shuffle: false, width: width / 2, height: height / 2, repeats: repeats),
+         smallWinograd(channels: 192, width: max(1, width / 64), height: max(1, height / 64), repeats: repeats)]
     }
 
     /// RIFE's backward warp of 7 interleaved channels, every pixel of a `width × height` frame, with flows of up to
@@ -74,6 +75,22 @@ extension VectorKernelComparison {
                        portable: Tensor(zeros: shape), vector: Tensor(zeros: shape)) { avx2, out in
             RIFEKernels.warpAndHalve(packed.pointer, height: height, width: width, rows: rows, cols: cols, flow: flow,
                                      out: out, pool: pool, avx2: avx2)
+        }
+    }
+
+    /// RIFE's `ResConv` (3×3, `channels → channels`, bias, skip connection, LeakyReLU 0.2) by Winograd F(2×2, 3×3)
+    /// against im2col + GEMM, on a `width × height` map (block 0's at 480p is 10×8). Inputs in [−1, 1) and weights
+    /// in [−0.05, 0.05) (RIFE's are of that order): sums of `9 · channels` terms of up to a few units; 1e-4 is allowed.
+    public static func smallWinograd(channels c: Int, width: Int, height: Int, repeats: Int) -> VectorKernelComparison {
+        var random = DeterministicRandom(seed: 0x5EED_0300 &+ UInt64(c * 1000 + width * 10 + height))
+        let x = random.tensor([1, c, height, width], range: -1..<1)
+        let weight = random.tensor([c, c, 3, 3], range: -0.05..<0.05), bias = random.tensor([c], range: -0.5..<0.5)
+        let conv = try! Conv2d(weight: weight, bias: bias, padding: 1, activation: .leakyReLU(0.2))
+        let winograd = WinogradF2Conv3x3(conv)!
+        return measure("ResConv \(c)→\(c) at \(width)×\(height) by Winograd F(2,3)", repeats: repeats,
+                       portable: Tensor(zeros: [1, c, height, width]), vector: Tensor(zeros: [1, c, height, width]),
+                       instructionSet: "F(2,3)", tolerance: 1e-4) { useWinograd, out in
+            out.copy(from: useWinograd ? winograd(x) : conv(x, residual: x))
         }
     }
 

@@ -10,7 +10,8 @@ import Testing
         for comparison in VectorKernelComparison.all(width: 101, height: 37, repeats: 1) {
             #expect(comparison.maxDifference <= comparison.tolerance,
                     "\(comparison.name): \(comparison.instructionSet) and portable differ by \(comparison.maxDifference)")
-            let available = comparison.instructionSet == "AVX-512" ? VectorKernels.avx512 : VectorKernels.avx2
+            let available = comparison.instructionSet == "AVX-512" ? VectorKernels.avx512
+                : comparison.instructionSet == "AVX2" ? VectorKernels.avx2 : true
             if available { #expect(comparison.vectorSeconds != nil) }
         }
     }
@@ -39,6 +40,17 @@ import Testing
                                                                   repeats: 1)
             #expect(comparison.maxDifference <= comparison.tolerance, "\(comparison.name): differ by \(comparison.maxDifference)")
             #expect((comparison.vectorSeconds != nil) == VectorKernels.avx512)
+        }
+    }
+
+    /// Winograd F(2×2, 3×3) against im2col + GEMM for RIFE's small ResConvs: block 0's map at 480p and 720p, odd
+    /// sizes (partial tiles at the right and bottom), one pixel.
+    @Test func smallWinogradMatchesIm2col() throws {
+        let cases: [(channels: Int, width: Int, height: Int)] = [(192, 10, 8), (192, 20, 12), (24, 7, 5), (16, 1, 1), (8, 3, 2)]
+        for c in cases {
+            let comparison = VectorKernelComparison.smallWinograd(channels: c.channels, width: c.width, height: c.height, repeats: 1)
+            #expect(comparison.maxDifference <= comparison.tolerance, "\(comparison.name): differ by \(comparison.maxDifference)")
+            #expect(comparison.vectorSeconds != nil)
         }
     }
 }

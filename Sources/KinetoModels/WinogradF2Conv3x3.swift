@@ -1,0 +1,144 @@
+import Foundation
+import KinetoEngine
+
+/// A 3×3, stride-1, zero-padded convolution with a residual added before a LeakyReLU (RIFE's `ResConv`) by
+/// Winograd's F(2×2, 3×3): each 2×2 output tile takes 16 multiplications per channel pair instead of 36, as 16
+/// GEMMs `U_ξ · V_ξ` between the transformed filters (`U = G g Gᵀ`, made once at load) and transformed 4×4 input
+/// tiles (`V = Bᵀ d B`), then `Y = Aᵀ M A`.
+///
+/// For RIFE's first blocks (192 and 128 channels on maps of 10×8 and 20×16 at 480p), whose maps are too small for
+/// F(4×4, 3×3)'s GEMMs (`WinogradConv3x3`: 20 tiles of 16 outputs) but whose channel counts keep these GEMMs
+/// efficient: 2.25× fewer multiplications than im2col + GEMM. The transforms add and subtract only (float32
+/// error of the order of 1e-6 relative).
+struct WinogradF2Conv3x3: @unchecked Sendable {
+    /// `U`: `[16][K][C]`.
+    let transformedWeight: [Float]
+    let bias: [Float]?
+    let channels: Int
+    let slope: Float
+
+    /// From a 3×3 convolution, stride 1, padding 1, one group, `channels → channels`, with LeakyReLU (or none).
+    init?(_ conv: Conv2d) {
+        let w = conv.weight
+        guard w.rank == 4, w.shape[0] == w.shape[1], w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
+              conv.window == Window2D(stride: 1, padding: 1, dilation: 1) else { return nil }
+        switch conv.activation {
+        case .leakyReLU(let s): slope = s
+        case .none: slope = 1
+        default: return nil
+        }
+        let c = w.shape[0]
+        channels = c
+        bias = conv.bias?.toArray()
+        // G for the points 0, ±1, ∞, in double.
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        var u = [Float](repeating: 0, count: 16 * c * c)
+        let src = w.pointer
+        for o in 0..<c {
+            for i in 0..<c {
+                let f = src + (o * c + i) * 9
+                for r in 0..<4 {
+                    for q in 0..<4 {
+                        var value = 0.0
+                        for a in 0..<3 {
+                            for b in 0..<3 { value += g[r][a] * Double(f[a * 3 + b]) * g[q][b] }
+                        }
+                        u[((r * 4 + q) * c + o) * c + i] = Float(value)
+                    }
+                }
+            }
+        }
+        transformedWeight = u
+    }
+
+    /// `leakyReLU(conv(x) + x)` for `x` `[1, C, H, W]`, into a tensor from `x`'s pool.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let (c, h, w) = (channels, x.h, x.w)
+        let y = Tensor.empty([1, c, h, w], like: x)
+        let tilesH = (h + 1) / 2, tilesW = (w + 1) / 2, tiles = tilesH * tilesW
+        let scratch = Tensor.empty([2 * 16 * c * tiles], like: x)
+        let v = scratch.pointer, m = v + 16 * c * tiles
+        let input = x.pointer
+        // V[ξ][ch][t] = Bᵀ d B, d the 4×4 patch at rows 2·ty − 1 …, columns 2·tx − 1 … (zeros outside).
+        Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
+            for ch in range {
+                let plane = input + ch * h * w
+                @inline(__always) func at(_ r: Int, _ col: Int) -> Float {
+                    r >= 0 && r < h && col >= 0 && col < w ? plane[r * w + col] : 0
+                }
+                for ty in 0..<tilesH {
+                    for tx in 0..<tilesW {
+                        let r0 = 2 * ty - 1, c0 = 2 * tx - 1
+                        @inline(__always) func patchRow(_ i: Int) -> SIMD4<Float> {
+                            SIMD4(at(r0 + i, c0), at(r0 + i, c0 + 1), at(r0 + i, c0 + 2), at(r0 + i, c0 + 3))
+                        }
+                        let d0 = patchRow(0), d1 = patchRow(1), d2 = patchRow(2), d3 = patchRow(3)
+                        let t = ty * tilesW + tx
+                        // Rows (Bᵀ d), then columns (· B), into V.
+                        @inline(__always) func store(_ row: SIMD4<Float>, _ r: Int) {
+                            let base = v + (r * 4 * c + ch) * tiles + t, step = c * tiles
+                            base[0] = row[0] - row[2]
+                            base[step] = row[1] + row[2]
+                            base[2 * step] = row[2] - row[1]
+                            base[3 * step] = row[1] - row[3]
+                        }
+                        store(d0 - d2, 0)
+                        store(d1 + d2, 1)
+                        store(d2 - d1, 2)
+                        store(d1 - d3, 3)
+                    }
+                }
+            }
+        }
+        transformedWeight.withUnsafeBufferPointer { u in
+            let u = u.baseAddress!
+            Parallel.forEach(16) { xi in
+                Gemm.sgemm(m: c, n: tiles, k: c, a: u + xi * c * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
+                           c: m + xi * c * tiles, ldc: tiles)
+            }
+        }
+        // Y = Aᵀ M A, + bias, + x, LeakyReLU.
+        let out = y.pointer
+        let slope = self.slope
+        bias.withUnsafeBufferPointerOrEmpty { bias in
+            Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
+                for k in range {
+                    let b = bias.isEmpty ? 0 : bias[k]
+                    let skip = input + k * h * w, dst = out + k * h * w
+                    for ty in 0..<tilesH {
+                        for tx in 0..<tilesW {
+                            let t = ty * tilesW + tx
+                            @inline(__always) func row(_ r: Int) -> SIMD4<Float> {
+                                let base = m + (r * 4 * c + k) * tiles + t, step = c * tiles
+                                return SIMD4(base[0], base[step], base[2 * step], base[3 * step])
+                            }
+                            let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
+                            // Aᵀ M: two rows, then · A: two columns.
+                            let top = m0 + m1 + m2, bottom = m1 - m2 - m3
+                            let r = 2 * ty, col = 2 * tx
+                            @inline(__always) func put(_ value: Float, _ r: Int, _ col: Int) {
+                                guard r < h && col < w else { return }
+                                let s = value + b + skip[r * w + col]
+                                dst[r * w + col] = s >= 0 ? s : s * slope
+                            }
+                            put(top[0] + top[1] + top[2], r, col)
+                            put(top[1] - top[2] - top[3], r, col + 1)
+                            put(bottom[0] + bottom[1] + bottom[2], r + 1, col)
+                            put(bottom[1] - bottom[2] - bottom[3], r + 1, col + 1)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
+
+private extension Optional where Wrapped == [Float] {
+    func withUnsafeBufferPointerOrEmpty<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer(body)
+        case .none: return body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+    }
+}
