@@ -5,7 +5,8 @@ import KinetoEngine
 ///
 /// On maps of at least `winogradMinimumTiles` 4×4 tiles the 3×3 convolution runs as Winograd F(4×4, 3×3) (about a
 /// quarter of the multiplications; blocks 2-4 spend most of RIFE's time here), with the skip connection and the
-/// activation applied in its output transform; on the small maps of the first blocks im2col + GEMM is faster. The
+/// activation applied in its output transform. On smaller maps, block 0's layers run by Winograd F(2×2, 3×3) and
+/// block 1's by im2col + GEMM (`smallWinogradMaximumPixels`). The
 /// direct AVX-512 convolution (`DirectConv3x3`) loses to Winograd even at 32 channels (160×128: 2.2 ms against
 /// 1.6-1.9, `kineto bench ops --filter 32→32`), so it is not used here.
 struct RIFEResidualConv: Sendable {
@@ -21,12 +22,14 @@ struct RIFEResidualConv: Sendable {
     /// models --profile`; 0 forces it, `Int.max` disables it).
     nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
 
-    /// `allowWinograd: false` keeps only the direct path: the transformed filters take 4× the memory of the
-    /// weights (block 0's 192-channel layers would add 42 MB), for maps that reach the threshold only at 4K.
-    init(_ conv: Conv2d, allowWinograd: Bool = true) {
+    /// `largeMaps: false` (block 0) keeps F(2×2, 3×3) instead of F(4×4, 3×3): the latter's transformed filters take 4×
+    /// the memory of the weights (block 0's 192-channel layers would add 42 MB, F(2×2, 3×3)'s add 19), for maps that
+    /// reach its threshold only at 4K; the other blocks' maps are larger than `smallWinogradMaximumPixels` from
+    /// about 360p up, so they keep F(4×4, 3×3) only.
+    init(_ conv: Conv2d, largeMaps: Bool = true) {
         direct = conv
-        winograd = allowWinograd ? WinogradConv3x3(conv, padding: .zeros) : nil
-        smallWinograd = WinogradF2Conv3x3(conv)
+        winograd = largeMaps ? WinogradConv3x3(conv, padding: .zeros) : nil
+        smallWinograd = largeMaps ? nil : WinogradF2Conv3x3(conv)
     }
 
     /// `activation(conv(x) + x)`.

@@ -95,7 +95,7 @@ public struct RIFEWeights: Sendable {
             let residual = try (0..<RIFEWeights.residualCount).map { r in
                 // relu(conv(x) · beta + x): beta folds into the weights, the skip add and LeakyReLU fuse.
                 RIFEResidualConv(try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!),
-                                 allowWinograd: RIFEWeights.blockChannels[b] <= 128)
+                                 largeMaps: RIFEWeights.blockChannels[b] <= 128)
             }
             // Kineto keeps each frame with its head features (7 channels warped in one pass), so the first
             // convolution reads its input channels in that order.
