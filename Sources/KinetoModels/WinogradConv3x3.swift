@@ -89,7 +89,7 @@ struct WinogradConv3x3: @unchecked Sendable {
         rowsPerBlock = min(rowsPerBlock, max(1, (tilesH + Parallel.maxThreads - 1) / Parallel.maxThreads))
         let blocks = (tilesH + rowsPerBlock - 1) / rowsPerBlock
         let maxTiles = rowsPerBlock * tilesW
-        let scratchPerBlock = 36 * c * maxTiles + 36 * k * maxTiles + Self.rowScratch(tilesW: tilesW)
+        let scratchPerBlock = 36 * c * maxTiles + 36 * k * maxTiles + Self.rowScratch(tilesW: tilesW, tileRows: rowsPerBlock)
         let threads = min(blocks, Parallel.maxThreads)
         let scratch = Tensor.empty([threads * scratchPerBlock], like: x)
         let claimed = ClaimCounter()
@@ -123,7 +123,11 @@ struct WinogradConv3x3: @unchecked Sendable {
     }
 
     /// Floats of per-worker scratch besides V and M: padded rows, phases and partial transforms.
-    static func rowScratch(tilesW: Int) -> Int { (4 * tilesW + 8) * 6 + 40 * (tilesW + 16) }
+    /// The AVX2 input transform keeps a block's `4 · tileRows + 2` padded input rows of a channel at once, so that
+    /// each row is copied once, not for each of the (overlapping) tile rows that read it.
+    static func rowScratch(tilesW: Int, tileRows: Int = 1) -> Int {
+        (4 * tilesW + 8) * (4 * max(1, tileRows) + 2) + 40 * (tilesW + 16)
+    }
 
     /// `V[ξ][c][t] = (Bᵀ d B)` for the 6×6 input patch `d` of every tile `t` of tile rows `rows`.
     ///
@@ -135,7 +139,6 @@ struct WinogradConv3x3: @unchecked Sendable {
         let c = inputChannels
         let width = 4 * tilesW + 8, n = tilesW, pn = tilesW + 2
         let reflect = padding == .reflect
-        let hs = rowBuffer + 6 * width               // [6 rows][6][pn]
         @inline(__always) func sourceIndex(_ i: Int, _ size: Int) -> Int? {
             if i >= 0 && i < size { return i }
             if !reflect { return nil }
@@ -143,21 +146,40 @@ struct WinogradConv3x3: @unchecked Sendable {
             let r = i < 0 ? -i : 2 * (size - 1) - i
             return r >= 0 && r < size ? r : nil
         }
+        /// The padded input row `row` of `plane` (column j ↔ input column j − 1) into `line`.
+        @inline(__always) func padRow(_ plane: UnsafePointer<Float>, _ row: Int, into line: UnsafeMutablePointer<Float>) {
+            if let sr = sourceIndex(row, h) {
+                let src = plane + sr * w
+                line[0] = sourceIndex(-1, w).map { src[$0] } ?? 0
+                (line + 1).update(from: src, count: w)
+                for j in (w + 1)..<width { line[j] = sourceIndex(j - 1, w).map { src[$0] } ?? 0 }
+            } else {
+                line.update(repeating: 0, count: width)
+            }
+        }
+        if avx2 {
+            // Every padded row the block's tile rows read, once per channel; each tile row's six start 4 rows on.
+            let padded = 4 * rows.count + 2
+            let hs = rowBuffer + padded * width
+            for ch in 0..<c {
+                let plane = input + ch * h * w
+                for r in 0..<padded { padRow(plane, 4 * rows.lowerBound - 1 + r, into: rowBuffer + r * width) }
+                for ty in rows {
+                    let tileBase = (ty - rows.lowerBound) * tilesW
+                    kineto_winograd_input_row_avx2(rowBuffer + 4 * (ty - rows.lowerBound) * width, Int64(tilesW), hs,
+                                                   v + ch * tiles + tileBase, Int64(c * tiles))
+                }
+            }
+            return
+        }
+        let hs = rowBuffer + 6 * width               // [6 rows][6][pn]
         for ch in 0..<c {
             let plane = input + ch * h * w
             for ty in rows {
                 for r in 0..<6 {
-                    // The padded input row (column j ↔ input column j − 1), then its phases.
+                    // The padded input row, then its phases.
                     let line = rowBuffer + r * width
-                    if let sr = sourceIndex(4 * ty - 1 + r, h) {
-                        let src = plane + sr * w
-                        line[0] = sourceIndex(-1, w).map { src[$0] } ?? 0
-                        (line + 1).update(from: src, count: w)
-                        for j in (w + 1)..<width { line[j] = sourceIndex(j - 1, w).map { src[$0] } ?? 0 }
-                    } else {
-                        line.update(repeating: 0, count: width)
-                    }
-                    if avx2 { continue }   // both transforms below, in one call once the six rows are built
+                    padRow(plane, 4 * ty - 1 + r, into: line)
                     // Horizontal transform straight from the row: stride-4 reads the vectoriser groups.
                     let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
                     let o = hs + r * 6 * pn
@@ -193,10 +215,6 @@ struct WinogradConv3x3: @unchecked Sendable {
                 // Vertical transform over the six rows, straight into V.
                 let tileBase = (ty - rows.lowerBound) * tilesW
                 let stride = c * tiles
-                if avx2 {
-                    kineto_winograd_input_row_avx2(rowBuffer, Int64(tilesW), hs, v + ch * tiles + tileBase, Int64(stride))
-                    continue
-                }
                 for s in 0..<6 {
                     let r0 = hs + s * pn, r1 = r0 + 6 * pn, r2 = r1 + 6 * pn, r3 = r2 + 6 * pn, r4 = r3 + 6 * pn, r5 = r4 + 6 * pn
                     let out = v + s * stride + ch * tiles + tileBase
