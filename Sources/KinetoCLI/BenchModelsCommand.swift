@@ -118,6 +118,8 @@ struct BenchModelsCommand: ParsableCommand {
     /// Seconds per frame of `workers` instances (siblings of `first`) making the pairs `frames[k], frames[k + 1]`,
     /// k = 1…`pairs`, in turns on their own threads, the cores shared out among them: the throughput of a job.
     static func framesAtOnce(_ workers: Int, first: RIFEInterpolator, frames: [RGBImage], pairs: Int) throws -> Double {
+        // A whole number of pairs per worker, so that none waits for another's last one.
+        let pairs = pairs >= workers ? pairs / workers * workers : pairs
         let models = [first] + (1..<workers).compactMap { _ in first.sibling() as? RIFEInterpolator }
         let threads = max(1, Parallel.maxThreads / workers)
         // A warm-up pair for each new sibling (its buffers), then the timed pairs.
