@@ -38,6 +38,8 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
         user = frames.addUser()
     }
 
+    deinit { frames.removeUser(user) }
+
     /// Frames this instance and its siblings have prepared (head features and interleaved copy): one per new input
     /// frame when consecutive pairs share their frames.
     public var framesPrepared: Int { frames.made }

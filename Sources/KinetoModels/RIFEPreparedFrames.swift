@@ -45,6 +45,13 @@ final class RIFEPreparedFrames: @unchecked Sendable {
         return users - 1
     }
 
+    /// Forgets `user`'s pair (an instance going away), so that its frames can be let go.
+    func removeUser(_ user: Int) {
+        condition.lock()
+        inUse[user] = nil
+        condition.unlock()
+    }
+
     /// The two frames of `user`'s next pair, each prepared by `make` unless an instance has it already (or is
     /// preparing it: then this waits). Frames no instance's pair holds are let go first, except the newest (the
     /// first frame of the pair after the newest one).
