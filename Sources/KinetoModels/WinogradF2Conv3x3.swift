@@ -6,14 +6,15 @@ import KinetoEngine
 /// GEMMs `U_ξ · V_ξ` between the transformed filters (`U = G g Gᵀ`, made once at load) and transformed 4×4 input
 /// tiles (`V = Bᵀ d B`), then `Y = Aᵀ M A`.
 ///
-/// For RIFE's first blocks (192 and 128 channels on maps of 10×8 and 20×16 at 480p), whose maps are too small for
-/// F(4×4, 3×3)'s GEMMs (`WinogradConv3x3`: 20 tiles of 16 outputs) but whose channel counts keep these GEMMs
-/// efficient: 2.25× fewer multiplications than im2col + GEMM. The transforms add and subtract only (float32
-/// error of the order of 1e-6 relative).
+/// For RIFE's block 0 (192 channels on a map of 10×8 at 480p, 20×12 at 720p), too small for F(4×4, 3×3)'s GEMMs
+/// (`WinogradConv3x3`) and for im2col's, whose GEMM is only as wide as the map: 2.25× fewer multiplications than
+/// im2col + GEMM in GEMMs as wide as im2col's. The transforms add and subtract only (float32 error of the order of
+/// 1e-6 relative).
 struct WinogradF2Conv3x3: @unchecked Sendable {
     /// `U`: `[16][K][C]`.
     let transformedWeight: [Float]
-    let bias: [Float]?
+    /// One per output channel (zeros without a bias).
+    let bias: [Float]
     let channels: Int
     let slope: Float
 
@@ -29,21 +30,30 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
         }
         let c = w.shape[0]
         channels = c
-        bias = conv.bias?.toArray()
-        // G for the points 0, ±1, ∞, in double.
-        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        bias = conv.bias?.toArray() ?? [Float](repeating: 0, count: c)
+        // U = G f Gᵀ with G (4×3) for the points 0, ±1, ∞, in double; G f first (4×3), then · Gᵀ.
+        let g: [Double] = [1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1]
         var u = [Float](repeating: 0, count: 16 * c * c)
         let src = w.pointer
-        for o in 0..<c {
-            for i in 0..<c {
-                let f = src + (o * c + i) * 9
-                for r in 0..<4 {
-                    for q in 0..<4 {
-                        var value = 0.0
-                        for a in 0..<3 {
-                            for b in 0..<3 { value += g[r][a] * Double(f[a * 3 + b]) * g[q][b] }
+        u.withUnsafeMutableBufferPointer { out in
+            let dst = out.baseAddress!
+            Parallel.forRanges(c) { range in
+                var t = [Double](repeating: 0, count: 12)
+                for o in range {
+                    for i in 0..<c {
+                        let f = src + (o * c + i) * 9
+                        for r in 0..<4 {
+                            for col in 0..<3 {
+                                t[r * 3 + col] = g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
+                                    + g[r * 3 + 2] * Double(f[6 + col])
+                            }
                         }
-                        u[((r * 4 + q) * c + o) * c + i] = Float(value)
+                        for r in 0..<4 {
+                            for q in 0..<4 {
+                                let value = t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2] * g[q * 3 + 2]
+                                dst[((r * 4 + q) * c + o) * c + i] = Float(value)
+                            }
+                        }
                     }
                 }
             }
@@ -100,10 +110,10 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
         // Y = Aᵀ M A, + bias, + x, LeakyReLU.
         let out = y.pointer
         let slope = self.slope
-        bias.withUnsafeBufferPointerOrEmpty { bias in
+        bias.withUnsafeBufferPointer { bias in
             Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
                 for k in range {
-                    let b = bias.isEmpty ? 0 : bias[k]
+                    let b = bias[k]
                     let skip = input + k * h * w, dst = out + k * h * w
                     for ty in 0..<tilesH {
                         for tx in 0..<tilesW {
@@ -131,14 +141,5 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
             }
         }
         return y
-    }
-}
-
-private extension Optional where Wrapped == [Float] {
-    func withUnsafeBufferPointerOrEmpty<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-        switch self {
-        case .some(let array): return array.withUnsafeBufferPointer(body)
-        case .none: return body(UnsafeBufferPointer(start: nil, count: 0))
-        }
     }
 }
