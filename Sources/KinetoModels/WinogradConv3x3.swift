@@ -36,29 +36,37 @@ struct WinogradConv3x3: @unchecked Sendable {
         // 40 layers of 512×512 filters).
         let g: [Double] = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
                            1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1]
-        var u = [Float](repeating: 0, count: 36 * k * c)
-        let src = w.pointer
+        transformedWeight = WinogradConv3x3.transformedFilters(w, g: g)
+    }
+
+    /// `U = G f Gᵀ` for every filter `f` of `weight` `[K, C, 3, 3]`, `g` the n×3 matrix G row by row (n = 6 for
+    /// F(4×4, 3×3), 4 for F(2×2, 3×3)), in double: `[n²][K][C]`, spread over the cores.
+    static func transformedFilters(_ weight: Tensor, g: [Double]) -> [Float] {
+        let (k, c, n) = (weight.shape[0], weight.shape[1], g.count / 3)
+        var u = [Float](repeating: 0, count: n * n * k * c)
+        let src = weight.pointer
         u.withUnsafeMutableBufferPointer { out in
             let dst = out.baseAddress!
             g.withUnsafeBufferPointer { gp in
                 let g = gp.baseAddress!
                 Parallel.forRanges(k) { range in
-                    var t = [Double](repeating: 0, count: 18)
+                    var t = [Double](repeating: 0, count: 3 * n)
                     t.withUnsafeMutableBufferPointer { tb in
                         let t = tb.baseAddress!
                         for o in range {
                             for i in 0..<c {
+                                // G f (n×3), then · Gᵀ.
                                 let f = src + (o * c + i) * 9
-                                for r in 0..<6 {
+                                for r in 0..<n {
                                     for col in 0..<3 {
                                         t[r * 3 + col] = g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
                                             + g[r * 3 + 2] * Double(f[6 + col])
                                     }
                                 }
-                                for r in 0..<6 {
-                                    for q in 0..<6 {
+                                for r in 0..<n {
+                                    for q in 0..<n {
                                         let value = t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2] * g[q * 3 + 2]
-                                        dst[((r * 6 + q) * k + o) * c + i] = Float(value)
+                                        dst[((r * n + q) * k + o) * c + i] = Float(value)
                                     }
                                 }
                             }
@@ -67,7 +75,7 @@ struct WinogradConv3x3: @unchecked Sendable {
                 }
             }
         }
-        transformedWeight = u
+        return u
     }
 
     /// The convolution of `x` `[1, C, H, W]` (batch items one after another), optionally `+ residual` before the

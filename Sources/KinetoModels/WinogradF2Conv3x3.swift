@@ -31,34 +31,8 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
         let c = w.shape[0]
         channels = c
         bias = conv.bias?.toArray() ?? [Float](repeating: 0, count: c)
-        // U = G f Gᵀ with G (4×3) for the points 0, ±1, ∞, in double; G f first (4×3), then · Gᵀ.
-        let g: [Double] = [1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1]
-        var u = [Float](repeating: 0, count: 16 * c * c)
-        let src = w.pointer
-        u.withUnsafeMutableBufferPointer { out in
-            let dst = out.baseAddress!
-            Parallel.forRanges(c) { range in
-                var t = [Double](repeating: 0, count: 12)
-                for o in range {
-                    for i in 0..<c {
-                        let f = src + (o * c + i) * 9
-                        for r in 0..<4 {
-                            for col in 0..<3 {
-                                t[r * 3 + col] = g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
-                                    + g[r * 3 + 2] * Double(f[6 + col])
-                            }
-                        }
-                        for r in 0..<4 {
-                            for q in 0..<4 {
-                                let value = t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2] * g[q * 3 + 2]
-                                dst[((r * 4 + q) * c + o) * c + i] = Float(value)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        transformedWeight = u
+        // G (4×3) for the points 0, ±1, ∞.
+        transformedWeight = WinogradConv3x3.transformedFilters(w, g: [1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1])
     }
 
     /// `leakyReLU(conv(x) + x)` for `x` `[1, C, H, W]`, into a tensor from `x`'s pool.
