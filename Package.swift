@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "KinetoEngine", dependencies: ["COpenBLAS", "CKinetoKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Weight files: safetensors, PyTorch checkpoints, deterministic weights.
-        .target(name: "KinetoWeights"),
+        .target(name: "KinetoWeights", dependencies: ["CKinetoKernels"]),
         // Networks (RIFE, FeatureFlow) and classical interpolators.
         .target(name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia", "CKinetoKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

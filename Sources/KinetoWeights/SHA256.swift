@@ -1,16 +1,23 @@
+import CKinetoKernels
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming: feed bytes with `update`, read the digest with `finalize`.
 ///
-/// Used to verify downloaded model files without depending on a crypto package.
+/// Used to verify downloaded model files without depending on a crypto package. Where the CPU has the SHA
+/// extensions the blocks go through them (RIFE's 24.6 MB file hashes in about 15 ms instead of 0.1 s, which every
+/// job start waits for); else through the portable loop below.
 public struct SHA256: Sendable {
+    /// Whether this CPU's SHA extensions are used.
+    public static let usesHardware = kineto_sha256_hardware_available() != 0
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     /// Bytes of an incomplete block, waiting for more input.
     private var pending: [UInt8] = []
     private var totalBytes: UInt64 = 0
+    private let hardware: Bool
 
-    public init() {}
+    /// A hasher; `portable` keeps it off the SHA extensions (to check one path against the other).
+    public init(portable: Bool = false) { hardware = !portable && Self.usesHardware }
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -101,6 +108,13 @@ public struct SHA256: Sendable {
 
     /// Runs the compression function over `count` consecutive 64-byte blocks.
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+        if hardware {
+            withUnsafeMutableBytes(of: &state) { words in
+                kineto_sha256_blocks_hardware(words.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                                              blocks.assumingMemoryBound(to: UInt8.self), Int64(count))
+            }
+            return
+        }
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
         Self.roundConstants.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
