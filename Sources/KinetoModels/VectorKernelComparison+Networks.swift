@@ -110,7 +110,12 @@ extension VectorKernelComparison {
     }
 
     /// A 3×3 Winograd convolution (`channels` → `channels`, bias, leaky ReLU, a residual added before it: RIFE's
-    /// `ResConv`) on a `width × height` map, whose input and output transforms and row finish have AVX2 versions.
+    /// `ResConv`) on a `width × height` map, whose input and output transforms have AVX2 versions.
+    public static func winograd(channels c: Int, width: Int, height: Int, reflectionPadding: Bool,
+                                repeats: Int) -> VectorKernelComparison {
+        winograd(channels: c, width: width, height: height, padding: reflectionPadding ? .reflect : .zeros, repeats: repeats)
+    }
+
     static func winograd(channels c: Int, width: Int, height: Int, padding: WinogradConv3x3.Padding,
                          repeats: Int) -> VectorKernelComparison {
         var random = DeterministicRandom(seed: 0x5EED_0002 &+ UInt64(c))

@@ -97,7 +97,7 @@ struct WinogradConv3x3: @unchecked Sendable {
         rowsPerBlock = min(rowsPerBlock, max(1, (tilesH + Parallel.maxThreads - 1) / Parallel.maxThreads))
         let blocks = (tilesH + rowsPerBlock - 1) / rowsPerBlock
         let maxTiles = rowsPerBlock * tilesW
-        let scratchPerBlock = 36 * c * maxTiles + 36 * k * maxTiles + Self.rowScratch(tilesW: tilesW, tileRows: rowsPerBlock)
+        let scratchPerBlock = 36 * c * maxTiles + 36 * k * maxTiles + Self.rowScratch(tilesW: tilesW)
         let threads = min(blocks, Parallel.maxThreads)
         let scratch = Tensor.empty([threads * scratchPerBlock], like: x)
         let claimed = ClaimCounter()
@@ -130,11 +130,11 @@ struct WinogradConv3x3: @unchecked Sendable {
         return y
     }
 
-    /// Floats of per-worker scratch besides V and M: padded rows, phases and partial transforms.
-    /// The AVX2 input transform keeps a block's `4 · tileRows + 2` padded input rows of a channel at once, so that
-    /// each row is copied once, not for each of the (overlapping) tile rows that read it.
-    static func rowScratch(tilesW: Int, tileRows: Int = 1) -> Int {
-        (4 * tilesW + 8) * (4 * max(1, tileRows) + 2) + 40 * (tilesW + 16)
+    /// Floats of per-worker scratch besides V and M: the portable input transform's six padded rows and partial
+    /// transforms, or the AVX2 one's row of zeros and partial transforms; then the output transform's rows and partial
+    /// transforms.
+    static func rowScratch(tilesW: Int) -> Int {
+        (4 * tilesW + 8) * 6 + 40 * (tilesW + 16)
     }
 
     /// `V[ξ][c][t] = (Bᵀ d B)` for the 6×6 input patch `d` of every tile `t` of tile rows `rows`.
@@ -166,16 +166,21 @@ struct WinogradConv3x3: @unchecked Sendable {
             }
         }
         if avx2 {
-            // Every padded row the block's tile rows read, once per channel; each tile row's six start 4 rows on.
-            let padded = 4 * rows.count + 2
-            let hs = rowBuffer + padded * width
-            for ch in 0..<c {
-                let plane = input + ch * h * w
-                for r in 0..<padded { padRow(plane, 4 * rows.lowerBound - 1 + r, into: rowBuffer + r * width) }
-                for ty in rows {
-                    let tileBase = (ty - rows.lowerBound) * tilesW
-                    kineto_winograd_input_row_avx2(rowBuffer + 4 * (ty - rows.lowerBound) * width, Int64(tilesW), hs,
-                                                   v + ch * tiles + tileBase, Int64(c * tiles))
+            // The kernel reads the rows in place and pads their ends itself; rows above or below the frame are a
+            // row of zeros (or the reflected row).
+            let zeros = rowBuffer, hs = rowBuffer + width
+            zeros.update(repeating: 0, count: w)
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 6) { lines in
+                for ch in 0..<c {
+                    let plane = input + ch * h * w
+                    for ty in rows {
+                        for r in 0..<6 {
+                            lines[r] = sourceIndex(4 * ty - 1 + r, h).map { plane + $0 * w } ?? UnsafePointer(zeros)
+                        }
+                        let tileBase = (ty - rows.lowerBound) * tilesW
+                        kineto_winograd_input_row_avx2(lines.baseAddress!, Int64(w), reflect ? 1 : 0, Int64(tilesW), hs,
+                                                       v + ch * tiles + tileBase, Int64(c * tiles))
+                    }
                 }
             }
             return
@@ -251,21 +256,40 @@ struct WinogradConv3x3: @unchecked Sendable {
         let k = outputChannels
         let stride = k * tiles
         let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
-        // The activations the AVX2 row finisher applies (same bits as `applyInPlace`): none, or LeakyReLU's slope.
+        // The activations the AVX2 output transform applies itself (same bits as `applyInPlace`): none, or
+        // LeakyReLU's slope.
         let fusedSlope: Float?? = switch activation {
         case .none: .some(nil)
         case .leakyReLU(let slope): .some(slope)
         default: nil
         }
         let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
+        // The AVX2 kernel writes finished rows straight into the output (activations it cannot apply: into
+        // `outRows`, finished below like the portable path's).
+        let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: 4)
+        let skipPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
+        let postPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
+        defer { rowPointers.deallocate(); skipPointers.deallocate(); postPointers.deallocate() }
         for ch in 0..<k {
             let b = bias?[ch] ?? 0
             for ty in rows {
                 let tileBase = (ty - rows.lowerBound) * tilesW
-                // Both passes into `outRows`: in one AVX2 call, or in the two portable loops below (skipped then).
+                // Both passes: in one AVX2 call, or in the two portable loops below (skipped then).
                 if avx2 {
+                    for r in 0..<4 {
+                        let oy = 4 * ty + r
+                        guard oy < h else { rowPointers[r] = nil; continue }
+                        let offset = (ch * h + oy) * w
+                        rowPointers[r] = fusedSlope == nil ? outRows + r * width : output + offset
+                        skipPointers[r] = skip.map { UnsafePointer($0 + offset) }
+                        postPointers[r] = post.map { UnsafePointer($0 + offset) }
+                    }
+                    let slope = fusedSlope ?? nil
                     kineto_winograd_output_row_avx2(m + ch * tiles + tileBase, Int64(stride), Int64(tilesW), b, partial,
-                                                    outRows)
+                                                    rowPointers, fusedSlope != nil && skip != nil ? skipPointers : nil,
+                                                    fusedSlope != nil && post != nil ? postPointers : nil, Int64(w),
+                                                    slope == nil ? 0 : 1, slope ?? 1)
+                    if fusedSlope != nil { continue }
                 }
                 // Vertical: rows of Aᵀ M for every column s.
                 for s in 0..<6 where !avx2 {
@@ -313,12 +337,6 @@ struct WinogradConv3x3: @unchecked Sendable {
                     let oy = 4 * ty + r
                     guard oy < h else { break }
                     let line = output + (ch * h + oy) * w, tmp = outRows + r * width
-                    if avx2, let slope = fusedSlope {
-                        kineto_finish_row_avx2(line, tmp, skip.map { UnsafePointer($0 + (ch * h + oy) * w) },
-                                               post.map { UnsafePointer($0 + (ch * h + oy) * w) }, Int64(w),
-                                               slope == nil ? 0 : 1, slope ?? 1)
-                        continue
-                    }
                     if let skip {
                         let add = skip + (ch * h + oy) * w
                         for j in 0..<w { line[j] = tmp[j] + add[j] }

@@ -43,6 +43,20 @@ import Testing
         }
     }
 
+    /// The AVX2 Winograd transforms read input rows in place and write finished rows straight into the output, so
+    /// every way a row can end matters: inside the first 8-tile step (4, 30), exactly at a step (32, 64), one column
+    /// past one (33), with scalar tail tiles (101); both paddings, heights that leave a partial tile row.
+    @Test func winogradRowKernelsMatchThePortableCodeAtEveryRowEnd() throws {
+        for width in [4, 30, 32, 33, 64, 101] {
+            for reflect in [false, true] {
+                let comparison = VectorKernelComparison.winograd(channels: 8, width: width, height: 7,
+                                                                 reflectionPadding: reflect, repeats: 1)
+                #expect(comparison.maxDifference == 0, "\(comparison.name): differ by \(comparison.maxDifference)")
+                #expect((comparison.vectorSeconds != nil) == VectorKernels.avx2)
+            }
+        }
+    }
+
     /// Winograd F(2×2, 3×3) against im2col + GEMM for RIFE's small ResConvs: block 0's map at 480p and 720p, odd
     /// sizes (partial tiles at the right and bottom), one pixel.
     @Test func smallWinogradMatchesIm2col() throws {

@@ -43,22 +43,22 @@ void kineto_double_row_avx2(const float *top, const float *bottom, float upper, 
                             int accumulate, float *line, int64_t pairs);
 void kineto_gather_even_avx2(const float *src, float *dst, int64_t count);
 
-/// Winograd F(4×4, 3×3) input transform `V = Bᵀ d B` of one row of `tiles_w` tiles of one channel. `lines`: the six
-/// zero- or reflection-padded input rows the tiles cover, one after another, each `4 · tiles_w + 8` floats (input
-/// column `j − 1` at `j`). `scratch`: at least `36 · (tiles_w + 8)` floats. Tile `t`'s value `ξ = 6i + s` goes to
-/// `v[ξ · xi_stride + t]`.
-void kineto_winograd_input_row_avx2(const float *lines, int64_t tiles_w, float *scratch, float *v, int64_t xi_stride);
+/// Winograd F(4×4, 3×3) input transform `V = Bᵀ d B` of one row of `tiles_w` tiles of one channel. `rows`: the six
+/// input rows the tiles cover (`w` floats each; a row outside the frame as the caller pads it, e.g. zeros), read in
+/// place and padded at their ends as they are read: column −1 and columns from `w` on are zeros, or with `reflect`
+/// mirrored (ReflectionPad2d(1); zeros beyond the mirror). `scratch`: at least `36 · (tiles_w + 8)` floats. Tile
+/// `t`'s value `ξ = 6i + s` goes to `v[ξ · xi_stride + t]`.
+void kineto_winograd_input_row_avx2(const float *const *rows, int64_t w, int64_t reflect, int64_t tiles_w,
+                                    float *scratch, float *v, int64_t xi_stride);
 
-/// Winograd F(4×4, 3×3) output transform `Y = Aᵀ M A + bias` of one row of `tiles_w` tiles of one channel: tile
-/// `t`'s value `ξ = 6i + s` is `m[ξ · xi_stride + t]`; output row `r` (0…3) goes to `lines + r · 4 · tiles_w`.
-/// `scratch`: at least `24 · (tiles_w + 8)` floats.
+/// Winograd F(4×4, 3×3) output transform `Y = Aᵀ M A + bias` of one row of `tiles_w` tiles of one channel, finished
+/// into the output as the Swift loop finishes it (same bits): tile `t`'s value `ξ = 6i + s` is
+/// `m[ξ · xi_stride + t]`; output row `r` (0…3), columns `0 ..< w`, becomes `dst[r][j] = act(y + skip[r][j]) +
+/// post[r][j]` with `act` LeakyReLU (`v < 0 ? v · slope : v`) when `leaky`, else none (`dst[r]` null: past the
+/// bottom, skipped; `skip`, `post` null: none). `scratch`: at least `24 · (tiles_w + 8)` floats.
 void kineto_winograd_output_row_avx2(const float *m, int64_t xi_stride, int64_t tiles_w, float bias, float *scratch,
-                                     float *lines);
-
-/// One output row of a convolution finished: `dst[j] = act(src[j] + skip[j]) + post[j]` with `skip` and `post`
-/// optional (null) and `act` LeakyReLU (`v < 0 ? v · slope : v`) when `leaky`, else none. `dst` may be `src`.
-void kineto_finish_row_avx2(float *dst, const float *src, const float *skip, const float *post, int64_t count,
-                            int64_t leaky, float slope);
+                                     float *const *dst, const float *const *skip, const float *const *post, int64_t w,
+                                     int64_t leaky, float slope);
 
 /// Direct 3×3 convolution with zero padding 1 and stride 1 or 2, in AVX-512 with fused multiply-adds (so its sums
 /// round differently from im2col + GEMM; the tests bound the difference): output rows `row0 ..< row1` of `output`
