@@ -135,10 +135,15 @@ __attribute__((target("avx512f"), always_inline)) static inline __mmask16 lanes(
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-__attribute__((target("avx512f")))
-void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
+// The work of kineto_conv_transpose4x4_rows_avx512 with `CH` output channels of a block (8, or 4 for a layer of at
+// most 4) and `GROUPS` runs of 16 input columns at once: CH · GROUPS · 2 accumulators (16 either way), so a
+// 4-channel layer (the head's) fills the registers with two column runs instead of leaving half of them on the
+// zero weights of absent channels.
+__attribute__((target("avx512f"), always_inline))
+static inline void conv_transpose4x4_rows(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
                                           const float *bias, int64_t cout, int64_t shuffle, float *output,
-                                          int64_t out_plane, int64_t item0, int64_t item1) {
+                                          int64_t out_plane, int64_t item0, int64_t item1, const int CH,
+                                          const int GROUPS) {
     const int64_t ho = 2 * h, wo = 2 * w;
     const int64_t out_w = shuffle ? 2 * wo : wo;
     const __m512i lo_index = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -152,64 +157,95 @@ void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64
         const int64_t iys[2] = {y, py == 0 ? y - 1 : y + 1};
         const int64_t kys[2] = {py == 0 ? 1 : 2, py == 0 ? 3 : 0};
         const float *wb = packed + block * cin * 16 * CT_CHANNELS;
-        for (int64_t x0 = 0; x0 < w; x0 += 16) {
-            __m512 even[CT_CHANNELS], odd[CT_CHANNELS];
-            for (int j = 0; j < CT_CHANNELS; j++) {
+        for (int64_t x0 = 0; x0 < w; x0 += 16 * GROUPS) {
+            __m512 even[16], odd[16];   // [j · GROUPS + g]
+            for (int j = 0; j < CH; j++) {
                 const int64_t o = block * CT_CHANNELS + j;
-                even[j] = odd[j] = _mm512_set1_ps(bias && o < cout ? bias[o] : 0.0f);
+                for (int g = 0; g < GROUPS; g++) even[j * GROUPS + g] = odd[j * GROUPS + g] = _mm512_set1_ps(bias && o < cout ? bias[o] : 0.0f);
             }
             // Columns: X = 2x takes kx = 1 (ix = x) and kx = 3 (ix = x − 1); X = 2x + 1 takes kx = 2 (ix = x) and
             // kx = 0 (ix = x + 1). Lanes outside the row read nothing (masked loads give zeros).
-            const __mmask16 left_mask = lanes(w - x0 + 1) & (x0 == 0 ? (__mmask16)0xFFFE : (__mmask16)0xFFFF);
-            const __mmask16 centre_mask = lanes(w - x0), right_mask = lanes(w - x0 - 1);
+            __mmask16 left_mask[2], centre_mask[2], right_mask[2];
+            for (int g = 0; g < GROUPS; g++) {
+                const int64_t x = x0 + 16 * g;
+                left_mask[g] = lanes(w - x + 1) & (x == 0 ? (__mmask16)0xFFFE : (__mmask16)0xFFFF);
+                centre_mask[g] = lanes(w - x);
+                right_mask[g] = lanes(w - x - 1);
+            }
             for (int r = 0; r < 2; r++) {
                 const int64_t iy = iys[r];
                 if (iy < 0 || iy >= h) continue;
                 const int64_t ky = kys[r];
                 for (int64_t ci = 0; ci < cin; ci++) {
                     const float *row = input + (ci * h + iy) * w + x0;
-                    const __m512 left = _mm512_maskz_loadu_ps(left_mask, row - 1);
-                    const __m512 centre = _mm512_maskz_loadu_ps(centre_mask, row);
-                    const __m512 right = _mm512_maskz_loadu_ps(right_mask, row + 1);
+                    __m512 left[2], centre[2], right[2];
+                    for (int g = 0; g < GROUPS; g++) {
+                        left[g] = _mm512_maskz_loadu_ps(left_mask[g], row + 16 * g - 1);
+                        centre[g] = _mm512_maskz_loadu_ps(centre_mask[g], row + 16 * g);
+                        right[g] = _mm512_maskz_loadu_ps(right_mask[g], row + 16 * g + 1);
+                    }
                     const float *wk = wb + (ci * 16 + ky * 4) * CT_CHANNELS;   // taps kx = 0…3 of row ky
-                    for (int j = 0; j < CT_CHANNELS; j++) {
-                        even[j] = _mm512_fmadd_ps(centre, _mm512_set1_ps(wk[1 * CT_CHANNELS + j]), even[j]);
-                        even[j] = _mm512_fmadd_ps(left, _mm512_set1_ps(wk[3 * CT_CHANNELS + j]), even[j]);
-                        odd[j] = _mm512_fmadd_ps(centre, _mm512_set1_ps(wk[2 * CT_CHANNELS + j]), odd[j]);
-                        odd[j] = _mm512_fmadd_ps(right, _mm512_set1_ps(wk[0 * CT_CHANNELS + j]), odd[j]);
+                    for (int j = 0; j < CH; j++) {
+                        const __m512 w1 = _mm512_set1_ps(wk[1 * CT_CHANNELS + j]), w3 = _mm512_set1_ps(wk[3 * CT_CHANNELS + j]);
+                        const __m512 w2 = _mm512_set1_ps(wk[2 * CT_CHANNELS + j]), w0 = _mm512_set1_ps(wk[0 * CT_CHANNELS + j]);
+                        for (int g = 0; g < GROUPS; g++) {
+                            __m512 *e = &even[j * GROUPS + g], *d = &odd[j * GROUPS + g];
+                            *e = _mm512_fmadd_ps(centre[g], w1, *e);
+                            *e = _mm512_fmadd_ps(left[g], w3, *e);
+                            *d = _mm512_fmadd_ps(centre[g], w2, *d);
+                            *d = _mm512_fmadd_ps(right[g], w0, *d);
+                        }
                     }
                 }
             }
-            // Output columns 2·x0 … 2·x0 + 31 of row Y, even and odd interleaved.
-            const int64_t valid = 2 * (w - x0 < 16 ? w - x0 : 16);
-            if (!shuffle) {
-                for (int j = 0; j < CT_CHANNELS; j++) {
+            for (int g = 0; g < GROUPS; g++) {
+                const int64_t x = x0 + 16 * g;
+                if (x >= w) break;
+                // Output columns 2x … 2x + 31 of row Y, even and odd interleaved.
+                const int64_t valid = 2 * (w - x < 16 ? w - x : 16);
+                if (!shuffle) {
+                    for (int j = 0; j < CH; j++) {
+                        const int64_t o = block * CT_CHANNELS + j;
+                        if (o >= cout) break;
+                        const __m512 e = even[j * GROUPS + g], d = odd[j * GROUPS + g];
+                        float *dst = output + o * out_plane + oy * out_w + 2 * x;
+                        _mm512_mask_storeu_ps(dst, lanes(valid), _mm512_permutex2var_ps(e, lo_index, d));
+                        _mm512_mask_storeu_ps(dst + 16, lanes(valid - 16), _mm512_permutex2var_ps(e, hi_index, d));
+                    }
+                    continue;
+                }
+                // PixelShuffle(2): channel o = 4·plane + 2i + j lands at (plane, 2Y + i, 2X + j); channels 2m and
+                // 2m + 1 (j = 0, 1) interleave into 64 consecutive values.
+                for (int j = 0; j < CH; j += 2) {
                     const int64_t o = block * CT_CHANNELS + j;
                     if (o >= cout) break;
-                    float *dst = output + o * out_plane + oy * out_w + 2 * x0;
-                    _mm512_mask_storeu_ps(dst, lanes(valid), _mm512_permutex2var_ps(even[j], lo_index, odd[j]));
-                    _mm512_mask_storeu_ps(dst + 16, lanes(valid - 16), _mm512_permutex2var_ps(even[j], hi_index, odd[j]));
+                    const int64_t plane = o / 4, i = (o / 2) % 2;
+                    float *dst = output + plane * out_plane + (2 * oy + i) * out_w + 4 * x;
+                    const __m512 e0 = even[j * GROUPS + g], d0 = odd[j * GROUPS + g];
+                    const __m512 e1 = even[(j + 1) * GROUPS + g], d1 = odd[(j + 1) * GROUPS + g];
+                    const __m512 a_lo = _mm512_permutex2var_ps(e0, lo_index, d0);
+                    const __m512 a_hi = _mm512_permutex2var_ps(e0, hi_index, d0);
+                    const __m512 b_lo = _mm512_permutex2var_ps(e1, lo_index, d1);
+                    const __m512 b_hi = _mm512_permutex2var_ps(e1, hi_index, d1);
+                    const int64_t n = 2 * valid;
+                    _mm512_mask_storeu_ps(dst, lanes(n), _mm512_permutex2var_ps(a_lo, lo_index, b_lo));
+                    _mm512_mask_storeu_ps(dst + 16, lanes(n - 16), _mm512_permutex2var_ps(a_lo, hi_index, b_lo));
+                    _mm512_mask_storeu_ps(dst + 32, lanes(n - 32), _mm512_permutex2var_ps(a_hi, lo_index, b_hi));
+                    _mm512_mask_storeu_ps(dst + 48, lanes(n - 48), _mm512_permutex2var_ps(a_hi, hi_index, b_hi));
                 }
-                continue;
-            }
-            // PixelShuffle(2): channel o = 4·plane + 2i + j lands at (plane, 2Y + i, 2X + j); channels 2m and
-            // 2m + 1 (j = 0, 1) interleave into 64 consecutive values.
-            for (int j = 0; j < CT_CHANNELS; j += 2) {
-                const int64_t o = block * CT_CHANNELS + j;
-                if (o >= cout) break;
-                const int64_t plane = o / 4, i = (o / 2) % 2;
-                float *dst = output + plane * out_plane + (2 * oy + i) * out_w + 4 * x0;
-                const __m512 a_lo = _mm512_permutex2var_ps(even[j], lo_index, odd[j]);
-                const __m512 a_hi = _mm512_permutex2var_ps(even[j], hi_index, odd[j]);
-                const __m512 b_lo = _mm512_permutex2var_ps(even[j + 1], lo_index, odd[j + 1]);
-                const __m512 b_hi = _mm512_permutex2var_ps(even[j + 1], hi_index, odd[j + 1]);
-                const int64_t n = 2 * valid;
-                _mm512_mask_storeu_ps(dst, lanes(n), _mm512_permutex2var_ps(a_lo, lo_index, b_lo));
-                _mm512_mask_storeu_ps(dst + 16, lanes(n - 16), _mm512_permutex2var_ps(a_lo, hi_index, b_lo));
-                _mm512_mask_storeu_ps(dst + 32, lanes(n - 32), _mm512_permutex2var_ps(a_hi, lo_index, b_hi));
-                _mm512_mask_storeu_ps(dst + 48, lanes(n - 48), _mm512_permutex2var_ps(a_hi, hi_index, b_hi));
             }
         }
+    }
+}
+
+__attribute__((target("avx512f")))
+void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64_t h, int64_t w, const float *packed,
+                                          const float *bias, int64_t cout, int64_t shuffle, float *output,
+                                          int64_t out_plane, int64_t item0, int64_t item1) {
+    if (cout <= 4) {
+        conv_transpose4x4_rows(input, cin, h, w, packed, bias, cout, shuffle, output, out_plane, item0, item1, 4, 2);
+    } else {
+        conv_transpose4x4_rows(input, cin, h, w, packed, bias, cout, shuffle, output, out_plane, item0, item1, 8, 1);
     }
 }
 

@@ -30,10 +30,12 @@ import Testing
     }
 
     /// RIFE's transposed convolutions (shuffled, with fewer planes than the layer makes; plain, the head's) on maps
-    /// from one pixel to rows wider than one 16-column step.
+    /// from one pixel to rows wider than one 16-column step (two for the head's).
     @Test func directTransposedConvolutionCoversRIFEShapes() throws {
         let cases: [(cin: Int, outputs: Int, planes: Int, shuffle: Bool, width: Int, height: Int)] = [
-            (8, 52, 13, true, 5, 3), (16, 4, 4, false, 1, 1), (96, 52, 5, true, 17, 2), (12, 52, 7, true, 33, 4)]
+            (8, 52, 13, true, 5, 3), (16, 4, 4, false, 1, 1), (96, 52, 5, true, 17, 2), (12, 52, 7, true, 33, 4),
+            // The head's 4 channels run two 16-column runs at once: rows ending in the first run, the second, past it.
+            (16, 4, 4, false, 9, 2), (16, 4, 4, false, 17, 3), (16, 4, 4, false, 33, 2)]
         for c in cases {
             let comparison = VectorKernelComparison.convTranspose(cin: c.cin, layerOutputs: c.outputs, planes: c.planes,
                                                                   shuffle: c.shuffle, width: c.width, height: c.height,
