@@ -33,6 +33,7 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
 
     private init(sharing other: RIFEInterpolator) {
         network = RIFENetwork(weights: other.network.weights)
+        network.winogradMinimumTiles = other.network.winogradMinimumTiles
         scale = other.scale
         frames = other.frames
         user = frames.addUser()

@@ -46,6 +46,16 @@ public final class RIFENetwork: @unchecked Sendable {
     /// Rows of a full-size block input built at once (a 28-channel band of `bandRows × width`).
     public var bandRows = 64
 
+    /// Residual convolutions (blocks 1-4) over maps of at least this many 4×4 tiles run by Winograd F(4×4, 3×3);
+    /// smaller maps keep im2col + GEMM. 0 forces Winograd, `Int.max` turns it off.
+    public var winogradMinimumTiles = RIFENetwork.defaultWinogradMinimumTiles
+    /// `KINETO_RIFE_WINOGRAD_TILES`, else 12: measured with `kineto bench models --threads 1 --profile` on the
+    /// 2-core Zen 4, block 1's eight 128-channel layers take 6.7-7.4 ms by Winograd against 9.1-10.1 by im2col at
+    /// 20 tiles (480p), 12.8-14.4 against 26.5-28.8 at 60 (720p), 5.8-6.3 against 7.2-7.7 at 15 (360p), and draw at
+    /// 8 (448×256: 4.3-4.9 against 4.4).
+    public static let defaultWinogradMinimumTiles =
+        Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 12
+
     public init(weights: RIFEWeights) {
         self.weights = weights
     }
@@ -320,7 +330,7 @@ public final class RIFENetwork: @unchecked Sendable {
     func finish(_ block: RIFEWeights.Block, _ first: Tensor, last: Bool) -> Tensor {
         var feature = block.down1(first)
         for conv in block.residual {
-            feature = conv(feature)
+            feature = conv(feature, winogradMinimumTiles: winogradMinimumTiles)
         }
         let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
         RIFEKernels.convTranspose4x4(feature, block.up, shuffle: true, pool: pool,

@@ -3,28 +3,24 @@ import KinetoEngine
 
 /// One of RIFE's `ResConv` layers: `LeakyReLU₀.₂(conv(x) · beta + x)` with beta folded into the convolution.
 ///
-/// On maps of at least `winogradMinimumTiles` 4×4 tiles the 3×3 convolution runs as Winograd F(4×4, 3×3) (about a
-/// quarter of the multiplications; blocks 2-4 spend most of RIFE's time here), with the skip connection and the
-/// activation applied in its output transform. On smaller maps, block 0's layers run by Winograd F(2×2, 3×3) and
-/// block 1's by im2col + GEMM (`smallWinogradMaximumPixels`). The
-/// direct AVX-512 convolution (`DirectConv3x3`) loses to Winograd even at 32 channels (160×128: 2.2 ms against
+/// On maps of at least `winogradMinimumTiles` 4×4 tiles (`RIFENetwork`'s) (blocks 1-4 from about 360p up) the 3×3
+/// convolution runs as Winograd F(4×4, 3×3) (about a quarter of the multiplications; these blocks spend most of
+/// RIFE's time here), with the skip connection and the activation applied in its output transform. On smaller
+/// maps, block 0's layers run by Winograd F(2×2, 3×3) (`smallWinogradMaximumPixels`), the others by im2col + GEMM.
+/// The direct AVX-512 convolution (`DirectConv3x3`) loses to Winograd even at 32 channels (160×128: 2.2 ms against
 /// 1.6-1.9, `kineto bench ops --filter 32→32`), so it is not used here.
 struct RIFEResidualConv: Sendable {
     let direct: Conv2d
     let winograd: WinogradConv3x3?
     /// On maps of at most `smallWinogradMaximumPixels` (block 0: 10×8 at 480p, 20×12 at 720p): Winograd F(2×2, 3×3),
     /// where im2col's GEMM would be too narrow. Measured with `kineto bench models --profile`, one thread, block 0's
-    /// eight 192-channel layers: 4.3-5.1 ms against 5.9-6.2 at 480p, 10.8-12.1 against 14.6-14.7 at 720p; block 1's
-    /// 128-channel ones (320 and 960 pixels) stay faster by im2col (9.1 against 10.4 ms at 480p).
+    /// eight 192-channel layers: 4.3-5.1 ms against 5.9-6.2 at 480p, 10.8-12.1 against 14.6-14.7 at 720p. Block 1's
+    /// 128-channel ones (320 pixels at 480p) lost to im2col by it (10.4 against 9.1 ms); they run F(4×4, 3×3).
     let smallWinograd: WinogradF2Conv3x3?
     static let smallWinogradMaximumPixels = 256
-    /// Fewest 4×4 output tiles for which the Winograd path is used (measured on a 2-core Zen 3 with `kineto bench
-    /// models --profile`; 0 forces it, `Int.max` disables it).
-    nonisolated(unsafe) static var winogradMinimumTiles = Int(ProcessInfo.processInfo.environment["KINETO_RIFE_WINOGRAD_TILES"] ?? "") ?? 64
-
     /// `largeMaps: false` (block 0) keeps F(2×2, 3×3) instead of F(4×4, 3×3): the latter's transformed filters take 4×
-    /// the memory of the weights (block 0's 192-channel layers would add 42 MB, F(2×2, 3×3)'s add 19), for maps that
-    /// reach its threshold only at 4K; the other blocks' maps are larger than `smallWinogradMaximumPixels` from
+    /// the memory of the weights (block 0's 192-channel layers would add 42 MB, F(2×2, 3×3)'s add 19); block 0's
+    /// maps stay within `smallWinogradMaximumPixels` up to 720p. The other blocks' maps are larger than that from
     /// about 360p up, so they keep F(4×4, 3×3) only.
     init(_ conv: Conv2d, largeMaps: Bool = true) {
         direct = conv
@@ -33,8 +29,8 @@ struct RIFEResidualConv: Sendable {
     }
 
     /// `activation(conv(x) + x)`.
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= RIFEResidualConv.winogradMinimumTiles {
+    func callAsFunction(_ x: Tensor, winogradMinimumTiles: Int) -> Tensor {
+        if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= winogradMinimumTiles {
             return winograd(x, residual: x)
         }
         if let smallWinograd, x.h * x.w <= RIFEResidualConv.smallWinogradMaximumPixels {
