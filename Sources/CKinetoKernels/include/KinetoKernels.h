@@ -91,6 +91,9 @@ void kineto_conv_transpose4x4_rows_avx512(const float *input, int64_t cin, int64
 void kineto_conv_transpose4x4_pack_weight(const float *weight, int64_t cin, int64_t weight_cout, int64_t cout,
                                           float *packed);
 
+/// SHA-256's 64 round constants (K), for the hardware and the portable compression alike.
+extern const uint32_t kineto_sha256_round_constants[64];
+
 /// Whether this CPU has the SHA extensions (and SSSE3, SSE4.1) that `kineto_sha256_blocks_hardware` needs.
 int kineto_sha256_hardware_available(void);
 
