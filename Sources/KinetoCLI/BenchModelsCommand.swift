@@ -148,8 +148,15 @@ struct BenchModelsCommand: ParsableCommand {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// Peak resident memory of the process so far.
+    /// Peak resident memory of this program so far: the high-water mark of its own address space (`VmHWM`), not
+    /// `ru_maxrss`, which Linux carries across exec from the process that spawned it (a test runner's or a
+    /// daemon's gigabytes would be counted as the job's). `ru_maxrss` only where `/proc` cannot be read.
     static func maxResidentMegabytes() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") {
+            return kilobytes / 1024
+        }
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss / 1024

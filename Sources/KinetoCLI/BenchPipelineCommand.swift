@@ -75,7 +75,7 @@ struct BenchPipelineCommand: ParsableCommand {
                                        targetRate: .multiple(numerator: 2, denominator: 1), method: method,
                                        interpolatorOptions: options, preset: preset)
             let result = try JobRunner.run(job)
-            let peak = Self.peakMemoryMegabytes()
+            let peak = BenchModelsCommand.maxResidentMegabytes()   // since the last reset
             let made = max(1, result.framesOut - result.framesPassedThrough)
             let perFrame = result.elapsedSeconds / Double(made)
             print(String(format: "%-11@ %13.3f   %20.3f   %5.2f   %10.1f   %5d MB", String(size), modelSeconds, perFrame,
@@ -89,16 +89,6 @@ struct BenchPipelineCommand: ParsableCommand {
             handle.write(Data("5".utf8))
             try? handle.close()
         }
-    }
-
-    /// Peak resident memory since the last reset (VmHWM).
-    static func peakMemoryMegabytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
-            return BenchModelsCommand.maxResidentMegabytes()
-        }
-        return kilobytes / 1024
     }
 
     static func tool(_ arguments: [String]) throws {

@@ -105,4 +105,20 @@ private func ffmpeg(_ arguments: [String]) throws {
         // 3600 output frames against 180: the peak may differ by allocator noise, not by the length.
         #expect(peaks[1] <= peaks[0] + 24, "peak memory \(peaks[0]) MB for 3 s, \(peaks[1]) MB for 60 s")
     }
+
+    /// The peak a job reports is its own: Linux carries `ru_maxrss` across exec from the spawning process, so a
+    /// job started by a big parent (this test holds 768 MB) must not report the parent's memory.
+    @Test func theReportedPeakIsTheJobsOwnNotItsParents() throws {
+        let scratch = try Scratch()
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=1", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path("clip.mp4")])
+        let ballast = UnsafeMutableRawPointer.allocate(byteCount: 768 << 20, alignment: 4096)
+        defer { ballast.deallocate() }
+        for page in stride(from: 0, to: 768 << 20, by: 4096) { ballast.storeBytes(of: UInt8(1), toByteOffset: page, as: UInt8.self) }
+        let result = try KinetoProcess.run(["interpolate", "clip.mp4", "out.mp4", "--fps", "2x", "--model", "blend",
+                                            "--preset", "ultrafast", "--quiet"], in: scratch.directory, timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let peak = try #require(peakMemory(result.stdout), "\(result.stdout)")
+        #expect(peak < 400, "a 320×240 blend job reported \(peak) MB")
+    }
 }
