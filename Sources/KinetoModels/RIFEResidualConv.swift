@@ -3,7 +3,7 @@ import KinetoEngine
 
 /// One of RIFE's `ResConv` layers: `LeakyReLU₀.₂(conv(x) · beta + x)` with beta folded into the convolution.
 ///
-/// On maps of at least `winogradMinimumTiles` 4×4 tiles (`RIFENetwork`'s) (blocks 1-4 from about 360p up) the 3×3
+/// On maps of at least `RIFENetwork.winogradMinimumTiles` 4×4 tiles (blocks 1-4 from about 360p up) the 3×3
 /// convolution runs as Winograd F(4×4, 3×3) (about a quarter of the multiplications; these blocks spend most of
 /// RIFE's time here), with the skip connection and the activation applied in its output transform. On smaller
 /// maps, block 0's layers run by Winograd F(2×2, 3×3) (`smallWinogradMaximumPixels`), the others by im2col + GEMM.

@@ -111,19 +111,25 @@ struct WinogradConv3x3: @unchecked Sendable {
                 let base = scratch.pointer + worker * scratchPerBlock
                 let v = base, m = v + 36 * c * maxTiles
                 let rowBuffer = m + 36 * k * maxTiles, outRows = rowBuffer
-                while let block = claimed.next(below: blocks) {
-                    let ty0 = block * rowsPerBlock, ty1 = min(tilesH, ty0 + rowsPerBlock)
-                    let tiles = (ty1 - ty0) * tilesW
-                    transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles, rowBuffer: rowBuffer,
-                                   avx2: avx2)
-                    transformedWeight.withUnsafeBufferPointer { u in
-                        for xi in 0..<36 {
-                            Gemm.sgemm(m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
-                                       b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
+                // The output rows, skip rows and post rows of a tile row the AVX2 output transform writes and reads.
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4) { rowPointers in
+                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { inputPointers in
+                        while let block = claimed.next(below: blocks) {
+                            let ty0 = block * rowsPerBlock, ty1 = min(tilesH, ty0 + rowsPerBlock)
+                            let tiles = (ty1 - ty0) * tilesW
+                            transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles,
+                                           rowBuffer: rowBuffer, avx2: avx2)
+                            transformedWeight.withUnsafeBufferPointer { u in
+                                for xi in 0..<36 {
+                                    Gemm.sgemm(m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
+                                               b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
+                                }
+                            }
+                            transformOutput(m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w,
+                                            tilesW: tilesW, rows: ty0..<ty1, outRows: outRows, rowPointers: rowPointers.baseAddress!,
+                                            inputPointers: inputPointers.baseAddress!, avx2: avx2)
                         }
                     }
-                    transformOutput(m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w, tilesW: tilesW,
-                                    rows: ty0..<ty1, outRows: outRows, avx2: avx2)
                 }
             }
         }
@@ -252,7 +258,9 @@ struct WinogradConv3x3: @unchecked Sendable {
     private func transformOutput(_ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
                                  skip: UnsafeMutablePointer<Float>?, post: UnsafeMutablePointer<Float>?,
                                  h: Int, w: Int, tilesW: Int, rows: Range<Int>,
-                                 outRows: UnsafeMutablePointer<Float>, avx2: Bool) {
+                                 outRows: UnsafeMutablePointer<Float>,
+                                 rowPointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>,
+                                 inputPointers: UnsafeMutablePointer<UnsafePointer<Float>?>, avx2: Bool) {
         let k = outputChannels
         let stride = k * tiles
         let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
@@ -266,10 +274,7 @@ struct WinogradConv3x3: @unchecked Sendable {
         let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
         // The AVX2 kernel writes finished rows straight into the output (activations it cannot apply: into
         // `outRows`, finished below like the portable path's).
-        let rowPointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: 4)
-        let skipPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
-        let postPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
-        defer { rowPointers.deallocate(); skipPointers.deallocate(); postPointers.deallocate() }
+        let skipPointers = inputPointers, postPointers = inputPointers + 4
         for ch in 0..<k {
             let b = bias?[ch] ?? 0
             for ty in rows {
