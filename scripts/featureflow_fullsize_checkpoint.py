@@ -5,7 +5,7 @@ Offline test tool (needs torch; not used by Kineto at run time). Writes, into OU
   bdcn-legacy.pth,    bdcn-zip.pth     -- BDCN's bare state dict
 as the official files are laid out: every state-dict name of the three networks (shared modules under all their
 names, one storage), num_batches_tracked beside every batch norm, metadata with a datetime. Importing them with
-`kineto models import featureflow` must reproduce shared/golden/featureflow-golden.safetensors.
+`kineto models import featureflow` must reproduce Tests/Fixtures/golden/featureflow-golden.safetensors.
 
     python scripts/featureflow_fullsize_checkpoint.py OUT [path/to/featureflow-manifest.json]
 Then: KINETO_FEATUREFLOW_FULLSIZE_DIR=OUT swift test -c release --filter FeatureFlowImporterTests
@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GOLDEN = os.path.join(HERE, '..', '..', 'shared', 'golden')
+GOLDEN = os.path.join(HERE, '..', 'Tests', 'Fixtures', 'golden')
 out = sys.argv[1]
 manifest_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(GOLDEN, 'featureflow-manifest.json')
 sys.path.insert(0, os.path.join(os.path.dirname(manifest_path), 'tools'))

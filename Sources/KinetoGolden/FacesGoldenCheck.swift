@@ -3,21 +3,30 @@ import KinetoEngine
 import KinetoModels
 
 /// MediaPipe's three face models on Kineto's TFLite executor against the TFLite reference kernels
-/// (`faces-golden.safetensors`, made by `shared/golden/tools/golden_faces.py`), per photo obama, obama2, biden.
+/// (`faces-golden.safetensors`, made by `Tests/Fixtures/golden/tools/golden_faces.py`), per photo the file holds:
+/// every `P` with a `P.detect_input` tensor.
 ///
 /// Tolerances (relative to each output's largest magnitude): raw outputs (regressors, classificators, landmarks,
 /// face flag, segmentation mask) 1e-4 — float32 sums in another order than TFLite's reference kernels; the decoded
 /// box 1e-4 as well. The landmark entries also note the largest error in crop pixels.
 public enum FacesGoldenCheck {
-    public static let photos = ["obama", "obama2", "biden"]
     public static let tolerance: Float = 1e-4
 
-    /// Runs the three models (from `modelDirectory`, default the installed ones) on every photo's stored inputs.
-    public static func run(tensors: GoldenTensors, source: String, modelDirectory: URL? = nil) throws -> GoldenReport {
+    /// The photos of a golden file, from its tensor names: every `P` with a `P.detect_input`, sorted.
+    public static func photoNames(in names: [String]) -> [String] {
+        names.filter { $0.hasSuffix(".detect_input") }.map { String($0.dropLast(".detect_input".count)) }.sorted()
+    }
+
+    /// Runs the three models (from `modelDirectory`, default the installed ones) on each of `photos`' stored inputs.
+    public static func run(tensors: GoldenTensors, photos: [String], source: String,
+                           modelDirectory: URL? = nil) throws -> GoldenReport {
         let detector = try FaceDetector(modelDirectory: modelDirectory)
         let landmarker = try FaceLandmarker(modelDirectory: modelDirectory)
         let segmenter = try SelfieSegmenter(modelDirectory: modelDirectory)
         var report = GoldenReport(kind: "faces", source: source)
+        if photos.isEmpty {
+            report.entries.append(.failure("-", note: "no photos in \(source): expected tensors named PHOTO.detect_input, PHOTO.regressors, …"))
+        }
         for photo in photos {
             func stored(_ name: String) throws -> Tensor {
                 guard let t = try tensors.tensor("\(photo).\(name)") else { throw GoldenError("\(source) has no tensor \(photo).\(name)") }

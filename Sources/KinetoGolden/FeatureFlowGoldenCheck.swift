@@ -4,7 +4,7 @@ import KinetoModels
 import KinetoWeights
 
 /// Runs FeatureFlow on the frame pair of a golden file (`featureflow-golden.safetensors`, made by
-/// `shared/golden/tools/golden_featureflow.py` with the official code and deterministic weights) and compares every
+/// `Tests/Fixtures/golden/tools/golden_featureflow.py` with the official code and deterministic weights) and compares every
 /// stored stage: `bdcn.edge0/1`, `structure.features0/1`, `structure.dcn_mixed`, `structure.dcn_out_x`,
 /// `structure.output`, `detail.aligned_ref_L1/L3`, `detail.pcd0`, `detail.tsa`, `detail.output`, `output.frame`.
 /// Each stage is computed from Kineto's own previous stages (errors accumulate as they would in use).

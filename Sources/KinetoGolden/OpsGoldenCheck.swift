@@ -2,7 +2,7 @@ import Foundation
 import KinetoEngine
 
 /// Runs every single-operator case of a golden ops file (`ops-golden.safetensors` + `ops-cases.json`, made by
-/// `shared/golden/tools/golden_ops.py` with PyTorch) through `KinetoEngine.Ops` and compares with the stored outputs.
+/// `Tests/Fixtures/golden/tools/golden_ops.py` with PyTorch) through `KinetoEngine.Ops` and compares with the stored outputs.
 ///
 /// Tolerance: the largest absolute error must stay within `tolerance` (1e-5) × the reference's largest magnitude,
 /// for every operator, deformable convolutions included. Float32 sums in another order than PyTorch's differ in

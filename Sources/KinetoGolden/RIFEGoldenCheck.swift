@@ -2,7 +2,7 @@ import Foundation
 import KinetoEngine
 import KinetoModels
 
-/// Runs every case of a RIFE golden file (`rife-golden.safetensors`, made by `shared/golden/tools/golden_rife.py`
+/// Runs every case of a RIFE golden file (`rife-golden.safetensors`, made by `Tests/Fixtures/golden/tools/golden_rife.py`
 /// with the reference IFNet and the real RIFE 4.25 weights) through `RIFEInterpolator` at scale 1 and compares the
 /// flows after blocks 0, 2 and 4, the mask logits and the output frame with the stored ones.
 ///

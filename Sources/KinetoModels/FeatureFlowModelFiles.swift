@@ -50,7 +50,7 @@ public enum FeatureFlowModelFiles {
     /// Weights for timing: as `loadWeights`, with a hint about deterministic weights when none is installed.
     public static func benchmarkWeights(explicit: URL?) throws -> FeatureFlowWeightSource {
         do { return try loadWeights(explicit: explicit) } catch let error as ModelStoreError {
-            throw ModelStoreError("\(error.message); to time the network without the official weights, pass --weights shared/golden/featureflow-manifest.json (deterministic weights)")
+            throw ModelStoreError("\(error.message); to time the network without the official weights, pass --weights Tests/Fixtures/golden/featureflow-manifest.json (deterministic weights)")
         }
     }
 

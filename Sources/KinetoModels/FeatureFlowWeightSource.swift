@@ -5,7 +5,7 @@ import KinetoWeights
 /// prefixed with the network it belongs to (`bdcn.features.conv1_1.weight`, `structure.dcn.emb.bias`,
 /// `detail.reconstruct.HRconv.weight`).
 ///
-/// Sources: the deterministic test weights of `shared/golden/featureflow-manifest.json` (`DeterministicManifest`,
+/// Sources: the deterministic test weights of `Tests/Fixtures/golden/featureflow-manifest.json` (`DeterministicManifest`,
 /// which resolves the aliases of shared modules), the model file that `FeatureFlowImporter` writes
 /// (`SafeTensorsFile`), or a dictionary.
 public protocol FeatureFlowWeightSource {

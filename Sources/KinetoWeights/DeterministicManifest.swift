@@ -1,6 +1,6 @@
 import Foundation
 
-/// A manifest of deterministic weights (`shared/golden/featureflow-manifest.json`): for every tensor its
+/// A manifest of deterministic weights (`Tests/Fixtures/golden/featureflow-manifest.json`): for every tensor its
 /// state-dict name, shape, center, scale and aliases (other names of the same shared module's tensor).
 public struct DeterministicManifest: Sendable {
     /// One tensor of the manifest.

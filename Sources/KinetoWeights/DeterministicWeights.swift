@@ -1,4 +1,4 @@
-/// Test weights that any language regenerates exactly from a tensor's name (shared/golden/README.md,
+/// Test weights that any language regenerates exactly from a tensor's name (Tests/Fixtures/golden/README.md,
 /// "Deterministic weights"): an FNV-1a 64 hash of the name seeds a splitmix64 sequence.
 public enum DeterministicWeights {
     /// FNV-1a, 64-bit, over the UTF-8 bytes of `name`.

@@ -6,7 +6,7 @@ import Testing
     static var biden: String {
         let golden = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("shared/golden")
+                .appendingPathComponent("Tests/Fixtures/golden")
         return golden.appendingPathComponent("faces/biden.jpg").path
     }
 

@@ -22,7 +22,7 @@ import KinetoPipeline
     }
 
     static let faces = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/golden/faces").path
+        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/golden/faces").path
 
     @Test func animateWatchDrivesItsPortrait() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-animate-\(UUID().uuidString)").path

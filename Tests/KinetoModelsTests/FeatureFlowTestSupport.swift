@@ -2,12 +2,12 @@ import Foundation
 import KinetoModels
 import KinetoWeights
 
-/// The golden directory: `<package root>/../shared/golden`, or `KINETO_GOLDEN_DIR`.
+/// The golden directory: `<package root>/Tests/Fixtures/golden`, or `KINETO_GOLDEN_DIR`.
 func featureFlowGoldenDirectory() -> URL {
     if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden")
+    return packageRoot.appendingPathComponent("Tests/Fixtures/golden")
 }
 
 /// One network with the golden manifest's deterministic weights, shared by the tests (building it generates

@@ -20,7 +20,7 @@ enum RIFEFixtures {
         if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden")
+        return packageRoot.appendingPathComponent("Tests/Fixtures/golden")
     }
 
     /// `name` from rife-golden.safetensors as an RGBImage (`[1, 3, H, W]` tensors).

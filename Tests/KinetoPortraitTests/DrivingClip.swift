@@ -1,10 +1,10 @@
 import Foundation
 
-/// The golden directory: `<package root>/../shared/golden`, or `KINETO_GOLDEN_DIR`.
+/// The golden directory: `<package root>/Tests/Fixtures/golden`, or `KINETO_GOLDEN_DIR`.
 func goldenDirectory() -> URL {
     if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/golden")
+        .appendingPathComponent("Tests/Fixtures/golden")
 }
 
 func facePhoto(_ name: String) -> String { goldenDirectory().appendingPathComponent("faces/\(name).jpg").path }

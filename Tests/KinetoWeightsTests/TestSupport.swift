@@ -1,9 +1,9 @@
 import Foundation
 
-/// shared/golden beside the package root, or $KINETO_GOLDEN_DIR.
+/// The reference data the repository carries (`Tests/Fixtures/golden`), or $KINETO_GOLDEN_DIR.
 let goldenDirectory: URL = {
     if let dir = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: dir) }
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden")
+    return packageRoot.appendingPathComponent("Tests/Fixtures/golden")
 }()
 
 let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
