@@ -315,7 +315,7 @@ final class PipelineRun: @unchecked Sendable {
                         }
                     }
                     let (frames, passed) = try makeFrames(first: first, second: second, outputs: outputs,
-                                                          maker: interpolates ? maker : .nearestFrame, converter: converter)
+                                                          maker: interpolates ? maker : .previousFrame, converter: converter)
                     result = WorkResult(sequence: sequence, payload: .frames(frames, passedThrough: passed))
                 }
                 guard results.push(result) else { return }
@@ -334,6 +334,9 @@ final class PipelineRun: @unchecked Sendable {
 
     /// How one work item's new frames are made.
     enum FrameMaker {
+        /// The earlier frame until the later one's time: across a scene cut the new shot starts on its own
+        /// first frame, not half a frame early; over a hold both frames are the same picture anyway.
+        case previousFrame
         case nearestFrame
         case crossFade
         case model(any FrameInterpolator)
@@ -359,6 +362,8 @@ final class PipelineRun: @unchecked Sendable {
                     throw PipelineError(.internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
                 }
                 switch maker {
+                case .previousFrame:
+                    frames.append(.frame(first.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 case .nearestFrame:
                     let nearest = t < 0.5 ? first : second
                     frames.append(.frame(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
