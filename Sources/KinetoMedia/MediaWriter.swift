@@ -46,9 +46,10 @@ public final class MediaWriter: @unchecked Sendable {
     /// source's audio and subtitle streams (re-encoding audio the container cannot hold), its metadata and chapters.
     /// `metadata` entries are set on the container on top of the source's (an empty value removes a key).
     /// With `stretch`, audio is re-timed as the video is (slow motion, pitch kept) and re-encoded;
-    /// subtitles, which cannot follow, are dropped with a warning.
+    /// subtitles, which cannot follow, are dropped with a warning. Chapters move with `chapterStretch`
+    /// (slow motion whose audio is dropped still moves the chapters), else with `stretch`.
     public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
-                metadata: [String: String] = [:], stretch: TimeStretch? = nil) throws {
+                metadata: [String: String] = [:], stretch: TimeStretch? = nil, chapterStretch: TimeStretch? = nil) throws {
         _ = FFmpegLogging.quiet
         self.destination = destination
         self.overwrite = overwrite
@@ -197,8 +198,11 @@ public final class MediaWriter: @unchecked Sendable {
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             av_dict_set(&oc.pointee.metadata, key, value.isEmpty ? nil : value, 0)
         }
-        if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 { kineto_copy_chapters(oc, ic) }
         originMicros = ic.pointee.start_time != kineto_nopts() ? ic.pointee.start_time : 0
+        if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 {
+            kineto_copy_chapters(oc, ic)
+            if let retime = chapterStretch ?? stretch { Self.retimeChapters(oc, by: retime, originMicros: originMicros) }
+        }
 
         // Audio and subtitles: copy when the container takes the codec, else re-encode audio.
         for index in source.passthroughStreams.sorted() {
@@ -462,6 +466,21 @@ public final class MediaWriter: @unchecked Sendable {
             if outputContext.pointee.pb != nil { avio_closep(&outputContext.pointee.pb) }
             avcodec_free_context(&encoder)
             avformat_free_context(outputContext)
+        }
+    }
+
+    /// Moves every chapter's start and end to where `stretch` puts that moment of the input.
+    static func retimeChapters(_ oc: UnsafeMutablePointer<AVFormatContext>, by stretch: TimeStretch, originMicros: Int64) {
+        let origin = Double(originMicros) / Double(AV_TIME_BASE)
+        for i in 0..<oc.pointee.nb_chapters {
+            guard let chapter = kineto_chapter(oc, i) else { continue }
+            let timeBase = Rational(chapter.pointee.time_base)
+            func moved(_ ticks: Int64) -> Int64 {
+                let seconds = timeBase.seconds(of: ticks).doubleValue - origin
+                return Int64(((stretch.map(seconds) + origin) / timeBase.doubleValue).rounded())
+            }
+            chapter.pointee.start = moved(chapter.pointee.start)
+            chapter.pointee.end = moved(chapter.pointee.end)
         }
     }
 

@@ -93,7 +93,7 @@ public enum JobRunner {
         if let slow = job.slowMotion {
             if reader.isNetworkSource { throw PipelineError(.usage, "\(job.input): slow motion needs a file; a live stream cannot be slowed down") }
             let origin = Int64(((info.startTime ?? 0) * Double(timeBase.denominator) / Double(timeBase.numerator)).rounded())
-            clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin)
+            clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin, outputRate: rate)
         }
         guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator,
                                            timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
@@ -106,9 +106,9 @@ public enum JobRunner {
         do {
             let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset,
                                                 frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
-            let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? $0.stretch : nil }
+            let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? clock?.stretch : nil }
             writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite,
-                                     stretch: stretch)
+                                     stretch: stretch, chapterStretch: clock?.stretch)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
