@@ -21,6 +21,9 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Difference (0–100) under which a frame repeats the previous one and is skipped; 0: off.")
     var duplicateThreshold: Double = MotionDetection.standard.duplicateThreshold
 
+    @Option(help: "For image-sequence inputs (frames/%04d.png): their frame rate (default 25).")
+    var inputFps: String?
+
     @Option(help: "For stream inputs: seconds without data after which the stream counts as ended.")
     var networkTimeout: Double = 10
 
@@ -37,9 +40,17 @@ struct JobOptions: ParsableArguments {
         var job = InterpolationJob(input: input, output: output, targetRate: rate, method: method,
                                    interpolatorOptions: InterpolatorOptions(weightsPath: weights,
                                                                             settings: scale.map { ["scale": "\($0)"] } ?? [:]),
-                                   codec: try encoding.codecChoice(), crf: encoding.crf, preset: encoding.preset,
+                                   codec: try encoding.codecChoice(output: output), crf: encoding.crf, preset: encoding.preset,
                                    encoderThreads: encoding.threads, overwrite: encoding.overwrite,
                                    networkTimeout: networkTimeout)
+        if let inputFps {
+            let parsed = try TargetRate(parsing: inputFps)
+            guard case .fixed(let inputRate) = parsed else { throw PipelineError(.usage, "--input-fps must be a rate (25, 30000/1001), not a multiple") }
+            guard FrameRate.usableRange.contains(inputRate.framesPerSecond) else {
+                throw PipelineError(.usage, "--input-fps \(inputFps) is out of range; frame rates from 1 to 1000 fps work")
+            }
+            job.imageSequenceRate = inputRate
+        }
         job.motion = MotionDetection(cutThreshold: sceneThreshold, duplicateThreshold: duplicateThreshold,
                                      maxDuplicateRun: MotionDetection.standard.maxDuplicateRun)
         return job

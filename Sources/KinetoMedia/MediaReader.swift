@@ -83,6 +83,8 @@ public struct ReaderOptions: Sendable {
 
     /// Raise it to stop a reader blocked on input (see `MediaReader.interrupt()`); nil: the reader makes its own.
     public var interruption: ReadInterruption?
+    /// The frame rate of an image-sequence input (`frames/%04d.png`); nil: libavformat's 25 fps.
+    public var imageSequenceRate: Rational?
 
     public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0, interruption: ReadInterruption? = nil) {
         self.passthrough = passthrough
@@ -125,10 +127,23 @@ public final class MediaReader: @unchecked Sendable {
     public init(_ source: String, options: ReaderOptions = ReaderOptions()) throws {
         _ = FFmpegLogging.quiet
         self.source = source
-        if !Self.isURL(source) { try Self.checkLocalFile(source) }
-
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
+        // A numbered image sequence (`frames/%04d.png`) is read by libavformat's image2 demuxer.
+        var inputFormat: UnsafePointer<AVInputFormat>?
+        if !Self.isURL(source) {
+            if let first = Self.firstImageOfSequence(source) {
+                try Self.checkLocalFile(first)
+                inputFormat = av_find_input_format("image2")
+                if let rate = options.imageSequenceRate { av_dict_set(&dict, "framerate", "\(rate.numerator)/\(rate.denominator)", 0) }
+            } else if Self.sequenceNumberRange(source) != nil, access(source, F_OK) != 0 {
+                let tried = Self.sequenceFileName(source, number: 1) ?? source
+                throw MediaError(.fileNotFound, path: source, "no such file: no image matches the numbered pattern (looked for \(tried) and numbers 0 to 4)")
+            } else {
+                try Self.checkLocalFile(source)
+            }
+        }
+
         if Self.isURL(source) && !source.hasPrefix("file:") {
             let micros = String(Int64(options.networkTimeout * 1_000_000))
             av_dict_set(&dict, "rw_timeout", micros, 0)
@@ -143,7 +158,7 @@ public final class MediaReader: @unchecked Sendable {
         var fc: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         if let fc { kineto_install_interrupt(fc, interruption.flag) }
         // On failure avformat_open_input frees the context and sets it to nil.
-        var ret = avformat_open_input(&fc, source, nil, &dict)
+        var ret = avformat_open_input(&fc, source, inputFormat, &dict)
         guard ret >= 0, let fc else {
             if interruption.isInterrupted {
                 throw MediaError(.network, path: source, "opening was interrupted before the input answered")
@@ -330,6 +345,42 @@ public final class MediaReader: @unchecked Sendable {
     static func isURL(_ source: String) -> Bool {
         guard let range = source.range(of: "://") else { return false }
         return source[..<range.lowerBound].allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" }
+    }
+
+    /// The `%d`/`%0Nd` in a path (image-sequence pattern), as the range of it; nil when there is none
+    /// or the path is not such a pattern (a second `%d`, or a `%` that is not `%%`).
+    static func sequenceNumberRange(_ path: String) -> Range<String.Index>? {
+        var found: Range<String.Index>?
+        var index = path.startIndex
+        while let percent = path[index...].firstIndex(of: "%") {
+            var cursor = path.index(after: percent)
+            guard cursor < path.endIndex else { return nil }
+            if path[cursor] == "%" { index = path.index(after: cursor); continue }
+            while cursor < path.endIndex, path[cursor].isASCII, path[cursor].isNumber { cursor = path.index(after: cursor) }
+            guard cursor < path.endIndex, path[cursor] == "d", found == nil else { return nil }
+            found = percent..<path.index(after: cursor)
+            index = path.index(after: cursor)
+        }
+        return found
+    }
+
+    /// The file name a sequence pattern gives for `number` (`%04d` → `0001`; `%%` → `%`).
+    static func sequenceFileName(_ pattern: String, number: Int) -> String? {
+        guard let range = sequenceNumberRange(pattern) else { return nil }
+        let spec = pattern[pattern.index(after: range.lowerBound)..<pattern.index(before: range.upperBound)]
+        var digits = String(number)
+        if spec.hasPrefix("0"), let width = Int(spec), digits.count < width {
+            digits = String(repeating: "0", count: width - digits.count) + digits
+        }
+        let unescape = { (part: Substring) in part.replacingOccurrences(of: "%%", with: "%") }
+        return unescape(pattern[..<range.lowerBound]) + digits + unescape(pattern[range.upperBound...])
+    }
+
+    /// The first existing file of a numbered sequence pattern (numbers 0 to 4 are tried, as image2 does);
+    /// nil when `path` is no pattern, names an existing file itself, or no file matches.
+    static func firstImageOfSequence(_ path: String) -> String? {
+        guard sequenceNumberRange(path) != nil, access(path, F_OK) != 0 else { return nil }
+        return (0...4).lazy.compactMap { sequenceFileName(path, number: $0) }.first { access($0, F_OK) == 0 }
     }
 
     static func checkLocalFile(_ path: String) throws {

@@ -62,6 +62,9 @@ public final class MediaWriter: @unchecked Sendable {
         guard let format = streaming ? Self.streamFormat(for: destination) : av_guess_format(nil, destURL.lastPathComponent, nil) else {
             throw MediaError(.invalidArgument, path: destination, "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
         }
+        if let name = format.pointee.name.map({ String(cString: $0) }), name == "gif" || name == "apng" {
+            throw MediaError(.invalidArgument, path: destination, "animated GIF/APNG output is not supported (it needs a 256-colour palette per picture); write .mp4, .webm or .mkv and convert that, e.g. with ffmpeg's palettegen and paletteuse filters")
+        }
         let input = source.videoStream
         let inputPar = input.pointee.codecpar!
         // Pick the encoder.
@@ -80,7 +83,8 @@ public final class MediaWriter: @unchecked Sendable {
         let videoCodec = codec!
         encoderName = String(cString: videoCodec.pointee.name)
         guard avformat_query_codec(format, videoCodec.pointee.id, FF_COMPLIANCE_NORMAL) != 0 else {
-            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; pick another --codec or container")
+            let hint = destURL.pathExtension.lowercased() == "webm" ? "use --codec vp9 or av1 (or leave --codec out)" : "pick another --codec or container"
+            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; \(hint)")
         }
 
         // Pixel format: the requested one, else the source's, else the closest the encoder takes.
@@ -171,6 +175,13 @@ public final class MediaWriter: @unchecked Sendable {
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             av_dict_set(&options, "cpu-used", settings.preset ?? "6", 0)
             enc.pointee.bit_rate = 0
+        case "libvpx-vp9":
+            // Constant quality (bit rate 0 with a crf), the "good" deadline at a speed that keeps up with interpolation.
+            av_dict_set(&options, "crf", String(settings.crf ?? 32), 0)
+            av_dict_set(&options, "b", "0", 0)
+            av_dict_set(&options, "deadline", "good", 0)
+            av_dict_set(&options, "cpu-used", Self.vp9Speed(preset: settings.preset), 0)
+            av_dict_set(&options, "row-mt", "1", 0)
         case "ffv1":
             av_dict_set(&options, "level", "3", 0)
             av_dict_set(&options, "slicecrc", "1", 0)
@@ -222,7 +233,8 @@ public final class MediaWriter: @unchecked Sendable {
                 continue
             }
             // 1: the container takes the codec; negative: the muxer keeps no list (MPEG-TS), so try copying.
-            if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0 {
+            if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0,
+               !Self.copyNeedsExperimentalMuxing(par.pointee.codec_id, format: format) {
                 guard let ost = avformat_new_stream(oc, nil) else { continue }
                 avcodec_parameters_copy(ost.pointee.codecpar, par)
                 ost.pointee.codecpar.pointee.codec_tag = 0
@@ -482,6 +494,22 @@ public final class MediaWriter: @unchecked Sendable {
             chapter.pointee.start = moved(chapter.pointee.start)
             chapter.pointee.end = moved(chapter.pointee.end)
         }
+    }
+
+    /// libvpx's `cpu-used` (0 slowest … 8 fastest) for a preset: a number as it is, x264's names by their place.
+    static func vp9Speed(preset: String?) -> String {
+        guard let preset else { return "4" }
+        if let number = Int(preset) { return String(min(max(number, 0), 8)) }
+        let names = ["veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7, "ultrafast": 8]
+        return String(names[preset.lowercased()] ?? 4)
+    }
+
+    /// Codecs FFmpeg 5.1 lists for a container but writes there only with `-strict experimental`
+    /// (FLAC and TrueHD in MP4/MOV): they are re-encoded rather than copied into a file players may reject.
+    static func copyNeedsExperimentalMuxing(_ codec: AVCodecID, format: UnsafePointer<AVOutputFormat>) -> Bool {
+        let name = format.pointee.name.map { String(cString: $0) } ?? ""
+        guard ["mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"].contains(name) else { return false }
+        return codec == AV_CODEC_ID_FLAC || codec == AV_CODEC_ID_TRUEHD
     }
 
     /// The encoder's 4:4:4 YUV format closest to `format` (same bit depth), for sizes subsampled chroma cannot cover.

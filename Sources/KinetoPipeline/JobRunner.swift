@@ -44,8 +44,9 @@ public enum JobRunner {
         do {
             // Slow motion without stretched audio carries no other stream: none would stay in sync.
             let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
-            reader = try MediaReader(job.input, options: ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout,
-                                                                        decoderThreads: job.decoderThreads))
+            var options = ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
+            options.imageSequenceRate = job.imageSequenceRate.map { Rational($0.frames, $0.seconds) }
+            reader = try MediaReader(job.input, options: options)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
@@ -55,6 +56,10 @@ public enum JobRunner {
         }
         guard let rate = job.targetRate.resolved(inputRate: inputRate) else {
             throw PipelineError(.usage, "\(job.targetRate) of \(inputRate) fps is not a usable frame rate")
+        }
+        guard FrameRate.usableRange.contains(rate.framesPerSecond) else {
+            throw PipelineError(.usage, String(format: "an output rate of %g fps (--fps %@) is out of range; frame rates from 1 to 1000 fps work",
+                                               rate.framesPerSecond, job.targetRate.description))
         }
 
         // Interpolators are made before the output is created, so a missing model file fails fast. A live
