@@ -72,6 +72,18 @@ public final class ReadInterruption: @unchecked Sendable {
     public var isInterrupted: Bool { kineto_interrupt_flag_is_raised(flag) != 0 }
 }
 
+/// What a reader does with interlaced video.
+public enum Deinterlacing: String, Sendable, CaseIterable {
+    /// Frames as decoded, fields woven together (for probing and tools that look at the stream itself).
+    case keep
+    /// Deinterlaced with libavfilter's bwdif, one frame per frame.
+    case frameRate = "frame"
+    /// Deinterlaced with bwdif, one frame per field: twice the frames, the motion of every field kept.
+    case fieldRate = "field"
+    /// Not read: opening throws, naming the choices.
+    case refuse
+}
+
 /// Options for opening an input.
 public struct ReaderOptions: Sendable {
     /// Also return audio and subtitle packets (for stream copy). Off: video frames only.
@@ -85,6 +97,11 @@ public struct ReaderOptions: Sendable {
     public var interruption: ReadInterruption?
     /// The frame rate of an image-sequence input (`frames/%04d.png`); nil: libavformat's 25 fps.
     public var imageSequenceRate: Rational?
+    /// Rotate the pixels by the display matrix's rotation, so frames come out upright (for outputs whose
+    /// container cannot carry the matrix). `info` then describes the upright picture.
+    public var uprightPixels = false
+    /// What happens to interlaced video (a stated field order, or a first frame flagged interlaced).
+    public var deinterlacing: Deinterlacing = .keep
 
     public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0, interruption: ReadInterruption? = nil) {
         self.passthrough = passthrough
@@ -101,7 +118,12 @@ public struct ReaderOptions: Sendable {
 /// comes out. Not thread-safe: one reader is driven by one thread.
 public final class MediaReader: @unchecked Sendable {
     public let source: String
-    public let info: MediaInfo
+    /// What the input holds; the video part describes frames as `next()` returns them (upright, deinterlaced).
+    public private(set) var info: MediaInfo
+    /// What the reader changed in the picture, in words for a job's summary (deinterlaced, turned upright).
+    public private(set) var adjustments: [String] = []
+    /// Whether frames come out rotated upright (the display matrix is then no longer to be applied).
+    public private(set) var turnedUpright = false
     public private(set) var damage = DamageReport()
     /// Frames returned so far.
     public private(set) var framesDecoded = 0
@@ -118,6 +140,15 @@ public final class MediaReader: @unchecked Sendable {
     private var lastPts: Int64?
     private var lastDuration: Int64 = 0
     private var reportedNothingDecoded = false
+    /// Events read ahead while opening (up to the first frame), and an error met there, returned first.
+    private var peeked: [MediaEvent] = []
+    private var peekError: (any Error)?
+    /// Deinterlacing and rotation, when needed; its output frames wait in `filtered`.
+    private var filter: VideoFilter?
+    private var filtered: [VideoFrame] = []
+    private var filterFlushed = false
+    private var filterHalvesDurations = false
+    private var filteredDuration: Int64 = 0
 
     /// Raised by `interrupt()`; shared with `ReaderOptions.interruption` when one was given.
     public let interruption: ReadInterruption
@@ -143,7 +174,6 @@ public final class MediaReader: @unchecked Sendable {
                 try Self.checkLocalFile(source)
             }
         }
-
         if Self.isURL(source) && !source.hasPrefix("file:") {
             let micros = String(Int64(options.networkTimeout * 1_000_000))
             av_dict_set(&dict, "rw_timeout", micros, 0)
@@ -226,6 +256,79 @@ public final class MediaReader: @unchecked Sendable {
             kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
         }
         closeOnError = false
+        // The first frame tells what the stream header may not: interlacing flags.
+        let firstFrame = isNetworkSource ? nil : peekFirstFrame()
+        try setUpFilter(options, firstFrame: firstFrame)
+    }
+
+    /// Reads up to the first video frame, keeping what it read for `next()`.
+    private func peekFirstFrame() -> VideoFrame? {
+        do {
+            while let event = try decodedNext() {
+                peeked.append(event)
+                if case .video(let frame) = event { return frame }
+            }
+        } catch {
+            peekError = error
+        }
+        return nil
+    }
+
+    /// Builds the deinterlacing/rotation graph the options and the stream call for, and restates `info`.
+    private func setUpFilter(_ options: ReaderOptions, firstFrame: VideoFrame?) throws {
+        var chain: [String] = []
+        let par = videoStream.pointee.codecpar.pointee
+        let interlacedOrders = [AV_FIELD_TT, AV_FIELD_BB, AV_FIELD_TB, AV_FIELD_BT]
+        let flagged = firstFrame.map { $0.avFrame.pointee.interlaced_frame != 0 } ?? false
+        if options.deinterlacing != .keep && (interlacedOrders.contains(par.field_order) || flagged) {
+            // A frame's own flag is the reliable one (FFmpeg's CLI tags top-field-first video TB as often as TT);
+            // bwdif then follows each frame's flag. Otherwise the stated order: TT/TB top first, BB/BT bottom first.
+            let bottomFirst = flagged ? firstFrame!.avFrame.pointee.top_field_first == 0
+                                      : par.field_order == AV_FIELD_BB || par.field_order == AV_FIELD_BT
+            let parity = flagged ? "auto" : (bottomFirst ? "bff" : "tff")
+            let order = bottomFirst ? "bottom field first" : "top field first"
+            switch options.deinterlacing {
+            case .refuse:
+                throw MediaError(.unsupportedCodec, path: source, "is interlaced (\(order)); deinterlace it (--deinterlace frame or field) or convert it first")
+            case .frameRate, .fieldRate:
+                let field = options.deinterlacing == .fieldRate
+                chain.append("bwdif=mode=\(field ? "send_field" : "send_frame"):parity=\(parity):deint=all")
+                filterHalvesDurations = field
+                adjustments.append("deinterlaced (\(order), bwdif at the \(field ? "field" : "frame") rate)")
+            case .keep:
+                break
+            }
+        }
+        let rotation = info.video.rotation
+        if options.uprightPixels && rotation != 0 {
+            switch rotation {
+            case 90: chain.append("transpose=clock")
+            case 180: chain.append("hflip,vflip")
+            case 270: chain.append("transpose=cclock")
+            default: break
+            }
+            turnedUpright = true
+            adjustments.append("turned upright: rotated \(rotation)° into the pixels, as the output cannot record a rotation")
+        }
+        guard !chain.isEmpty else { return }
+        let format = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: par.format)
+        let width = firstFrame.map { Int32($0.width) } ?? par.width, height = firstFrame.map { Int32($0.height) } ?? par.height
+        let built = try VideoFilter(chain.joined(separator: ","), width: width, height: height, pixelFormat: format,
+                                    timeBase: videoTimeBase, sampleAspectRatio: par.sample_aspect_ratio,
+                                    frameRate: info.video.averageFrameRate ?? info.video.frameRate, path: source)
+        filter = built
+        info.video.width = built.outputWidth
+        info.video.height = built.outputHeight
+        info.video.timeBase = built.outputTimeBase
+        if turnedUpright {
+            info.video.rotation = 0
+            if let aspect = info.video.sampleAspectRatio { info.video.sampleAspectRatio = aspect.inverse }
+        }
+        if filterHalvesDurations {
+            info.video.frameRate = info.video.frameRate.map { $0 * Rational(2) }
+            info.video.averageFrameRate = info.video.averageFrameRate.map { $0 * Rational(2) }
+            info.video.frameCount = info.video.frameCount.map { $0 * 2 }
+        }
     }
 
     deinit {
@@ -248,6 +351,39 @@ public final class MediaReader: @unchecked Sendable {
     ///
     /// Throws `.corrupt` when the input ends (or fails to read) before a single video frame decoded.
     public func next() throws -> MediaEvent? {
+        while true {
+            if !filtered.isEmpty { return .video(filtered.removeFirst()) }
+            let event: MediaEvent?
+            if !peeked.isEmpty {
+                event = peeked.removeFirst()
+            } else if let error = peekError {
+                peekError = nil
+                throw error
+            } else {
+                event = try decodedNext()
+            }
+            guard let filter else { return event }
+            switch event {
+            case .video(let frame)?:
+                filtered = try filter.process(frame)
+                // Durations pass through the graph in the decoder's units; restate them in the graph's.
+                let ticks = frame.duration.map { av_rescale_q($0, videoTimeBase.avRational, filter.outputTimeBase.avRational) } ?? 0
+                filteredDuration = filterHalvesDurations ? ticks / 2 : ticks
+                for out in filtered { out.avFrame.pointee.pkt_duration = filteredDuration }
+            case .packet?:
+                return event
+            case nil:
+                guard !filterFlushed, !interruption.isInterrupted else { return nil }
+                filterFlushed = true
+                filtered = try filter.process(nil)
+                for out in filtered { out.avFrame.pointee.pkt_duration = filteredDuration }
+                if filtered.isEmpty { return nil }
+            }
+        }
+    }
+
+    /// The next frame as the decoder gives it (before deinterlacing or rotation), or packet.
+    private func decodedNext() throws -> MediaEvent? {
         while !finished {
             if interruption.isInterrupted { finished = true; return nil }
             if let frame = receiveFrame() { return .video(frame) }

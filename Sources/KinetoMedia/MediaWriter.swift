@@ -20,6 +20,8 @@ public final class MediaWriter: @unchecked Sendable {
     public let encoderName: String
     /// Streams that could not be carried over, and why.
     public private(set) var warnings: [String] = []
+    /// What the output leaves out or changes on purpose (alpha a codec cannot keep), in words for a summary.
+    public private(set) var adjustments: [String] = []
     public private(set) var framesWritten = 0
 
     /// Owns the FFmpeg contexts, so they are freed exactly once whether `init` throws or the writer is dropped.
@@ -93,7 +95,9 @@ public final class MediaWriter: @unchecked Sendable {
             wanted = av_get_pix_fmt(name)
             guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
         }
-        let outputWidth = settings.width ?? Int(inputPar.pointee.width), outputHeight = settings.height ?? Int(inputPar.pointee.height)
+        // The reader's description: frames come out upright or deinterlaced at their own size.
+        let sourceWidth = source.info.video.width, sourceHeight = source.info.video.height
+        let outputWidth = settings.width ?? sourceWidth, outputHeight = settings.height ?? sourceHeight
         guard (1...16384).contains(outputWidth), (1...16384).contains(outputHeight) else {
             throw MediaError(.invalidArgument, path: destination, "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
         }
@@ -146,8 +150,9 @@ public final class MediaWriter: @unchecked Sendable {
         enc.pointee.width = width
         enc.pointee.height = height
         // The source's pixel shape applies to its own size only; a resized output is tagged square.
-        let sameSize = outputWidth == Int(inputPar.pointee.width) && outputHeight == Int(inputPar.pointee.height)
-        enc.pointee.sample_aspect_ratio = sameSize ? inputPar.pointee.sample_aspect_ratio : AVRational(num: 1, den: 1)
+        let sameSize = outputWidth == sourceWidth && outputHeight == sourceHeight
+        let sourceAspect = source.info.video.sampleAspectRatio?.avRational ?? AVRational(num: 0, den: 1)
+        enc.pointee.sample_aspect_ratio = sameSize ? sourceAspect : AVRational(num: 1, den: 1)
         enc.pointee.pix_fmt = pixelFormat
         enc.pointee.time_base = encoderTimeBase.avRational
         enc.pointee.framerate = settings.frameRate.avRational
@@ -200,7 +205,13 @@ public final class MediaWriter: @unchecked Sendable {
         av_dict_copy(&vst.pointee.metadata, input.pointee.metadata, 0)
         av_dict_set(&vst.pointee.metadata, "rotate", nil, 0)
         av_dict_set(&vst.pointee.metadata, "encoder", nil, 0)
-        kineto_copy_display_matrix(vst, input)
+        if source.turnedUpright {
+            // The reader rotated the pixels; a matrix would turn them a second time.
+        } else if source.info.video.rotation != 0 && !Self.containerKeepsRotation(format) {
+            warnings.append("the input is shown rotated \(source.info.video.rotation)°, which a .\(destURL.pathExtension) file cannot record; it will play sideways or upside down")
+        } else {
+            kineto_copy_display_matrix(vst, input)
+        }
 
         // Container metadata and chapters.
         let ic = source.formatContext
@@ -481,6 +492,30 @@ public final class MediaWriter: @unchecked Sendable {
         }
     }
 
+    /// libvpx's `cpu-used` (0 slowest … 8 fastest) for a preset: a number as it is, x264's names by their place.
+    static func vp9Speed(preset: String?) -> String {
+        guard let preset else { return "4" }
+        if let number = Int(preset) { return String(min(max(number, 0), 8)) }
+        let names = ["veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7, "ultrafast": 8]
+        return String(names[preset.lowercased()] ?? 4)
+    }
+
+    /// Whether a container records a display matrix (rotation): the MP4/QuickTime family does; FFmpeg 5.1's
+    /// Matroska, WebM, MPEG-TS and AVI muxers do not.
+    public static func containerKeepsRotation(_ format: UnsafePointer<AVOutputFormat>) -> Bool {
+        let name = format.pointee.name.map { String(cString: $0) } ?? ""
+        return ["mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"].contains(name)
+    }
+
+    /// Whether the file (or stream URL) `destination` would record a display matrix (see above).
+    public static func containerKeepsRotation(destination: String) -> Bool {
+        let streaming = MediaReader.isURL(destination) && !destination.hasPrefix("file:")
+        guard let format = streaming ? streamFormat(for: destination) : av_guess_format(nil, URL(fileURLWithPath: destination).lastPathComponent, nil) else {
+            return true
+        }
+        return containerKeepsRotation(format)
+    }
+
     /// Moves every chapter's start and end to where `stretch` puts that moment of the input.
     static func retimeChapters(_ oc: UnsafeMutablePointer<AVFormatContext>, by stretch: TimeStretch, originMicros: Int64) {
         let origin = Double(originMicros) / Double(AV_TIME_BASE)
@@ -494,14 +529,6 @@ public final class MediaWriter: @unchecked Sendable {
             chapter.pointee.start = moved(chapter.pointee.start)
             chapter.pointee.end = moved(chapter.pointee.end)
         }
-    }
-
-    /// libvpx's `cpu-used` (0 slowest … 8 fastest) for a preset: a number as it is, x264's names by their place.
-    static func vp9Speed(preset: String?) -> String {
-        guard let preset else { return "4" }
-        if let number = Int(preset) { return String(min(max(number, 0), 8)) }
-        let names = ["veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7, "ultrafast": 8]
-        return String(names[preset.lowercased()] ?? 4)
     }
 
     /// Codecs FFmpeg 5.1 lists for a container but writes there only with `-strict experimental`

@@ -46,6 +46,8 @@ public enum JobRunner {
             let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
             var options = ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
             options.imageSequenceRate = job.imageSequenceRate.map { Rational($0.frames, $0.seconds) }
+            options.deinterlacing = job.deinterlacing
+            options.uprightPixels = !MediaWriter.containerKeepsRotation(destination: job.output)
             reader = try MediaReader(job.input, options: options)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
@@ -169,7 +171,8 @@ public enum JobRunner {
                                framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
                                damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName,
                                sceneCuts: outcome.sceneCuts, duplicatesSkipped: outcome.duplicatesSkipped,
-                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag)
+                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag,
+                               adjustments: reader.adjustments + writer.adjustments)
         progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
                               totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
         return result
