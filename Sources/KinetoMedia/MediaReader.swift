@@ -84,6 +84,13 @@ public enum Deinterlacing: String, Sendable, CaseIterable {
     case refuse
 }
 
+/// HDR10 static metadata of a video: the mastering display's colour volume and the content light levels.
+public struct HDRMetadata: @unchecked Sendable {
+    public var masteringDisplay: AVMasteringDisplayMetadata?
+    public var contentLight: AVContentLightMetadata?
+    public var isEmpty: Bool { masteringDisplay == nil && contentLight == nil }
+}
+
 /// Options for opening an input.
 public struct ReaderOptions: Sendable {
     /// Also return audio and subtitle packets (for stream copy). Off: video frames only.
@@ -124,6 +131,8 @@ public final class MediaReader: @unchecked Sendable {
     public private(set) var adjustments: [String] = []
     /// Whether frames come out rotated upright (the display matrix is then no longer to be applied).
     public private(set) var turnedUpright = false
+    /// HDR10 metadata from the stream, or failing that from the first frame (HEVC and AV1 carry it in-band).
+    public private(set) var hdr: HDRMetadata?
     public private(set) var damage = DamageReport()
     /// Frames returned so far.
     public private(set) var framesDecoded = 0
@@ -256,8 +265,9 @@ public final class MediaReader: @unchecked Sendable {
             kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
         }
         closeOnError = false
-        // The first frame tells what the stream header may not: interlacing flags.
+        // The first frame tells what the stream header may not: interlacing flags, in-band HDR metadata.
         let firstFrame = isNetworkSource ? nil : peekFirstFrame()
+        hdr = Self.hdrMetadata(stream: stream, firstFrame: firstFrame)
         try setUpFilter(options, firstFrame: firstFrame)
     }
 
@@ -272,6 +282,30 @@ public final class MediaReader: @unchecked Sendable {
             peekError = error
         }
         return nil
+    }
+
+    static func hdrMetadata(stream: UnsafeMutablePointer<AVStream>, firstFrame: VideoFrame?) -> HDRMetadata? {
+        var metadata = HDRMetadata()
+        var size = 0
+        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size),
+           size >= MemoryLayout<AVMasteringDisplayMetadata>.size {
+            metadata.masteringDisplay = UnsafeRawPointer(data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
+        }
+        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size),
+           size >= MemoryLayout<AVContentLightMetadata>.size {
+            metadata.contentLight = UnsafeRawPointer(data).loadUnaligned(as: AVContentLightMetadata.self)
+        }
+        if let frame = firstFrame?.avFrame {
+            if metadata.masteringDisplay == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA),
+               Int(side.pointee.size) >= MemoryLayout<AVMasteringDisplayMetadata>.size {
+                metadata.masteringDisplay = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
+            }
+            if metadata.contentLight == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL),
+               Int(side.pointee.size) >= MemoryLayout<AVContentLightMetadata>.size {
+                metadata.contentLight = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVContentLightMetadata.self)
+            }
+        }
+        return metadata.isEmpty ? nil : metadata
     }
 
     /// Builds the deinterlacing/rotation graph the options and the stream call for, and restates `info`.

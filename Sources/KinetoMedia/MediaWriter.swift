@@ -165,6 +165,7 @@ public final class MediaWriter: @unchecked Sendable {
         if format.pointee.flags & AVFMT_GLOBALHEADER != 0 { enc.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
+        let hdr = source.hdr
         switch encoderName {
         case "libx264":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
@@ -172,10 +173,12 @@ public final class MediaWriter: @unchecked Sendable {
         case "libx265":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
             av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
-            av_dict_set(&options, "x265-params", "log-level=error", 0)
+            // x265 in FFmpeg 5.1 takes HDR10 metadata only as its own parameters (written as SEI in the stream).
+            av_dict_set(&options, "x265-params", "log-level=error" + (hdr.map { ":" + Self.x265Parameters($0) } ?? ""), 0)
         case "libsvtav1":
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             if let preset = settings.preset { av_dict_set(&options, "preset", preset, 0) }
+            if let hdr { av_dict_set(&options, "svtav1-params", Self.svtAV1Parameters(hdr), 0) }
         case "libaom-av1":
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             av_dict_set(&options, "cpu-used", settings.preset ?? "6", 0)
@@ -212,6 +215,8 @@ public final class MediaWriter: @unchecked Sendable {
         } else {
             kineto_copy_display_matrix(vst, input)
         }
+        // HDR10 static metadata on the stream: Matroska/WebM write it into their colour description.
+        if let hdr { Self.attach(hdr, to: vst) }
 
         // Container metadata and chapters.
         let ic = source.formatContext
@@ -514,6 +519,48 @@ public final class MediaWriter: @unchecked Sendable {
             return true
         }
         return containerKeepsRotation(format)
+    }
+
+    static func attach(_ hdr: HDRMetadata, to stream: UnsafeMutablePointer<AVStream>) {
+        if var mastering = hdr.masteringDisplay,
+           let data = av_stream_new_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, MemoryLayout<AVMasteringDisplayMetadata>.size) {
+            withUnsafeBytes(of: &mastering) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        if var light = hdr.contentLight,
+           let data = av_stream_new_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, MemoryLayout<AVContentLightMetadata>.size) {
+            withUnsafeBytes(of: &light) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+    }
+
+    /// Mastering display primaries (R, G, B) and white point as (x, y) chromaticities, luminance as (max, min) cd/m².
+    private static func chromaticities(_ m: AVMasteringDisplayMetadata) -> (r: (Double, Double), g: (Double, Double), b: (Double, Double), white: (Double, Double), max: Double, min: Double) {
+        let p = m.display_primaries
+        return ((av_q2d(p.0.0), av_q2d(p.0.1)), (av_q2d(p.1.0), av_q2d(p.1.1)), (av_q2d(p.2.0), av_q2d(p.2.1)),
+                (av_q2d(m.white_point.0), av_q2d(m.white_point.1)), av_q2d(m.max_luminance), av_q2d(m.min_luminance))
+    }
+
+    /// x265's `master-display` (chromaticities in units of 0.00002, luminance in 0.0001 cd/m²) and `max-cll`.
+    static func x265Parameters(_ hdr: HDRMetadata) -> String {
+        var parts = ["hdr10=1"]
+        if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
+            let c = chromaticities(m)
+            func xy(_ v: (Double, Double)) -> String { "(\(Int((v.0 * 50000).rounded())),\(Int((v.1 * 50000).rounded())))" }
+            parts.append("master-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L(\(Int((c.max * 10000).rounded())),\(Int((c.min * 10000).rounded())))")
+        }
+        if let l = hdr.contentLight { parts.append("max-cll=\(l.MaxCLL),\(l.MaxFALL)") }
+        return parts.joined(separator: ":")
+    }
+
+    /// SVT-AV1's `mastering-display` (plain chromaticities and cd/m²) and `content-light`.
+    static func svtAV1Parameters(_ hdr: HDRMetadata) -> String {
+        var parts: [String] = []
+        if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
+            let c = chromaticities(m)
+            func xy(_ v: (Double, Double)) -> String { String(format: "(%.4f,%.4f)", v.0, v.1) }
+            parts.append("mastering-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L" + String(format: "(%.4f,%.4f)", c.max, c.min))
+        }
+        if let l = hdr.contentLight { parts.append("content-light=\(l.MaxCLL),\(l.MaxFALL)") }
+        return parts.joined(separator: ":")
     }
 
     /// Moves every chapter's start and end to where `stretch` puts that moment of the input.

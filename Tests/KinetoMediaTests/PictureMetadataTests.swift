@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import KinetoMedia
 
-/// What the picture carries besides its pixels must reach the output: its orientation.
+/// What the picture carries besides its pixels must reach the output: its orientation and its HDR10 metadata.
 @Suite struct PictureMetadataTests {
     /// Luma samples of the first frame of `path` (ffmpeg's own decode, no rotation applied).
     private func firstLuma(_ fx: MediaFixtures, _ path: String) throws -> (width: Int, height: Int, samples: [UInt8]) {
@@ -54,5 +54,31 @@ import KinetoMedia
         _ = try copy(input, to: fx.path("kept.mp4"))
         let kept = try MediaReader(fx.path("kept.mp4")).info.video
         #expect(kept.width == 160 && kept.height == 120 && kept.rotation == 90)
+    }
+
+    /// HDR10 static metadata (mastering display, content light level) carried in-band by x265 reaches the output:
+    /// in the stream for Matroska, in the HEVC stream's SEI for both MP4 and Matroska.
+    @Test func hdr10MetadataIsCopied() throws {
+        let fx = try MediaFixtures()
+        let input = try fx.clip("hdr.mkv", seconds: 0.2, audio: false,
+                                codec: ["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+                                        "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+                                        "-x265-params", "log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400"])
+        let hdr = try #require(try MediaReader(input).hdr)
+        #expect(hdr.contentLight?.MaxCLL == 1000 && hdr.contentLight?.MaxFALL == 400)
+        for name in ["hdr-out.mkv", "hdr-out.mp4"] {
+            _ = try copy(input, to: fx.path(name), codec: .h265)
+            let frames = try MediaFixtures.run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v", "-read_intervals", "%+#1",
+                                                                     "-show_frames", fx.path(name)])
+            #expect(frames.contains("Mastering display metadata") && frames.contains("max_luminance=10000000/10000"), "\(name): \(frames)")
+            #expect(frames.contains("Content light level metadata") && frames.contains("max_content=1000") && frames.contains("max_average=400"))
+            #expect(frames.contains("color_transfer=smpte2084") && frames.contains("yuv420p10le"))
+        }
+        let streams = try MediaFixtures.run("/usr/bin/ffprobe", ["-v", "error", "-show_streams", fx.path("hdr-out.mkv")])
+        #expect(streams.contains("Mastering display metadata") && streams.contains("Content light level metadata"), "\(streams)")
+        // Another codec in Matroska keeps the metadata in the container.
+        _ = try copy(input, to: fx.path("hdr-ffv1.mkv"), codec: .ffv1)
+        let ffv1 = try MediaFixtures.run("/usr/bin/ffprobe", ["-v", "error", "-show_streams", fx.path("hdr-ffv1.mkv")])
+        #expect(ffv1.contains("Mastering display metadata") && ffv1.contains("max_content=1000"), "\(ffv1)")
     }
 }
