@@ -129,6 +129,8 @@ public final class MediaReader: @unchecked Sendable {
     public private(set) var info: MediaInfo
     /// What the reader changed in the picture, in words for a job's summary (deinterlaced, turned upright).
     public private(set) var adjustments: [String] = []
+    /// The pixel format frames come out in (the first frame's: a stream's header may not tell, as for VP9 with alpha).
+    public private(set) var framePixelFormat = AV_PIX_FMT_NONE
     /// Whether frames come out rotated upright (the display matrix is then no longer to be applied).
     public private(set) var turnedUpright = false
     /// HDR10 metadata from the stream, or failing that from the first frame (HEVC and AV1 carry it in-band).
@@ -230,10 +232,16 @@ public final class MediaReader: @unchecked Sendable {
             }
             throw MediaError(.unsupportedCodec, path: source, "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
         }
-        guard ret >= 0, let codec else {
+        guard ret >= 0, var codec else {
             throw MediaError(.notMedia, path: source, "no usable video stream: \(MediaError.text(ret))")
         }
         let stream = kineto_stream(fc, UInt32(ret))!
+        // FFmpeg's own VP9 decoder ignores WebM's alpha channel; libvpx decodes it (as yuva420p).
+        if stream.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_VP9,
+           av_dict_get(stream.pointee.metadata, "alpha_mode", nil, 0).map({ String(cString: $0.pointee.value) }) == "1",
+           let withAlpha = avcodec_find_decoder_by_name("libvpx-vp9") {
+            codec = withAlpha
+        }
         if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
             throw MediaError(.noVideoStream, path: source, "holds only a still picture (cover art), no video stream")
         }
@@ -267,6 +275,7 @@ public final class MediaReader: @unchecked Sendable {
         closeOnError = false
         // The first frame tells what the stream header may not: interlacing flags, in-band HDR metadata.
         let firstFrame = isNetworkSource ? nil : peekFirstFrame()
+        framePixelFormat = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: stream.pointee.codecpar.pointee.format)
         hdr = Self.hdrMetadata(stream: stream, firstFrame: firstFrame)
         try setUpFilter(options, firstFrame: firstFrame)
     }

@@ -90,7 +90,7 @@ public final class MediaWriter: @unchecked Sendable {
         }
 
         // Pixel format: the requested one, else the source's, else the closest the encoder takes.
-        var wanted = AVPixelFormat(rawValue: inputPar.pointee.format)
+        var wanted = source.framePixelFormat != AV_PIX_FMT_NONE ? source.framePixelFormat : AVPixelFormat(rawValue: inputPar.pointee.format)
         if let name = settings.pixelFormat {
             wanted = av_get_pix_fmt(name)
             guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
@@ -129,6 +129,9 @@ public final class MediaWriter: @unchecked Sendable {
             }
         }
         pixelFormat = chosenFormat
+        if FrameConverter.hasAlpha(wanted) && !FrameConverter.hasAlpha(chosenFormat) {
+            adjustments.append("transparency dropped: \(encoderName) keeps no alpha channel (--codec ffv1 in .mkv/.mov, or vp9 in .webm, keep it)")
+        }
 
         // A stream is sent as it is made: there is no finished file to move into place.
         let tempPath = streaming ? destination : (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
@@ -208,6 +211,8 @@ public final class MediaWriter: @unchecked Sendable {
         av_dict_copy(&vst.pointee.metadata, input.pointee.metadata, 0)
         av_dict_set(&vst.pointee.metadata, "rotate", nil, 0)
         av_dict_set(&vst.pointee.metadata, "encoder", nil, 0)
+        // Matroska/WebM mark VP9 with alpha so players decode the alpha channel.
+        av_dict_set(&vst.pointee.metadata, "alpha_mode", encoderName == "libvpx-vp9" && FrameConverter.hasAlpha(pixelFormat) ? "1" : nil, 0)
         if source.turnedUpright {
             // The reader rotated the pixels; a matrix would turn them a second time.
         } else if source.info.video.rotation != 0 && !Self.containerKeepsRotation(format) {
