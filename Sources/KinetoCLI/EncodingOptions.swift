@@ -8,7 +8,7 @@ struct EncodingOptions: ParsableArguments {
     @Option(help: "Video codec: \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", ")) (interpolate and slowmo also take same: the input's codec; default: vp9 for .webm, else h264).")
     var codec: String?
 
-    @Option(help: "Constant rate factor, lower is better (default: 18 for h264/h265, 30 for av1).")
+    @Option(help: "Constant rate factor, lower is better (default: 18 for h264/h265, 30 for av1, 32 for vp9).")
     var crf: Int?
 
     @Option(help: "Encoder speed preset (x264/x265: ultrafast … veryslow, default medium).")
