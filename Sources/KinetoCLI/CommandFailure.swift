@@ -12,7 +12,7 @@ public enum KinetoExitCode {
     public static let `internal`: Int32 = 70
     /// The output cannot be written: exists without --overwrite, folder not writable, same file as the input.
     public static let output: Int32 = 73
-    /// Interrupted (Ctrl-C); no output was left behind.
+    /// Interrupted (Ctrl-C, SIGTERM, SIGHUP); no output was left behind.
     public static let cancelled: Int32 = 130
 
     /// The exit code for a pipeline error's code.

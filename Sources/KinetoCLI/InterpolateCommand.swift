@@ -15,7 +15,7 @@ struct InterpolateCommand: ParsableCommand {
         the input is never modified.
 
         Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
-        130 interrupted.
+        130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
         """
     )
 
@@ -43,12 +43,14 @@ struct InterpolateCommand: ParsableCommand {
     }
 }
 
-/// Turns Ctrl-C (SIGINT) and SIGTERM into cancelling the job, so the partial output is removed.
+/// Turns Ctrl-C (SIGINT), SIGTERM and a closed terminal or SSH session (SIGHUP) into cancelling the job,
+/// so the partial output is removed and the command exits 130.
 final class InterruptWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
+    private static let signals = [SIGINT, SIGTERM, SIGHUP]
 
     init(cancellation: CancellationToken) {
-        for sig in [SIGINT, SIGTERM] {
+        for sig in Self.signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { cancellation.cancel() }
@@ -59,7 +61,6 @@ final class InterruptWatcher: @unchecked Sendable {
 
     func stop() {
         for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for sig in Self.signals { signal(sig, SIG_DFL) }
     }
 }

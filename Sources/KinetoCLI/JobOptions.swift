@@ -21,6 +21,12 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Difference (0–100) under which a frame repeats the previous one and is skipped; 0: off.")
     var duplicateThreshold: Double = MotionDetection.standard.duplicateThreshold
 
+    @Option(help: "Interlaced input: frame (deinterlace with bwdif, default), field (one frame per field: twice the rate), refuse, or off (interpolate the woven fields as they are).")
+    var deinterlace: String = Deinterlacing.frameRate.rawValue
+
+    @Option(help: "For image-sequence inputs (frames/%04d.png): their frame rate (default 25).")
+    var inputFps: String?
+
     @Option(help: "For stream inputs: seconds without data after which the stream counts as ended.")
     var networkTimeout: Double = 10
 
@@ -37,9 +43,25 @@ struct JobOptions: ParsableArguments {
         var job = InterpolationJob(input: input, output: output, targetRate: rate, method: method,
                                    interpolatorOptions: InterpolatorOptions(weightsPath: weights,
                                                                             settings: scale.map { ["scale": "\($0)"] } ?? [:]),
-                                   codec: try encoding.codecChoice(), crf: encoding.crf, preset: encoding.preset,
+                                   codec: try encoding.codecChoice(output: output), crf: encoding.crf, preset: encoding.preset,
                                    encoderThreads: encoding.threads, overwrite: encoding.overwrite,
                                    networkTimeout: networkTimeout)
+        switch deinterlace.lowercased() {
+        case "off": job.deinterlacing = .keep
+        case let name:
+            guard let choice = Deinterlacing(rawValue: name), choice != .keep else {
+                throw PipelineError(.usage, "--deinterlace must be frame, field, refuse or off, not '\(deinterlace)'")
+            }
+            job.deinterlacing = choice
+        }
+        if let inputFps {
+            let parsed = try TargetRate(parsing: inputFps)
+            guard case .fixed(let inputRate) = parsed else { throw PipelineError(.usage, "--input-fps must be a rate (25, 30000/1001), not a multiple") }
+            guard FrameRate.usableRange.contains(inputRate.framesPerSecond) else {
+                throw PipelineError(.usage, "--input-fps \(inputFps) is out of range; frame rates from 1 to 1000 fps work")
+            }
+            job.imageSequenceRate = inputRate
+        }
         job.motion = MotionDetection(cutThreshold: sceneThreshold, duplicateThreshold: duplicateThreshold,
                                      maxDuplicateRun: MotionDetection.standard.maxDuplicateRun)
         return job
@@ -58,6 +80,7 @@ struct JobOptions: ParsableArguments {
         if result.sceneCuts > 0 { notes.append("\(result.sceneCuts) scene cut\(result.sceneCuts == 1 ? "" : "s") not interpolated across") }
         if result.duplicatesSkipped > 0 { notes.append("\(result.duplicatesSkipped) repeated input frame\(result.duplicatesSkipped == 1 ? "" : "s") skipped") }
         notes.append("peak memory \(BenchModelsCommand.maxResidentMegabytes()) MB")
+        notes.append(contentsOf: result.adjustments)
         if let lag = result.worstLiveLag { notes.append(String(format: "at most %.1f s behind the live input", lag)) }
         print("\(result.output): \(result.framesOut) frames at \(result.outputRate) fps (\(interpolated) new) from \(result.framesIn) input frames, \(result.encoderName), in " + String(format: "%.1f s (%.1f fps)", result.elapsedSeconds, result.framesPerSecond)
               + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))

@@ -15,7 +15,7 @@ struct SlowmoCommand: ParsableCommand {
         appears only when complete; the input is never modified.
 
         Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
-        130 interrupted.
+        130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
         """
     )
 

@@ -14,6 +14,28 @@ public final class FrameConverter: @unchecked Sendable {
 
     deinit { sws_freeContext(context) }
 
+    /// Whether frames in `format` carry transparency (an alpha channel).
+    public static func hasAlpha(_ format: AVPixelFormat) -> Bool {
+        av_pix_fmt_desc_get(format).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0 } ?? false
+    }
+
+    /// `frame`'s alpha plane as `width × height` floats in [0, 1] (row by row); nil for a format without alpha.
+    public func alphaPlane(from frame: VideoFrame) throws -> [Float]? {
+        guard Self.hasAlpha(frame.pixelFormat) else { return nil }
+        let width = frame.width, height = frame.height
+        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRAP16LE)
+        try scale(frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame), destinationColor: Self.colorOf(frame.avFrame))
+        let base = kineto_frame_data(planar.avFrame, 3)!
+        let stride = Int(kineto_frame_linesize(planar.avFrame, 3))
+        return [Float](unsafeUninitializedCapacity: width * height) { out, count in
+            for y in 0..<height {
+                let row = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
+                kineto_u16_to_unit_float(row, out.baseAddress! + y * width, Int32(width))
+            }
+            count = width * height
+        }
+    }
+
     /// `frame` converted to planar float RGB in [0, 1].
     public func rgbImage(from frame: VideoFrame) throws -> RGBImage {
         let width = frame.width, height = frame.height
@@ -36,10 +58,25 @@ public final class FrameConverter: @unchecked Sendable {
     }
 
     /// `image` as a frame in `pixelFormat`, tagged with (and converted by) the colour description of `template`,
-    /// timestamped `pts` in `timeBase`.
-    public func frame(from image: RGBImage, pixelFormat: AVPixelFormat, like template: VideoFrame, pts: Int64, timeBase: Rational) throws -> VideoFrame {
+    /// timestamped `pts` in `timeBase`. `alpha` (`width × height` values in [0, 1]) becomes its alpha channel
+    /// when `pixelFormat` has one (without it such a format comes out opaque).
+    public func frame(from image: RGBImage, alpha: [Float]? = nil, pixelFormat: AVPixelFormat, like template: VideoFrame, pts: Int64,
+                      timeBase: Rational) throws -> VideoFrame {
         let width = image.width, height = image.height
-        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRP16LE, like: template)
+        let withAlpha = alpha != nil && Self.hasAlpha(pixelFormat)
+        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: withAlpha ? AV_PIX_FMT_GBRAP16LE : AV_PIX_FMT_GBRP16LE,
+                                             like: template)
+        if withAlpha, let alpha {
+            precondition(alpha.count == width * height, "alpha plane of \(alpha.count) values for a \(width)×\(height) image")
+            let base = kineto_frame_data(planar.avFrame, 3)!
+            let stride = Int(kineto_frame_linesize(planar.avFrame, 3))
+            alpha.withUnsafeBufferPointer { src in
+                for y in 0..<height {
+                    let row = UnsafeMutableRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
+                    kineto_unit_float_to_u16(src.baseAddress! + y * width, row, Int32(width))
+                }
+            }
+        }
         image.pixels.withUnsafeBufferPointer { src in
             for (rgbPlane, avPlane) in [(0, 2), (1, 0), (2, 1)] {
                 let base = kineto_frame_data(planar.avFrame, Int32(avPlane))!

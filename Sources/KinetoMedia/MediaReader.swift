@@ -72,6 +72,25 @@ public final class ReadInterruption: @unchecked Sendable {
     public var isInterrupted: Bool { kineto_interrupt_flag_is_raised(flag) != 0 }
 }
 
+/// What a reader does with interlaced video.
+public enum Deinterlacing: String, Sendable, CaseIterable {
+    /// Frames as decoded, fields woven together (for probing and tools that look at the stream itself).
+    case keep
+    /// Deinterlaced with libavfilter's bwdif, one frame per frame.
+    case frameRate = "frame"
+    /// Deinterlaced with bwdif, one frame per field: twice the frames, the motion of every field kept.
+    case fieldRate = "field"
+    /// Not read: opening throws, naming the choices.
+    case refuse
+}
+
+/// HDR10 static metadata of a video: the mastering display's colour volume and the content light levels.
+public struct HDRMetadata: @unchecked Sendable {
+    public var masteringDisplay: AVMasteringDisplayMetadata?
+    public var contentLight: AVContentLightMetadata?
+    public var isEmpty: Bool { masteringDisplay == nil && contentLight == nil }
+}
+
 /// Options for opening an input.
 public struct ReaderOptions: Sendable {
     /// Also return audio and subtitle packets (for stream copy). Off: video frames only.
@@ -83,6 +102,13 @@ public struct ReaderOptions: Sendable {
 
     /// Raise it to stop a reader blocked on input (see `MediaReader.interrupt()`); nil: the reader makes its own.
     public var interruption: ReadInterruption?
+    /// The frame rate of an image-sequence input (`frames/%04d.png`); nil: libavformat's 25 fps.
+    public var imageSequenceRate: Rational?
+    /// Rotate the pixels by the display matrix's rotation, so frames come out upright (for outputs whose
+    /// container cannot carry the matrix). `info` then describes the upright picture.
+    public var uprightPixels = false
+    /// What happens to interlaced video (a stated field order, or a first frame flagged interlaced).
+    public var deinterlacing: Deinterlacing = .keep
 
     public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0, interruption: ReadInterruption? = nil) {
         self.passthrough = passthrough
@@ -99,7 +125,16 @@ public struct ReaderOptions: Sendable {
 /// comes out. Not thread-safe: one reader is driven by one thread.
 public final class MediaReader: @unchecked Sendable {
     public let source: String
-    public let info: MediaInfo
+    /// What the input holds; the video part describes frames as `next()` returns them (upright, deinterlaced).
+    public private(set) var info: MediaInfo
+    /// What the reader changed in the picture, in words for a job's summary (deinterlaced, turned upright).
+    public private(set) var adjustments: [String] = []
+    /// The pixel format frames come out in (the first frame's: a stream's header may not tell, as for VP9 with alpha).
+    public private(set) var framePixelFormat = AV_PIX_FMT_NONE
+    /// Whether frames come out rotated upright (the display matrix is then no longer to be applied).
+    public private(set) var turnedUpright = false
+    /// HDR10 metadata from the stream, or failing that from the first frame (HEVC and AV1 carry it in-band).
+    public private(set) var hdr: HDRMetadata?
     public private(set) var damage = DamageReport()
     /// Frames returned so far.
     public private(set) var framesDecoded = 0
@@ -116,6 +151,15 @@ public final class MediaReader: @unchecked Sendable {
     private var lastPts: Int64?
     private var lastDuration: Int64 = 0
     private var reportedNothingDecoded = false
+    /// Events read ahead while opening (up to the first frame), and an error met there, returned first.
+    private var peeked: [MediaEvent] = []
+    private var peekError: (any Error)?
+    /// Deinterlacing and rotation, when needed; its output frames wait in `filtered`.
+    private var filter: VideoFilter?
+    private var filtered: [VideoFrame] = []
+    private var filterFlushed = false
+    private var filterHalvesDurations = false
+    private var filteredDuration: Int64 = 0
 
     /// Raised by `interrupt()`; shared with `ReaderOptions.interruption` when one was given.
     public let interruption: ReadInterruption
@@ -125,10 +169,22 @@ public final class MediaReader: @unchecked Sendable {
     public init(_ source: String, options: ReaderOptions = ReaderOptions()) throws {
         _ = FFmpegLogging.quiet
         self.source = source
-        if !Self.isURL(source) { try Self.checkLocalFile(source) }
-
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
+        // A numbered image sequence (`frames/%04d.png`) is read by libavformat's image2 demuxer.
+        var inputFormat: UnsafePointer<AVInputFormat>?
+        if !Self.isURL(source) {
+            if let first = Self.firstImageOfSequence(source) {
+                try Self.checkLocalFile(first)
+                inputFormat = av_find_input_format("image2")
+                if let rate = options.imageSequenceRate { av_dict_set(&dict, "framerate", "\(rate.numerator)/\(rate.denominator)", 0) }
+            } else if Self.sequenceNumberRange(source) != nil, access(source, F_OK) != 0 {
+                let tried = Self.sequenceFileName(source, number: 1) ?? source
+                throw MediaError(.fileNotFound, path: source, "no such file: no image matches the numbered pattern (looked for \(tried) and numbers 0 to 4)")
+            } else {
+                try Self.checkLocalFile(source)
+            }
+        }
         if Self.isURL(source) && !source.hasPrefix("file:") {
             let micros = String(Int64(options.networkTimeout * 1_000_000))
             av_dict_set(&dict, "rw_timeout", micros, 0)
@@ -143,7 +199,7 @@ public final class MediaReader: @unchecked Sendable {
         var fc: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         if let fc { kineto_install_interrupt(fc, interruption.flag) }
         // On failure avformat_open_input frees the context and sets it to nil.
-        var ret = avformat_open_input(&fc, source, nil, &dict)
+        var ret = avformat_open_input(&fc, source, inputFormat, &dict)
         guard ret >= 0, let fc else {
             if interruption.isInterrupted {
                 throw MediaError(.network, path: source, "opening was interrupted before the input answered")
@@ -176,10 +232,16 @@ public final class MediaReader: @unchecked Sendable {
             }
             throw MediaError(.unsupportedCodec, path: source, "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
         }
-        guard ret >= 0, let codec else {
+        guard ret >= 0, var codec else {
             throw MediaError(.notMedia, path: source, "no usable video stream: \(MediaError.text(ret))")
         }
         let stream = kineto_stream(fc, UInt32(ret))!
+        // FFmpeg's own VP9 decoder ignores WebM's alpha channel; libvpx decodes it (as yuva420p).
+        if stream.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_VP9,
+           av_dict_get(stream.pointee.metadata, "alpha_mode", nil, 0).map({ String(cString: $0.pointee.value) }) == "1",
+           let withAlpha = avcodec_find_decoder_by_name("libvpx-vp9") {
+            codec = withAlpha
+        }
         if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
             throw MediaError(.noVideoStream, path: source, "holds only a still picture (cover art), no video stream")
         }
@@ -211,6 +273,105 @@ public final class MediaReader: @unchecked Sendable {
             kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
         }
         closeOnError = false
+        // The first frame tells what the stream header may not: interlacing flags, in-band HDR metadata.
+        let firstFrame = isNetworkSource ? nil : peekFirstFrame()
+        framePixelFormat = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: stream.pointee.codecpar.pointee.format)
+        hdr = Self.hdrMetadata(stream: stream, firstFrame: firstFrame)
+        try setUpFilter(options, firstFrame: firstFrame)
+    }
+
+    /// Reads up to the first video frame, keeping what it read for `next()`.
+    private func peekFirstFrame() -> VideoFrame? {
+        do {
+            while let event = try decodedNext() {
+                peeked.append(event)
+                if case .video(let frame) = event { return frame }
+            }
+        } catch {
+            peekError = error
+        }
+        return nil
+    }
+
+    static func hdrMetadata(stream: UnsafeMutablePointer<AVStream>, firstFrame: VideoFrame?) -> HDRMetadata? {
+        var metadata = HDRMetadata()
+        var size = 0
+        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size),
+           size >= MemoryLayout<AVMasteringDisplayMetadata>.size {
+            metadata.masteringDisplay = UnsafeRawPointer(data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
+        }
+        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size),
+           size >= MemoryLayout<AVContentLightMetadata>.size {
+            metadata.contentLight = UnsafeRawPointer(data).loadUnaligned(as: AVContentLightMetadata.self)
+        }
+        if let frame = firstFrame?.avFrame {
+            if metadata.masteringDisplay == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA),
+               Int(side.pointee.size) >= MemoryLayout<AVMasteringDisplayMetadata>.size {
+                metadata.masteringDisplay = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
+            }
+            if metadata.contentLight == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL),
+               Int(side.pointee.size) >= MemoryLayout<AVContentLightMetadata>.size {
+                metadata.contentLight = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVContentLightMetadata.self)
+            }
+        }
+        return metadata.isEmpty ? nil : metadata
+    }
+
+    /// Builds the deinterlacing/rotation graph the options and the stream call for, and restates `info`.
+    private func setUpFilter(_ options: ReaderOptions, firstFrame: VideoFrame?) throws {
+        var chain: [String] = []
+        let par = videoStream.pointee.codecpar.pointee
+        let interlacedOrders = [AV_FIELD_TT, AV_FIELD_BB, AV_FIELD_TB, AV_FIELD_BT]
+        let flagged = firstFrame.map { $0.avFrame.pointee.interlaced_frame != 0 } ?? false
+        if options.deinterlacing != .keep && (interlacedOrders.contains(par.field_order) || flagged) {
+            // A frame's own flag is the reliable one (FFmpeg's CLI tags top-field-first video TB as often as TT);
+            // bwdif then follows each frame's flag. Otherwise the stated order: TT/TB top first, BB/BT bottom first.
+            let bottomFirst = flagged ? firstFrame!.avFrame.pointee.top_field_first == 0
+                                      : par.field_order == AV_FIELD_BB || par.field_order == AV_FIELD_BT
+            let parity = flagged ? "auto" : (bottomFirst ? "bff" : "tff")
+            let order = bottomFirst ? "bottom field first" : "top field first"
+            switch options.deinterlacing {
+            case .refuse:
+                throw MediaError(.unsupportedCodec, path: source, "is interlaced (\(order)); deinterlace it (--deinterlace frame or field) or convert it first")
+            case .frameRate, .fieldRate:
+                let field = options.deinterlacing == .fieldRate
+                chain.append("bwdif=mode=\(field ? "send_field" : "send_frame"):parity=\(parity):deint=all")
+                filterHalvesDurations = field
+                adjustments.append("deinterlaced (\(order), bwdif at the \(field ? "field" : "frame") rate)")
+            case .keep:
+                break
+            }
+        }
+        let rotation = info.video.rotation
+        if options.uprightPixels && rotation != 0 {
+            switch rotation {
+            case 90: chain.append("transpose=clock")
+            case 180: chain.append("hflip,vflip")
+            case 270: chain.append("transpose=cclock")
+            default: break
+            }
+            turnedUpright = true
+            adjustments.append("turned upright: rotated \(rotation)° into the pixels, as the output cannot record a rotation")
+        }
+        guard !chain.isEmpty else { return }
+        let format = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: par.format)
+        let width = firstFrame.map { Int32($0.width) } ?? par.width, height = firstFrame.map { Int32($0.height) } ?? par.height
+        let built = try VideoFilter(chain.joined(separator: ","), width: width, height: height, pixelFormat: format,
+                                    timeBase: videoTimeBase, sampleAspectRatio: par.sample_aspect_ratio,
+                                    frameRate: info.video.averageFrameRate ?? info.video.frameRate, path: source)
+        filter = built
+        info.video.width = built.outputWidth
+        info.video.height = built.outputHeight
+        info.video.timeBase = built.outputTimeBase
+        if turnedUpright {
+            info.video.rotation = 0
+            if let aspect = info.video.sampleAspectRatio { info.video.sampleAspectRatio = aspect.inverse }
+        }
+        if filterHalvesDurations {
+            info.video.frameRate = info.video.frameRate.map { $0 * Rational(2) }
+            info.video.averageFrameRate = info.video.averageFrameRate.map { $0 * Rational(2) }
+            info.video.frameCount = info.video.frameCount.map { $0 * 2 }
+        }
     }
 
     deinit {
@@ -233,6 +394,39 @@ public final class MediaReader: @unchecked Sendable {
     ///
     /// Throws `.corrupt` when the input ends (or fails to read) before a single video frame decoded.
     public func next() throws -> MediaEvent? {
+        while true {
+            if !filtered.isEmpty { return .video(filtered.removeFirst()) }
+            let event: MediaEvent?
+            if !peeked.isEmpty {
+                event = peeked.removeFirst()
+            } else if let error = peekError {
+                peekError = nil
+                throw error
+            } else {
+                event = try decodedNext()
+            }
+            guard let filter else { return event }
+            switch event {
+            case .video(let frame)?:
+                filtered = try filter.process(frame)
+                // Durations pass through the graph in the decoder's units; restate them in the graph's.
+                let ticks = frame.duration.map { av_rescale_q($0, videoTimeBase.avRational, filter.outputTimeBase.avRational) } ?? 0
+                filteredDuration = filterHalvesDurations ? ticks / 2 : ticks
+                for out in filtered { out.avFrame.pointee.pkt_duration = filteredDuration }
+            case .packet?:
+                return event
+            case nil:
+                guard !filterFlushed, !interruption.isInterrupted else { return nil }
+                filterFlushed = true
+                filtered = try filter.process(nil)
+                for out in filtered { out.avFrame.pointee.pkt_duration = filteredDuration }
+                if filtered.isEmpty { return nil }
+            }
+        }
+    }
+
+    /// The next frame as the decoder gives it (before deinterlacing or rotation), or packet.
+    private func decodedNext() throws -> MediaEvent? {
         while !finished {
             if interruption.isInterrupted { finished = true; return nil }
             if let frame = receiveFrame() { return .video(frame) }
@@ -330,6 +524,42 @@ public final class MediaReader: @unchecked Sendable {
     static func isURL(_ source: String) -> Bool {
         guard let range = source.range(of: "://") else { return false }
         return source[..<range.lowerBound].allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" }
+    }
+
+    /// The `%d`/`%0Nd` in a path (image-sequence pattern), as the range of it; nil when there is none
+    /// or the path is not such a pattern (a second `%d`, or a `%` that is not `%%`).
+    static func sequenceNumberRange(_ path: String) -> Range<String.Index>? {
+        var found: Range<String.Index>?
+        var index = path.startIndex
+        while let percent = path[index...].firstIndex(of: "%") {
+            var cursor = path.index(after: percent)
+            guard cursor < path.endIndex else { return nil }
+            if path[cursor] == "%" { index = path.index(after: cursor); continue }
+            while cursor < path.endIndex, path[cursor].isASCII, path[cursor].isNumber { cursor = path.index(after: cursor) }
+            guard cursor < path.endIndex, path[cursor] == "d", found == nil else { return nil }
+            found = percent..<path.index(after: cursor)
+            index = path.index(after: cursor)
+        }
+        return found
+    }
+
+    /// The file name a sequence pattern gives for `number` (`%04d` → `0001`; `%%` → `%`).
+    static func sequenceFileName(_ pattern: String, number: Int) -> String? {
+        guard let range = sequenceNumberRange(pattern) else { return nil }
+        let spec = pattern[pattern.index(after: range.lowerBound)..<pattern.index(before: range.upperBound)]
+        var digits = String(number)
+        if spec.hasPrefix("0"), let width = Int(spec), digits.count < width {
+            digits = String(repeating: "0", count: width - digits.count) + digits
+        }
+        let unescape = { (part: Substring) in part.replacingOccurrences(of: "%%", with: "%") }
+        return unescape(pattern[..<range.lowerBound]) + digits + unescape(pattern[range.upperBound...])
+    }
+
+    /// The first existing file of a numbered sequence pattern (numbers 0 to 4 are tried, as image2 does);
+    /// nil when `path` is no pattern, names an existing file itself, or no file matches.
+    static func firstImageOfSequence(_ path: String) -> String? {
+        guard sequenceNumberRange(path) != nil, access(path, F_OK) != 0 else { return nil }
+        return (0...4).lazy.compactMap { sequenceFileName(path, number: $0) }.first { access($0, F_OK) == 0 }
     }
 
     static func checkLocalFile(_ path: String) throws {

@@ -20,6 +20,8 @@ public final class MediaWriter: @unchecked Sendable {
     public let encoderName: String
     /// Streams that could not be carried over, and why.
     public private(set) var warnings: [String] = []
+    /// What the output leaves out or changes on purpose (alpha a codec cannot keep), in words for a summary.
+    public private(set) var adjustments: [String] = []
     public private(set) var framesWritten = 0
 
     /// Owns the FFmpeg contexts, so they are freed exactly once whether `init` throws or the writer is dropped.
@@ -46,9 +48,10 @@ public final class MediaWriter: @unchecked Sendable {
     /// source's audio and subtitle streams (re-encoding audio the container cannot hold), its metadata and chapters.
     /// `metadata` entries are set on the container on top of the source's (an empty value removes a key).
     /// With `stretch`, audio is re-timed as the video is (slow motion, pitch kept) and re-encoded;
-    /// subtitles, which cannot follow, are dropped with a warning.
+    /// subtitles, which cannot follow, are dropped with a warning. Chapters move with `chapterStretch`
+    /// (slow motion whose audio is dropped still moves the chapters), else with `stretch`.
     public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
-                metadata: [String: String] = [:], stretch: TimeStretch? = nil) throws {
+                metadata: [String: String] = [:], stretch: TimeStretch? = nil, chapterStretch: TimeStretch? = nil) throws {
         _ = FFmpegLogging.quiet
         self.destination = destination
         self.overwrite = overwrite
@@ -60,6 +63,9 @@ public final class MediaWriter: @unchecked Sendable {
 
         guard let format = streaming ? Self.streamFormat(for: destination) : av_guess_format(nil, destURL.lastPathComponent, nil) else {
             throw MediaError(.invalidArgument, path: destination, "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
+        }
+        if let name = format.pointee.name.map({ String(cString: $0) }), name == "gif" || name == "apng" {
+            throw MediaError(.invalidArgument, path: destination, "animated GIF/APNG output is not supported (it needs a 256-colour palette per picture); write .mp4, .webm or .mkv and convert that, e.g. with ffmpeg's palettegen and paletteuse filters")
         }
         let input = source.videoStream
         let inputPar = input.pointee.codecpar!
@@ -79,16 +85,19 @@ public final class MediaWriter: @unchecked Sendable {
         let videoCodec = codec!
         encoderName = String(cString: videoCodec.pointee.name)
         guard avformat_query_codec(format, videoCodec.pointee.id, FF_COMPLIANCE_NORMAL) != 0 else {
-            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; pick another --codec or container")
+            let hint = destURL.pathExtension.lowercased() == "webm" ? "use --codec vp9 or av1 (or leave --codec out)" : "pick another --codec or container"
+            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; \(hint)")
         }
 
         // Pixel format: the requested one, else the source's, else the closest the encoder takes.
-        var wanted = AVPixelFormat(rawValue: inputPar.pointee.format)
+        var wanted = source.framePixelFormat != AV_PIX_FMT_NONE ? source.framePixelFormat : AVPixelFormat(rawValue: inputPar.pointee.format)
         if let name = settings.pixelFormat {
             wanted = av_get_pix_fmt(name)
             guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
         }
-        let outputWidth = settings.width ?? Int(inputPar.pointee.width), outputHeight = settings.height ?? Int(inputPar.pointee.height)
+        // The reader's description: frames come out upright or deinterlaced at their own size.
+        let sourceWidth = source.info.video.width, sourceHeight = source.info.video.height
+        let outputWidth = settings.width ?? sourceWidth, outputHeight = settings.height ?? sourceHeight
         guard (1...16384).contains(outputWidth), (1...16384).contains(outputHeight) else {
             throw MediaError(.invalidArgument, path: destination, "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
         }
@@ -120,6 +129,9 @@ public final class MediaWriter: @unchecked Sendable {
             }
         }
         pixelFormat = chosenFormat
+        if FrameConverter.hasAlpha(wanted) && !FrameConverter.hasAlpha(chosenFormat) {
+            adjustments.append("transparency dropped: \(encoderName) keeps no alpha channel (--codec ffv1 in .mkv/.mov, or vp9 in .webm, keep it)")
+        }
 
         // A stream is sent as it is made: there is no finished file to move into place.
         let tempPath = streaming ? destination : (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
@@ -141,8 +153,9 @@ public final class MediaWriter: @unchecked Sendable {
         enc.pointee.width = width
         enc.pointee.height = height
         // The source's pixel shape applies to its own size only; a resized output is tagged square.
-        let sameSize = outputWidth == Int(inputPar.pointee.width) && outputHeight == Int(inputPar.pointee.height)
-        enc.pointee.sample_aspect_ratio = sameSize ? inputPar.pointee.sample_aspect_ratio : AVRational(num: 1, den: 1)
+        let sameSize = outputWidth == sourceWidth && outputHeight == sourceHeight
+        let sourceAspect = source.info.video.sampleAspectRatio?.avRational ?? AVRational(num: 0, den: 1)
+        enc.pointee.sample_aspect_ratio = sameSize ? sourceAspect : AVRational(num: 1, den: 1)
         enc.pointee.pix_fmt = pixelFormat
         enc.pointee.time_base = encoderTimeBase.avRational
         enc.pointee.framerate = settings.frameRate.avRational
@@ -155,6 +168,7 @@ public final class MediaWriter: @unchecked Sendable {
         if format.pointee.flags & AVFMT_GLOBALHEADER != 0 { enc.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
+        let hdr = source.hdr
         switch encoderName {
         case "libx264":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
@@ -162,14 +176,23 @@ public final class MediaWriter: @unchecked Sendable {
         case "libx265":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
             av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
-            av_dict_set(&options, "x265-params", "log-level=error", 0)
+            // x265 in FFmpeg 5.1 takes HDR10 metadata only as its own parameters (written as SEI in the stream).
+            av_dict_set(&options, "x265-params", "log-level=error" + (hdr.map { ":" + Self.x265Parameters($0) } ?? ""), 0)
         case "libsvtav1":
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             if let preset = settings.preset { av_dict_set(&options, "preset", preset, 0) }
+            if let hdr { av_dict_set(&options, "svtav1-params", Self.svtAV1Parameters(hdr), 0) }
         case "libaom-av1":
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             av_dict_set(&options, "cpu-used", settings.preset ?? "6", 0)
             enc.pointee.bit_rate = 0
+        case "libvpx-vp9":
+            // Constant quality (bit rate 0 with a crf), the "good" deadline at a speed that keeps up with interpolation.
+            av_dict_set(&options, "crf", String(settings.crf ?? 32), 0)
+            av_dict_set(&options, "b", "0", 0)
+            av_dict_set(&options, "deadline", "good", 0)
+            av_dict_set(&options, "cpu-used", Self.vp9Speed(preset: settings.preset), 0)
+            av_dict_set(&options, "row-mt", "1", 0)
         case "ffv1":
             av_dict_set(&options, "level", "3", 0)
             av_dict_set(&options, "slicecrc", "1", 0)
@@ -188,7 +211,17 @@ public final class MediaWriter: @unchecked Sendable {
         av_dict_copy(&vst.pointee.metadata, input.pointee.metadata, 0)
         av_dict_set(&vst.pointee.metadata, "rotate", nil, 0)
         av_dict_set(&vst.pointee.metadata, "encoder", nil, 0)
-        kineto_copy_display_matrix(vst, input)
+        // Matroska/WebM mark VP9 with alpha so players decode the alpha channel.
+        av_dict_set(&vst.pointee.metadata, "alpha_mode", encoderName == "libvpx-vp9" && FrameConverter.hasAlpha(pixelFormat) ? "1" : nil, 0)
+        if source.turnedUpright {
+            // The reader rotated the pixels; a matrix would turn them a second time.
+        } else if source.info.video.rotation != 0 && !Self.containerKeepsRotation(format) {
+            warnings.append("the input is shown rotated \(source.info.video.rotation)°, which a .\(destURL.pathExtension) file cannot record; it will play sideways or upside down")
+        } else {
+            kineto_copy_display_matrix(vst, input)
+        }
+        // HDR10 static metadata on the stream: Matroska/WebM write it into their colour description.
+        if let hdr { Self.attach(hdr, to: vst) }
 
         // Container metadata and chapters.
         let ic = source.formatContext
@@ -197,8 +230,11 @@ public final class MediaWriter: @unchecked Sendable {
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             av_dict_set(&oc.pointee.metadata, key, value.isEmpty ? nil : value, 0)
         }
-        if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 { kineto_copy_chapters(oc, ic) }
         originMicros = ic.pointee.start_time != kineto_nopts() ? ic.pointee.start_time : 0
+        if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 {
+            kineto_copy_chapters(oc, ic)
+            if let retime = chapterStretch ?? stretch { Self.retimeChapters(oc, by: retime, originMicros: originMicros) }
+        }
 
         // Audio and subtitles: copy when the container takes the codec, else re-encode audio.
         for index in source.passthroughStreams.sorted() {
@@ -218,7 +254,8 @@ public final class MediaWriter: @unchecked Sendable {
                 continue
             }
             // 1: the container takes the codec; negative: the muxer keeps no list (MPEG-TS), so try copying.
-            if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0 {
+            if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0,
+               !Self.copyNeedsExperimentalMuxing(par.pointee.codec_id, format: format) {
                 guard let ost = avformat_new_stream(oc, nil) else { continue }
                 avcodec_parameters_copy(ost.pointee.codecpar, par)
                 ost.pointee.codecpar.pointee.codec_tag = 0
@@ -463,6 +500,95 @@ public final class MediaWriter: @unchecked Sendable {
             avcodec_free_context(&encoder)
             avformat_free_context(outputContext)
         }
+    }
+
+    /// libvpx's `cpu-used` (0 slowest … 8 fastest) for a preset: a number as it is, x264's names by their place.
+    static func vp9Speed(preset: String?) -> String {
+        guard let preset else { return "4" }
+        if let number = Int(preset) { return String(min(max(number, 0), 8)) }
+        let names = ["veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7, "ultrafast": 8]
+        return String(names[preset.lowercased()] ?? 4)
+    }
+
+    /// Whether a container records a display matrix (rotation): the MP4/QuickTime family does; FFmpeg 5.1's
+    /// Matroska, WebM, MPEG-TS and AVI muxers do not.
+    public static func containerKeepsRotation(_ format: UnsafePointer<AVOutputFormat>) -> Bool {
+        let name = format.pointee.name.map { String(cString: $0) } ?? ""
+        return ["mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"].contains(name)
+    }
+
+    /// Whether the file (or stream URL) `destination` would record a display matrix (see above).
+    public static func containerKeepsRotation(destination: String) -> Bool {
+        let streaming = MediaReader.isURL(destination) && !destination.hasPrefix("file:")
+        guard let format = streaming ? streamFormat(for: destination) : av_guess_format(nil, URL(fileURLWithPath: destination).lastPathComponent, nil) else {
+            return true
+        }
+        return containerKeepsRotation(format)
+    }
+
+    static func attach(_ hdr: HDRMetadata, to stream: UnsafeMutablePointer<AVStream>) {
+        if var mastering = hdr.masteringDisplay,
+           let data = av_stream_new_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, MemoryLayout<AVMasteringDisplayMetadata>.size) {
+            withUnsafeBytes(of: &mastering) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        if var light = hdr.contentLight,
+           let data = av_stream_new_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, MemoryLayout<AVContentLightMetadata>.size) {
+            withUnsafeBytes(of: &light) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+    }
+
+    /// Mastering display primaries (R, G, B) and white point as (x, y) chromaticities, luminance as (max, min) cd/m².
+    private static func chromaticities(_ m: AVMasteringDisplayMetadata) -> (r: (Double, Double), g: (Double, Double), b: (Double, Double), white: (Double, Double), max: Double, min: Double) {
+        let p = m.display_primaries
+        return ((av_q2d(p.0.0), av_q2d(p.0.1)), (av_q2d(p.1.0), av_q2d(p.1.1)), (av_q2d(p.2.0), av_q2d(p.2.1)),
+                (av_q2d(m.white_point.0), av_q2d(m.white_point.1)), av_q2d(m.max_luminance), av_q2d(m.min_luminance))
+    }
+
+    /// x265's `master-display` (chromaticities in units of 0.00002, luminance in 0.0001 cd/m²) and `max-cll`.
+    static func x265Parameters(_ hdr: HDRMetadata) -> String {
+        var parts = ["hdr10=1"]
+        if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
+            let c = chromaticities(m)
+            func xy(_ v: (Double, Double)) -> String { "(\(Int((v.0 * 50000).rounded())),\(Int((v.1 * 50000).rounded())))" }
+            parts.append("master-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L(\(Int((c.max * 10000).rounded())),\(Int((c.min * 10000).rounded())))")
+        }
+        if let l = hdr.contentLight { parts.append("max-cll=\(l.MaxCLL),\(l.MaxFALL)") }
+        return parts.joined(separator: ":")
+    }
+
+    /// SVT-AV1's `mastering-display` (plain chromaticities and cd/m²) and `content-light`.
+    static func svtAV1Parameters(_ hdr: HDRMetadata) -> String {
+        var parts: [String] = []
+        if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
+            let c = chromaticities(m)
+            func xy(_ v: (Double, Double)) -> String { String(format: "(%.4f,%.4f)", v.0, v.1) }
+            parts.append("mastering-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L" + String(format: "(%.4f,%.4f)", c.max, c.min))
+        }
+        if let l = hdr.contentLight { parts.append("content-light=\(l.MaxCLL),\(l.MaxFALL)") }
+        return parts.joined(separator: ":")
+    }
+
+    /// Moves every chapter's start and end to where `stretch` puts that moment of the input.
+    static func retimeChapters(_ oc: UnsafeMutablePointer<AVFormatContext>, by stretch: TimeStretch, originMicros: Int64) {
+        let origin = Double(originMicros) / Double(AV_TIME_BASE)
+        for i in 0..<oc.pointee.nb_chapters {
+            guard let chapter = kineto_chapter(oc, i) else { continue }
+            let timeBase = Rational(chapter.pointee.time_base)
+            func moved(_ ticks: Int64) -> Int64 {
+                let seconds = timeBase.seconds(of: ticks).doubleValue - origin
+                return Int64(((stretch.map(seconds) + origin) / timeBase.doubleValue).rounded())
+            }
+            chapter.pointee.start = moved(chapter.pointee.start)
+            chapter.pointee.end = moved(chapter.pointee.end)
+        }
+    }
+
+    /// Codecs FFmpeg 5.1 lists for a container but writes there only with `-strict experimental`
+    /// (FLAC and TrueHD in MP4/MOV): they are re-encoded rather than copied into a file players may reject.
+    static func copyNeedsExperimentalMuxing(_ codec: AVCodecID, format: UnsafePointer<AVOutputFormat>) -> Bool {
+        let name = format.pointee.name.map { String(cString: $0) } ?? ""
+        guard ["mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"].contains(name) else { return false }
+        return codec == AV_CODEC_ID_FLAC || codec == AV_CODEC_ID_TRUEHD
     }
 
     /// The encoder's 4:4:4 YUV format closest to `format` (same bit depth), for sizes subsampled chroma cannot cover.

@@ -10,6 +10,8 @@ public enum VideoCodecChoice: String, Sendable, Codable, CaseIterable {
     case av1
     /// FFV1, lossless.
     case ffv1
+    /// VP9 with libvpx (the default for WebM, which cannot hold H.264).
+    case vp9
     /// The input's own codec, when FFmpeg has an encoder for it.
     case same
 
@@ -19,8 +21,17 @@ public enum VideoCodecChoice: String, Sendable, Codable, CaseIterable {
         case .h265: ["libx265"]
         case .av1: ["libsvtav1", "libaom-av1"]
         case .ffv1: ["ffv1"]
+        case .vp9: ["libvpx-vp9"]
         case .same: []
         }
+    }
+}
+
+extension VideoCodecChoice {
+    /// The codec for an output when none is asked for: VP9 for WebM (which holds only VP8, VP9 and AV1),
+    /// H.264 for every other container.
+    public static func standard(forOutput path: String) -> VideoCodecChoice {
+        path.lowercased().hasSuffix(".webm") ? .vp9 : .h264
     }
 }
 

@@ -16,6 +16,10 @@ public struct FrameRate: Sendable, Hashable, CustomStringConvertible {
         self.seconds = seconds / divisor
     }
 
+    /// The rates a job takes, in and out: below 1 fps a rate is more likely a typo (`--fps 0.0001` would make
+    /// hours from seconds), above 1000 no display or encoder level is meant for it.
+    public static let usableRange: ClosedRange<Double> = 1...1000
+
     /// Frames per second as a floating-point number (for display and progress only).
     public var framesPerSecond: Double { Double(frames) / Double(seconds) }
 

@@ -31,6 +31,11 @@ public struct InterpolationJob: Sendable {
     public var queueCapacity: Int
     /// For network inputs: seconds without data after which the input counts as ended.
     public var networkTimeout: Double
+    /// Interlaced input is deinterlaced (bwdif) at the frame rate by default: interpolating woven fields
+    /// would comb every new frame.
+    public var deinterlacing: Deinterlacing = .frameRate
+    /// For image-sequence inputs (`frames/%04d.png`): their frame rate (nil: 25 fps, libavformat's default).
+    public var imageSequenceRate: FrameRate?
     /// Scene cuts (never interpolated across) and repeated frames (skipped, motion interpolated across them).
     public var motion: MotionDetection = .standard
     /// Slow motion: the input (or a range of it) re-timed before frames are scheduled at `targetRate`.

@@ -30,6 +30,8 @@ public struct JobResult: Sendable {
     public var events: [String] = []
     /// For live inputs: the most the output fell behind real time, in seconds.
     public var worstLiveLag: Double?
+    /// What was changed so the output plays right (deinterlaced, turned upright, alpha dropped), in words.
+    public var adjustments: [String] = []
 
     /// Output frames per second of wall time.
     public var framesPerSecond: Double { elapsedSeconds > 0 ? Double(framesOut) / elapsedSeconds : 0 }

@@ -44,8 +44,11 @@ public enum JobRunner {
         do {
             // Slow motion without stretched audio carries no other stream: none would stay in sync.
             let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
-            reader = try MediaReader(job.input, options: ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout,
-                                                                        decoderThreads: job.decoderThreads))
+            var options = ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
+            options.imageSequenceRate = job.imageSequenceRate.map { Rational($0.frames, $0.seconds) }
+            options.deinterlacing = job.deinterlacing
+            options.uprightPixels = !MediaWriter.containerKeepsRotation(destination: job.output)
+            reader = try MediaReader(job.input, options: options)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
@@ -55,6 +58,10 @@ public enum JobRunner {
         }
         guard let rate = job.targetRate.resolved(inputRate: inputRate) else {
             throw PipelineError(.usage, "\(job.targetRate) of \(inputRate) fps is not a usable frame rate")
+        }
+        guard FrameRate.usableRange.contains(rate.framesPerSecond) else {
+            throw PipelineError(.usage, String(format: "an output rate of %g fps (--fps %@) is out of range; frame rates from 1 to 1000 fps work",
+                                               rate.framesPerSecond, job.targetRate.description))
         }
 
         // Interpolators are made before the output is created, so a missing model file fails fast. A live
@@ -93,7 +100,7 @@ public enum JobRunner {
         if let slow = job.slowMotion {
             if reader.isNetworkSource { throw PipelineError(.usage, "\(job.input): slow motion needs a file; a live stream cannot be slowed down") }
             let origin = Int64(((info.startTime ?? 0) * Double(timeBase.denominator) / Double(timeBase.numerator)).rounded())
-            clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin)
+            clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin, outputRate: rate)
         }
         guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator,
                                            timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
@@ -106,9 +113,9 @@ public enum JobRunner {
         do {
             let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset,
                                                 frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
-            let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? $0.stretch : nil }
+            let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? clock?.stretch : nil }
             writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite,
-                                     stretch: stretch)
+                                     stretch: stretch, chapterStretch: clock?.stretch)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
@@ -164,7 +171,8 @@ public enum JobRunner {
                                framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
                                damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName,
                                sceneCuts: outcome.sceneCuts, duplicatesSkipped: outcome.duplicatesSkipped,
-                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag)
+                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag,
+                               adjustments: reader.adjustments + writer.adjustments)
         progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
                               totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
         return result

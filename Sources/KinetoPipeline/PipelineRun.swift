@@ -29,6 +29,7 @@ final class PipelineRun: @unchecked Sendable {
         let ordinal: Int64
         private let lock = NSLock()
         private var rgb: RGBImage?
+        private var alpha: [Float]??
 
         init(frame: VideoFrame, ordinal: Int64) {
             self.frame = frame
@@ -42,6 +43,16 @@ final class PipelineRun: @unchecked Sendable {
             let image = try converter.rgbImage(from: frame)
             rgb = image
             return image
+        }
+
+        /// The frame's alpha plane for models (nil when its format has none), made once.
+        func alphaPlane(using converter: FrameConverter) throws -> [Float]? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let alpha { return alpha }
+            let plane = try converter.alphaPlane(from: frame)
+            alpha = .some(plane)
+            return plane
         }
     }
 
@@ -58,7 +69,7 @@ final class PipelineRun: @unchecked Sendable {
     /// the conversion overlaps the next inference instead of delaying it).
     enum OutputFrame {
         case frame(VideoFrame)
-        case picture(RGBImage, like: VideoFrame, pts: Int64)
+        case picture(RGBImage, alpha: [Float]?, like: VideoFrame, pts: Int64)
     }
 
     /// A finished unit, still numbered so the encoder can restore input order.
@@ -315,7 +326,7 @@ final class PipelineRun: @unchecked Sendable {
                         }
                     }
                     let (frames, passed) = try makeFrames(first: first, second: second, outputs: outputs,
-                                                          maker: interpolates ? maker : .nearestFrame, converter: converter)
+                                                          maker: interpolates ? maker : .previousFrame, converter: converter)
                     result = WorkResult(sequence: sequence, payload: .frames(frames, passedThrough: passed))
                 }
                 guard results.push(result) else { return }
@@ -334,6 +345,9 @@ final class PipelineRun: @unchecked Sendable {
 
     /// How one work item's new frames are made.
     enum FrameMaker {
+        /// The earlier frame until the later one's time: across a scene cut the new shot starts on its own
+        /// first frame, not half a frame early; over a hold both frames are the same picture anyway.
+        case previousFrame
         case nearestFrame
         case crossFade
         case model(any FrameInterpolator)
@@ -359,6 +373,8 @@ final class PipelineRun: @unchecked Sendable {
                     throw PipelineError(.internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
                 }
                 switch maker {
+                case .previousFrame:
+                    frames.append(.frame(first.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 case .nearestFrame:
                     let nearest = t < 0.5 ? first : second
                     frames.append(.frame(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
@@ -367,13 +383,25 @@ final class PipelineRun: @unchecked Sendable {
                 case .model(let interpolator):
                     let a = try first.rgbImage(using: converter)
                     let b = try second.rgbImage(using: converter)
-                    let image: RGBImage
-                    if let dyadic {
-                        image = try midpoint(dyadic, a, b, interpolator, &midpoints)
+                    var image: RGBImage
+                    var alpha: [Float]?
+                    // Transparency moves with the picture where the model can move it (RIFE warps it with its
+                    // flows); elsewhere it is mixed linearly.
+                    let alphas = try first.alphaPlane(using: converter).flatMap { a in try second.alphaPlane(using: converter).map { (a, $0) } }
+                    if case let (alphaA, alphaB)? = alphas, dyadic == nil, let carrier = interpolator as? any AlphaInterpolating {
+                        (image, alpha) = try carrier.interpolate(a, b, alpha: alphaA, alphaB, at: t)
                     } else {
-                        image = try interpolator.interpolate(a, b, at: t)
+                        if let dyadic {
+                            image = try midpoint(dyadic, a, b, interpolator, &midpoints)
+                        } else {
+                            image = try interpolator.interpolate(a, b, at: t)
+                        }
+                        if case let (alphaA, alphaB)? = alphas {
+                            let w = Float(t)
+                            alpha = zip(alphaA, alphaB).map { $0 * (1 - w) + $1 * w }
+                        }
                     }
-                    frames.append(.picture(image, like: first.frame, pts: output.pts))
+                    frames.append(.picture(image, alpha: alpha, like: first.frame, pts: output.pts))
                 }
             }
         }
@@ -432,9 +460,9 @@ final class PipelineRun: @unchecked Sendable {
                             switch output {
                             case .frame(let frame):
                                 try writer.write(frame)
-                            case .picture(let image, let template, let pts):
-                                try writer.write(try converter.frame(from: image, pixelFormat: template.pixelFormat, like: template,
-                                                                     pts: pts, timeBase: outputTimeBase))
+                            case .picture(let image, let alpha, let template, let pts):
+                                try writer.write(try converter.frame(from: image, alpha: alpha, pixelFormat: template.pixelFormat,
+                                                                     like: template, pts: pts, timeBase: outputTimeBase))
                             }
                             outcome.framesOut += 1
                         }

@@ -93,6 +93,15 @@ import Testing
     }
 
     @Test func interruptLeavesNoOutput() throws {
+        try checkSignalCancelsCleanly(SIGINT)
+    }
+
+    /// Closing the terminal or the SSH session (SIGHUP) stops a job as Ctrl-C does: no partial file, exit 130.
+    @Test func hangUpLeavesNoOutput() throws {
+        try checkSignalCancelsCleanly(SIGHUP)
+    }
+
+    private func checkSignalCancelsCleanly(_ signal: Int32) throws {
         let scratch = try Scratch()
         try scratch.clip("in.mp4", rate: "25", seconds: 20, size: "640x360", audio: false)
         let (process, out, err) = try KinetoProcess.start(["interpolate", "in.mp4", "out.mp4", "--fps", "60", "--preset", "slow"],
@@ -103,7 +112,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(scratch.contents.contains { $0.contains("kineto-partial") })
-        kill(process.processIdentifier, SIGINT)
+        kill(process.processIdentifier, signal)
         let result = KinetoProcess.finish(process, out, err, timeout: 20)
         #expect(!result.timedOut)
         #expect(result.status == 130, "\(result.stderr)")

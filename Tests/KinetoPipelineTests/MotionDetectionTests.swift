@@ -49,6 +49,27 @@ import KinetoPipeline
         #expect(blended.contains { min($0.thumbnail.meanAbsoluteDifference(before), $0.thumbnail.meanAbsoluteDifference(after)) > 5 })
     }
 
+    /// The new shot appears where its first frame is (1 s), not half a source frame before: outputs between
+    /// the last frame of scene 1 and the first of scene 2 still show scene 1.
+    @Test func aCutLandsOnTheNewShotsFirstFrame() throws {
+        let clips = try TestClips()
+        let input = try cutClip(clips)
+        let job = InterpolationJob(input: input, output: clips.path("out.mp4"), targetRate: try TargetRate(parsing: "96"),
+                                   method: .blend, crf: 12, preset: "ultrafast")
+        #expect(try JobRunner.run(job).sceneCuts == 1)
+        let inputs = try thumbnails(input)
+        let before = inputs[23].thumbnail, after = inputs[24].thumbnail
+        let outputs = try thumbnails(clips.path("out.mp4"))
+        let between = outputs.filter { $0.time > 23.0 / 24 + 0.001 && $0.time < 1 - 0.001 }
+        #expect(between.count == 3)  // 96 fps: 93/96, 94/96, 95/96 s
+        for frame in between {
+            let fromBefore = frame.thumbnail.meanAbsoluteDifference(before), fromAfter = frame.thumbnail.meanAbsoluteDifference(after)
+            #expect(fromBefore < 1 && fromAfter > 5, "output at \(frame.time) s shows the next shot early")
+        }
+        let atCut = try #require(outputs.first { abs($0.time - 1) < 0.001 })
+        #expect(atCut.thumbnail.meanAbsoluteDifference(after) < 1)
+    }
+
     @Test func steadyMotionHasNoCuts() throws {
         let clips = try TestClips()
         let input = try clips.clip("motion.mp4", rate: "24", seconds: 2, size: "320x240", audio: false)

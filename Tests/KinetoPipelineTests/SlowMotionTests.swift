@@ -63,6 +63,41 @@ import KinetoPipeline
         #expect(abs(try #require(out.lastAudioTime) - 6.0) < 0.06)
     }
 
+    /// A range whose slowed part is not a whole number of output frames (0.25 s × 3 more = 18.75 frames at
+    /// 25 fps) still leaves every frame after it the input's own, not re-made between two input frames.
+    @Test func rangeOffTheFrameGridLeavesTheRestUntouched() throws {
+        let clips = try TestClips()
+        let input = try clips.clip("in.mp4", rate: "25", seconds: 2, audio: false)
+        let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), factor: Rational(4), from: 0.5, to: 0.75))
+        // 0.5 + 1 + 1.25 s at 25 fps; the slowed second holds about 25 frames, all others are input frames.
+        #expect(abs(result.framesOut - 69) <= 1, "\(result.framesOut) frames")
+        let made = result.framesOut - result.framesPassedThrough
+        #expect(made <= 26, "\(made) of \(result.framesOut) frames were made")
+        // Frames after the range keep their spacing: the output's last second is the input's last second.
+        let times = try ReadBack(clips.path("slow.mp4")).frameTimes
+        #expect(times.count == Int(result.framesOut))
+    }
+
+    /// Chapters point at the same picture after slowing down: one starting at 1 s in a 2× range from 0.5 s
+    /// starts at 0.5 + 0.5 × 2 = 1.5 s.
+    @Test func chaptersMoveWithTheSlowedRange() throws {
+        let clips = try TestClips()
+        let plain = try clips.clip("plain.mp4", rate: "25", seconds: 2, audio: false)
+        let meta = clips.path("meta.txt")
+        try ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"
+            .write(toFile: meta, atomically: true, encoding: .utf8)
+        let input = clips.path("chapters.mkv")
+        try clips.ffmpeg(["-i", plain, "-i", meta, "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", input])
+        _ = try JobRunner.run(try job(input, clips.path("slow.mkv"), factor: Rational(2), from: 0.5, to: 1.5))
+        let chapters = try ReadBack(clips.path("slow.mkv")).info.chapters
+        #expect(chapters.map(\.title) == ["One", "Two"])
+        if chapters.count == 2 {
+            #expect(abs(chapters[0].end - 1.5) < 0.01, "\(chapters)")
+            #expect(abs(chapters[1].start - 1.5) < 0.01, "\(chapters)")
+            #expect(abs(chapters[1].end - 3.0) < 0.01, "\(chapters)")  // 0.5 + 2 + 0.5
+        }
+    }
+
     @Test func slowMotionOfALiveStreamIsRefused() throws {
         let clips = try TestClips()
         let thrown = #expect(throws: PipelineError.self) {
