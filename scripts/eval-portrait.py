@@ -283,7 +283,7 @@ def evaluate_known_background(kineto, work, seg, landmarker, n=50, side=512, kee
                 subprocess.run(["cp", f, keep])
         truth_landmarks = track(frames, landmarker, (scene.anchor[0], scene.anchor[1], side * 0.3 * 1.6))
         silhouette0 = alphas[0] > 0.5
-        m = {"psnr": [], "ssim": [], "face_psnr": [], "face_ssim": [], "halo": []}
+        m = {"psnr": [], "ssim": [], "face_psnr": [], "face_ssim": [], "halo": [], "head_halo": []}
         for i in range(1, n):
             gt, out_f = frames[i], result[i]
             m["psnr"].append(psnr(out_f, gt))
@@ -296,15 +296,22 @@ def evaluate_known_background(kineto, work, seg, landmarker, n=50, side=512, kee
             sil = alphas[i] > 0.5
             band = dilate(sil, 25) & ~dilate(sil, 3) & ~silhouette0
             if band.any():
-                err = np.abs(out_f.astype(np.float64) - gt.astype(np.float64))[band]
-                m["halo"].append(float(err.mean()))
+                err = np.abs(out_f.astype(np.float64) - gt.astype(np.float64))
+                m["halo"].append(float(err[band].mean()))
+                # The same band around the head only (above the chin): the ring that follows the head.
+                if p is not None:
+                    head = band.copy()
+                    head[int(p[152, 1]):, :] = False
+                    if head.any():
+                        m["head_halo"].append(float(err[head].mean()))
         row = {"case": f"{person} on {bg}", "seconds": seconds}
         for k, v in m.items():
             row[k] = float(np.mean(v)) if v else float("nan")
             row[k + "_worst"] = float(np.min(v) if "psnr" in k or "ssim" in k else np.max(v)) if v else float("nan")
         rows.append(row)
         print(f"  {row['case']}: frame {row['psnr']:.2f} dB / {row['ssim']:.4f}, face {row['face_psnr']:.2f} dB "
-              f"(worst {row['face_psnr_worst']:.2f}) / {row['face_ssim']:.4f}, halo {row['halo']:.2f} (worst {row['halo_worst']:.2f})",
+              f"(worst {row['face_psnr_worst']:.2f}) / {row['face_ssim']:.4f}, halo {row['halo']:.2f} (worst {row['halo_worst']:.2f}), "
+              f"around the head {row['head_halo']:.2f} (worst {row['head_halo_worst']:.2f})",
               flush=True)
     return rows
 
