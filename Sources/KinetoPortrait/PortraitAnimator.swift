@@ -157,6 +157,7 @@ public enum PortraitAnimator {
     public static func preparePortrait(_ image: RGBImage, path: String, crop: PortraitCrop, size: Int?,
                                        models: PortraitModels) throws -> PreparedPortrait {
         let tracker = models.makeTracker(smoothing: false)
+        tracker.searchWindows = true
         guard let found = try tracker.track(image, at: 0)?.landmarks else {
             throw PipelineError(.input, "\(path): no face found in the portrait; use a photo with one clearly visible, roughly frontal face", stage: .open)
         }

@@ -26,13 +26,17 @@ public final class FaceTracker: @unchecked Sendable {
     public var detectionCropScale: Float = 1.5
     public var landmarkCropScale: Float = 1.5
     public var smoothing = true
+    /// Search overlapping windows when the whole picture shows no face (for still portraits; costs a few detector
+    /// runs, so video frames without a face do not).
+    public var searchWindows = false
     private var crop: (centerX: Float, centerY: Float, side: Float)?
     /// The tilt of the tracked face in the image (radians, from the eyes): the next crop is turned by it, so the
     /// landmark model sees the face upright as it was trained to (MediaPipe's graph does the same). On tilted crops
     /// it reads an open mouth as closing: the head's motion leaked into the expression.
     private var cropAngle: Float = 0
     private var filters: [OneEuroFilter] = []
-    /// How many faces the detector found the last time it ran (the largest is followed).
+    /// How many faces of at least 0.4× the largest's size the detector found the last time it ran (the largest is
+    /// followed).
     public private(set) var facesAtLastDetection = 0
 
     public init(detector: FaceDetector, landmarker: FaceLandmarker) {
@@ -87,11 +91,45 @@ public final class FaceTracker: @unchecked Sendable {
     func detect(_ image: RGBImage) throws -> (centerX: Float, centerY: Float, side: Float)? {
         let side = Float(max(image.width, image.height))
         let left = Float((Int(side) - image.width) / 2), top = Float((Int(side) - image.height) / 2)
-        let input = Self.sample(image, centerX: side / 2 - left, centerY: side / 2 - top, side: side, size: 128, scale: 2, shift: -1)
-        let faces = try detector.detect(input)
-        facesAtLastDetection = faces.count
-        guard let best = faces.max(by: { $0.width * $0.height < $1.width * $1.height }) else { return nil }
-        return (best.centerX * side - left, best.centerY * side - top, detectionCropScale * max(best.width, best.height) * side)
+        var faces = try detectSquare(image, centerX: side / 2 - left, centerY: side / 2 - top, side: side)
+        // The short-range detector sees the picture at 128²: in a tall full-length portrait (or a large photo) the
+        // face is a few pixels there. Still pictures are searched again in overlapping squares of the shorter side
+        // and of half of it.
+        if faces.isEmpty && searchWindows {
+            let short = Float(min(image.width, image.height))
+            for window in [short, short / 2] where window >= 64 {
+                let step = window / 2
+                var y = window / 2
+                while y <= Float(image.height) - window / 2 + 1 {
+                    var x = window / 2
+                    while x <= Float(image.width) - window / 2 + 1 {
+                        faces += try detectSquare(image, centerX: x, centerY: y, side: window)
+                        x += step
+                    }
+                    y += step
+                }
+                if !faces.isEmpty { break }
+            }
+            // Overlapping windows find one face several times: count centres that are far apart.
+            var distinct: [(x: Float, y: Float, side: Float)] = []
+            for f in faces.sorted(by: { $0.side > $1.side }) where !distinct.contains(where: { abs($0.x - f.x) < $0.side / 2 && abs($0.y - f.y) < $0.side / 2 }) {
+                distinct.append(f)
+            }
+            faces = distinct
+        }
+        guard let best = faces.max(by: { $0.side < $1.side }) else { facesAtLastDetection = 0; return nil }
+        // Faces worth mentioning: those at least 0.4× the largest (not a face in a crowd far behind, nor a stray
+        // detection in one of the windows).
+        facesAtLastDetection = faces.filter { $0.side >= 0.4 * best.side }.count
+        return (best.x, best.y, detectionCropScale * best.side)
+    }
+
+    /// Faces the detector finds in the square (centre, side) of `image`: centres and box sides in image pixels.
+    func detectSquare(_ image: RGBImage, centerX: Float, centerY: Float, side: Float) throws -> [(x: Float, y: Float, side: Float)] {
+        let input = Self.sample(image, centerX: centerX, centerY: centerY, side: side, size: 128, scale: 2, shift: -1)
+        return try detector.detect(input).map {
+            (centerX + ($0.centerX - 0.5) * side, centerY + ($0.centerY - 0.5) * side, max($0.width, $0.height) * side)
+        }
     }
 
     /// The next frame's crop from `landmarks`: their extent in the face's own upright frame (turned by the eyes'
