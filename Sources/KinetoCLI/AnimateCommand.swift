@@ -21,9 +21,12 @@ struct AnimateCommand: ParsableCommand {
         commandName: "animate",
         abstract: "Animate a still portrait with the head motion and expressions of a driving video.",
         discussion: """
-        Landmarks of the driving face are retargeted onto the portrait's face (sketch), then the portrait is \
-        warped onto them with a triangle mesh, its background held still and the opening mouth filled from the \
-        driving video (coloring). The output has the driving video's frame rate, duration and audio; it appears \
+        Landmarks of the driving face are retargeted onto the portrait's face (sketch): head pose and expression \
+        relative to the driver's own face size and position, filtered separately, re-anchored at cuts, zoom \
+        limited by --max-zoom. Then the whole portrait is warped onto them with one smooth triangle mesh (head, \
+        hair, silhouette, background bending just around the head, frame border fixed) and the opening mouth is \
+        filled from the driving video (coloring). The portrait's EXIF orientation and the driving video's display \
+        rotation are applied; with several faces in the portrait the largest is animated. The output has the driving video's frame rate, duration and audio; it appears \
         only when complete.
 
         Exit codes: 0 done, 64 usage error, 65 unusable input (unreadable file, no face in the portrait or the \
@@ -49,6 +52,9 @@ struct AnimateCommand: ParsableCommand {
     @Option(help: "Framing: auto (a square around the face, hair and shoulders) or none (the whole portrait).")
     var crop: PortraitCrop = .auto
 
+    @Option(help: "Most the driver's zooms and moves toward the camera may change the portrait's face size (relative mode; 1 keeps it fixed).")
+    var maxZoom: Float = 1.15
+
     @Flag(help: "Do not fill an opening mouth from the driving video.")
     var noMouthFill = false
 
@@ -59,6 +65,7 @@ struct AnimateCommand: ParsableCommand {
 
     func validate() throws {
         if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
+        if !(maxZoom >= 1 && maxZoom <= 10) { throw ValidationError("--max-zoom must be between 1 and 10") }
     }
 
     func run() throws {
@@ -66,7 +73,7 @@ struct AnimateCommand: ParsableCommand {
             let job = PortraitAnimationJob(portrait: portrait, driving: driving, output: output, size: size, mode: mode, crop: crop,
                                            fillMouth: !noMouthFill, codec: try encoding.codecChoice(allowingSame: false),
                                            crf: encoding.crf, preset: encoding.preset, encoderThreads: encoding.threads,
-                                           overwrite: encoding.overwrite, measure: report)
+                                           overwrite: encoding.overwrite, measure: report, maxZoom: maxZoom)
             let result = try encoding.withJobControls { progress, cancellation in
                 try PortraitAnimator.run(job, progress: progress, cancellation: cancellation)
             }

@@ -458,6 +458,16 @@ public final class MediaWriter: @unchecked Sendable {
         }
     }
 
+    /// Throws `.sameAsInput` when `destination` is the file `input` (same device and inode: also through a symlink or
+    /// a hard link). Jobs with a second input (a portrait) check it with this too.
+    public static func refuseInputAsOutput(_ destination: String, input: String) throws {
+        var destInfo = stat(), srcInfo = stat()
+        guard !MediaReader.isURL(input), stat(destination, &destInfo) == 0, stat(input, &srcInfo) == 0 else { return }
+        if srcInfo.st_dev == destInfo.st_dev, srcInfo.st_ino == destInfo.st_ino {
+            throw MediaError(.sameAsInput, path: destination, "is the input file itself; choose another output name (the input is never overwritten)")
+        }
+    }
+
     static func checkDestination(_ destination: String, directory: String, source: String, overwrite: Bool) throws {
         let dir = directory.isEmpty ? "." : directory
         var info = stat()
@@ -469,10 +479,7 @@ public final class MediaWriter: @unchecked Sendable {
         }
         var destInfo = stat()
         if stat(destination, &destInfo) == 0 {
-            var srcInfo = stat()
-            if !MediaReader.isURL(source), stat(source, &srcInfo) == 0, srcInfo.st_dev == destInfo.st_dev, srcInfo.st_ino == destInfo.st_ino {
-                throw MediaError(.sameAsInput, path: destination, "is the input file itself; choose another output name (the input is never overwritten)")
-            }
+            try refuseInputAsOutput(destination, input: source)
             if !overwrite { throw MediaError(.outputExists, path: destination, "already exists; choose another name or allow overwriting") }
             if (destInfo.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.unwritableDestination, path: destination, "is a directory") }
         }

@@ -60,7 +60,7 @@ public enum ImageResampler {
 
     /// Bilinear sample with edge clamping (for sampling inside a valid image).
     @inline(__always)
-    static func bilinearClamped(_ plane: UnsafePointer<Float>, _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
+    public static func bilinearClamped(_ plane: UnsafePointer<Float>, _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
         let cx = min(max(x, 0), Float(w - 1)), cy = min(max(y, 0), Float(h - 1))
         let xa = min(Int(cx), max(w - 2, 0)), ya = min(Int(cy), max(h - 2, 0))
         let fx = cx - Float(xa), fy = cy - Float(ya)

@@ -60,46 +60,78 @@ public struct LandmarkRetargeter: Sendable {
         self.init(portrait: portrait.map { SIMD3($0.x, $0.y, 0) }, reference: reference.map { SIMD3($0.x, $0.y, 0) }, mode: mode)
     }
 
+    /// The driver's change since the reference frame, split into head pose and expression (relative mode).
+    public struct Motion: Sendable {
+        /// Head rotation since the reference frame (camera axes).
+        public var turn: Rotation3D
+        /// Face size relative to the reference frame's.
+        public var scale: Float
+        /// Shift of the face centre since the reference frame, in portrait output pixels (driver shift in driver face
+        /// sizes times the portrait's face size).
+        public var translation: SIMD2<Float>
+        /// Each landmark's displacement in the de-rotated, normalized face, turned into the portrait's face frame.
+        public var expression: [SIMD3<Float>]
+
+        /// No change: the portrait at rest.
+        public static func rest(count: Int) -> Motion {
+            Motion(turn: .identity, scale: 1, translation: .zero, expression: Array(repeating: .zero, count: count))
+        }
+    }
+
+    /// The driving face's pose and expression relative to the reference frame (relative mode's measurement).
+    public func motion(_ driving: [SIMD3<Float>]) -> Motion {
+        let current = Face3D(driving)
+        let p = portraitFace, r = referenceFace
+        let shift = (current.center - r.center) * (p.size / r.size)
+        let turn = Rotation3D.fit(from: r.rigidPoints, to: current.rigidPoints)
+        let back = turn.transposed
+        var expression = (0..<portrait.count).map { referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0]) }
+        // Along the face outline the landmark model's points slide from frame to frame (and between different
+        // photos of one face); smoothing along the loop keeps the silhouette from turning jagged.
+        let oval = FaceMeshRegions.faceOval
+        for _ in 0..<2 {
+            let previous = oval.map { expression[$0] }
+            for k in oval.indices {
+                let a = previous[(k + oval.count - 1) % oval.count], b = previous[k], c = previous[(k + 1) % oval.count]
+                expression[oval[k]] = 0.25 * a + 0.5 * b + 0.25 * c
+            }
+        }
+        return Motion(turn: turn, scale: current.size / r.size, translation: SIMD2(shift.x, shift.y), expression: expression)
+    }
+
+    /// The portrait's landmarks (output pixels) moved by `motion`, and the head motion in the image plane.
+    public func apply(_ motion: Motion) -> (landmarks: [SIMD2<Float>], head: HeadMotion) {
+        let p = portraitFace
+        let center = SIMD2(p.center.x, p.center.y)
+        let head = HeadMotion(center: center, centerDepth: p.center.z, translation: motion.translation, turn: motion.turn,
+                              scale: motion.scale)
+        let gain = p.size * motion.scale
+        var out = [SIMD2<Float>](repeating: .zero, count: portrait.count)
+        for i in out.indices {
+            let q = motion.turn.apply(p.points[i] + motion.expression[i])
+            out[i] = center + motion.translation + gain * SIMD2(q.x, q.y)
+        }
+        return (out, head)
+    }
+
     /// The portrait's landmarks (output pixels) posed and shaped as `driving` (468 points in driving pixels), and
     /// the head motion in the image plane (for points around the face that follow the head).
     public func retarget(_ driving: [SIMD3<Float>]) -> (landmarks: [SIMD2<Float>], head: HeadMotion) {
-        let current = Face3D(driving)
-        let p = portraitFace, r = referenceFace
-        let scale = current.size / r.size
-        let shift = (current.center - r.center) * (p.size / r.size)
-        let translation = SIMD2(shift.x, shift.y)
-        let center = SIMD2(p.center.x, p.center.y)
-        var out = [SIMD2<Float>](repeating: .zero, count: portrait.count)
         switch mode {
         case .relative:
-            // The driver's head rotation since the reference frame, in camera coordinates.
-            let turn = Rotation3D.fit(from: r.rigidPoints, to: current.rigidPoints)
-            let back = turn.transposed
-            let head = HeadMotion(center: center, centerDepth: p.center.z, translation: translation, turn: turn, scale: scale)
-            let gain = p.size * scale
-            // Expression: displacement in the de-rotated driving face, turned into the portrait's face frame.
-            var expression = (0..<portrait.count).map { referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0]) }
-            // Along the face outline the landmark model's points slide from frame to frame (and between different
-            // photos of one face); smoothing along the loop keeps the silhouette from turning jagged.
-            let oval = FaceMeshRegions.faceOval
-            for _ in 0..<2 {
-                let previous = oval.map { expression[$0] }
-                for k in oval.indices {
-                    let a = previous[(k + oval.count - 1) % oval.count], b = previous[k], c = previous[(k + 1) % oval.count]
-                    expression[oval[k]] = 0.25 * a + 0.5 * b + 0.25 * c
-                }
-            }
-            for i in out.indices {
-                let q = turn.apply(p.points[i] + expression[i])
-                out[i] = center + translation + gain * SIMD2(q.x, q.y)
-            }
-            return (out, head)
+            return apply(motion(driving))
         case .absolute:
+            let current = Face3D(driving)
+            let r = referenceFace
+            let scale = current.size / r.size
+            let shift = (current.center - r.center) * (portraitFace.size / r.size)
+            let translation = SIMD2(shift.x, shift.y)
             // The driver's own shape and head angle (in the image), at the portrait's place and size.
             let current2D = NormalizedFace(driving.map { SIMD2($0.x, $0.y) })
             let angle = portrait2D.rotation(onto: current2D)
             let head = HeadMotion(center: portrait2D.center, translation: translation, rotation: angle, scale: scale)
             let gain = portrait2D.size * scale
+            var out = [SIMD2<Float>](repeating: .zero, count: portrait.count)
             for i in out.indices {
                 out[i] = portrait2D.center + translation + gain * current2D.points[i]
             }

@@ -22,6 +22,9 @@ public struct PortraitAnimationJob: Sendable {
     /// portrait's (cropped) resolution. Rounded down to even for chroma subsampling.
     public var size: Int?
     public var mode: RetargetMode
+    /// The most the driver's zooms and moves toward the camera may change the portrait's face size (either way), in
+    /// relative mode; nil: unlimited. `.absolute` mode is never limited.
+    public var maxZoom: Float?
     public var crop: PortraitCrop
     /// Fill the inside of a mouth opening beyond the portrait's from the driving frame.
     public var fillMouth: Bool
@@ -39,8 +42,9 @@ public struct PortraitAnimationJob: Sendable {
     public init(portrait: String, driving: String, output: String, size: Int? = nil, mode: RetargetMode = .relative,
                 crop: PortraitCrop = .auto, fillMouth: Bool = true, codec: VideoCodecChoice = .h264, crf: Int? = nil,
                 preset: String? = nil, encoderThreads: Int = 0, overwrite: Bool = false, measure: Bool = false,
-                modelDirectory: URL? = nil) {
+                modelDirectory: URL? = nil, maxZoom: Float? = 1.15) {
         self.portrait = portrait
+        self.maxZoom = maxZoom
         self.driving = driving
         self.output = output
         self.size = size

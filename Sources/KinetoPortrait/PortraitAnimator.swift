@@ -22,6 +22,9 @@ public enum PortraitAnimator {
         func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         if cancellation.isCancelled { throw PipelineError.cancelled }
         if let size = job.size, size < 16 || size > 4096 { throw PipelineError(.usage, "--size must be between 16 and 4096, not \(size)") }
+        if let zoom = job.maxZoom, !(zoom >= 1 && zoom <= 10) { throw PipelineError(.usage, "--max-zoom must be between 1 and 10, not \(zoom)") }
+        // Inputs are never overwritten, even with --overwrite (the writer checks the driving video itself).
+        do { try MediaWriter.refuseInputAsOutput(job.output, input: job.portrait) } catch { throw PipelineError(wrapping: error, stage: .open) }
         var stages = PortraitStageTimes()
 
         let models = try PortraitModels(modelDirectory: job.modelDirectory)
@@ -54,7 +57,7 @@ public enum PortraitAnimator {
         let totalFrames: Int64? = (info.video.duration ?? info.duration).map { Int64(($0 * rate.doubleValue).rounded()) }
 
         do {
-            var loop = FrameLoop(job: job, rig: rig, models: models, writer: writer)
+            var loop = FrameLoop(job: job, rig: rig, models: models, writer: writer, rotation: info.video.rotation)
             var lastReport = 0.0
             while true {
                 if cancellation.isCancelled { throw PipelineError.cancelled }
@@ -90,10 +93,17 @@ public enum PortraitAnimator {
             let elapsed = now()
             progress?(JobProgress(framesIn: Int64(loop.frames), framesOut: Int64(loop.frames), totalFrames: Int64(loop.frames),
                                   elapsedSeconds: elapsed))
-            var warnings = writer.warnings
+            var warnings = prepared.warnings + writer.warnings
+            if info.video.rotation != 0 { warnings.append("\(job.driving): turned \(info.video.rotation)° clockwise as its display rotation says") }
+            if let first = loop.firstFaceFrame, first > 0 {
+                warnings.append("\(job.driving): no face in its first \(first) frames (\(String(format: "%.1f", loop.firstFaceTime ?? 0)) s); the portrait holds still until one appears")
+            }
+            if let normalizer = loop.normalizer, normalizer.cuts > 0 {
+                warnings.append("\(job.driving): \(normalizer.cuts) cut(s) or jump(s) of the face re-anchored; the portrait continues from where it was")
+            }
             if !reader.damage.isClean { warnings.append("\(job.driving): damaged input, \(reader.damage.summary); every decodable frame was used") }
             if loop.framesWithFace < loop.frames {
-                warnings.append("\(job.driving): no face in \(loop.frames - loop.framesWithFace) of \(loop.frames) frames; the portrait holds its last pose there")
+                warnings.append("\(job.driving): no face in \(loop.frames - loop.framesWithFace) of \(loop.frames) frames; the portrait holds its last pose there, then eases back to rest")
             }
             return PortraitAnimationResult(output: job.output, width: rig.width, height: rig.height, frames: loop.frames,
                                            framesWithFace: loop.framesWithFace, frameRate: rate, encoderName: writer.encoderName,
@@ -121,7 +131,8 @@ public enum PortraitAnimator {
             guard let frame = try reader.nextVideoFrame() else {
                 throw PipelineError(.input, "\(path): no picture could be decoded; use a JPEG or PNG photo")
             }
-            return try FrameConverter().rgbImage(from: frame)
+            let image = try FrameConverter().rgbImage(from: frame)
+            return ImageOrientation.upright(image, exif: ImageOrientation.exifOrientation(ofFileAt: path) ?? 1)
         } catch let error as PipelineError {
             throw error
         } catch {
@@ -134,14 +145,33 @@ public enum PortraitAnimator {
         public var rig: PortraitRig
         /// The cropped region of the original image (pixel edges), which the output frame shows.
         public var region: (x: Float, y: Float, width: Float, height: Float)
+        /// What the user should know (several faces: the largest was taken).
+        public var warnings: [String] = []
     }
+
+    /// The smallest face (landmark extent, pixels of the original portrait) that is animated.
+    public static let minimumFaceSize: Float = 64
 
     /// Finds the face in `image`, crops and resizes it (see `PortraitAnimationJob.size`), segments it and builds the
     /// mesh. Throws an input error naming `path` when there is no face.
     public static func preparePortrait(_ image: RGBImage, path: String, crop: PortraitCrop, size: Int?,
                                        models: PortraitModels) throws -> PreparedPortrait {
-        guard let found = try models.landmarks(in: image) else {
+        let tracker = models.makeTracker(smoothing: false)
+        tracker.searchWindows = true
+        guard let found = try tracker.track(image, at: 0)?.landmarks else {
             throw PipelineError(.input, "\(path): no face found in the portrait; use a photo with one clearly visible, roughly frontal face", stage: .open)
+        }
+        var warnings: [String] = []
+        if tracker.facesAtLastDetection > 1 {
+            warnings.append("\(path): \(tracker.facesAtLastDetection) faces in the portrait; the largest is animated")
+        }
+        do {
+            var lo = found[0], hi = found[0]
+            for p in found { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            let extent = max(hi.x - lo.x, hi.y - lo.y)
+            if extent < minimumFaceSize {
+                throw PipelineError(.input, "\(path): the face is only \(Int(extent.rounded())) pixels across; use a portrait whose face is at least \(Int(minimumFaceSize)) pixels", stage: .open)
+            }
         }
         let W = Float(image.width), H = Float(image.height)
         var region = (x: Float(0), y: Float(0), width: W, height: H)
@@ -178,7 +208,7 @@ public enum PortraitAnimator {
             landmarks = found.map { SIMD3(($0.x - region.x + 0.5) * sx - 0.5, ($0.y - region.y + 0.5) * sy - 0.5, $0.z * sx) }
         }
         let mask = try models.personMask(output)
-        return PreparedPortrait(rig: PortraitRig(image: output, landmarks: landmarks, personMask: mask), region: region)
+        return PreparedPortrait(rig: PortraitRig(image: output, landmarks: landmarks, personMask: mask), region: region, warnings: warnings)
     }
 }
 
@@ -188,21 +218,31 @@ struct FrameLoop {
     let rig: PortraitRig
     let tracker: FaceTracker
     let writer: MediaWriter
+    /// The driving video's display rotation (degrees clockwise), applied to every frame before tracking.
+    let rotation: Int
     let converter = FrameConverter()
     let outputConverter = FrameConverter()
+    /// Absolute mode: the driver's shape copied frame by frame (tracker-smoothed landmarks).
     var retargeter: LandmarkRetargeter?
+    /// Relative mode: pose and expression, normalized and filtered (raw landmarks).
+    var normalizer: DriverNormalizer?
     var last: (landmarks: [SIMD2<Float>], head: HeadMotion)
     var template: VideoFrame?
     var frames = 0
     var framesWithFace = 0
+    var firstFaceFrame: Int?
+    var firstFaceTime: Double?
     var metrics: PortraitMetricsAccumulator?
     let measureTracker: FaceTracker?
 
-    init(job: PortraitAnimationJob, rig: PortraitRig, models: PortraitModels, writer: MediaWriter) {
+    init(job: PortraitAnimationJob, rig: PortraitRig, models: PortraitModels, writer: MediaWriter, rotation: Int = 0) {
         self.job = job
         self.rig = rig
         self.writer = writer
-        tracker = models.makeTracker(smoothing: true)
+        self.rotation = rotation
+        // Relative mode filters pose and expression itself, after separating them: filtering each landmark on its
+        // own would lag the points far from the centre of a turn less than the near ones, which reads as expression.
+        tracker = models.makeTracker(smoothing: job.mode == .absolute)
         last = (rig.landmarks, .identity(center: rig.face.center))
         if job.measure {
             metrics = PortraitMetricsAccumulator(portrait: rig.landmarks3D, outputSide: max(rig.width, rig.height))
@@ -214,8 +254,9 @@ struct FrameLoop {
 
     mutating func process(_ frame: VideoFrame, stages: inout PortraitStageTimes, clock: () -> Double) throws {
         var mark = clock()
-        let image: RGBImage
+        var image: RGBImage
         do { image = try converter.rgbImage(from: frame) } catch { throw PipelineError(wrapping: error, stage: .decode) }
+        if rotation != 0 { image = ImageOrientation.rotated(image, clockwise: rotation) }
         stages.decode += clock() - mark
         mark = clock()
         let face = try tracker.track(image, at: frame.seconds)
@@ -225,8 +266,25 @@ struct FrameLoop {
         if let face = face {
             driving = face.landmarks.map { SIMD2($0.x, $0.y) }
             framesWithFace += 1
-            if retargeter == nil { retargeter = LandmarkRetargeter(portrait: rig.landmarks3D, reference: face.landmarks, mode: job.mode) }
-            last = retargeter!.retarget(face.landmarks)
+            if firstFaceFrame == nil { firstFaceFrame = frames; firstFaceTime = frame.seconds }
+        }
+        switch job.mode {
+        case .relative:
+            if normalizer == nil, let face {
+                normalizer = DriverNormalizer(portrait: rig.landmarks3D, reference: face.landmarks, maxZoom: job.maxZoom)
+            }
+            if normalizer != nil {
+                let thumbnail = image.pixels.withUnsafeBufferPointer {
+                    DriverNormalizer.thumbnail($0.baseAddress!, width: image.width, height: image.height)
+                }
+                let motion = normalizer!.next(face?.landmarks, at: frame.seconds, thumbnail: thumbnail)
+                last = normalizer!.retargeter.apply(motion)
+            }
+        case .absolute:
+            if let face {
+                if retargeter == nil { retargeter = LandmarkRetargeter(portrait: rig.landmarks3D, reference: face.landmarks, mode: job.mode) }
+                last = retargeter!.retarget(face.landmarks)
+            }
         }
         let mouth = job.fillMouth ? driving.map { DrivingMouth(image: image, landmarks: $0) } : nil
         let output = rig.render(landmarks: last.landmarks, head: last.head, driving: mouth)

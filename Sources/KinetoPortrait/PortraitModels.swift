@@ -31,7 +31,9 @@ public final class PortraitModels: @unchecked Sendable {
 
     /// The 468 landmarks (x, y in image pixels, z relative depth) of the most prominent face in a still image, or nil.
     public func landmarks(in image: RGBImage) throws -> [SIMD3<Float>]? {
-        try makeTracker(smoothing: false).track(image, at: 0)?.landmarks
+        let tracker = makeTracker(smoothing: false)
+        tracker.searchWindows = true
+        return try tracker.track(image, at: 0)?.landmarks
     }
 
     /// Person probability per pixel of `image` (`width × height`): the segmenter at 256², resized back.

@@ -1,9 +1,13 @@
 import Dispatch
 import KinetoMedia
 
-/// A portrait prepared for animation, once per job: its image at output size, its landmarks, its person mask, a
-/// background plate, the mesh (landmarks plus anchors on the head outline, shoulders and frame border, Delaunay-
-/// triangulated) and the mouth filler. `render` then makes one output frame from retargeted landmarks.
+/// A portrait prepared for animation, once per job: its image at output size, its landmarks, its person mask, the
+/// mesh (landmarks plus anchors on the head outline, hair, shoulders and frame border, Delaunay-triangulated), the
+/// still background and the mouth filler. `render` then makes one output frame from retargeted landmarks: the whole
+/// picture warped by the mesh, laid by the warped person mask over the still background, which is the portrait
+/// itself outside the person and texture synthesized from the surrounding background inside (`ExemplarFill`), so a
+/// moving head uncovers background rather than a blurred hole. (A single warp without the layer was measured
+/// worse: the background stretched into streaks around the head, halo 6-10 grey levels, scripts/eval-portrait.)
 public final class PortraitRig: @unchecked Sendable {
     /// A mesh point that is not a landmark: it follows the head motion with `weight` (1 all, 0 still); `depth`
     /// places it on the head for 3D turns (the depth of the face outline it extends).
@@ -28,13 +32,14 @@ public final class PortraitRig: @unchecked Sendable {
     public let anchors: [Anchor]
     public let warp: PiecewiseAffineWarp
     public let mouthFiller: MouthFiller
-    /// The portrait with the person's area filled from the surrounding background (shown where the person moved away).
-    public let backgroundPlate: [Float]
     /// Mesh points at rest (landmarks then anchors, as triangulated) and each one's nudge from its true position.
     public let restPoints: [SIMD2<Float>]
     private let nudges: [SIMD2<Float>]
-    /// RGB planes plus the mask plane: what the warp moves.
+    /// RGB planes plus the person's alpha (the sharpened mask): what the warp moves.
     private let source: [Float]
+    /// The still background: the portrait where no person is, and where one is, background synthesized from the
+    /// surroundings (shown only where the moving head uncovers it).
+    public let background: [Float]
     public let face: NormalizedFace
 
     /// `image` at output size, its 468 landmarks (output pixels; z: relative depth) and its person mask
@@ -55,7 +60,15 @@ public final class PortraitRig: @unchecked Sendable {
         nudges = zip(mesh.points, landmarks + anchors.map(\.position)).map { $0 - $1 }
         warp = PiecewiseAffineWarp(triangles: mesh.triangles)
         source = image.pixels + mask
-        backgroundPlate = Self.fillBackground(image.pixels, mask: mask, width: w, height: h)
+        // Where the person is, background synthesized from the surroundings; at the soft edge, the portrait's own
+        // pixels as far as they are background.
+        let filled = ExemplarFill.fill(image.pixels, hole: mask.map { $0 > 0.02 }, width: w, height: h, depth: 0.8 * face.size)
+        var background = filled
+        for i in 0..<(w * h) {
+            let keep = max(0, 1 - 2 * mask[i])
+            for c in 0..<3 { background[c * w * h + i] = keep * image.pixels[c * w * h + i] + (1 - keep) * filled[c * w * h + i] }
+        }
+        self.background = background
         let lips = FaceMeshRegions.outerLips.map { landmarks[$0] }
         let colors = image.pixels.withUnsafeBufferPointer {
             ColorStatistics(pixels: $0.baseAddress!, width: w, height: h, inside: lips)
@@ -92,13 +105,13 @@ public final class PortraitRig: @unchecked Sendable {
         let bands = plane >= 300_000 ? 2 : 1
         source.withUnsafeBufferPointer { src in
             warped.withUnsafeMutableBufferPointer { wp in
-                backgroundPlate.withUnsafeBufferPointer { bg in
+                background.withUnsafeBufferPointer { bg in
                     pixels.withUnsafeMutableBufferPointer { out in
                         let (s, d, b, o) = (src.baseAddress!, wp.baseAddress!, bg.baseAddress!, out.baseAddress!)
                         DispatchQueue.concurrentPerform(iterations: bands) { band in
                             let rows = (h * band / bands)..<(h * (band + 1) / bands)
                             warp.warp(source: s, into: d, channels: 4, width: w, height: h, from: restPoints, to: destination, rows: rows)
-                            // Over the background plate, by the warped person mask.
+                            // The warped picture over the still background, by the warped alpha.
                             let m = d + 3 * plane
                             for c in 0..<3 {
                                 let offset = c * plane
@@ -143,11 +156,13 @@ public final class PortraitRig: @unchecked Sendable {
             let x = Int(p.x.rounded()), y = Int(p.y.rounded())
             return x >= 0 && x < w && y >= 0 && y < h && mask[y * w + x] > 0.5
         }
-        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil, follows: Int? = nil, followWeight: Float = 0) {
-            guard p.x > 2, p.y > 2, p.x < Float(w) - 3, p.y < Float(h) - 3 else { return }
-            for q in landmarks where ((q - p) * (q - p)).sum() < spacing * spacing { return }
-            for a in anchors where ((a.position - p) * (a.position - p)).sum() < spacing * spacing { return }
+        @discardableResult
+        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil, follows: Int? = nil, followWeight: Float = 0) -> Int? {
+            guard p.x > 2, p.y > 2, p.x < Float(w) - 3, p.y < Float(h) - 3 else { return nil }
+            for q in landmarks where ((q - p) * (q - p)).sum() < spacing * spacing { return nil }
+            for a in anchors where ((a.position - p) * (a.position - p)).sum() < spacing * spacing { return nil }
             anchors.append(Anchor(position: p, depth: depth ?? rigidDepth, weight: weight, follows: follows, followWeight: followWeight))
+            return anchors.count - 1
         }
         let oval = FaceMeshRegions.faceOval.map { landmarks[$0] }
         let ovalDepth = FaceMeshRegions.faceOval.map { landmarks3D[$0].z }
@@ -186,61 +201,34 @@ public final class PortraitRig: @unchecked Sendable {
         }
         return anchors
     }
+}
 
-    /// The image with the person's area replaced by the surrounding background (push–pull: a pyramid of
-    /// background-weighted averages, filled in from coarse to fine).
-    static func fillBackground(_ pixels: [Float], mask: [Float], width: Int, height: Int) -> [Float] {
-        struct Level { var w: Int; var h: Int; var color: [Float]; var weight: [Float] }
-        let plane = width * height
-        var weight = mask.map { max(0, 1 - 2 * $0) }   // only clearly-background pixels count
-        var color = [Float](repeating: 0, count: 3 * plane)
-        for c in 0..<3 { for i in 0..<plane { color[c * plane + i] = pixels[c * plane + i] * weight[i] } }
-        var levels = [Level(w: width, h: height, color: color, weight: weight)]
-        while levels.last!.w > 1 || levels.last!.h > 1 {
-            let prev = levels.last!
-            let nw = (prev.w + 1) / 2, nh = (prev.h + 1) / 2
-            var c2 = [Float](repeating: 0, count: 3 * nw * nh), w2 = [Float](repeating: 0, count: nw * nh)
-            for y in 0..<prev.h { for x in 0..<prev.w {
-                let i = y * prev.w + x, j = (y / 2) * nw + x / 2
-                w2[j] += prev.weight[i]
-                for c in 0..<3 { c2[c * nw * nh + j] += prev.color[c * prev.w * prev.h + i] }
+extension PortraitRig {
+    /// Distance in pixels (3-4 chamfer) from every pixel to the nearest person pixel (mask > 0.5).
+    static func distanceToPerson(_ mask: [Float], width: Int, height: Int) -> [Float] {
+        var d = mask.map { $0 > 0.5 ? Float(0) : 1e9 }
+        d.withUnsafeMutableBufferPointer { d in
+            func relax(_ i: Int, _ j: Int, _ cost: Float) { if d[j] + cost < d[i] { d[i] = d[j] + cost } }
+            for y in 0..<height { for x in 0..<width {
+                let i = y * width + x
+                if x > 0 { relax(i, i - 1, 3) }
+                if y > 0 {
+                    relax(i, i - width, 3)
+                    if x > 0 { relax(i, i - width - 1, 4) }
+                    if x < width - 1 { relax(i, i - width + 1, 4) }
+                }
             } }
-            levels.append(Level(w: nw, h: nh, color: c2, weight: w2))
+            for y in stride(from: height - 1, through: 0, by: -1) { for x in stride(from: width - 1, through: 0, by: -1) {
+                let i = y * width + x
+                if x < width - 1 { relax(i, i + 1, 3) }
+                if y < height - 1 {
+                    relax(i, i + width, 3)
+                    if x < width - 1 { relax(i, i + width + 1, 4) }
+                    if x > 0 { relax(i, i + width - 1, 4) }
+                }
+            } }
         }
-        // Pull: normalized colour at the coarsest level, then each finer level blends its own estimate with the coarser.
-        var coarse = levels.last!
-        for i in 0..<(coarse.w * coarse.h) {
-            let wt = max(coarse.weight[i], 1e-6)
-            for c in 0..<3 { coarse.color[c * coarse.w * coarse.h + i] /= wt }
-        }
-        var filled = coarse.color
-        for index in stride(from: levels.count - 2, through: 0, by: -1) {
-            let level = levels[index], upper = levels[index + 1]
-            var next = [Float](repeating: 0, count: 3 * level.w * level.h)
-            let lp = level.w * level.h, upPlane = upper.w * upper.h
-            filled.withUnsafeBufferPointer { coarse in
-                for y in 0..<level.h { for x in 0..<level.w {
-                    let i = y * level.w + x
-                    let own = min(level.weight[i], 1)
-                    // Bilinear from the coarser level (nearest would leave blocks in large filled areas).
-                    let cx = (Float(x) + 0.5) / 2 - 0.5, cy = (Float(y) + 0.5) / 2 - 0.5
-                    for c in 0..<3 {
-                        let mine = level.weight[i] > 1e-6 ? level.color[c * lp + i] / level.weight[i] : 0
-                        let fromAbove = ImageResampler.bilinearClamped(coarse.baseAddress! + c * upPlane, upper.w, upper.h, cx, cy)
-                        next[c * lp + i] = own * mine + (1 - own) * fromAbove
-                    }
-                } }
-            }
-            filled = next
-        }
-        weight = []
-        // Keep the true image wherever it is background.
-        var out = filled
-        for c in 0..<3 { for i in 0..<plane {
-            let b = max(0, 1 - 2 * mask[i])
-            out[c * plane + i] = b * pixels[c * plane + i] + (1 - b) * filled[c * plane + i]
-        } }
-        return out
+        return d.map { $0 / 3 }
     }
 }
 

@@ -90,3 +90,27 @@ public struct Rotation3D: Sendable, Equatable {
         return (0..<4).map { v[$0][best] }
     }
 }
+
+extension Rotation3D {
+    /// The rotation as axis × angle (radians): a 3-vector that can be filtered and blended component-wise.
+    public var rotationVector: SIMD3<Float> {
+        let (r0, r1, r2) = rows
+        let cosine = min(max((r0.x + r1.y + r2.z - 1) / 2, -1), 1)
+        let angle = acos(cosine)
+        let axis = SIMD3(r2.y - r1.z, r0.z - r2.x, r1.x - r0.y)
+        if angle < 1e-4 { return axis / 2 }
+        let sine = sin(angle)
+        return axis * (angle / (2 * max(sine, 1e-6)))
+    }
+
+    /// The rotation by `vector`'s length (radians) about its direction (Rodrigues' formula).
+    public init(rotationVector v: SIMD3<Float>) {
+        let angle = (v * v).sum().squareRoot()
+        if angle < 1e-7 { self = .identity; return }
+        let k = v / angle
+        let c = cos(angle), s = sin(angle), t = 1 - c
+        rows = (SIMD3(c + k.x * k.x * t, k.x * k.y * t - k.z * s, k.x * k.z * t + k.y * s),
+                SIMD3(k.y * k.x * t + k.z * s, c + k.y * k.y * t, k.y * k.z * t - k.x * s),
+                SIMD3(k.z * k.x * t - k.y * s, k.z * k.y * t + k.x * s, c + k.z * k.z * t))
+    }
+}

@@ -13,7 +13,8 @@ import Testing
     @Test func usageErrorsExit64() throws {
         let scratch = try Scratch()
         for arguments in [["p.jpg", "d.mp4", "o.mp4", "--crop", "tight"], ["p.jpg", "d.mp4", "o.mp4", "--size", "4"],
-                          ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"]] {
+                          ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"],
+                          ["p.jpg", "d.mp4", "o.mp4", "--max-zoom", "0.5"]] {
             let result = try KinetoProcess.run(["animate"] + arguments, in: scratch.directory)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
         }
@@ -35,5 +36,24 @@ import Testing
             #expect(result.stderr.contains(words), "\(result.stderr)")
         }
         #expect(scratch.contents == ["testsrc.mp4"])
+    }
+
+    /// The output may not be either input, by name or through a symlink, even with --overwrite: exit 73, inputs
+    /// unchanged (before, `animate P D P --overwrite` replaced the portrait).
+    @Test func outputNamingAnInputExits73() throws {
+        let scratch = try Scratch()
+        try FileManager.default.copyItem(atPath: Self.biden, toPath: scratch.path("p.jpg"))
+        _ = try scratch.clip("d.mp4", seconds: 0.5)
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("link.jpg"), withDestinationPath: scratch.path("p.jpg"))
+        let portrait = try Data(contentsOf: URL(fileURLWithPath: scratch.path("p.jpg")))
+        let driving = try Data(contentsOf: URL(fileURLWithPath: scratch.path("d.mp4")))
+        for output in ["p.jpg", "link.jpg", "d.mp4"] {
+            let result = try KinetoProcess.run(["animate", "p.jpg", "d.mp4", output, "--overwrite", "--quiet"], in: scratch.directory)
+            #expect(result.status == 73, "\(output): \(result.stderr)")
+            #expect(result.stderr.contains("is the input file itself"), "\(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path("p.jpg"))) == portrait)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path("d.mp4"))) == driving)
+        #expect(scratch.contents == ["d.mp4", "link.jpg", "p.jpg"])
     }
 }

@@ -59,3 +59,19 @@ final class PortraitTestMedia {
         return out
     }
 }
+
+/// Rewrites the first track header's matrix of an MP4 to a 90° clockwise display rotation, as phones record upright
+/// video (FFmpeg 5.1's CLI cannot set it when encoding).
+func rotateMP4Clockwise90(_ path: String) throws {
+    var data = try Data(contentsOf: URL(fileURLWithPath: path))
+    guard let range = data.range(of: Data("tkhd".utf8)), data[range.upperBound] == 0 else {
+        throw NSError(domain: "fixture", code: 1, userInfo: [NSLocalizedDescriptionKey: "no version-0 tkhd in \(path)"])
+    }
+    // version+flags, creation, modification, track id, reserved, duration, reserved[2], layer, group, volume, reserved
+    let matrixOffset = range.upperBound + 4 + 20 + 8 + 8
+    let matrix: [Int32] = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30]
+    for (i, v) in matrix.enumerated() {
+        withUnsafeBytes(of: v.bigEndian) { data.replaceSubrange(matrixOffset + 4 * i ..< matrixOffset + 4 * i + 4, with: $0) }
+    }
+    try data.write(to: URL(fileURLWithPath: path))
+}

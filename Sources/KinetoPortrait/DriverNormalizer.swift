@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+import KinetoModels
+
+/// Turns the driving face, frame by frame, into the portrait's motion the way a camera operator would frame it:
+///
+/// - Pose and expression are measured relative to the driver's own face size and position (`LandmarkRetargeter`),
+///   and filtered separately (one-euro filters on the head pose, others on the expression), so the head's motion is
+///   never read as a change of expression and steady expressions do not jitter.
+/// - A cut in the driving video (the face jumps in size or place, or the picture changes at once) re-anchors the
+///   reference: the portrait continues from where it is, and turns or expressions that differ in the new shot are
+///   blended in over a fraction of a second instead of jumping.
+/// - Zooms and moves toward the camera change the portrait's face size at most by `maxZoom` (a soft limit).
+/// - Where the face is lost, the last motion is held for `holdSeconds`, then eases back to rest; when the face
+///   returns, the portrait continues from where it is.
+public struct DriverNormalizer: Sendable {
+    public let retargeter: LandmarkRetargeter
+    /// Largest face-size change (either way) the driver may cause; nil: unlimited.
+    public var maxZoom: Float?
+    /// A face whose size changes by more than this factor, or whose centre moves by more than `jump` face sizes,
+    /// between consecutive frames counts as a cut.
+    public var cutScale: Float = 1.2
+    public var jump: Float = 0.35
+    /// Mean absolute difference (0-1) of 16×16 grey thumbnails of consecutive frames above which the picture cut.
+    public var sceneCut: Float = 0.12
+    public var holdSeconds: Double = 0.5
+    public var easeSeconds: Double = 0.6
+    public var blendSeconds: Double = 0.3
+
+    /// Re-anchoring: the driver's centre and size at the last cut, and the portrait's translation and scale then.
+    private var anchorCenter: SIMD2<Float>
+    private var anchorSize: Float
+    private var offset: (translation: SIMD2<Float>, scale: Float) = (.zero, 1)
+    private var previousFace: (center: SIMD2<Float>, size: Float)?
+    private var previousThumbnail: [Float]?
+    private var filters = PoseFilters()
+    private var expressionFilters: [OneEuroFilter]
+    /// The last motion put out, and when the face was last seen.
+    public private(set) var last: LandmarkRetargeter.Motion
+    private var lastSeen: Double?
+    /// The motion when the face was lost (eased back to rest from there).
+    private var held: LandmarkRetargeter.Motion?
+    /// A blend from the motion before a discontinuity into the new one: from-motion and start time.
+    private var blend: (from: LandmarkRetargeter.Motion, start: Double)?
+    /// How many cuts were re-anchored (for reports and tests).
+    public private(set) var cuts = 0
+
+    struct PoseFilters {
+        var values = [OneEuroFilter](repeating: OneEuroFilter(minCutoff: 1.5, beta: 0.3), count: 6)
+        mutating func filter(_ motion: inout LandmarkRetargeter.Motion, at time: Double) {
+            let v = motion.turn.rotationVector
+            let raw: [Float] = [v.x, v.y, v.z, log(motion.scale), motion.translation.x, motion.translation.y]
+            var out = [Float](repeating: 0, count: 6)
+            for k in 0..<6 { out[k] = Float(values[k].filter(Double(raw[k]), at: time)) }
+            motion.turn = Rotation3D(rotationVector: SIMD3(out[0], out[1], out[2]))
+            motion.scale = exp(out[3])
+            motion.translation = SIMD2(out[4], out[5])
+        }
+    }
+
+    /// `portrait`: its 468 landmarks (output pixels, with depth); `reference`: the first driving face (driving pixels).
+    public init(portrait: [SIMD3<Float>], reference: [SIMD3<Float>], maxZoom: Float? = 1.15) {
+        retargeter = LandmarkRetargeter(portrait: portrait, reference: reference, mode: .relative)
+        self.maxZoom = maxZoom
+        let face = LandmarkRetargeter.Face3D(reference)
+        anchorCenter = SIMD2(face.center.x, face.center.y)
+        anchorSize = face.size
+        // Expression: calmer at rest than the pose (small landmark noise reads as a twitching mouth), quick when moving.
+        expressionFilters = Array(repeating: OneEuroFilter(minCutoff: 1, beta: 0.5), count: portrait.count * 3)
+        last = .rest(count: portrait.count)
+    }
+
+    /// The portrait's motion for the driving face `face` (nil: no face in this frame) at `time` seconds;
+    /// `thumbnail`: the frame's `DriverNormalizer.thumbnail` (nil: no scene-cut check).
+    public mutating func next(_ face: [SIMD3<Float>]?, at time: Double, thumbnail: [Float]? = nil) -> LandmarkRetargeter.Motion {
+        var sceneChanged = false
+        if let thumbnail {
+            if let previousThumbnail, previousThumbnail.count == thumbnail.count {
+                let difference = zip(previousThumbnail, thumbnail).reduce(Float(0)) { $0 + abs($1.0 - $1.1) } / Float(thumbnail.count)
+                sceneChanged = difference > sceneCut
+            }
+            previousThumbnail = thumbnail
+        }
+        guard let face else {
+            // Hold, then ease back to rest.
+            if held == nil { held = last }
+            let since = time - (lastSeen ?? time)
+            if since > holdSeconds, let held {
+                let ease = Float(min(1, (since - holdSeconds) / easeSeconds))
+                last = Self.mix(held, .rest(count: held.expression.count), ease * ease * (3 - 2 * ease))
+            }
+            previousFace = nil
+            return last
+        }
+        let measured3D = LandmarkRetargeter.Face3D(face)
+        let center = SIMD2(measured3D.center.x, measured3D.center.y), size = measured3D.size
+        var discontinuity = sceneChanged
+        if let previous = previousFace {
+            let ratio = size / previous.size
+            let moved = ((center - previous.center) * (center - previous.center)).sum().squareRoot() / previous.size
+            if ratio > cutScale || ratio < 1 / cutScale || moved > jump || sceneChanged { discontinuity = true }
+        } else if lastSeen != nil {
+            discontinuity = true   // the face came back after being lost
+        }
+        if discontinuity {
+            // Continue from where the portrait is: the new shot's face position and size become the reference.
+            offset = (last.translation, last.scale)
+            anchorCenter = center
+            anchorSize = size
+            blend = (last, time)
+            cuts += 1
+            // The filters restart from the re-anchored motion (their history belongs to the old shot).
+            filters = PoseFilters()
+            for i in expressionFilters.indices { expressionFilters[i].reset() }
+        }
+        previousFace = (center, size)
+        lastSeen = time
+        held = nil
+
+        var motion = retargeter.motion(face)
+        // Position and size relative to the last anchor, in the portrait's pixels and on top of its offset there.
+        let portraitSize = retargeter.portraitFace.size
+        motion.translation = offset.translation + (center - anchorCenter) * (portraitSize / anchorSize) * offset.scale
+        motion.scale = offset.scale * size / anchorSize
+        filters.filter(&motion, at: time)
+        for i in motion.expression.indices {
+            for axis in 0..<3 {
+                motion.expression[i][axis] = Float(expressionFilters[i * 3 + axis].filter(Double(motion.expression[i][axis]), at: time))
+            }
+        }
+        if let maxZoom, maxZoom >= 1 { motion.scale = Self.softLimit(motion.scale, maxZoom) }
+        if let blend {
+            let t = Float((time - blend.start) / blendSeconds)
+            if t >= 1 { self.blend = nil } else { motion = Self.mix(blend.from, motion, t * t * (3 - 2 * t)) }
+        }
+        last = motion
+        return motion
+    }
+
+    /// `scale` limited to [1/limit, limit]: unchanged up to 60% of the limit (in log scale), then bending smoothly
+    /// toward it.
+    static func softLimit(_ scale: Float, _ limit: Float) -> Float {
+        let l = log(limit), x = log(max(scale, 1e-6))
+        let knee = 0.6 * l
+        guard abs(x) > knee, l > 0 else { return scale }
+        let over = abs(x) - knee, room = l - knee
+        let y = knee + room * tanh(over / room)
+        return exp(x < 0 ? -y : y)
+    }
+
+    static func mix(_ a: LandmarkRetargeter.Motion, _ b: LandmarkRetargeter.Motion, _ t: Float) -> LandmarkRetargeter.Motion {
+        let va = a.turn.rotationVector, vb = b.turn.rotationVector
+        return LandmarkRetargeter.Motion(turn: Rotation3D(rotationVector: va + t * (vb - va)),
+                                         scale: exp(log(a.scale) + t * (log(b.scale) - log(a.scale))),
+                                         translation: a.translation + t * (b.translation - a.translation),
+                                         expression: zip(a.expression, b.expression).map { $0 + t * ($1 - $0) })
+    }
+
+    /// A 16×16 grey thumbnail of planar RGB `pixels` (`width × height`), for the scene-cut check.
+    public static func thumbnail(_ pixels: UnsafePointer<Float>, width: Int, height: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: 256)
+        let plane = width * height
+        for ty in 0..<16 {
+            for tx in 0..<16 {
+                var sum: Float = 0
+                var n = 0
+                let y0 = ty * height / 16, y1 = max(y0 + 1, (ty + 1) * height / 16)
+                let x0 = tx * width / 16, x1 = max(x0 + 1, (tx + 1) * width / 16)
+                for y in stride(from: y0, to: min(y1, height), by: 2) {
+                    for x in stride(from: x0, to: min(x1, width), by: 2) {
+                        let i = y * width + x
+                        sum += 0.299 * pixels[i] + 0.587 * pixels[plane + i] + 0.114 * pixels[2 * plane + i]
+                        n += 1
+                    }
+                }
+                out[ty * 16 + tx] = sum / Float(max(n, 1))
+            }
+        }
+        return out
+    }
+}
