@@ -30,7 +30,7 @@ MODELS = os.path.expanduser(os.environ.get("KINETO_MODEL_DIR", "~/.local/share/k
 GOLDEN = os.environ.get("KINETO_GOLDEN_DIR")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if not GOLDEN:
-    GOLDEN = os.path.join(ROOT, "..", "shared", "golden")
+    GOLDEN = os.path.join(ROOT, "Tests", "Fixtures", "golden")
 MEDIA = os.path.expanduser(os.environ.get("KINETO_TEST_MEDIA", "~/.cache/kineto/test-media"))
 
 # People: photo, and a rough face centre and side in photo pixels (only to start the landmark tracker).
