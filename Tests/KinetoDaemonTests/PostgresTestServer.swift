@@ -1,0 +1,71 @@
+import Foundation
+import KinetoDaemon
+
+/// The PostgreSQL server that `scripts/test` starts (`scripts/test-postgres`): its address comes in
+/// `KINETO_TEST_POSTGRES` (HOST:PORT), the `kineto` superuser's password in `KINETO_TEST_POSTGRES_PASSWORD`.
+/// Each test gets a database of its own, dropped at the end.
+enum PostgresTestServer {
+    static let environment = ProcessInfo.processInfo.environment
+    static var available: Bool { environment["KINETO_TEST_POSTGRES"] != nil }
+    static var address: String { environment["KINETO_TEST_POSTGRES"] ?? "127.0.0.1:5432" }
+    static var host: String { String(address.split(separator: ":").first ?? "127.0.0.1") }
+    static var port: Int { Int(address.split(separator: ":").last ?? "5432") ?? 5432 }
+    static var password: String { environment["KINETO_TEST_POSTGRES_PASSWORD"] ?? "" }
+    static var directory: String? { environment["KINETO_TEST_POSTGRES_DIR"] }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs SQL through psql against `database`.
+    @discardableResult
+    static func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = ["-h", host, "-p", "\(port)", "-U", "kineto", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql]
+        var env = ProcessInfo.processInfo.environment
+        env["PGPASSWORD"] = password
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw TestFailure("psql \(sql): \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Stops the server, waits `seconds`, starts it again on the same port (scripts/test-postgres restart).
+    static func restart(downFor seconds: Double) throws {
+        guard let directory else { throw TestFailure("KINETO_TEST_POSTGRES_DIR is not set: cannot restart the server") }
+        try DaemonFixture.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/test-postgres").path, "restart", directory, "\(seconds)"])
+    }
+}
+
+/// A fresh database on the test server, dropped when released.
+final class TestDatabase: @unchecked Sendable {
+    let name: String
+
+    init() throws {
+        name = "kineto_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try PostgresTestServer.psql("CREATE DATABASE \(name)")
+    }
+
+    deinit {
+        _ = try? PostgresTestServer.psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    var url: String { "postgres://kineto@\(PostgresTestServer.host):\(PostgresTestServer.port)/\(name)" }
+
+    func location(password: String? = PostgresTestServer.password) throws -> PostgresLocation {
+        try PostgresLocation(url: url, password: password)
+    }
+
+    func store(worker: String, lease: Double = 60) throws -> PostgresJobStore {
+        try PostgresJobStore(location: try location(), workerID: worker, leaseSeconds: lease)
+    }
+
+    func sql(_ text: String) throws -> String { try PostgresTestServer.psql(text, database: name) }
+}
