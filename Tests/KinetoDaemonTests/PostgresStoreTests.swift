@@ -7,6 +7,12 @@ import Testing
 /// errors, claiming without double processing, leases, one job per file for several watchers.
 @Suite(.serialized, .enabled(if: PostgresTestServer.available, "needs KINETO_TEST_POSTGRES (scripts/test starts a server)"))
 struct PostgresStoreTests {
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
     @Test func badConfigurationIsAClearErrorAtStart() throws {
         let database = try TestDatabase()
         // Wrong password.
@@ -49,21 +55,19 @@ struct PostgresStoreTests {
             try setup.enqueue(watch: "w", source: "/in/\(index).mp4", relativePath: "\(index).mp4", identity: identity)
         }
         let stores = try (0..<3).map { try database.store(worker: "worker\($0)") }
-        let lock = NSLock()
-        var claimedBy: [Int64: [String]] = [:]
-        var errors: [String] = []
+        let tally = ClaimTally()
         let threads = stores.map { store in
             Thread {
                 while true {
                     do {
                         guard let job = try store.claimNext(watches: ["w"]) else { break }
-                        lock.withLock { claimedBy[job.id!, default: []].append(store.workerID) }
+                        tally.claimed(job.id!, by: store.workerID)
                         #expect(job.worker == store.workerID && job.run == 1)
                         #expect(try store.heartbeat(id: job.id!, run: job.run, now: 0))
                         #expect(try store.claimPlacement(id: job.id!, run: job.run, takeOver: false))
                         try store.markDone(id: job.id!, run: job.run, output: "/out/\(job.id!).mp4", framesOut: 1, framesPerSecond: 1)
                     } catch {
-                        lock.withLock { errors.append("\(error)") }
+                        tally.failed("\(error)")
                         break
                     }
                 }
@@ -72,6 +76,7 @@ struct PostgresStoreTests {
         threads.forEach { $0.start() }
         let deadline = Date().addingTimeInterval(60)
         while threads.contains(where: { !$0.isFinished }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let (claimedBy, errors) = tally.snapshot
         #expect(errors.isEmpty, "\(errors)")
         #expect(claimedBy.count == 100)
         #expect(claimedBy.values.allSatisfy { $0.count == 1 }, "\(claimedBy.filter { $0.value.count > 1 })")
@@ -147,7 +152,7 @@ struct PostgresStoreTests {
         let watchers = try roots.enumerated().map { index, root in
             let text = fixture.config(stableSeconds: 0.2, rescanSeconds: 0.1).replacingOccurrences(of: "input = \"\(fixture.input)\"", with: "input = \"\(root)\"")
             let config = try DaemonConfig.parse(text, validate: false)
-            return FolderWatcher(config: ConfigBox(config), store: try database.store(worker: "host\(index)"), logger: Logger(label: "test"))
+            return FolderWatcher(config: ConfigBox(config), store: try database.store(worker: "host\(index)"), logger: Self.quietLogger)
         }
         let lock = NSLock()
         var queued: [JobRecord] = []
@@ -170,4 +175,14 @@ struct PostgresStoreTests {
         let job = try #require(queued.first)
         for root in roots { #expect(FileManager.default.fileExists(atPath: job.localSource(watchInput: root))) }
     }
+}
+
+/// Which worker claimed which job, from several threads.
+final class ClaimTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claims: [Int64: [String]] = [:]
+    private var errors: [String] = []
+    func claimed(_ id: Int64, by worker: String) { lock.withLock { claims[id, default: []].append(worker) } }
+    func failed(_ message: String) { lock.withLock { errors.append(message) } }
+    var snapshot: ([Int64: [String]], [String]) { lock.withLock { (claims, errors) } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import KinetoDaemon
 
 /// The PostgreSQL server that `scripts/test` starts (`scripts/test-postgres`): its address comes in
@@ -38,10 +39,25 @@ enum PostgresTestServer {
     }
 
     /// Stops the server, waits `seconds`, starts it again on the same port (scripts/test-postgres restart).
-    static func restart(downFor seconds: Double) throws {
+    /// Runs on a thread of its own with system(3): Foundation's Process wait, called there while the test
+    /// also has daemon children, was seen never to return.
+    static func restart(downFor seconds: Double) async throws {
         guard let directory else { throw TestFailure("KINETO_TEST_POSTGRES_DIR is not set: cannot restart the server") }
-        try DaemonFixture.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/test-postgres").path, "restart", directory, "\(seconds)"])
+        let script = packageRoot.appendingPathComponent("scripts/test-postgres").path
+        let command = "'\(script)' restart '\(directory)' \(seconds) >/dev/null 2>&1"
+        let status = LockedStatus()
+        let thread = Thread { status.set(system(command)) }
+        thread.start()
+        while status.get() == nil { try await Task.sleep(nanoseconds: 50_000_000) }
+        guard status.get() == 0 else { throw TestFailure("\(command) failed: status \(status.get() ?? -1)") }
     }
+}
+
+final class LockedStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int32?
+    func set(_ new: Int32) { lock.withLock { value = new } }
+    func get() -> Int32? { lock.withLock { value } }
 }
 
 /// A fresh database on the test server, dropped when released.

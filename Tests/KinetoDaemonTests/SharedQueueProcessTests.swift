@@ -154,13 +154,16 @@ struct SharedQueueProcessTests {
         #expect(farm.query("SELECT worker FROM job WHERE relative_path = 'long2.mp4'") != "w\(frozen)")
         // The frozen worker wakes up: it learns its lease is gone and places nothing.
         kill(farm.processes[frozen].processIdentifier, SIGCONT)
-        _ = await eventually(10) { farm.log(frozen).contains("lease") }
+        // It either hears at its next heartbeat that the lease is gone, or (if its frames were done)
+        // finds at placement that the output is already in place.
+        let gaveUp = { farm.log(frozen).contains("lease lost") || farm.log(frozen).contains("another worker placed this job's output") }
+        _ = await eventually(10) { gaveUp() }
         try await Task.sleep(nanoseconds: 3_000_000_000)
         watchOutputs()
         #expect(Set(farm.outputs().keys) == ["long1.mp4", "long2.mp4"], "\(farm.outputs())")
         // No partial output was ever visible: each name only ever had its final size.
         for (name, sizes) in seenSizes { #expect(sizes.count == 1, "\(name) seen with sizes \(sizes)") }
-        #expect(farm.log(frozen).contains("lease"), "\(farm.log(frozen).suffix(2000))")
+        #expect(gaveUp(), "\(farm.log(frozen).suffix(2000))")
     }
 
     @Test func aDatabaseRestartLosesNoJob() async throws {
@@ -170,7 +173,7 @@ struct SharedQueueProcessTests {
         _ = await eventually(60) { (Int(farm.query("SELECT count(*) FROM job WHERE state = 'done'")) ?? 0) >= 3 }
         let port = try #require(farm.port(0))
         // Down for 3 s while /healthz is watched.
-        let restart = Task.detached { try PostgresTestServer.restart(downFor: 3) }
+        let restart = Task { try await PostgresTestServer.restart(downFor: 3) }
         var sawOutage = false
         let deadline = Date().addingTimeInterval(8)
         while Date() < deadline && !sawOutage {

@@ -121,6 +121,9 @@ public final class JobScheduler: Service, @unchecked Sendable {
                 guard let last = activity.lastProgress(of: id), now - last < lease else { continue }
                 do {
                     if try !store.heartbeat(id: id, run: entry.run, now: Date().timeIntervalSince1970) {
+                        // A run that has just recorded its own end no longer needs the lease.
+                        let now = try store.job(id: id)
+                        if now?.run == entry.run && now?.state != .running { continue }
                         logger.warning("job \(id) run \(entry.run): lease lost to another worker; stopping it")
                         entry.control.stop(.leaseLost)
                     }
