@@ -108,6 +108,7 @@ public final class JobScheduler: Service, @unchecked Sendable {
     /// Heartbeats for the jobs that move, and expired leases (anyone's) back to the queue.
     func maintainLeases(now: Double = ActivityMonitor.now()) {
         let lease = store.leaseSeconds
+        let stallSeconds = config.current.stallSeconds
         let (beat, sweep, jobs): (Bool, Bool, [Int64: Running]) = lock.withLock {
             let beat = now - lastHeartbeat >= lease / 3
             if beat { lastHeartbeat = now }
@@ -117,8 +118,9 @@ public final class JobScheduler: Service, @unchecked Sendable {
         }
         if beat {
             for (id, entry) in jobs {
-                // A job that made no progress for a whole lease gets no heartbeat: its lease runs out.
-                guard let last = activity.lastProgress(of: id), now - last < lease else { continue }
+                // A job that made no progress for the stall window (or a whole lease, if longer) gets no
+                // heartbeat: its lease runs out and another worker may try it.
+                guard let last = activity.lastProgress(of: id), now - last < max(lease, stallSeconds) else { continue }
                 do {
                     if try !store.heartbeat(id: id, run: entry.run, now: Date().timeIntervalSince1970) {
                         // A run that has just recorded its own end no longer needs the lease.
