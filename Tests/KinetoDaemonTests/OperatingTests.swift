@@ -116,6 +116,9 @@ import Testing
         #expect(try !store.claimPlacement(id: id, run: 1, takeOver: true))
         try store.markDone(id: id, run: 1, output: "/out/wrong.mp4", framesOut: 1, framesPerSecond: 1)
         #expect(try store.job(id: id)?.state == .running)
+        // The old run's failure is not counted against the job either.
+        let stale = try #require(try store.markFailed(id: id, run: 1, error: "late", retryAt: nil, now: 119))
+        #expect(stale.run == 2 && stale.attempts == 0 && stale.state == .running && stale.error == nil)
         #expect(try store.claimPlacement(id: id, run: 2, takeOver: false))
         try store.markDone(id: id, run: 2, output: "/out/a.mp4", framesOut: 1, framesPerSecond: 1)
         #expect(try store.job(id: id)?.output == "/out/a.mp4")

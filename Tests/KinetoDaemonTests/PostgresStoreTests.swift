@@ -108,6 +108,8 @@ struct PostgresStoreTests {
         #expect(try !frozen.claimPlacement(id: id, run: 1, takeOver: true))
         try frozen.markDone(id: id, run: 1, output: "/out/a (1).mp4", framesOut: 1, framesPerSecond: 1)
         try frozen.requeue(id: id, run: 1)
+        let stale = try #require(try frozen.markFailed(id: id, run: 1, error: "late", retryAt: nil, now: 0))
+        #expect(stale.run == 2 && stale.attempts == 0 && stale.error == nil)
         #expect(try healthy.job(id: id)?.state == .running)
         #expect(try healthy.claimPlacement(id: id, run: 2, takeOver: false))
         try healthy.markDone(id: id, run: 2, output: "/out/a.mp4", framesOut: 24, framesPerSecond: 3)

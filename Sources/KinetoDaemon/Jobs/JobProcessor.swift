@@ -290,18 +290,27 @@ public struct JobProcessor: Sendable {
         }
     }
 
+    /// A failure of a run that no longer holds the job (its lease ended, another worker runs it): the
+    /// job is the other run's now, so nothing is counted, reported or quarantined.
+    private func fencedOut(_ job: JobRecord, log: Logger, message: String) -> JobOutcome {
+        log.notice("run failed after another worker took the job; its failure is not counted: \(message)")
+        return .superseded(reason: "lease lost")
+    }
+
     private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String) -> JobOutcome {
         let id = job.id!
         metrics.attemptFailed()
         let attempt = job.attempts + 1
         if !permanent && attempt < maxAttempts {
             let delay = retryBackoffSeconds * pow(2, Double(attempt - 1))
-            _ = try? store.markFailed(id: id, run: job.run, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
             log.warning("job failed, retry in \(Int(delay)) s (attempt \(attempt) of \(maxAttempts)): \(message)")
             note(id, run: job.run, "failed", "attempt \(attempt) of \(maxAttempts) failed (\(kind)), retry in \(Int(delay)) s: \(message)")
             return .willRetry(error: message)
         }
-        _ = try? store.markFailed(id: id, run: job.run, error: message, retryAt: nil)
+        let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: nil)
+        if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
         note(id, run: job.run, "quarantined", "attempt \(attempt) failed (\(kind)), quarantined: \(message)")
         metrics.jobQuarantined()
         let report = QuarantineReport(source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
