@@ -190,7 +190,7 @@ struct SharedQueueProcessTests {
         #expect(Set(farm.outputs().keys) == Set(names), "\(farm.outputs().keys.sorted())")
         #expect(sawOutage, "/healthz never reported the outage")
         let logs = (0..<3).map(farm.log).joined()
-        #expect(logs.contains("job store unreachable") || logs.contains("cannot reach the job queue"))
-        #expect(logs.contains("reachable again") || logs.contains("answers again"))
+        #expect(logs.contains("job store outage") && logs.contains("cannot reach the job queue"))
+        #expect(logs.contains("job store reachable again") && logs.contains("the job queue answers again"))
     }
 }

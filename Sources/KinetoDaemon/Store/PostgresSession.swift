@@ -151,7 +151,7 @@ final class PostgresSession: @unchecked Sendable {
         let now = ActivityMonitor.now()
         if outageStarted == nil {
             outageStarted = now
-            logger.error("job store unreachable; retrying with backoff: \(message)")
+            logger.error("job store outage, retrying with backoff: \(message)")
         }
         lastFailure = message
         nextAttempt = now + backoff
