@@ -5,12 +5,12 @@ import FoundationNetworking
 #endif
 import KinetoDaemon
 
-/// `kineto jobs [list|submit|retry|cancel]`: the daemon's job queue, through its HTTP API.
+/// `kineto jobs [list|submit|retry|cancel|report]`: the daemon's job queue, through its HTTP API.
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List, submit, retry or cancel the daemon's jobs (through its HTTP API).",
-        subcommands: [List.self, Submit.self, Retry.self, Cancel.self],
+        abstract: "List, submit, retry or cancel the daemon's jobs, or show one's report (through its HTTP API).",
+        subcommands: [List.self, Submit.self, Retry.self, Cancel.self, Report.self],
         defaultSubcommand: List.self
     )
 
@@ -88,8 +88,26 @@ struct JobsCommand: AsyncParsableCommand {
         }
     }
 
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "report", abstract: "A job's report: every claim, attempt, warning and ending, with its worker.")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "Job id.") var id: Int64
+
+        func run() async throws {
+            let data = try await options.client().request("GET", "/api/jobs/\(id)/report")
+            let report = try JSONDecoder().decode(JobReport.self, from: data)
+            print(JobsCommand.line(report.job))
+            let format = DateFormatter()
+            format.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            for event in report.events {
+                print("\(format.string(from: Date(timeIntervalSince1970: event.at)))  \(event.worker) run \(event.run)  \(event.kind)  \(event.message)")
+            }
+        }
+    }
+
     static func line(_ job: JobView) -> String {
         var text = "\(job.id)\t\(job.state.rawValue)\t\(job.watch)\t\(job.source)"
+        if let worker = job.worker { text += "\t[\(worker)]" }
         if job.state == .running { text += "\t" + String(format: "%.0f%% %.1f fps", job.progress * 100, job.framesPerSecond) }
         if let output = job.output { text += "\t→ \(output)" }
         if let error = job.error, job.state != .done { text += "\t(\(error))" }

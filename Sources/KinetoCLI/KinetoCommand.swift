@@ -15,7 +15,7 @@ public struct KinetoCommand: AsyncParsableCommand {
             SlowmoCommand.self,
             AnimateCommand.self,
             DaemonCommand.self,
-            JobsCommand.self,
+            JobsCommand.self, WorkersCommand.self,
         ]
     )
 

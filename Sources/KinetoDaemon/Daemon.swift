@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// remove their temporary files, leave them queued, exit.
 public final class Daemon: @unchecked Sendable {
     public let config: ConfigBox
-    public let store: JobStore
+    public let store: any JobStore
     public let metrics = DaemonMetrics()
     public let activity = ActivityMonitor()
     public let notifier: SystemdNotifier
@@ -31,12 +31,15 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         self.notifier = notifier
         try Self.prepareFolders(config)
-        store = try JobStore(directory: config.stateDirectory)
+        store = try JobStoreFactory.open(config, logger: logger)
+        metrics.identify(worker: store.workerID, host: WorkerIdentity.hostName, version: WorkerIdentity.kinetoVersion)
+        logger.info("job store open", metadata: ["store": "\(store.location)", "worker": "\(store.workerID)"])
         let thumbnails = (config.stateDirectory as NSString).appendingPathComponent("thumbnails")
         processor = JobProcessor(store: store, executor: executor, metrics: metrics, activity: activity, logger: logger,
                                  thumbnailDirectory: thumbnails, maxAttempts: config.maxAttempts,
                                  retryBackoffSeconds: config.retryBackoffSeconds, availableBytes: availableBytes)
-        let placed = PlacedOutputRecovery.recover(store: store, folders: Array(Set(config.watches.map(\.output))))
+        let placed = PlacedOutputRecovery.recover(store: store, folders: Array(Set(config.watches.map(\.output))),
+                                                  worker: store.isShared ? store.workerID : nil)
         if !placed.isEmpty {
             logger.notice("jobs whose output was placed just before the last stop are recorded as done", metadata: ["jobs": "\(placed)"])
             // The stop also skipped the steps between placing and recording: thumbnails and after_success.
@@ -51,8 +54,10 @@ public final class Daemon: @unchecked Sendable {
             logger.notice("jobs interrupted by the last stop are queued again", metadata: ["jobs": "\(recovered.compactMap(\.id))"])
         }
         // Thumbnails are written through a temporary name too (`.ID-after.png.kineto-partial`).
+        // A shared output folder also holds other hosts' live staging files: only this worker's go.
+        let ownTag = store.isShared ? store.workerID : nil
         for folder in Set(config.watches.flatMap { [$0.output, $0.quarantine] } + [thumbnails]) {
-            let removed = TemporaryFileCleaner.clean(folder: folder)
+            let removed = TemporaryFileCleaner.clean(folder: folder, worker: ownTag)
             if !removed.isEmpty { logger.notice("removed stale temporary files", metadata: ["files": "\(removed)"]) }
         }
         scheduler = JobScheduler(config: self.config, store: store, processor: processor, activity: activity, logger: logger,

@@ -151,7 +151,7 @@ import Testing
         }
         #expect(stoppedIn < 10, "graceful stop took \(stoppedIn) s")
         #expect(fixture.names(fixture.output).isEmpty, "\(fixture.names(fixture.output))")
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         let job = try #require(try store.jobs().first)
         #expect(job.state == .queued && job.attempts == 0)
 
@@ -181,7 +181,7 @@ import Testing
         }
         #expect(fixture.names(fixture.output).isEmpty, "temporary files left: \(fixture.names(fixture.output))")
         // Then with the real check: refused before any work, with the numbers.
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         let id = try #require(try store.jobs().first?.id)
         try store.retry(id: id)
         try await Self.withDaemon(fixture, configText: fixture.config(maxAttempts: 1)) { daemon, _ in

@@ -91,7 +91,7 @@ import Testing
         // The state the killed daemon left: job running, output linked under its final name, staging kept.
         var id: Int64 = 0
         do {
-            let store = try JobStore(directory: fixture.state)
+            let store = try SQLiteJobStore(directory: fixture.state)
             id = try #require(try store.enqueue(watch: "test", source: source, identity: FileIdentity(path: source)).job.id)
             _ = try store.claimNext()
             let staging = JobProcessor.stagingPath(folder: fixture.output, stem: "a", extension: "mp4", jobID: id)

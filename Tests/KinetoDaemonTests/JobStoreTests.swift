@@ -5,7 +5,7 @@ import Testing
 @Suite struct JobStoreTests {
     @Test func sameFileIsOneJobAndAChangedFileIsANewOne() throws {
         let fixture = try DaemonFixture()
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         #expect(try store.journalMode() == "wal")
         let path = fixture.input + "/a.mp4"
         FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 100))
@@ -30,14 +30,14 @@ import Testing
     @Test func crashLeftoversGoBackToTheQueue() throws {
         let fixture = try DaemonFixture()
         do {
-            let store = try JobStore(directory: fixture.state)
+            let store = try SQLiteJobStore(directory: fixture.state)
             _ = try store.enqueue(watch: "w", source: "/x/a.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
             let claimed = try #require(try store.claimNext())
             #expect(claimed.state == .running)
             #expect(try store.claimNext() == nil)
         }
         // A new store on the same folder, as after kill -9.
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         let recovered = try store.recoverInterruptedJobs()
         #expect(recovered.count == 1)
         #expect(recovered[0].state == .queued && recovered[0].interruptions == 1)
@@ -46,7 +46,7 @@ import Testing
 
     @Test func retriesWaitForTheirBackoffAndQuarantineIsFinal() throws {
         let fixture = try DaemonFixture()
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         let (job, _) = try store.enqueue(watch: "w", source: "/x/b.mp4", identity: nil, now: 100)
         let id = try #require(job.id)
         _ = try store.claimNext(now: 100)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func claimsOnlyConfiguredWatches() throws {
         let fixture = try DaemonFixture()
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         _ = try store.enqueue(watch: "gone", source: "/x/1.mp4", identity: nil)
         _ = try store.enqueue(watch: "here", source: "/x/2.mp4", identity: nil)
         #expect(try store.claimNext(watches: ["here"])?.source == "/x/2.mp4")
@@ -77,7 +77,7 @@ import Testing
 @Suite struct PlacedOutputRecoveryTests {
     @Test func anOutputPlacedJustBeforeACrashIsRecordedNotRedone() throws {
         let fixture = try DaemonFixture()
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         let (job, _) = try store.enqueue(watch: "w", source: fixture.input + "/a.mp4", identity: nil)
         let id = try #require(job.id)
         _ = try store.claimNext()

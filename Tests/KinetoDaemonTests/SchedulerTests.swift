@@ -60,16 +60,19 @@ final class ConcurrencyTracker: @unchecked Sendable {
 final class SchedulerHarness: @unchecked Sendable {
     let fixture: DaemonFixture
     let config: DaemonConfig
-    let store: JobStore
+    let store: any JobStore
     let executor: ScriptedExecutor
     let scheduler: JobScheduler
     let processor: JobProcessor
     private var task: Task<Void, Error>?
 
-    init(concurrency: Int = 1, maxAttempts: Int = 2, availableBytes: @escaping @Sendable (String) -> Int64? = { _ in 1 << 40 }) throws {
+    init(concurrency: Int = 1, maxAttempts: Int = 2, daemonExtra: String = "", watchExtra: String = "",
+         availableBytes: @escaping @Sendable (String) -> Int64? = { _ in 1 << 40 }) throws {
         fixture = try DaemonFixture()
-        config = try DaemonConfig.parse(fixture.config(maxAttempts: maxAttempts, backoff: 0.1, concurrency: concurrency))
-        store = try JobStore(directory: fixture.state)
+        let text = fixture.config(maxAttempts: maxAttempts, backoff: 0.1, concurrency: concurrency, extraWatch: watchExtra)
+            .replacingOccurrences(of: "\n[[watch]]", with: "\(daemonExtra)\n\n[[watch]]")
+        config = try DaemonConfig.parse(text)
+        store = try SQLiteJobStore(directory: fixture.state)
         let clip = fixture.root + "/clip.mp4"
         try DaemonFixture.makeClip(clip, frames: 12)
         executor = ScriptedExecutor(clip: clip, clipFrames: 12)

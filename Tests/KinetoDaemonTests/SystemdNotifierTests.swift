@@ -98,7 +98,7 @@ final class NotifySocket {
         let activity = ActivityMonitor()
         var logger = Logger(label: "kineto-test")
         logger.logLevel = .critical
-        let service = SystemdService(notifier: notifier, activity: activity, store: try JobStore(directory: fixture.state),
+        let service = SystemdService(notifier: notifier, activity: activity, store: try SQLiteJobStore(directory: fixture.state),
                                      config: ConfigBox(config), logger: logger)
         // Job 7 started long before the stall window (300 s by default) and has not moved since.
         activity.jobStarted(7, now: ActivityMonitor.now() - 1000)

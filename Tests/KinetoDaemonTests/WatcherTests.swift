@@ -5,9 +5,9 @@ import Logging
 import Testing
 
 @Suite struct WatcherTests {
-    func makeWatcher(_ fixture: DaemonFixture, stable: Double) throws -> (FolderWatcher, JobStore) {
+    func makeWatcher(_ fixture: DaemonFixture, stable: Double) throws -> (FolderWatcher, any JobStore) {
         let config = try DaemonConfig.parse(fixture.config(stableSeconds: stable, rescanSeconds: 0.1))
-        let store = try JobStore(directory: fixture.state)
+        let store = try SQLiteJobStore(directory: fixture.state)
         return (FolderWatcher(config: ConfigBox(config), store: store, logger: Logger(label: "test")), store)
     }
 

@@ -16,9 +16,11 @@ struct ConfigParser {
         self.lines = ConfigLineIndex(text: text)
     }
 
-    static let daemonKeys = ["state_dir", "http", "token", "concurrency", "max_attempts", "retry_backoff_seconds", "stall_seconds"]
+    static let daemonKeys = ["state_dir", "http", "token", "concurrency", "max_attempts", "retry_backoff_seconds", "stall_seconds",
+                             "store", "store_password_file", "worker", "lease_seconds", "labels", "hours", "watch_folders", "report_days"]
     static let watchKeys = ["name", "input", "output", "quarantine", "job", "fps", "model", "factor", "portrait", "codec", "crf",
-                            "preset", "container", "patterns", "stable_seconds", "after_success", "move_to", "rescan_seconds"]
+                            "preset", "container", "patterns", "stable_seconds", "after_success", "move_to", "rescan_seconds",
+                            "workers", "hours"]
 
     /// The model a watch uses when it names none: RIFE when this build has it, else the cross-fade.
     static var defaultModel: String {
@@ -65,6 +67,32 @@ struct ConfigParser {
                 }
                 if let value = reader.number("stall_seconds") {
                     if value >= 10 { config.stallSeconds = value } else { reader.fail("stall_seconds", "stall_seconds must be at least 10") }
+                }
+                if let text = reader.string("store") {
+                    if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                        do { _ = try PostgresLocation(url: text, password: nil); config.store = text }
+                        catch { reader.fail("store", "\(error)") }
+                    } else if text != "sqlite" {
+                        reader.fail("store", "store = \"\(text)\" is unknown; use \"sqlite\" (default: the state folder) or \"postgres://USER@HOST[:PORT]/DATABASE\"")
+                    }
+                }
+                config.storePasswordFile = reader.string("store_password_file").map { absolute($0, base: baseDirectory) }
+                if let worker = reader.string("worker") {
+                    if worker.isEmpty || worker.count > 64 || worker.contains(where: { $0.isWhitespace || $0 == "/" }) {
+                        reader.fail("worker", "worker must be 1 to 64 characters without spaces or '/'")
+                    } else { config.workerID = worker }
+                }
+                if let list = reader.stringArray("labels") { config.labels = list }
+                if let text = reader.string("hours") {
+                    if let window = TimeWindow(parsing: text) { config.hours = window }
+                    else { reader.fail("hours", "hours = \"\(text)\" is not a daily window like \"22:00-07:00\"") }
+                }
+                if let value = reader.bool("watch_folders") { config.watchFolders = value }
+                if let value = reader.number("report_days") {
+                    if value > 0 { config.reportDays = value } else { reader.fail("report_days", "report_days must be more than 0") }
+                }
+                if let value = reader.number("lease_seconds") {
+                    if value >= 1 { config.leaseSeconds = value } else { reader.fail("lease_seconds", "lease_seconds must be at least 1") }
                 }
                 problems += reader.problems
             } else {
@@ -166,11 +194,20 @@ struct ConfigParser {
             if moveTo != nil, case .keep = afterSuccess, reader.string("after_success") == nil {
                 reader.fail("move_to", "move_to is set but after_success is not \"move\"; add after_success = \"move\"")
             }
+            let requiredLabels = reader.stringArray("workers") ?? []
+            var hours: TimeWindow?
+            if let text = reader.string("hours") {
+                if let window = TimeWindow(parsing: text) { hours = window }
+                else { reader.fail("hours", "hours = \"\(text)\" is not a daily window like \"22:00-07:00\"") }
+            }
             problems += reader.problems
             if let input, let output, let watch = try? WatchConfig(
                 name: name, input: input, output: output, quarantine: quarantine, job: job, fps: fps, model: model,
                 factor: factor, codec: codec, crf: crf, preset: preset, container: container, patterns: patterns,
                 stableSeconds: stable, afterSuccess: afterSuccess, rescanSeconds: rescan, portrait: portrait) {
+                var watch = watch
+                watch.requiredLabels = requiredLabels
+                watch.hours = hours
                 config.watches.append(watch)
             }
         }
@@ -231,6 +268,12 @@ struct TableReader {
         if let int = value.int { return Double(int) }
         guard let double = value.double else { fail(key, "\(key) in \(name) must be a number"); return nil }
         return double
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let bool = value.bool else { fail(key, "\(key) in \(name) must be true or false"); return nil }
+        return bool
     }
 
     mutating func stringArray(_ key: String) -> [String]? {

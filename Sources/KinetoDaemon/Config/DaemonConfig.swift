@@ -19,6 +19,23 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Seconds a job may go without progress before it counts as stalled (the watchdog stops being fed).
     public var stallSeconds: Double
     public var watches: [WatchConfig]
+    /// The job store: nil for SQLite in the state folder, else `postgres://USER@HOST[:PORT]/DATABASE`.
+    public var store: String?
+    /// File holding the store's password (else `KINETO_STORE_PASSWORD`, else none).
+    public var storePasswordFile: String?
+    /// This daemon's name among the workers of a shared queue (default: the host name).
+    public var workerID: String?
+    /// Seconds a claimed job stays this worker's without a heartbeat.
+    public var leaseSeconds: Double = 60
+    /// What this worker offers (`["big-ram", "gpu"]`): a watch's `workers` list names labels its jobs need.
+    public var labels: [String] = []
+    /// When this worker takes new jobs (nil: always).
+    public var hours: TimeWindow?
+    /// Whether this host scans the watched folders (false: a worker-only host that runs the jobs other
+    /// hosts queued, with the watches' settings).
+    public var watchFolders = true
+    /// Days a job's report (its worker, attempts, warnings, timings) is kept.
+    public var reportDays: Double = 30
     /// The file this was read from, when it came from a file.
     public var sourcePath: String?
 

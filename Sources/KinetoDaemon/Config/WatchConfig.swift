@@ -1,3 +1,4 @@
+import Foundation
 import KinetoMedia
 import KinetoPipeline
 
@@ -34,6 +35,15 @@ public struct WatchConfig: Sendable, Equatable {
     public var afterSuccess: AfterSuccess
     /// Seconds between full rescans of the input folder (inotify events are only hints).
     public var rescanSeconds: Double
+    /// Labels a worker must have to take this watch's jobs (`["big-ram"]` for 4K).
+    public var requiredLabels: [String] = []
+    /// When this watch's jobs may start (nil: always).
+    public var hours: TimeWindow?
+
+    /// Whether a worker with `labels` may take this watch's jobs at `date`.
+    public func admits(labels: [String], at date: Date = Date()) -> Bool {
+        requiredLabels.allSatisfy(labels.contains) && (hours?.isOpen(at: date) ?? true)
+    }
 
     /// Video extensions taken when `patterns` is not set.
     public static let defaultPatterns = [

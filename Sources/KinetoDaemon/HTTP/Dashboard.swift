@@ -1,6 +1,7 @@
 /// The dashboard at `/`: one self-contained page (no external assets; the service may have no
 /// network) that polls `/api/jobs` every two seconds and shows each job's state, progress, speed,
-/// error and, for finished jobs, the first frame before and after.
+/// error and, for finished jobs, the first frame before and after; above them, every worker that
+/// shares the queue (host, version, jobs, last heartbeat, speed).
 enum Dashboard {
     static let page = #"""
 <!doctype html>
@@ -35,6 +36,10 @@ enum Dashboard {
 <body>
 <header><h1>Kineto</h1><div class="counts" id="counts">loading…</div></header>
 <main>
+<table id="workers-table" style="margin-bottom:16px">
+  <thead><tr><th>worker</th><th>host</th><th>version</th><th>state</th><th>jobs</th><th>done</th><th>fps</th><th>last seen</th></tr></thead>
+  <tbody id="workers"></tbody>
+</table>
 <table>
   <thead><tr><th>#</th><th>state</th><th>source → output</th><th>progress</th><th>details</th><th>before / after</th><th></th></tr></thead>
   <tbody id="jobs"></tbody>
@@ -78,8 +83,21 @@ async function refresh() {
     document.getElementById('counts').textContent = 'cannot reach the daemon: ' + e.message;
   }
 }
+async function refreshWorkers() {
+  try {
+    const r = await fetch('/api/workers', { headers });
+    if (!r.ok) return;
+    const now = Date.now() / 1000;
+    document.getElementById('workers').innerHTML = (await r.json()).map(w => `<tr><td>${esc(w.id)}</td><td>${esc(w.host)}</td>
+      <td>${esc(w.version)}</td><td>${w.draining ? 'draining' : (w.runningJobs.length ? 'busy' : 'idle')}${w.labels.length ? ' · ' + esc(w.labels.join(', ')) : ''}</td>
+      <td>${w.runningJobs.join(', ') || '–'}</td><td>${w.jobsDone}</td><td>${w.framesPerSecond.toFixed(1)}</td>
+      <td>${Math.max(0, Math.round(now - w.lastSeen))} s ago</td></tr>`).join('');
+  } catch (e) {}
+}
 refresh();
+refreshWorkers();
 setInterval(refresh, 2000);
+setInterval(refreshWorkers, 5000);
 </script>
 </body>
 </html>

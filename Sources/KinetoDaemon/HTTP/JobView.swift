@@ -18,6 +18,9 @@ public struct JobView: Codable, Sendable, Equatable {
     public var createdAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// The worker that runs (or last ran) the job, and how many times it was claimed.
+    public var worker: String?
+    public var run: Int64?
     /// Seconds until a retry may start, for a queued job waiting on its backoff.
     public var retryInSeconds: Double?
     /// `/api/jobs/ID/thumbnail/before` and `…/after`, when they exist.
@@ -40,6 +43,8 @@ public struct JobView: Codable, Sendable, Equatable {
         createdAt = job.createdAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
+        worker = job.worker
+        run = job.run
         retryInSeconds = job.state == .queued ? job.notBefore.map { max(0, $0 - now) }.flatMap { $0 > 0 ? $0 : nil } : nil
         self.thumbnails = thumbnails
     }
@@ -56,4 +61,10 @@ public struct SubmitRequest: Codable, Sendable {
         self.source = source
         self.watch = watch
     }
+}
+
+/// `GET /api/jobs/{id}/report`: the job and every line of its report (claims, attempts, warnings, endings).
+public struct JobReport: Codable, Sendable {
+    public var job: JobView
+    public var events: [JobEvent]
 }

@@ -6,7 +6,7 @@ import NIOCore
 /// `POST /api/jobs/{id}/retry`, `POST /api/jobs/{id}/cancel`, thumbnails, `/healthz`, `/metrics`, `/`.
 public struct StatusAPI: Sendable {
     let config: ConfigBox
-    let store: JobStore
+    let store: any JobStore
     let scheduler: JobScheduler
     let metrics: DaemonMetrics
     let activity: ActivityMonitor
@@ -14,7 +14,7 @@ public struct StatusAPI: Sendable {
     /// Token in force (read at start; a reload cannot change who may connect).
     let token: String?
 
-    public init(config: ConfigBox, store: JobStore, scheduler: JobScheduler, metrics: DaemonMetrics,
+    public init(config: ConfigBox, store: any JobStore, scheduler: JobScheduler, metrics: DaemonMetrics,
                 activity: ActivityMonitor, thumbnailDirectory: String) {
         self.config = config
         self.store = store
@@ -35,6 +35,7 @@ public struct StatusAPI: Sendable {
         router.get("/healthz") { _, _ in healthz() }
         router.get("/metrics") { _, _ in
             metrics.update(counts: (try? store.countsByState()) ?? [:])
+            if let workers = try? store.workers(withinSeconds: 60) { metrics.update(workers: workers) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
@@ -74,6 +75,19 @@ public struct StatusAPI: Sendable {
             }
             return try json(view(job))
         }
+        router.get("/api/jobs/:id/report") { _, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard let job = try store.job(id: id) else { throw notFound(id) }
+            return try json(JobReport(job: view(job), events: try store.events(jobID: id)))
+        }
+        router.get("/api/workers") { request, _ in
+            let within = request.uri.queryParameters.get("within", as: Double.self) ?? 3600
+            return try json(try store.workers(withinSeconds: within))
+        }
+        router.post("/api/drain") { request, _ in
+            scheduler.drain(request.uri.queryParameters.get("resume") == nil)
+            return try json(scheduler.workerRecord())
+        }
         router.get("/api/jobs/:id/thumbnail/:which") { _, context in
             let id = try context.parameters.require("id", as: Int64.self)
             let which = try context.parameters.require("which")
@@ -90,6 +104,11 @@ public struct StatusAPI: Sendable {
     // MARK: - Handlers
 
     func healthz() -> Response {
+        if let trouble = scheduler.storeTrouble {
+            let body = "{\"status\":\"store unreachable\",\"reason\":\(Self.quoted(trouble))}\n"
+            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         let stall = activity.stallReason(stallSeconds: config.current.stallSeconds)
         let body = stall.map { "{\"status\":\"stalled\",\"reason\":\(Self.quoted($0))}\n" } ?? "{\"status\":\"ok\"}\n"
         return Response(status: stall == nil ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],

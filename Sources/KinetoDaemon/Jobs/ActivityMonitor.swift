@@ -37,6 +37,9 @@ public final class ActivityMonitor: @unchecked Sendable {
         }
     }
 
+    /// When job `id` last made progress (monotonic seconds), nil when it does not run.
+    public func lastProgress(of id: Int64) -> Double? { lock.withLock { lastProgress[id] } }
+
     /// Ids of the jobs running now.
     public var runningJobs: [Int64] { lock.withLock { Array(lastProgress.keys).sorted() } }
 }

@@ -10,7 +10,7 @@ import Logging
 /// thumbnails, apply `after_success`, and record the result — or, on failure, remove the staging
 /// file and schedule a retry or quarantine the job with an error report.
 public struct JobProcessor: Sendable {
-    public var store: JobStore
+    public var store: any JobStore
     public var executor: any JobExecutor
     public var metrics: DaemonMetrics
     public var activity: ActivityMonitor
@@ -22,7 +22,7 @@ public struct JobProcessor: Sendable {
     /// Free bytes in a folder (statvfs); replaceable so a test can simulate a full disk.
     public var availableBytes: @Sendable (String) -> Int64?
 
-    public init(store: JobStore, executor: any JobExecutor, metrics: DaemonMetrics, activity: ActivityMonitor,
+    public init(store: any JobStore, executor: any JobExecutor, metrics: DaemonMetrics, activity: ActivityMonitor,
                 logger: Logger, thumbnailDirectory: String, maxAttempts: Int, retryBackoffSeconds: Double,
                 availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:)) {
         self.store = store
@@ -38,9 +38,18 @@ public struct JobProcessor: Sendable {
 
     /// The staging file of job `id` for an output called `stem.ext`: hidden, marked as Kineto's, in the
     /// output folder (so the final rename stays on one file system).
-    public static func stagingPath(folder: String, stem: String, extension ext: String, jobID: Int64) -> String {
-        (folder as NSString).appendingPathComponent(".\(stem)\(FileNameFilter.kinetoPartialMarker).job\(jobID).\(ext)")
+    /// With a run and a worker, the name also says which run of which worker wrote it: workers on
+    /// several hosts may run the same job into one shared folder (after a lease ended).
+    public static func stagingPath(folder: String, stem: String, extension ext: String, jobID: Int64,
+                                   run: Int64? = nil, worker: String? = nil) -> String {
+        var name = ".\(stem)\(FileNameFilter.kinetoPartialMarker).job\(jobID)"
+        if let run { name += ".r\(run)" }
+        if let worker { name += ".w\(WorkerIdentity.fileSafe(worker))" }
+        return (folder as NSString).appendingPathComponent("\(name).\(ext)")
     }
+
+    /// The part of a staging name that names its worker.
+    public static func workerTag(_ worker: String) -> String { ".w\(WorkerIdentity.fileSafe(worker))." }
 
     /// The output's name without extension: the source's file name without its extension, or for a
     /// stream URL its last path component (`stream-ID` when there is none).
@@ -68,19 +77,36 @@ public struct JobProcessor: Sendable {
         activity.jobStarted(id)
         defer { activity.jobEnded(id) }
         let isStream = job.source.contains("://")
+        let run = job.run
+        // This host's path of the input: jobs found by a watcher name it relative to the watch folder.
+        let source = job.localSource(watchInput: watch.input)
+        log[metadataKey: "run"] = "\(run)"
+
+        // An earlier run of this job may have placed its output and died before recording it.
+        if let placedRun = job.placedRun, placedRun < run {
+            if let placed = PlacedOutputRecovery.placedOutput(folder: watch.output, id: id, run: placedRun) {
+                try? store.markDone(id: id, run: run, output: placed, framesOut: job.framesOut, framesPerSecond: job.framesPerSecond)
+                log.notice("an earlier run placed this job's output before it stopped; recorded as done", metadata: ["output": "\(placed)"])
+                return .done(output: placed)
+            }
+        }
 
         // The file must still be the one that was queued: a file replaced meanwhile is a new job.
         if !isStream {
-            guard let identity = FileIdentity(path: job.source) else {
+            guard let identity = FileIdentity(path: source) else {
                 return supersede(id, log, "the source file disappeared before it was processed")
             }
-            if identity.size != job.size || identity.mtimeNanoseconds != job.mtimeNanoseconds || identity.inode != job.inode {
+            // Inode numbers of one file differ between hosts (SMB): a shared store compares size and time.
+            if identity.size != job.size || identity.mtimeNanoseconds != job.mtimeNanoseconds
+                || (!store.isShared && identity.inode != job.inode) {
                 return supersede(id, log, "the source file changed after it was queued; the new version is a job of its own")
             }
         }
 
         let stem = Self.outputStem(source: job.source, jobID: id)
-        let staging = Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id)
+        let staging = store.isShared
+            ? Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id, run: run, worker: store.workerID)
+            : Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id, run: run)
         unlink(staging)
         defer { unlink(staging) }
 
@@ -95,48 +121,86 @@ public struct JobProcessor: Sendable {
         }
 
         let started = ActivityMonitor.now()
-        let tracker = ProgressTracker(store: store, metrics: metrics, activity: activity, jobID: id, started: started)
-        let request = ExecutionRequest(input: job.source, output: staging, watch: watch)
+        let tracker = ProgressTracker(store: store, metrics: metrics, activity: activity, jobID: id, run: run, started: started)
+        let request = ExecutionRequest(input: source, output: staging, watch: watch)
         log.info("job started", metadata: ["watch": "\(watch.name)", "output": "\(watch.output)"])
+        note(id, run: run, "started", "\(source) on \(WorkerIdentity.hostName), attempt \(job.attempts + 1), interruptions so far \(job.interruptions)")
         let result: ExecutionResult
         do {
             result = try executor.run(request, progress: { tracker.report($0) }, cancellation: control.token)
         } catch {
             unlink(staging)
             if let reason = control.stopReason {
-                return stopped(id, reason: reason, log: log)
+                return stopped(id, run: run, reason: reason, log: log)
             }
             let pipelineError = error as? PipelineError
-            if pipelineError?.code == .cancelled { return stopped(id, reason: .shutdown, log: log) }
+            if pipelineError?.code == .cancelled { return stopped(id, run: run, reason: .shutdown, log: log) }
             let permanent = pipelineError?.code == .input || pipelineError?.code == .usage
             return fail(job, watch: watch, log: log, kind: pipelineError?.code.rawValue ?? "internal", permanent: permanent,
                         message: "\(pipelineError?.description ?? "\(error)")")
         }
-        if let reason = control.stopReason { return stopped(id, reason: reason, log: log) }
+        if let reason = control.stopReason { return stopped(id, run: run, reason: reason, log: log) }
 
         // Verify, sync, and only then give the file its final name.
         let output: String
         do {
             try OutputVerifier.verify(staging, expectedFrames: result.framesOut)
             try OutputPlacer.syncFile(staging)
+        } catch {
+            unlink(staging)
+            return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
+        }
+        // Exactly one run places the output: the store grants placement to the run that still holds the
+        // job (a worker that froze past its lease finds it taken), the no-clobber link does the rest.
+        switch placementGranted(id: id, run: run, watch: watch, log: log) {
+        case .granted: break
+        case .placedElsewhere(let placed):
+            unlink(staging)
+            log.notice("another worker placed this job's output; this run's copy is dropped", metadata: ["output": "\(placed ?? "?")"])
+            note(id, run: run, "placed-elsewhere", "output already placed by another run: \(placed ?? "?")")
+            return .done(output: placed ?? "")
+        case .lost(let reason):
+            unlink(staging)
+            log.notice("job given up: \(reason)")
+            return .superseded(reason: reason)
+        }
+        do {
             output = try OutputPlacer.place(staging: staging, folder: watch.output, stem: stem, extension: watch.container,
                                             keepStaging: true)
         } catch {
             unlink(staging)
             return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
         }
-        for warning in result.warnings { log.warning("\(warning)") }
+        for warning in result.warnings {
+            log.warning("\(warning)")
+            note(id, run: run, "warning", "\(warning)")
+        }
 
-        makeThumbnails(id: id, source: isStream ? nil : job.source, output: output, log: log)
-        if !isStream { applyAfterSuccess(watch.afterSuccess, source: job.source, identity: FileIdentity(path: job.source), expected: job, log: log) }
-        do {
-            try store.markDone(id: id, output: output, framesOut: result.framesOut, framesPerSecond: result.framesPerSecond)
-        } catch {
-            log.error("cannot record the finished job: \(error)")
+        makeThumbnails(id: id, source: isStream ? nil : source, output: output, log: log)
+        if !isStream { applyAfterSuccess(watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log) }
+        // The store may be out of reach (a database restart): keep trying, keeping the staging name as
+        // the evidence that the output was placed, so that neither a crash nor a takeover runs it again.
+        var delay = 0.25
+        let deadline = ActivityMonitor.now() + 600
+        while true {
+            do {
+                try store.markDone(id: id, run: run, output: output, framesOut: result.framesOut, framesPerSecond: result.framesPerSecond)
+                break
+            } catch {
+                if ActivityMonitor.now() > deadline {
+                    log.error("cannot record the finished job (its output is in place; the next start records it): \(error)")
+                    return .done(output: output)
+                }
+                log.warning("cannot record the finished job yet, retrying in \(delay) s: \(error)")
+                activity.jobProgressed(id)
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
         }
         // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery).
         unlink(staging)
         OutputPlacer.syncDirectory(watch.output)
+        note(id, run: run, "done", "\(output): \(result.framesOut) frames, \(String(format: "%.1f", result.framesPerSecond)) fps, \(String(format: "%.1f", ActivityMonitor.now() - started)) s")
         metrics.jobDone(seconds: ActivityMonitor.now() - started)
         metrics.speed(result.framesPerSecond)
         log.info("job done", metadata: ["output": "\(output)", "frames": "\(result.framesOut)",
@@ -153,10 +217,18 @@ public struct JobProcessor: Sendable {
         log[metadataKey: "job"] = "\(id)"
         log[metadataKey: "source"] = "\(job.source)"
         let isStream = job.source.contains("://")
-        makeThumbnails(id: id, source: isStream ? nil : job.source, output: output, log: log)
+        let source = job.localSource(watchInput: watch.input)
+        makeThumbnails(id: id, source: isStream ? nil : source, output: output, log: log)
         if !isStream {
-            applyAfterSuccess(watch.afterSuccess, source: job.source, identity: FileIdentity(path: job.source), expected: job, log: log)
+            applyAfterSuccess(watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log)
         }
+    }
+
+    // MARK: - Report
+
+    /// A line in the job's report (kept `report_days`); a store that cannot take it loses only the line.
+    func note(_ id: Int64, run: Int64, _ kind: String, _ message: String) {
+        try? store.addEvent(JobEvent(jobID: id, worker: store.workerID, run: run, kind: kind, message: message))
     }
 
     // MARK: - Outcomes
@@ -167,17 +239,62 @@ public struct JobProcessor: Sendable {
         return .superseded(reason: reason)
     }
 
-    private func stopped(_ id: Int64, reason: RunControl.StopReason, log: Logger) -> JobOutcome {
+    enum Placement { case granted, placedElsewhere(String?), lost(String) }
+
+    /// Asks the store whether this run may place the job's output.
+    private func placementGranted(id: Int64, run: Int64, watch: WatchConfig, log: Logger) -> Placement {
+        var delay = 0.25
+        for _ in 0..<40 {
+            do {
+                if try store.claimPlacement(id: id, run: run, takeOver: false) { return .granted }
+                guard let current = try store.job(id: id) else { return .lost("the job was removed") }
+                if current.state == .done { return .placedElsewhere(current.output) }
+                if current.run != run || current.state != .running {
+                    return .lost("this worker's lease ended and the job went to run \(current.run) (\(current.state.rawValue))")
+                }
+                // An earlier run began placing and stopped: take over only if it placed nothing.
+                if let earlier = current.placedRun, earlier < run {
+                    if let placed = PlacedOutputRecovery.placedOutput(folder: watch.output, id: id, run: earlier) {
+                        try store.markDone(id: id, run: run, output: placed, framesOut: current.framesOut, framesPerSecond: current.framesPerSecond)
+                        return .placedElsewhere(placed)
+                    }
+                    if try store.claimPlacement(id: id, run: run, takeOver: true) { return .granted }
+                }
+                return .lost("the store did not grant placement")
+            } catch {
+                log.warning("cannot reach the job store to place the output, retrying in \(delay) s: \(error)")
+                activity.jobProgressed(id)
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
+        }
+        return .lost("the job store stayed unreachable while placing the output")
+    }
+
+    private func stopped(_ id: Int64, run: Int64, reason: RunControl.StopReason, log: Logger) -> JobOutcome {
         switch reason {
+        case .leaseLost:
+            log.notice("job stopped: this worker's lease ended and another worker took the job")
+            note(id, run: run, "lease-lost", "stopped: the lease ended and another worker took the job")
+            return .superseded(reason: "lease lost")
         case .userCancelled:
             _ = try? store.cancel(id: id)
+            note(id, run: run, "cancelled", "cancelled by a user")
             log.notice("job cancelled")
             return .cancelled
         case .shutdown:
-            try? store.requeue(id: id)
+            try? store.requeue(id: id, run: run)
+            note(id, run: run, "requeued", "stopped by a shutdown of \(store.workerID); back in the queue")
             log.notice("job stopped by shutdown; back in the queue")
             return .requeued
         }
+    }
+
+    /// A failure of a run that no longer holds the job (its lease ended, another worker runs it): the
+    /// job is the other run's now, so nothing is counted, reported or quarantined.
+    private func fencedOut(_ job: JobRecord, log: Logger, message: String) -> JobOutcome {
+        log.notice("run failed after another worker took the job; its failure is not counted: \(message)")
+        return .superseded(reason: "lease lost")
     }
 
     private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String) -> JobOutcome {
@@ -186,11 +303,15 @@ public struct JobProcessor: Sendable {
         let attempt = job.attempts + 1
         if !permanent && attempt < maxAttempts {
             let delay = retryBackoffSeconds * pow(2, Double(attempt - 1))
-            _ = try? store.markFailed(id: id, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
             log.warning("job failed, retry in \(Int(delay)) s (attempt \(attempt) of \(maxAttempts)): \(message)")
+            note(id, run: job.run, "failed", "attempt \(attempt) of \(maxAttempts) failed (\(kind)), retry in \(Int(delay)) s: \(message)")
             return .willRetry(error: message)
         }
-        _ = try? store.markFailed(id: id, error: message, retryAt: nil)
+        let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: nil)
+        if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
+        note(id, run: job.run, "quarantined", "attempt \(attempt) failed (\(kind)), quarantined: \(message)")
         metrics.jobQuarantined()
         let report = QuarantineReport(source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
                                       attempts: attempt, failedAt: Date(), size: job.size)
@@ -236,7 +357,7 @@ public struct JobProcessor: Sendable {
     private func applyAfterSuccess(_ action: AfterSuccess, source: String, identity: FileIdentity?, expected: JobRecord, log: Logger) {
         // Only the very file that was processed is moved or deleted, never a newer one under its name.
         guard let identity, identity.size == expected.size, identity.mtimeNanoseconds == expected.mtimeNanoseconds,
-              identity.inode == expected.inode else { return }
+              store.isShared || identity.inode == expected.inode else { return }
         switch action {
         case .keep:
             return
@@ -259,10 +380,11 @@ public struct JobProcessor: Sendable {
 /// Turns the pipeline's progress callbacks into store updates (at most once a second), metrics and
 /// watchdog activity.
 final class ProgressTracker: @unchecked Sendable {
-    private let store: JobStore
+    private let store: any JobStore
     private let metrics: DaemonMetrics
     private let activity: ActivityMonitor
     private let jobID: Int64
+    private let run: Int64
     private let started: Double
     private let lock = NSLock()
     private var lastFrames: Int64 = 0
@@ -270,7 +392,8 @@ final class ProgressTracker: @unchecked Sendable {
     private var lastStored = 0.0
     private var firstFrameSeen = false
 
-    init(store: JobStore, metrics: DaemonMetrics, activity: ActivityMonitor, jobID: Int64, started: Double) {
+    init(store: any JobStore, metrics: DaemonMetrics, activity: ActivityMonitor, jobID: Int64, run: Int64, started: Double) {
+        self.run = run
         self.store = store
         self.metrics = metrics
         self.activity = activity
@@ -297,7 +420,7 @@ final class ProgressTracker: @unchecked Sendable {
         if firstFrame { metrics.modelLoaded(seconds: now - started) }
         if store {
             metrics.speed(progress.framesPerSecond)
-            try? self.store.updateProgress(id: jobID, progress: progress.fractionDone, framesOut: progress.framesOut,
+            try? self.store.updateProgress(id: jobID, run: run, progress: progress.fractionDone, framesOut: progress.framesOut,
                                            totalFrames: progress.totalFrames, framesPerSecond: progress.framesPerSecond)
         }
     }

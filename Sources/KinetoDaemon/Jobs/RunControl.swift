@@ -4,7 +4,9 @@ import KinetoPipeline
 /// The handle of one running job: its cancellation token and why it was stopped, so the scheduler can
 /// tell a user's cancel (the job stays cancelled) from a shutdown (the job goes back to the queue).
 public final class RunControl: @unchecked Sendable {
-    public enum StopReason: Sendable, Equatable { case userCancelled, shutdown }
+    /// `leaseLost`: another worker took the job after this worker's lease ended (it froze, lost the
+    /// network): stop without touching the job.
+    public enum StopReason: Sendable, Equatable { case userCancelled, shutdown, leaseLost }
 
     public let token = CancellationToken()
     private let lock = NSLock()

@@ -1,3 +1,4 @@
+import Foundation
 import CoreMetrics
 import Metrics
 import Prometheus
@@ -20,6 +21,7 @@ public final class DaemonMetrics: Sendable {
     private let jobsQuarantined: CoreMetrics.Counter
     private let modelLoadSeconds: CoreMetrics.Gauge
     private let jobSeconds: Metrics.Timer
+    private let lastSpeed = LockedDouble()
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -51,7 +53,13 @@ public final class DaemonMetrics: Sendable {
         if count > 0 { framesProcessed.increment(by: Int(count)) }
     }
 
-    public func speed(_ fps: Double) { framesPerSecond.record(fps) }
+    public func speed(_ fps: Double) {
+        framesPerSecond.record(fps)
+        lastSpeed.set(fps)
+    }
+
+    /// The last speed recorded (output frames per second).
+    public var currentSpeed: Double { lastSpeed.get() }
 
     public func jobDone(seconds: Double) {
         jobsFinished.increment()
@@ -62,6 +70,31 @@ public final class DaemonMetrics: Sendable {
     public func jobQuarantined() { jobsQuarantined.increment() }
     public func modelLoaded(seconds: Double) { modelLoadSeconds.record(seconds) }
 
+    /// Which worker these metrics are from (a constant 1 with the worker's id, host and version), so a
+    /// farm's scrapes can be told apart.
+    public func identify(worker: String, host: String, version: String) {
+        CoreMetrics.Gauge(label: "kineto_worker_info", dimensions: [("worker", worker), ("host", host), ("version", version)],
+                          factory: factory).record(1)
+    }
+
+    /// Workers seen by the shared store within the last minute, by state (`busy`, `idle`, `draining`).
+    public func update(workers: [WorkerRecord]) {
+        var counts = ["busy": 0, "idle": 0, "draining": 0]
+        for worker in workers {
+            counts[worker.draining ? "draining" : (worker.runningJobs.isEmpty ? "idle" : "busy"), default: 0] += 1
+        }
+        for (state, count) in counts {
+            CoreMetrics.Gauge(label: "kineto_workers", dimensions: [("state", state)], factory: factory).record(Double(count))
+        }
+    }
+
     /// The exposition text.
     public func render() -> String { registry.emitToString() }
+}
+
+final class LockedDouble: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0.0
+    func set(_ new: Double) { lock.withLock { value = new } }
+    func get() -> Double { lock.withLock { value } }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One job as stored in the state database and shown by the API (`GET /api/jobs/{id}`).
@@ -7,8 +8,11 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var id: Int64?
     /// The `[[watch]]` whose settings the job uses.
     public var watch: String
-    /// Input path or stream URL.
+    /// Input path (as the host that queued it sees it) or stream URL.
     public var source: String
+    /// The input's path relative to its watch's `input` folder, for a file found by a watcher: each
+    /// host reads it under its own mount of the shared folder. Nil for API submissions and streams.
+    public var relativePath: String?
     public var size: Int64
     public var mtimeNanoseconds: Int64
     public var inode: Int64
@@ -32,11 +36,22 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var totalFrames: Int64?
     /// Output frames per second of wall time, while running and at the end.
     public var framesPerSecond: Double
+    /// The worker that runs (or last ran) the job.
+    public var worker: String?
+    /// While running: when the worker's lease ends (seconds since 1970) unless a heartbeat extends it.
+    /// A job whose lease ended goes back to the queue as an interruption.
+    public var leaseExpiresAt: Double?
+    /// How many times the job was claimed. A worker's writes name the run it claimed, so a worker
+    /// whose lease was taken over (it froze, lost the network) can no longer change the job.
+    public var run: Int64
+    /// The run that began placing the output: the store's half of the place-exactly-once rule.
+    public var placedRun: Int64?
 
-    public init(id: Int64? = nil, watch: String, source: String, identity: FileIdentity?, createdAt: Double) {
+    public init(id: Int64? = nil, watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?, createdAt: Double) {
         self.id = id
         self.watch = watch
         self.source = source
+        self.relativePath = relativePath
         self.size = identity?.size ?? 0
         self.mtimeNanoseconds = identity?.mtimeNanoseconds ?? 0
         self.inode = identity?.inode ?? 0
@@ -48,6 +63,13 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.progress = 0
         self.framesOut = 0
         self.framesPerSecond = 0
+        self.run = 0
+    }
+
+    /// The input as this host sees it: under this host's watch folder when the job names a relative path.
+    public func localSource(watchInput: String?) -> String {
+        guard let relativePath, let watchInput else { return source }
+        return (watchInput as NSString).appendingPathComponent(relativePath)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

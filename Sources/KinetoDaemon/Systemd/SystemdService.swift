@@ -9,13 +9,13 @@ import ServiceLifecycle
 public final class SystemdService: Service, @unchecked Sendable {
     private let notifier: SystemdNotifier
     private let activity: ActivityMonitor
-    private let store: JobStore
+    private let store: any JobStore
     private let config: ConfigBox
     private let logger: Logger
     private var lastStatus = ""
     private var lastStallReason: String?
 
-    public init(notifier: SystemdNotifier, activity: ActivityMonitor, store: JobStore, config: ConfigBox, logger: Logger) {
+    public init(notifier: SystemdNotifier, activity: ActivityMonitor, store: any JobStore, config: ConfigBox, logger: Logger) {
         self.notifier = notifier
         self.activity = activity
         self.store = store

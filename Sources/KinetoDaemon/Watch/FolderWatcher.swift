@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// be told), and is not already known to the store under the same identity.
 public final class FolderWatcher: Service, @unchecked Sendable {
     private let config: ConfigBox
-    private let store: JobStore
+    private let store: any JobStore
     private let logger: Logger
     private let tick: Double
     private let lock = NSLock()
@@ -20,7 +20,7 @@ public final class FolderWatcher: Service, @unchecked Sendable {
     private var inotify: InotifyWatcher?
     private var warnedFolders: Set<String> = []
 
-    public init(config: ConfigBox, store: JobStore, logger: Logger, tick: Double = 0.5) {
+    public init(config: ConfigBox, store: any JobStore, logger: Logger, tick: Double = 0.5) {
         self.config = config
         self.store = store
         self.logger = logger
@@ -45,6 +45,8 @@ public final class FolderWatcher: Service, @unchecked Sendable {
     /// One round: scans what is due, queues what is stable. Returns the jobs queued (tests call it directly).
     @discardableResult
     public func poll(now: Double) -> [JobRecord] {
+        // A worker-only host runs jobs and leaves the folders to the hosts that watch them.
+        guard config.current.watchFolders else { return [] }
         let watches = config.current.watches
         let inputs = Set(watches.map(\.input))
         inotify?.unwatchAll(except: inputs)
@@ -72,7 +74,9 @@ public final class FolderWatcher: Service, @unchecked Sendable {
                     continue
                 }
                 do {
-                    let (job, inserted) = try store.enqueue(watch: watch.name, source: path, identity: identity)
+                    // Named relative to the watch folder, so hosts that mount the share elsewhere find the same job.
+                    let (job, inserted) = try store.enqueue(watch: watch.name, source: path,
+                                                            relativePath: (path as NSString).lastPathComponent, identity: identity)
                     tracker.settle(path)
                     if inserted {
                         queued.append(job)
