@@ -103,6 +103,8 @@ struct BenchModelsCommand: ParsableCommand {
             if profile {
                 let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
                 print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
+                let large = interpolator.network.pool.freeBuffers.filter { $0.capacity >= 1 << 20 }
+                print("  free pool buffers of 4 MB or more: " + large.map { "\($0.count) × \($0.capacity >> 18) MB" }.joined(separator: ", "))
             }
             let cores = Parallel.maxThreads
             let atOnce = min(cores, InterpolationMethod.rife.parallelFrames?(width, height, cores) ?? 1)
