@@ -51,6 +51,11 @@ public final class RIFENetwork: @unchecked Sendable {
     /// Rows of a full-size block input built at once (a 28-channel band of `bandRows × width`).
     public var bandRows = 64
 
+    /// Pixels of a band of the last stage (flow, mask, warps and blend): a megapixel, 20 MB of flow and mask, and
+    /// up to 720p the whole frame. Each band is split over the threads: fewer joins cost less when the cores are
+    /// shared.
+    public var lastStageBandPixels = 1 << 20
+
     /// Residual convolutions (blocks 1-4) over maps of at least this many 4×4 tiles run by Winograd F(4×4, 3×3);
     /// smaller maps keep im2col + GEMM. 0 forces Winograd, `Int.max` turns it off.
     public var winogradMinimumTiles = RIFENetwork.defaultWinogradMinimumTiles
@@ -182,9 +187,10 @@ public final class RIFENetwork: @unchecked Sendable {
             // Bands of rows: the flow is copied out of the whole-frame sum (the same values as above), the mask
             // made per band; no full-size flow or mask of the unpadded frame is kept.
             let cols = Array(0..<width), colTaps = RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale)
+            let rowsPerBand = max(1, lastStageBandPixels / max(1, width))
             var r0 = 0
             while r0 < height {
-                let r1 = min(height, r0 + bandRows)
+                let r1 = min(height, r0 + rowsPerBand)
                 let rows = Array(r0..<r1)
                 let flow = pool.tensor([1, 4, rows.count, width])
                 accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow, wholeFrame: true)
