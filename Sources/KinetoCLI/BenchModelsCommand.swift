@@ -92,7 +92,7 @@ struct BenchModelsCommand: ParsableCommand {
                 if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
             }
             let (ph, pw) = interpolator.paddedSize(height: height, width: width)
-            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
+            let line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
                               width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
                               BenchModelsCommand.median(allCPU),
                               interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
