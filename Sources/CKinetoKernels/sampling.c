@@ -111,7 +111,7 @@ void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, fl
 __attribute__((target("avx2")))
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,
-                            float *dst, int64_t plane) {
+                            float *dst, int64_t plane, int64_t dst_plane) {
     const __m256 row_y = _mm256_set1_ps(y), step = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
     for (int64_t j = 0; j + 8 <= count; j += 8) {
         __m256 cols = _mm256_add_ps(_mm256_set1_ps((float)(first_column + j)), step);
@@ -126,7 +126,7 @@ void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width,
             a[l] = _mm256_add_ps(_mm256_mul_ps(a[l], _mm256_set1_ps(weight)), _mm256_mul_ps(b[l], _mm256_set1_ps(1.0f - weight)));
         }
         transpose8(a);
-        for (int c = 0; c < 3; c++) _mm256_storeu_ps(dst + c * plane + j, a[c]);
+        for (int c = 0; c < 3; c++) _mm256_storeu_ps(dst + c * dst_plane + j, a[c]);
     }
 }
 
@@ -192,8 +192,8 @@ void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, fl
 }
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,
-                            float *dst, int64_t plane) {
+                            float *dst, int64_t plane, int64_t dst_plane) {
     (void)src0; (void)src1; (void)width; (void)height; (void)y; (void)first_column; (void)flow; (void)logits;
-    (void)count; (void)dst; (void)plane;
+    (void)count; (void)dst; (void)plane; (void)dst_plane;
 }
 #endif

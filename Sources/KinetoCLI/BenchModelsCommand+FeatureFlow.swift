@@ -5,8 +5,7 @@ import KinetoModels
 import KinetoWeights
 
 extension BenchModelsCommand {
-    /// `kineto bench models --model featureflow`: seconds per frame and per stage, peak memory, beside the
-    /// official code on PyTorch CPU. Weights: `--weights` (an imported model file or a deterministic manifest),
+    /// `kineto bench models --model featureflow`: seconds per frame and per stage, peak memory. Weights: `--weights` (an imported model file or a deterministic manifest),
     /// else the installed model, else the golden manifest of the checkout (timing does not depend on the values).
     func runFeatureFlow(sizes parsed: [(Int, Int)]) throws {
         if profile {
@@ -20,13 +19,9 @@ extension BenchModelsCommand {
         for (width, height) in parsed {
             let r = try FeatureFlowBenchmark.measure(interpolator, width: width, height: height, repeats: repeats)
             let s = r.stageSeconds
-            var line = String(format: "featureflow %5dx%-5d: %.2f s/frame (best of %d): bdcn %.2f, structure %.2f, detail %.2f; pool %d MB, peak RSS %d MB",
+            let line = String(format: "featureflow %5dx%-5d: %.2f s/frame (best of %d): bdcn %.2f, structure %.2f, detail %.2f; pool %d MB, peak RSS %d MB",
                               width, height, r.seconds, repeats, s["bdcn"] ?? 0, s["structure"] ?? 0, s["detail"] ?? 0,
                               r.poolBytes >> 20, r.peakResidentBytes >> 20)
-            if let ref = FeatureFlowBenchmark.reference["\(width)x\(height)"] {
-                line += String(format: "; PyTorch CPU 2 threads: %.2f s (bdcn %.2f, structure %.2f, detail %.2f), %.2f× faster",
-                               ref.total, ref.bdcn, ref.structure, ref.detail, ref.total / r.seconds)
-            }
             print(line)
             if profile && width % 8 == 0 && height % 8 == 0 {
                 let parts = FeatureFlowBenchmark.detailBreakdown(interpolator.network, width: width, height: height)

@@ -39,8 +39,8 @@ struct BenchModelsCommand: ParsableCommand {
     @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
     var profile = false
 
-    /// PyTorch 2.15 CPU, 2 threads, reference IFNet (`shared/golden/tools/bench_rife_torch.py`) on this machine.
-    static let referenceSeconds: [String: Double] = ["448x256": 0.183, "1280x720": 3.32]
+    @Flag(help: "Print every timed run's seconds (scripts/bench-peers reads them; other programs are compared there, measured in the same run).")
+    var listRuns = false
 
     func run() throws {
         if let threads {
@@ -92,17 +92,19 @@ struct BenchModelsCommand: ParsableCommand {
                 if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
             }
             let (ph, pw) = interpolator.paddedSize(height: height, width: width)
-            var line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
+            let line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
                               width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
                               BenchModelsCommand.median(allCPU),
                               interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
-            if let reference = BenchModelsCommand.referenceSeconds["\(width)x\(height)"] {
-                line += String(format: "; PyTorch CPU 2 threads: %.3f s (%.1f× faster)", reference, reference / best)
-            }
             print(line)
+            if listRuns {
+                print("  runs (s): " + allSeconds.map { String(format: "%.4f", $0) }.joined(separator: " "))
+            }
             if profile {
                 let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
                 print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
+                let large = interpolator.network.pool.freeBuffers.filter { $0.capacity >= 1 << 20 }
+                print("  free pool buffers of 4 MB or more: " + large.map { "\($0.count) × \($0.capacity >> 18) MB" }.joined(separator: ", "))
             }
             let cores = Parallel.maxThreads
             let atOnce = min(cores, InterpolationMethod.rife.parallelFrames?(width, height, cores) ?? 1)

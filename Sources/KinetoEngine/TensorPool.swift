@@ -55,18 +55,33 @@ public final class TensorPool: @unchecked Sendable {
             lock.unlock()
             return TensorStorage(base: p, capacity: capacity, pool: self)
         }
+        // A large request takes the smallest free buffer of up to twice its size before allocating: a network's
+        // big passing buffers (a 4K frame's planar copy, a head's maps) then serve the next stage's buffers of
+        // other sizes, so the pool holds about the most that is live at once, not each size's own peak.
+        if capacity >= TensorPool.largeCapacity,
+           let larger = free.lazy.filter({ $0.key > capacity && $0.key <= 2 * capacity && !$0.value.isEmpty })
+               .map(\.key).min(), let p = free[larger]!.popLast() {
+            _reuses += 1
+            lock.unlock()
+            return TensorStorage(base: p, capacity: larger, pool: self)
+        }
         _allocations += 1
         _allocatedFloats += capacity
         lock.unlock()
         return TensorStorage(base: TensorStorage.allocateRaw(capacity), capacity: capacity, pool: self)
     }
 
+    /// From this many floats (4 MB) a request may be served by a larger free buffer.
+    static let largeCapacity = 1 << 20
+
     /// The size class of a request: small sizes rounded to 64 bytes, from 64 K floats up to four sizes per octave
     /// (at most 19 % unused), so tensors of nearby sizes (the same layer at two scales, scratch panels of different
     /// layers) share buffers. Deterministic in `count`, so a repeated sequence of requests still allocates nothing new.
+    /// From 16 M floats (64 MB, frames of 4K and more) the size itself: a larger free buffer serves a request
+    /// anyway, and rounding up there would cost up to 19 % of the largest buffers.
     static func bucketCapacity(_ count: Int) -> Int {
         let rounded = TensorStorage.roundedCapacity(count)
-        if rounded <= 65_536 { return rounded }
+        if rounded <= 65_536 || rounded >= 1 << 24 { return rounded }
         let octave = Int.bitWidth - 1 - rounded.leadingZeroBitCount  // 2^octave ≤ rounded < 2^(octave+1)
         let step = 1 << (octave - 2)
         return (rounded + step - 1) / step * step
@@ -84,6 +99,13 @@ public final class TensorPool: @unchecked Sendable {
     public var allocatedBytes: Int { lock.lock(); defer { lock.unlock() }; return _allocatedFloats * 4 }
     /// Number of requests served from the free list.
     public var reuseCount: Int { lock.lock(); defer { lock.unlock() }; return _reuses }
+
+    /// The free buffers by size class (floats), largest first: what the pool holds besides the live tensors.
+    public var freeBuffers: [(capacity: Int, count: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.filter { !$0.value.isEmpty }.map { ($0.key, $0.value.count) }.sorted { $0.capacity > $1.capacity }
+    }
 
     /// Frees the buffers currently in the free list (e.g. after the frame size changed). Live tensors are unaffected.
     public func trim() {

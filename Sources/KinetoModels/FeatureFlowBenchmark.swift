@@ -23,12 +23,6 @@ public enum FeatureFlowBenchmark {
         public var peakResidentBytes: Int
     }
 
-    /// PyTorch 2.15 CPU, 2 threads, official code (`shared/golden/tools/bench_featureflow_torch.py`) on the
-    /// development machine (2-core AMD EPYC): seconds per frame and per stage.
-    public static let reference: [String: (total: Double, bdcn: Double, structure: Double, detail: Double)] = [
-        "256x256": (9.85, 0.62, 1.04, 8.19),
-    ]
-
     /// Times `repeats` frames (after one warm-up) of `width`×`height` through `interpolator`.
     public static func measure(_ interpolator: FeatureFlowInterpolator, width: Int, height: Int,
                                repeats: Int = 2) throws -> Result {

@@ -21,7 +21,9 @@ extension RIFEInterpolator: AlphaInterpolating {
         guard firstAlpha.count == h * w, secondAlpha.count == h * w else {
             throw RIFEError("alpha planes must have \(w)×\(h) values; got \(firstAlpha.count) and \(secondAlpha.count)")
         }
-        let result = run(first, second, timestep: Float(t))
+        // The final flow and mask are kept only on request (the banded last stage keeps none); alpha input is rare
+        // enough that the full-size flow is worth its memory here.
+        let result = run(first, second, timestep: Float(t), keepIntermediates: true)
         let image = RGBImage(width: w, height: h, pixels: result.output.toArray())
         guard let flow = result.flows.last else { throw RIFEError("RIFE returned no flow") }
         let flows = flow.toArray(), logits = result.maskLogits.toArray()

@@ -66,23 +66,26 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     /// consecutive pairs, or the same pair at another time) reuses its head features.
     public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
         let (ph, pw) = paddedSize(height: first.height, width: first.width)
+        let scales = RIFENetwork.scaleList(for: scale)
         let (frame0, frame1) = frames.pair(for: user, first, second, paddedHeight: ph, paddedWidth: pw) { image in
-            let tensor = Tensor(shape: [1, 3, image.height, image.width], values: image.pixels)
-            let source = network.frameWithFeatures(tensor, paddedHeight: ph, paddedWidth: pw)
-            return RIFEPreparedFrames.Frame(image: image, source: source, packed: network.interleaved(source))
+            let prepared = image.pixels.withUnsafeBufferPointer {
+                network.prepare(pixels: $0.baseAddress!, height: image.height, width: image.width, paddedHeight: ph,
+                                paddedWidth: pw, scales: scales)
+            }
+            return RIFEPreparedFrames.Frame(image: image, prepared: prepared)
         }
-        return network.forward(frame0.source, frame1.source, height: first.height, width: first.width,
-                               timestep: timestep, scales: RIFENetwork.scaleList(for: scale),
-                               keepIntermediates: keepIntermediates, packed0: frame0.packed, packed1: frame1.packed)
+        return network.forward(frame0.prepared, frame1.prepared, height: first.height, width: first.width,
+                               timestep: timestep, scales: scales, keepIntermediates: keepIntermediates)
     }
 
     /// `run` for frames given as `[1, 3, H, W]` tensors (no feature reuse).
     public func run(_ img0: Tensor, _ img1: Tensor, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
         let (ph, pw) = paddedSize(height: img0.h, width: img0.w)
-        let source0 = network.frameWithFeatures(img0, paddedHeight: ph, paddedWidth: pw)
-        let source1 = network.frameWithFeatures(img1, paddedHeight: ph, paddedWidth: pw)
-        return network.forward(source0, source1, height: img0.h, width: img0.w, timestep: timestep,
-                               scales: RIFENetwork.scaleList(for: scale), keepIntermediates: keepIntermediates)
+        let scales = RIFENetwork.scaleList(for: scale)
+        let frame0 = network.prepare(img0, paddedHeight: ph, paddedWidth: pw, scales: scales)
+        let frame1 = network.prepare(img1, paddedHeight: ph, paddedWidth: pw, scales: scales)
+        return network.forward(frame0, frame1, height: img0.h, width: img0.w, timestep: timestep, scales: scales,
+                               keepIntermediates: keepIntermediates)
     }
 
     /// The padded size the reference runs a `height × width` frame at (zeros added right and bottom).

@@ -7,35 +7,39 @@ import KinetoEngine
 enum RIFEKernels {
     /// The reference's last step in one pass: `warp(img0, F[0:2]) · σ(m) + warp(img1, F[2:4]) · (1 − σ(m))`, with
     /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `packed0`/`packed1` are the padded frames
-    /// (`sourceHeight × sourceWidth`) made by `interleave8`, the frame in lanes 0-2; `flow` `[1, 4, h, w]`, `logits`
-    /// `[1, 1, h, w]` and `out` `[1, 3, h, w]` cover the top-left `h × w` of them.
+    /// (`sourceHeight × sourceWidth`) made by `interleave8`, the frame in lanes 0-2; `flow` `[1, 4, b, w]` and
+    /// `logits` `[1, 1, b, w]` cover rows `firstRow ..< firstRow + b` of the top-left `h × w` that `out`
+    /// `[1, 3, h, w]` covers (b = h: the whole frame at once), and those rows of `out` are written.
+    @discardableResult
     static func warpAndMerge(_ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
                              sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor,
-                             avx2: Bool = VectorKernels.avx2) -> Tensor {
-        let (h, w) = (out.h, out.w)
-        let plane = h * w
+                             firstRow: Int = 0, avx2: Bool = VectorKernels.avx2) -> Tensor {
+        let (rows, w) = (flow.h, out.w)
+        let plane = rows * w, outPlane = out.h * w
         let image0 = UnsafeRawPointer(packed0), image1 = UnsafeRawPointer(packed1)
-        let f = flow.pointer, m = logits.pointer, o = out.pointer
-        Parallel.forRanges(h, minimum: max(1, 16384 / w)) { rows in
-            for row in rows {
+        let f = flow.pointer, m = logits.pointer, o = out.pointer + firstRow * w
+        Parallel.forRanges(rows, minimum: max(1, 16384 / w)) { band in
+            for row in band {
+                let y = Float(firstRow + row)
                 // Eight outputs at a time in AVX2 (the same arithmetic), the rest below.
                 let first = avx2 ? w / 8 * 8 : 0
                 if first > 0 {
-                    kineto_warp_merge_avx2(packed0, packed1, Int64(sourceWidth), Int64(sourceHeight), Float(row), 0,
-                                           f + row * w, m + row * w, Int64(first), o + row * w, Int64(plane))
+                    kineto_warp_merge_avx2(packed0, packed1, Int64(sourceWidth), Int64(sourceHeight), y, 0,
+                                           f + row * w, m + row * w, Int64(first), o + row * w, Int64(plane),
+                                           Int64(outPlane))
                 }
                 for col in first..<w {
                     let p = row * w + col
                     let a = sample4(image0, width: sourceWidth, height: sourceHeight,
-                                    x: Float(col) + f[p], y: Float(row) + f[plane + p])
+                                    x: Float(col) + f[p], y: y + f[plane + p])
                     let b = sample4(image1, width: sourceWidth, height: sourceHeight,
-                                    x: Float(col) + f[2 * plane + p], y: Float(row) + f[3 * plane + p])
+                                    x: Float(col) + f[2 * plane + p], y: y + f[3 * plane + p])
                     let weight = 1 / (1 + Foundation.exp(-m[p]))
                     let rest = 1 - weight
                     let value = a * weight + b * rest
                     o[p] = value[0]
-                    o[plane + p] = value[1]
-                    o[2 * plane + p] = value[2]
+                    o[outPlane + p] = value[1]
+                    o[2 * outPlane + p] = value[2]
                 }
             }
         }
@@ -242,18 +246,29 @@ enum RIFEKernels {
     /// `source` `[1, C, H, W]` (C ≤ 8) rearranged pixel by pixel into `out` (`H · W · 8` floats, lanes past C zero),
     /// so that `warpInterleaved` reads one pixel of every channel with a single 8-wide load.
     static func interleave8(_ source: Tensor, into out: UnsafeMutablePointer<Float>) {
-        let (c, h, w) = (source.c, source.h, source.w)
-        precondition(c <= 8, "interleave8 takes at most 8 channels")
-        let plane = h * w, src = source.pointer
+        interleave8([source], into: out)
+    }
+
+    /// `interleave8` of the channels of `parts` (each `[1, Cᵢ, H, W]`, ΣCᵢ ≤ 8) one after another, as of their
+    /// concatenation.
+    static func interleave8(_ parts: [Tensor], into out: UnsafeMutablePointer<Float>) {
+        let (h, w) = (parts[0].h, parts[0].w)
+        let c = parts.reduce(0) { $0 + $1.c }
+        precondition(c <= 8 && parts.allSatisfy { $0.h == h && $0.w == w }, "interleave8 takes at most 8 channels of one size")
+        let plane = h * w
         Parallel.forRanges(h, minimum: max(1, 8192 / max(1, w))) { rows in
             for row in rows {
                 // Channel by channel, each a strided store of a contiguous row (lanes past C zeroed first).
                 let line = out + 8 * row * w
                 if c < 8 { line.update(repeating: 0, count: 8 * w) }
-                for ch in 0..<c {
-                    let from = src + ch * plane + row * w
-                    let to = line + ch
-                    for col in 0..<w { to[8 * col] = from[col] }
+                var lane = 0
+                for part in parts {
+                    for ch in 0..<part.c {
+                        let from = part.pointer + ch * plane + row * w
+                        let to = line + lane
+                        for col in 0..<w { to[8 * col] = from[col] }
+                        lane += 1
+                    }
                 }
             }
         }

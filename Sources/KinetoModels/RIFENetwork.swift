@@ -18,18 +18,23 @@ import KinetoEngine
 ///   are that block's output doubled (the same values, rounded differently), so they are made at the block's size.
 /// - Full-size inputs (s = 2 and 1) are built in bands of rows and consumed at once (shrunk, or fed to the
 ///   block's first, stride-2 convolution), so no 28-channel full-size tensor ever exists; the transposed
-///   convolutions work on bands too. Memory grows with the frame by about 100 bytes a pixel (7 + 7 channels of
-///   frames with features, the 4-channel flow and the last block's 13 channels, the output).
-/// - The last stage (flow, mask, warps, blend) runs on the unpadded frame only.
+///   convolutions work on bands too.
+/// - The last stage (flow, mask, warps, blend) runs on the unpadded frame only, in bands of rows that copy the
+///   accumulated flow out of the whole-frame sum (unless the flows and mask are asked for).
+/// - A frame is kept only interleaved (`PreparedFrame.packed`, 8 floats a pixel, what the warps read) and shrunk
+///   for block 0; the planar frame and its head features are passing buffers of `prepare`, made one map at a
+///   time. With the pool's large buffers serving requests of other sizes, memory grows with the frame by about
+///   130-150 bytes a padded pixel (the two frames of a pair 64, the accumulated flow 16, the output 12, passing
+///   buffers; 1.15 GB for 4K at scale 0.5, where it was 2.0 GB).
 ///
 /// One instance serves one thread at a time; its tensor pool keeps the buffers of the last frame size.
 public final class RIFENetwork: @unchecked Sendable {
     /// What one forward pass produced, at the frames' (unpadded) size.
     public struct Result {
-        /// Accumulated flow `[1, 4, h, w]` after each block (x, y towards frame 0, then x, y towards frame 1);
-        /// only the last unless `keepIntermediates`.
+        /// With `keepIntermediates`: the accumulated flow `[1, 4, h, w]` after each block (x, y towards frame 0,
+        /// then x, y towards frame 1). Empty otherwise (the last stage then runs in bands and keeps no flow).
         public var flows: [Tensor]
-        /// The last block's mask before the sigmoid, `[1, 1, h, w]`.
+        /// With `keepIntermediates`: the last block's mask before the sigmoid, `[1, 1, h, w]`; else `[1, 1, 0, 0]`.
         public var maskLogits: Tensor
         /// The interpolated frame `[1, 3, h, w]` (not clamped, as the reference).
         public var output: Tensor
@@ -41,10 +46,15 @@ public final class RIFENetwork: @unchecked Sendable {
     /// Seconds spent in each stage of the last `forward` (head, block0…4, merge), when `profiling` is on.
     public private(set) var stageSeconds: [String: Double] = [:]
     public var profiling = false
-    /// Seconds of the last `frameWithFeatures`, when `profiling` is on.
+    /// Seconds of the last `prepare`'s feature head, when `profiling` is on.
     public private(set) var headSeconds: Double = 0
     /// Rows of a full-size block input built at once (a 28-channel band of `bandRows × width`).
     public var bandRows = 64
+
+    /// Pixels of a band of the last stage (flow, mask, warps and blend): a megapixel, 20 MB of flow and mask, and
+    /// up to 720p the whole frame. Each band is split over the threads: fewer joins cost less when the cores are
+    /// shared.
+    public var lastStageBandPixels = 1 << 20
 
     /// Residual convolutions (blocks 1-4) over maps of at least this many 4×4 tiles run by Winograd F(4×4, 3×3);
     /// smaller maps keep im2col + GEMM. 0 forces Winograd, `Int.max` turns it off.
@@ -65,15 +75,33 @@ public final class RIFENetwork: @unchecked Sendable {
         [16, 8, 4, 2, 1].map { $0 / scale }
     }
 
-    /// A frame `[1, 3, h, w]` zero-padded to `paddedHeight × paddedWidth` (right and bottom), with the 4 channels of
-    /// the feature head (`Head`) after it: `[1, 7, paddedHeight, paddedWidth]`. A frame shared by two consecutive
-    /// pairs needs this once.
-    public func frameWithFeatures(_ image: Tensor, paddedHeight: Int, paddedWidth: Int) -> Tensor {
-        let (h, w) = (image.h, image.w)
-        let result = pool.tensor([1, 7, paddedHeight, paddedWidth])
-        let frame = result.channels(0..<3)
+    /// A frame as `forward` reads it, made once by `prepare` (a frame shared by two consecutive pairs serves both).
+    public struct PreparedFrame: @unchecked Sendable {
+        /// The padded frame with its 4 head-feature channels, interleaved 8 floats a pixel (`RIFEKernels.interleave8`).
+        public let packed: Tensor
+        /// The same 7 channels shrunk by the first block's scale (block 0's part of the input).
+        public let shrunk: Tensor
+        public let paddedHeight: Int
+        public let paddedWidth: Int
+        /// The first block's scale `shrunk` was made for.
+        public let firstScale: Double
+    }
+
+    /// `image` `[1, 3, h, w]` zero-padded to `paddedHeight × paddedWidth` (right and bottom), with the 4 channels
+    /// of the feature head (`Head`) after it, interleaved and shrunk for the first of `scales`. The planar padded
+    /// frame and its features are passing buffers (at 4K, 106 and 142 MB): only the interleaved copy is kept.
+    public func prepare(_ image: Tensor, paddedHeight: Int, paddedWidth: Int, scales: [Double]) -> PreparedFrame {
+        prepare(pixels: image.pointer, height: image.h, width: image.w, paddedHeight: paddedHeight,
+                paddedWidth: paddedWidth, scales: scales)
+    }
+
+    /// `prepare` of an image given as its planes (`3 × height × width` floats, an `RGBImage`'s layout), read in
+    /// place.
+    public func prepare(pixels: UnsafePointer<Float>, height h: Int, width w: Int, paddedHeight: Int, paddedWidth: Int,
+                        scales: [Double]) -> PreparedFrame {
+        let frame = pool.tensor([1, 3, paddedHeight, paddedWidth])
         for c in 0..<3 {
-            let dst = frame.pointer + c * paddedHeight * paddedWidth, src = image.pointer + c * h * w
+            let dst = frame.pointer + c * paddedHeight * paddedWidth, src = pixels + c * h * w
             for row in 0..<h {
                 (dst + row * paddedWidth).update(from: src + row * w, count: w)
                 (dst + row * paddedWidth + w).update(repeating: 0, count: paddedWidth - w)
@@ -82,40 +110,53 @@ public final class RIFENetwork: @unchecked Sendable {
         }
         var clock = Clock(enabled: profiling)
         let head = weights.head
-        let features = head.conv2(head.conv1(head.conv0(frame)))
-        RIFEKernels.convTranspose4x4(features, head.up, shuffle: false, pool: pool,
-                                     out: result.channels(3..<7))
+        // One map at a time: each layer's input goes back to the pool as soon as its output is made (at 4K each
+        // is 140 MB, as the features are).
+        var map = head.conv0(frame)
+        map = head.conv1(map)
+        map = head.conv2(map)
+        let features = pool.tensor([1, 4, paddedHeight, paddedWidth])
+        RIFEKernels.convTranspose4x4(map, head.up, shuffle: false, pool: pool, out: features)
         clock.lap("head")
         if profiling { headSeconds = clock.laps["head"] ?? 0 }
-        return result
+        let s = scales[0]
+        let shrunk = pool.tensor([1, 7, Int(Double(paddedHeight) / s), Int(Double(paddedWidth) / s)])
+        resample(frame, scale: 1 / s, into: shrunk.channels(0..<3))
+        resample(features, scale: 1 / s, into: shrunk.channels(3..<7))
+        let packed = pool.tensor([paddedHeight * paddedWidth * 8])
+        RIFEKernels.interleave8([frame, features], into: packed.pointer)
+        return PreparedFrame(packed: packed, shrunk: shrunk, paddedHeight: paddedHeight, paddedWidth: paddedWidth,
+                             firstScale: s)
     }
 
-    /// Runs IFNet on two frames prepared by `frameWithFeatures` (same padded size, multiples of 128 / scale as the
-    /// reference pads), and returns the results on the top-left `height × width` (the frames' real size).
-    /// `packed0`, `packed1`: the sources' `interleaved` copies when the caller keeps them (a frame shared by two
-    /// consecutive pairs is interleaved once); made here otherwise.
-    public func forward(_ source0: Tensor, _ source1: Tensor, height: Int, width: Int, timestep: Float,
-                        scales: [Double], keepIntermediates: Bool = false,
-                        packed0: Tensor? = nil, packed1: Tensor? = nil) -> Result {
+    /// Runs IFNet on two frames made by `prepare` (same padded size, multiples of 128 / scale as the reference
+    /// pads, shrunk for `scales[0]`), and returns the results on the top-left `height × width` (the frames' real
+    /// size).
+    public func forward(_ frame0: PreparedFrame, _ frame1: PreparedFrame, height: Int, width: Int, timestep: Float,
+                        scales: [Double], keepIntermediates: Bool = false) -> Result {
         precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
+        precondition(frame0.paddedHeight == frame1.paddedHeight && frame0.paddedWidth == frame1.paddedWidth
+                     && frame0.firstScale == scales[0] && frame1.firstScale == scales[0],
+                     "RIFE's frames were prepared for another size or scale")
         var clock = Clock(enabled: profiling)
-        let packed0 = packed0 ?? interleaved(source0), packed1 = packed1 ?? interleaved(source1)
-        var state = PassState(source0: source0, source1: source1, packed0: packed0, packed1: packed1, timestep: timestep)
+        let (packed0, packed1) = (frame0.packed, frame1.packed)
+        let (paddedHeight, paddedWidth) = (frame0.paddedHeight, frame0.paddedWidth)
+        var state = PassState(h: paddedHeight, w: paddedWidth, packed0: packed0, packed1: packed1, timestep: timestep)
         for (index, block) in weights.blocks.enumerated() {
             let s = scales[index]
             let first: Tensor   // the output of the block's first convolution
             if index == 0 {
                 // cat(img0, img1, f0, f1, t), shrunk: the frames with features, then the constant t.
-                let small = pool.tensor([1, 15, Int(Double(source0.h) / s), Int(Double(source0.w) / s)])
-                resample(source0, scale: 1 / s, into: small.channels(0..<7))
-                resample(source1, scale: 1 / s, into: small.channels(7..<14))
+                let small = pool.tensor([1, 15, frame0.shrunk.h, frame0.shrunk.w])
+                small.channels(0..<7).copy(from: frame0.shrunk)
+                small.channels(7..<14).copy(from: frame1.shrunk)
                 small.channels(14..<15).fill(timestep)
                 first = block.down0(small)
             } else if s == 1 || RIFENetwork.isHalving(s) {
                 first = firstConvolutionOnBands(&state, block: block, scale: Int(s))
             } else {
                 // s < 1 (scale 2 or 4, small frames): the full input, enlarged as the reference does.
-                let rows = Array(0..<source0.h), cols = Array(0..<source0.w)
+                let rows = Array(0..<paddedHeight), cols = Array(0..<paddedWidth)
                 let x = pool.tensor([1, 28, rows.count, cols.count])
                 buildInput(&state, rows: rows, cols: cols, into: x)
                 let small = Ops.interpolate(x, scaleFactor: 1 / s)
@@ -125,41 +166,53 @@ public final class RIFENetwork: @unchecked Sendable {
             state.deltas.append((finish(block, first, last: index == weights.blocks.count - 1), s))
             clock.lap("block\(index)")
         }
-        let rows = Array(0..<height), cols = Array(0..<width)
-        let flow = pool.tensor([1, 4, height, width])
-        accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
         let last = state.deltas[state.deltas.count - 1]
-        let logits = pool.tensor([1, 1, height, width])
-        RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
-                             cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
-        let output = RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: source0.h,
-                                              sourceWidth: source0.w, flow: flow, logits: logits,
-                                              out: pool.tensor([1, 3, height, width]))
-        var flows = [flow]
+        let output = pool.tensor([1, 3, height, width])
+        var flows: [Tensor] = [], logits = Tensor(zeros: [1, 1, 0, 0])
         if keepIntermediates {
+            let rows = Array(0..<height), cols = Array(0..<width)
+            let flow = pool.tensor([1, 4, height, width])
+            accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
+            logits = pool.tensor([1, 1, height, width])
+            RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
+                                 cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
+            RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
+                                     sourceWidth: paddedWidth, flow: flow, logits: logits, out: output)
             flows = (1..<state.deltas.count).map { count in
                 let partial = pool.tensor([1, 4, height, width])
                 accumulatedFlow(&state, count: count, rows: rows, cols: cols, into: partial)
                 return partial
-            } + flows
+            } + [flow]
+        } else {
+            // Bands of rows: the flow is copied out of the whole-frame sum (the same values as above), the mask
+            // made per band; no full-size flow or mask of the unpadded frame is kept.
+            let cols = Array(0..<width), colTaps = RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale)
+            let rowsPerBand = max(1, lastStageBandPixels / max(1, width))
+            var r0 = 0
+            while r0 < height {
+                let r1 = min(height, r0 + rowsPerBand)
+                let rows = Array(r0..<r1)
+                let flow = pool.tensor([1, 4, rows.count, width])
+                accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow, wholeFrame: true)
+                let bandLogits = pool.tensor([1, 1, rows.count, width])
+                RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
+                                     cols: colTaps, out: bandLogits)
+                RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
+                                         sourceWidth: paddedWidth, flow: flow, logits: bandLogits, out: output,
+                                         firstRow: r0)
+                r0 = r1
+            }
         }
         clock.lap("merge")
         if profiling { stageSeconds = clock.laps.merging(["head": headSeconds]) { a, _ in a } }
         return Result(flows: flows, maskLogits: logits, output: output)
     }
 
-    /// A frame with features (`frameWithFeatures`) interleaved 8 floats a pixel, as the warps read it: all 7
-    /// channels of a pixel in one load.
-    public func interleaved(_ source: Tensor) -> Tensor {
-        let packed = pool.tensor([source.h * source.w * 8])
-        RIFEKernels.interleave8(source, into: packed.pointer)
-        return packed
-    }
-
     /// What one pass carries from block to block.
     struct PassState {
-        let source0: Tensor
-        let source1: Tensor
+        /// The padded frame's size.
+        let h: Int
+        let w: Int
         /// Both sources interleaved 8 floats a pixel (`RIFEKernels.interleave8`) for the warps.
         let packed0: Tensor
         let packed1: Tensor
@@ -191,7 +244,7 @@ public final class RIFENetwork: @unchecked Sendable {
     /// `scale`, 1 or a power of two): built at full size for scale 1, else on the grid the shrink reads, then
     /// halved.
     func inputRows(_ state: inout PassState, _ range: Range<Int>, scale: Int) -> Tensor {
-        let w = state.source0.w
+        let w = state.w
         if scale == 1 {
             let x = pool.tensor([1, 28, range.count, w])
             buildInput(&state, rows: Array(range), cols: Array(0..<w), into: x)
@@ -208,7 +261,7 @@ public final class RIFENetwork: @unchecked Sendable {
             // value). So they are made at the band's size, and t is constant: only warps and flow are halved.
             // The warps go straight to the band too, each grid pair averaged as it is made.
             buildInput(&state, rows: rows, cols: cols, into: x, features: false, warps: false)
-            let (h, fullWidth) = (state.source0.h, state.source0.w)
+            let (h, fullWidth) = (state.h, state.w)
             RIFEKernels.warpAndHalve(state.packed0.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
                                      flow: x.channels(24..<26), out: band.channels(0..<7), pool: pool)
             RIFEKernels.warpAndHalve(state.packed1.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
@@ -231,7 +284,7 @@ public final class RIFENetwork: @unchecked Sendable {
     /// `scale`), computed band by band so the 28-channel input never exists whole: each band of input rows
     /// carries a two-row halo above it, and the output row the halo's zero padding spoils is dropped.
     func firstConvolutionOnBands(_ state: inout PassState, block: RIFEWeights.Block, scale: Int) -> Tensor {
-        let (h, w) = (state.source0.h / scale, state.source0.w / scale)
+        let (h, w) = (state.h / scale, state.w / scale)
         let conv = block.down0
         let first = pool.tensor([1, conv.outputChannels, (h + 1) / 2, (w + 1) / 2])
         // Bands of about `bandRows` full-size rows of 28 channels: an output row reads 2 input rows, built from
@@ -271,7 +324,7 @@ public final class RIFENetwork: @unchecked Sendable {
             x.channels(14..<15).fill(state.timestep)
         }
         guard warps else { return }
-        let (h, w) = (state.source0.h, state.source0.w)
+        let (h, w) = (state.h, state.w)
         RIFEKernels.warpInterleaved(state.packed0.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
                                     flow: flow.channels(0..<2), out: x.channels(0..<7))
         RIFEKernels.warpInterleaved(state.packed1.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
@@ -281,11 +334,14 @@ public final class RIFENetwork: @unchecked Sendable {
     /// The reference's accumulated flow after `count` blocks, `F = up(d0)·s0 + up(d1)·s1 + …` (in that order), on
     /// the grid `rows` × `cols`. A grid covering every column of the padded frame (bands of whole rows) reads a
     /// full-size flow kept across calls, extended by the newer blocks when needed; sparse grids sum the terms.
-    func accumulatedFlow(_ state: inout PassState, count: Int, rows: [Int], cols: [Int], into out: Tensor) {
-        let (h, w) = (state.source0.h, state.source0.w)
+    /// `wholeFrame`: a contiguous rectangle that reads the full-size flow whatever its size (the last stage's bands).
+    func accumulatedFlow(_ state: inout PassState, count: Int, rows: [Int], cols: [Int], into out: Tensor,
+                         wholeFrame: Bool = false) {
+        let (h, w) = (state.h, state.w)
         let rowsContiguous = rows.last! - rows.first! + 1 == rows.count
         let colsContiguous = cols.last! - cols.first! + 1 == cols.count
-        let wholeRows = rowsContiguous && colsContiguous && (cols.count == w || rows.count * cols.count >= h * w / 4)
+        let wholeRows = rowsContiguous && colsContiguous
+            && (wholeFrame || cols.count == w || rows.count * cols.count >= h * w / 4)
         if !wholeRows || count == 0 {
             sumFlowTerms(state.deltas, count: count, rows: rows, cols: cols, into: out)
             return

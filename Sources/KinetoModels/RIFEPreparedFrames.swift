@@ -11,10 +11,8 @@ import KinetoMedia
 final class RIFEPreparedFrames: @unchecked Sendable {
     struct Frame {
         let image: RGBImage
-        /// `[1, 7, paddedHeight, paddedWidth]`: the frame, then its 4 feature channels.
-        let source: Tensor
-        /// `source` interleaved 8 floats a pixel (`RIFENetwork.interleaved`).
-        let packed: Tensor
+        /// The padded frame with its features, interleaved and shrunk for block 0 (`RIFENetwork.prepare`).
+        let prepared: RIFENetwork.PreparedFrame
     }
 
     private struct Entry {
@@ -76,7 +74,7 @@ final class RIFEPreparedFrames: @unchecked Sendable {
                 condition.wait()
                 continue
             }
-            if frame.source.h == paddedHeight && frame.source.w == paddedWidth {
+            if frame.prepared.paddedHeight == paddedHeight && frame.prepared.paddedWidth == paddedWidth {
                 condition.unlock()
                 return frame
             }

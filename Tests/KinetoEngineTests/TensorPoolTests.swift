@@ -40,6 +40,25 @@ import Testing
         #expect(pool.allocationCount == 2)
     }
 
+    /// A large request takes a free buffer of up to twice its size (a network's passing buffers serve its other
+    /// stages), not a smaller one, nor one more than twice its size; small requests keep their own size classes.
+    @Test func largeRequestsReuseLargerFreeBuffers() {
+        let pool = TensorPool()
+        do { _ = pool.tensor([3 << 20]) }
+        do { _ = pool.tensor([2 << 20]) }
+        #expect(pool.allocationCount == 1 && pool.reuseCount == 1)
+        do { _ = pool.tensor([1 << 20]) }
+        #expect(pool.allocationCount == 2)
+        do { _ = pool.tensor([4 << 20]) }
+        #expect(pool.allocationCount == 3)
+        do { _ = pool.tensor([1000]) }
+        #expect(pool.allocationCount == 4)
+        // The buffer goes back to its own size: the next request of that size finds it.
+        let allocated = pool.allocatedBytes
+        do { _ = pool.tensor([3 << 20]) }
+        #expect(pool.allocationCount == 4 && pool.allocatedBytes == allocated)
+    }
+
     @Test func channelViewsShareMemory() {
         let pool = TensorPool()
         let x = pool.tensor([1, 4, 2, 2], values: (0..<16).map(Float.init))

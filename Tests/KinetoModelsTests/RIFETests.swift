@@ -208,6 +208,50 @@ enum RIFEFixtures {
         #expect(rife.network.pool.reuseCount > 0)
     }
 
+    /// A smooth moving pattern `width × height`, `shift` pixels along.
+    static func pattern(width: Int, height: Int, shift: Double) -> RGBImage {
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0..<3 {
+            for y in 0..<height {
+                for x in 0..<width {
+                    let u = Double(x) - shift, v = Double(y) - shift / 2
+                    pixels[(c * height + y) * width + x] =
+                        Float(0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013))
+                }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The network's buffers grow with the frame by a bounded amount a pixel, as a 4K job needs: the two frames of
+    /// a pair kept interleaved (32 bytes a padded pixel each), the accumulated flow and the output, and the passing
+    /// buffers of the head and the blocks. Measured at 1024×512, scale 0.5: 154 bytes a padded pixel (136 at
+    /// 2048×1024, 130 at 4K). Before the frames dropped their planar copy, the last stage ran in bands and large
+    /// buffers served requests of other sizes: 224 (207, 226: 2.0 GB for 4K), which this bound fails.
+    @Test func memoryPerPixelIsBounded() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights(), scale: 0.5)
+        let (width, height) = (1024, 512)
+        let frames = (0..<4).map { Self.pattern(width: width, height: height, shift: Double(3 * $0)) }
+        for k in 0..<3 { _ = try rife.interpolate(frames[k], frames[k + 1], at: 0.5) }
+        let (ph, pw) = rife.paddedSize(height: height, width: width)
+        let bytesPerPixel = Double(rife.network.pool.allocatedBytes) / Double(ph * pw)
+        print("RIFE pool at \(width)×\(height), scale 0.5: \(rife.network.pool.allocatedBytes >> 20) MB, \(bytesPerPixel) bytes a padded pixel")
+        #expect(bytesPerPixel < 180)
+    }
+
+    /// The last stage in bands (what `interpolate` runs on large frames) gives the very frame the whole-frame
+    /// stage gives (what the golden check runs, with the flows kept).
+    @Test func bandedLastStageIsExact() throws {
+        let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
+        rife.network.lastStageBandPixels = 301 * 24   // 9 bands, the last of 11 rows
+        let a = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img0"), width: 301, height: 203)
+        let b = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img1"), width: 301, height: 203)
+        let banded = rife.run(a, b, timestep: 0.4).output.toArray()
+        let whole = rife.run(a, b, timestep: 0.4, keepIntermediates: true)
+        #expect(banded == whole.output.toArray())
+        #expect(whole.flows.count == 5 && whole.maskLogits.h == 203)
+    }
+
     @Test func badRequestsAreErrors() throws {
         let weights = try RIFEFixtures.requireWeights()
         #expect(throws: RIFEError.self) { _ = try RIFEInterpolator(weights: weights, scale: 3) }

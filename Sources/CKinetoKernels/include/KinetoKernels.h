@@ -32,10 +32,11 @@ void kineto_warp7_halve_avx2(const float *src, int64_t width, int64_t height, fl
                              const float *fy_bottom, int64_t count, float *dst, int64_t out_plane);
 /// RIFE's last step for `count` (a multiple of 8) outputs of row `y` from column `first_column`: both frames (`src0`,
 /// `src1`: `interleave8` copies of `width × height`) warped by `flow` (4 planes of `plane` floats, pointing at this
-/// row's first output) and blended by σ(`logits`) into the 3 planes at `dst`; the same bits as the Swift loop.
+/// row's first output) and blended by σ(`logits`) into the 3 planes of `dst_plane` floats at `dst`; the same bits
+/// as the Swift loop.
 void kineto_warp_merge_avx2(const float *src0, const float *src1, int64_t width, int64_t height, float y,
                             int64_t first_column, const float *flow, const float *logits, int64_t count,
-                            float *dst, int64_t plane);
+                            float *dst, int64_t plane, int64_t dst_plane);
 /// Bilinear doubling (`align_corners=False`) of one output row from source rows `top` and `bottom` (weights `upper`,
 /// `lower`), interior columns only: for `m` below `pairs` rounded down to 8, outputs `2m + 1` and `2m + 2` from source
 /// columns `m`, `m + 1` (¾, ¼ and ¼, ¾), times `factor`, added to `line` with `accumulate`; the Swift loop's bits.
