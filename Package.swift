@@ -24,11 +24,17 @@ let package = Package(
     ],
     targets: [
         // Thin C shims: headers and link flags only.
-        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
-                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev",
-                                         "libswscale-dev", "libswresample-dev", "libavfilter-dev"])]),
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+            providers: [
+                .apt([
+                    "libavformat-dev", "libavcodec-dev", "libavutil-dev",
+                    "libswscale-dev", "libswresample-dev", "libavfilter-dev",
+                ])
+            ]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
 
         // Hot loops in AVX2 intrinsics, chosen at run time (the binary stays baseline x86-64).
         .target(name: "CKinetoKernels"),
@@ -36,47 +42,59 @@ let package = Package(
         // Decoding, encoding, probing, colour conversion (FFmpeg).
         .target(name: "KinetoMedia", dependencies: ["CFFmpeg"]),
         // Tensors and operators on OpenBLAS.
-        .target(name: "KinetoEngine", dependencies: ["COpenBLAS", "CKinetoKernels"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(
+            name: "KinetoEngine", dependencies: ["COpenBLAS", "CKinetoKernels"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Weight files: safetensors, PyTorch checkpoints, deterministic weights.
         .target(name: "KinetoWeights", dependencies: ["CKinetoKernels"]),
         // Networks (RIFE, FeatureFlow) and classical interpolators.
-        .target(name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia", "CKinetoKernels"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(
+            name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia", "CKinetoKernels"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Comparisons with reference tensors from the official implementations (`kineto golden check`).
         .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),
         // Jobs: frame scheduling, bounded-queue pipeline, progress.
         .target(name: "KinetoPipeline", dependencies: ["KinetoMedia", "KinetoModels"]),
         // Portrait animation: landmark retargeting (sketch) and mesh warping (coloring).
-        .target(name: "KinetoPortrait", dependencies: ["KinetoPipeline", "KinetoMedia", "KinetoModels", "KinetoEngine"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(
+            name: "KinetoPortrait", dependencies: ["KinetoPipeline", "KinetoMedia", "KinetoModels", "KinetoEngine"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Watched folders as a service: config, job store, watcher, systemd notify, status HTTP.
-        .target(name: "KinetoDaemon", dependencies: [
-            "KinetoPipeline", "KinetoPortrait", "KinetoMedia", "KinetoModels", "CFFmpeg",
-            .product(name: "TOMLKit", package: "TOMLKit"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-        ]),
+        .target(
+            name: "KinetoDaemon",
+            dependencies: [
+                "KinetoPipeline", "KinetoPortrait", "KinetoMedia", "KinetoModels", "CFFmpeg",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         // Command implementations (a library so tests can call them).
-        .target(name: "KinetoCLI", dependencies: [
-            "KinetoPipeline", "KinetoPortrait", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine", "KinetoWeights", "KinetoGolden",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "KinetoCLI",
+            dependencies: [
+                "KinetoPipeline", "KinetoPortrait", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine",
+                "KinetoWeights", "KinetoGolden",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
 
         .testTarget(name: "KinetoMediaTests", dependencies: ["KinetoMedia"]),
         .testTarget(name: "KinetoEngineTests", dependencies: ["KinetoEngine", "KinetoWeights"]),
         .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights"]),
         .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
-        .testTarget(name: "KinetoGoldenTests", dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia"]),
+        .testTarget(
+            name: "KinetoGoldenTests",
+            dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia"]),
         .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
-        .testTarget(name: "KinetoPortraitTests", dependencies: ["KinetoPortrait", "KinetoPipeline", "KinetoMedia", "KinetoModels"]),
+        .testTarget(
+            name: "KinetoPortraitTests",
+            dependencies: ["KinetoPortrait", "KinetoPipeline", "KinetoMedia", "KinetoModels"]),
         .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
         .testTarget(name: "KinetoDaemonTests", dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia"]),
     ],

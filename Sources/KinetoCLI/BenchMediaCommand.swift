@@ -9,7 +9,8 @@ import KinetoPipeline
 struct BenchMediaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "media",
-        abstract: "Time Kineto's blend interpolation (2x) against the ffmpeg CLI's framerate filter, same encoder settings."
+        abstract:
+            "Time Kineto's blend interpolation (2x) against the ffmpeg CLI's framerate filter, same encoder settings."
     )
 
     @Option(help: "Clip heights to test, comma-separated (16:9 widths).")
@@ -47,26 +48,37 @@ struct BenchMediaCommand: ParsableCommand {
 
     func run() throws {
         let heights = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !heights.isEmpty, heights.allSatisfy({ $0 >= 16 }) else { throw ValidationError("--sizes: heights like 480,1080") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-bench-\(UUID().uuidString)")
+        guard !heights.isEmpty, heights.allSatisfy({ $0 >= 16 }) else {
+            throw ValidationError("--sizes: heights like 480,1080")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        print("blend 2x, libx264 preset \(preset) CRF \(crf), encoder threads \(threads == 0 ? "auto" : String(threads)), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(seconds) s clips at \(rate) fps; best of \(repeats)")
+        print(
+            "blend 2x, libx264 preset \(preset) CRF \(crf), encoder threads \(threads == 0 ? "auto" : String(threads)), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(seconds) s clips at \(rate) fps; best of \(repeats)"
+        )
         for height in heights {
             let width = (height * 16 / 9 + 1) / 2 * 2
             let input = directory.appendingPathComponent("in-\(height).mp4").path
-            try runTool(ffmpeg, ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
-                                 "-i", "testsrc2=size=\(width)x\(height):rate=\(rate):duration=\(seconds)",
-                                 "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input])
+            try runTool(
+                ffmpeg,
+                [
+                    "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
+                    "-i", "testsrc2=size=\(width)x\(height):rate=\(rate):duration=\(seconds)",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input,
+                ])
             var kinetoBest = (seconds: Double.infinity, frames: Int64(0))
             var ffmpegBest = (seconds: Double.infinity, frames: Int64(0))
             // CPU seconds too: on a shared machine wall time depends on the neighbours, CPU time much less.
-            var kinetoCPU = Double.infinity, ffmpegCPU = Double.infinity
+            var kinetoCPU = Double.infinity
+            var ffmpegCPU = Double.infinity
             for attempt in 0..<repeats {
                 let kinetoOut = directory.appendingPathComponent("kineto-\(height)-\(attempt).mp4").path
-                let job = InterpolationJob(input: input, output: kinetoOut, targetRate: .multiple(numerator: 2, denominator: 1),
-                                           method: .blend, codec: .h264, crf: crf, preset: preset, encoderThreads: threads)
+                let job = InterpolationJob(
+                    input: input, output: kinetoOut, targetRate: .multiple(numerator: 2, denominator: 1),
+                    method: .blend, codec: .h264, crf: crf, preset: preset, encoderThreads: threads)
                 let cpuBefore = cpuSeconds(RUSAGE_SELF)
                 let result = try JobRunner.run(job)
                 kinetoCPU = min(kinetoCPU, cpuSeconds(RUSAGE_SELF) - cpuBefore)
@@ -75,19 +87,27 @@ struct BenchMediaCommand: ParsableCommand {
                 let ffmpegOut = directory.appendingPathComponent("ffmpeg-\(height)-\(attempt).mp4").path
                 let started = DispatchTime.now().uptimeNanoseconds
                 let childCPUBefore = cpuSeconds(RUSAGE_CHILDREN)
-                try runTool(ffmpeg, ["-nostdin", "-y", "-loglevel", "error", "-i", input, "-vf", "framerate=fps=\(2 * rate)",
-                                     "-c:v", "libx264", "-crf", String(crf), "-preset", preset, "-threads", String(threads),
-                                     "-an", ffmpegOut])
+                try runTool(
+                    ffmpeg,
+                    [
+                        "-nostdin", "-y", "-loglevel", "error", "-i", input, "-vf", "framerate=fps=\(2 * rate)",
+                        "-c:v", "libx264", "-crf", String(crf), "-preset", preset, "-threads", String(threads),
+                        "-an", ffmpegOut,
+                    ])
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 ffmpegCPU = min(ffmpegCPU, cpuSeconds(RUSAGE_CHILDREN) - childCPUBefore)
-                let frames = try MediaReader(ffmpegOut).info.video.frameCount.map(Int64.init) ?? Int64(Double(2 * rate) * seconds)
+                let frames =
+                    try MediaReader(ffmpegOut).info.video.frameCount.map(Int64.init)
+                    ?? Int64(Double(2 * rate) * seconds)
                 if elapsed < ffmpegBest.seconds { ffmpegBest = (elapsed, frames) }
                 try? FileManager.default.removeItem(atPath: kinetoOut)
                 try? FileManager.default.removeItem(atPath: ffmpegOut)
             }
             let kinetoFPS = Double(kinetoBest.frames) / kinetoBest.seconds
             let ffmpegFPS = Double(ffmpegBest.frames) / ffmpegBest.seconds
-            print("\(width)x\(height): kineto \(format(kinetoFPS)) fps (\(kinetoBest.frames) frames in \(format(kinetoBest.seconds)) s), ffmpeg \(format(ffmpegFPS)) fps (\(ffmpegBest.frames) frames in \(format(ffmpegBest.seconds)) s), ratio \(String(format: "%.2f", kinetoFPS / ffmpegFPS))x; CPU \(format(kinetoCPU)) s vs \(format(ffmpegCPU)) s (\(String(format: "%.2f", ffmpegCPU / kinetoCPU))x)")
+            print(
+                "\(width)x\(height): kineto \(format(kinetoFPS)) fps (\(kinetoBest.frames) frames in \(format(kinetoBest.seconds)) s), ffmpeg \(format(ffmpegFPS)) fps (\(ffmpegBest.frames) frames in \(format(ffmpegBest.seconds)) s), ratio \(String(format: "%.2f", kinetoFPS / ffmpegFPS))x; CPU \(format(kinetoCPU)) s vs \(format(ffmpegCPU)) s (\(String(format: "%.2f", ffmpegCPU / kinetoCPU))x)"
+            )
         }
     }
 
@@ -112,7 +132,9 @@ struct BenchMediaCommand: ParsableCommand {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw PipelineError(.internal, "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+            throw PipelineError(
+                .internal,
+                "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
         }
     }
 }

@@ -10,8 +10,9 @@ extension BenchModelsCommand {
             do {
                 let executor = try TFLiteGraphExecutor(contentsOf: try model.installedFile())
                 let s = executor.inputShapes[0]
-                let input = Tensor(shape: [1, s[3], s[1], s[2]],
-                                   values: (0..<(s[1] * s[2] * s[3])).map { Float(($0 * 7919) % 255) / 255 })
+                let input = Tensor(
+                    shape: [1, s[3], s[1], s[2]],
+                    values: (0..<(s[1] * s[2] * s[3])).map { Float(($0 * 7919) % 255) / 255 })
                 _ = try executor.run([input])
                 var best = Double.infinity
                 for _ in 0..<repeats {
@@ -19,7 +20,9 @@ extension BenchModelsCommand {
                     _ = try executor.run([input])
                     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
-                print(String(format: "%@ %dx%d: %.2f ms/frame (best of %d)", model.descriptor.id, s[2], s[1], best, repeats))
+                print(
+                    String(
+                        format: "%@ %dx%d: %.2f ms/frame (best of %d)", model.descriptor.id, s[2], s[1], best, repeats))
             } catch {
                 print("\(model.descriptor.id): \(error)")
             }

@@ -15,7 +15,8 @@ struct BenchModelsCommand: ParsableCommand {
     @Option(help: "The network: rife or featureflow.")
     var model: String = "rife"
 
-    @Option(help: "Frame sizes WxH, comma-separated (default: 640x480,1280x720,1920x1080; featureflow: 256x256,1280x720).")
+    @Option(
+        help: "Frame sizes WxH, comma-separated (default: 640x480,1280x720,1920x1080; featureflow: 256x256,1280x720).")
     var sizes: String?
 
     @Option(help: "Timed runs per size after one warm-up (the best is reported).")
@@ -27,10 +28,16 @@ struct BenchModelsCommand: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Weights file (default: the installed model; featureflow also takes a deterministic-weights manifest .json).")
+    @Option(
+        help:
+            "Weights file (default: the installed model; featureflow also takes a deterministic-weights manifest .json)."
+    )
     var weights: String?
 
-    @Option(help: "Time RIFE on consecutive frames of this video (at its own size, --sizes is ignored) instead of a generated pattern: real motion costs more than a smooth shift.")
+    @Option(
+        help:
+            "Time RIFE on consecutive frames of this video (at its own size, --sizes is ignored) instead of a generated pattern: real motion costs more than a smooth shift."
+    )
     var clip: String?
 
     @Option(help: "With --clip: the first frame to use (skips a black opening).")
@@ -39,7 +46,10 @@ struct BenchModelsCommand: ParsableCommand {
     @Flag(help: "Print the time of each stage (head, block0…4, merge) of the best run.")
     var profile = false
 
-    @Flag(help: "Print every timed run's seconds (scripts/bench-peers reads them; other programs are compared there, measured in the same run).")
+    @Flag(
+        help:
+            "Print every timed run's seconds (scripts/bench-peers reads them; other programs are compared there, measured in the same run)."
+    )
     var listRuns = false
 
     func run() throws {
@@ -63,39 +73,54 @@ struct BenchModelsCommand: ParsableCommand {
                 index += 1
             }
             guard clipFrames.count == repeats + 2 else {
-                throw ValidationError("\(clip) has \(index) frames; --clip-start \(clipStart) and --repeats \(repeats) need \(clipStart + repeats + 2)")
+                throw ValidationError(
+                    "\(clip) has \(index) frames; --clip-start \(clipStart) and --repeats \(repeats) need \(clipStart + repeats + 2)"
+                )
             }
             parsed = [(clipFrames[0].width, clipFrames[0].height)]
         }
         if isFeatureFlow { return try runFeatureFlow(sizes: parsed) }
         BenchModelsCommand.benchFaceModels(repeats: max(repeats, 5))
-        let interpolator = try RIFEInterpolator(weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
-                                                scale: scale)
+        let interpolator = try RIFEInterpolator(
+            weights: try RIFEModelFiles.loadWeights(explicit: weights.map { URL(fileURLWithPath: $0) }),
+            scale: scale)
         interpolator.network.profiling = profile
         print("RIFE 4.25, scale \(scale), OpenBLAS core \(BLASRuntime.coreName), threads \(Parallel.maxThreads)")
         for (width, height) in parsed {
             // A moving sequence: each timed pair shares one frame with the previous one, as in a video.
-            let frames = clip != nil ? clipFrames
-                : (0...(repeats + 1)).map { BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0)) }
-            var best = Double.infinity, bestCPU = Double.infinity
-            var allSeconds: [Double] = [], allCPU: [Double] = []
+            let frames =
+                clip != nil
+                ? clipFrames
+                : (0...(repeats + 1)).map {
+                    BenchModelsCommand.frame(width: width, height: height, shift: Double(3 * $0))
+                }
+            var best = Double.infinity
+            var bestCPU = Double.infinity
+            var allSeconds: [Double] = []
+            var allCPU: [Double] = []
             var bestProfile: [String: Double] = [:]
             _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)
             for k in 1...repeats {
-                let start = DispatchTime.now().uptimeNanoseconds, startCPU = BenchModelsCommand.processCPUSeconds()
+                let start = DispatchTime.now().uptimeNanoseconds
+                let startCPU = BenchModelsCommand.processCPUSeconds()
                 _ = try interpolator.interpolate(frames[k], frames[k + 1], at: 0.5)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let cpu = BenchModelsCommand.processCPUSeconds() - startCPU
                 bestCPU = min(bestCPU, cpu)
                 allSeconds.append(seconds)
                 allCPU.append(cpu)
-                if seconds < best { best = seconds; bestProfile = interpolator.network.stageSeconds }
+                if seconds < best {
+                    best = seconds
+                    bestProfile = interpolator.network.stageSeconds
+                }
             }
             let (ph, pw) = interpolator.paddedSize(height: height, width: width)
-            let line = String(format: "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
-                              width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
-                              BenchModelsCommand.median(allCPU),
-                              interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
+            let line = String(
+                format:
+                    "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
+                width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
+                BenchModelsCommand.median(allCPU),
+                interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
             print(line)
             if listRuns {
                 print("  runs (s): " + allSeconds.map { String(format: "%.4f", $0) }.joined(separator: " "))
@@ -104,14 +129,20 @@ struct BenchModelsCommand: ParsableCommand {
                 let order = ["head", "block0", "block1", "block2", "block3", "block4", "merge"]
                 print("  " + order.map { String(format: "%@ %.3f", $0, bestProfile[$0] ?? 0) }.joined(separator: ", "))
                 let large = interpolator.network.pool.freeBuffers.filter { $0.capacity >= 1 << 20 }
-                print("  free pool buffers of 4 MB or more: " + large.map { "\($0.count) × \($0.capacity >> 18) MB" }.joined(separator: ", "))
+                print(
+                    "  free pool buffers of 4 MB or more: "
+                        + large.map { "\($0.count) × \($0.capacity >> 18) MB" }.joined(separator: ", "))
             }
             let cores = Parallel.maxThreads
             let atOnce = min(cores, InterpolationMethod.rife.parallelFrames?(width, height, cores) ?? 1)
             if atOnce > 1 {
-                let seconds = try BenchModelsCommand.framesAtOnce(atOnce, first: interpolator, frames: frames, pairs: repeats)
-                print(String(format: "rife %5dx%-5d %d frames at once, %d thread%@ each (as jobs run them): %.3f s/frame, %.2f fps",
-                             width, height, atOnce, cores / atOnce, cores / atOnce == 1 ? "" : "s", seconds, 1 / seconds))
+                let seconds = try BenchModelsCommand.framesAtOnce(
+                    atOnce, first: interpolator, frames: frames, pairs: repeats)
+                print(
+                    String(
+                        format:
+                            "rife %5dx%-5d %d frames at once, %d thread%@ each (as jobs run them): %.3f s/frame, %.2f fps",
+                        width, height, atOnce, cores / atOnce, cores / atOnce == 1 ? "" : "s", seconds, 1 / seconds))
             }
             interpolator.network.pool.trim()
         }
@@ -147,7 +178,8 @@ struct BenchModelsCommand: ParsableCommand {
 
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// Peak resident memory of this program so far: the high-water mark of its own address space (`VmHWM`), not
@@ -155,8 +187,9 @@ struct BenchModelsCommand: ParsableCommand {
     /// daemon's gigabytes would be counted as the job's). `ru_maxrss` only where `/proc` cannot be read.
     static func maxResidentMegabytes() -> Int {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") {
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        {
             return kilobytes / 1024
         }
         var usage = rusage()

@@ -10,7 +10,8 @@ import KinetoPipeline
 struct BenchPipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Time a model inside the full pipeline (2x, decode to encode) against the model alone; peak memory per size."
+        abstract:
+            "Time a model inside the full pipeline (2x, decode to encode) against the model alone; peak memory per size."
     )
 
     @Option(help: "The model.")
@@ -40,19 +41,28 @@ struct BenchPipelineCommand: ParsableCommand {
 
     func run() throws {
         let method = try InterpolationMethodRegistry.standard.method(named: model)
-        guard case .model(let make) = method.engine else { throw ValidationError("--model must name a network (rife, featureflow)") }
+        guard case .model(let make) = method.engine else {
+            throw ValidationError("--model must name a network (rife, featureflow)")
+        }
         let options = InterpolatorOptions(weightsPath: weights, settings: scale.map { ["scale": "\($0)"] } ?? [:])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        print("\(model) 2x, \(rate) fps clips of \(seconds) s, libx264 \(preset) CRF 18, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "\(model) 2x, \(rate) fps clips of \(seconds) s, libx264 \(preset) CRF 18, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
         print("size        model s/frame   pipeline s/new frame   ratio   output fps   peak RSS")
         for size in sizes.split(separator: ",") {
             let parts = size.split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 16, parts[1] >= 16 else { throw ValidationError("--sizes: sizes like 640x480") }
+            guard parts.count == 2, parts[0] >= 16, parts[1] >= 16 else {
+                throw ValidationError("--sizes: sizes like 640x480")
+            }
             let input = directory.appendingPathComponent("in-\(size).mp4").path
-            try Self.tool(["-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
-                           "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input])
+            try Self.tool([
+                "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", input,
+            ])
 
             // The model alone, on consecutive pairs as the pipeline feeds it (each call computes one new
             // frame's features and reuses the shared one's): mean of pairs 1→2, 2→3, 3→4 after a warm-up on 0→1.
@@ -61,7 +71,9 @@ struct BenchPipelineCommand: ParsableCommand {
                 let reader = try MediaReader(input, options: ReaderOptions(passthrough: false))
                 let converter = FrameConverter()
                 var images: [RGBImage] = []
-                while images.count < 5, let frame = try reader.nextVideoFrame() { images.append(try converter.rgbImage(from: frame)) }
+                while images.count < 5, let frame = try reader.nextVideoFrame() {
+                    images.append(try converter.rgbImage(from: frame))
+                }
                 guard images.count == 5 else { throw ValidationError("the generated clip has fewer than five frames") }
                 let interpolator = try make(options)
                 _ = try interpolator.interpolate(images[0], images[1], at: 0.5)
@@ -71,15 +83,18 @@ struct BenchPipelineCommand: ParsableCommand {
             }
 
             Self.resetPeakMemory()
-            let job = InterpolationJob(input: input, output: directory.appendingPathComponent("out-\(size).mp4").path,
-                                       targetRate: .multiple(numerator: 2, denominator: 1), method: method,
-                                       interpolatorOptions: options, preset: preset)
+            let job = InterpolationJob(
+                input: input, output: directory.appendingPathComponent("out-\(size).mp4").path,
+                targetRate: .multiple(numerator: 2, denominator: 1), method: method,
+                interpolatorOptions: options, preset: preset)
             let result = try JobRunner.run(job)
-            let peak = BenchModelsCommand.maxResidentMegabytes()   // since the last reset
+            let peak = BenchModelsCommand.maxResidentMegabytes()  // since the last reset
             let made = max(1, result.framesOut - result.framesPassedThrough)
             let perFrame = result.elapsedSeconds / Double(made)
-            print(String(format: "%-11@ %13.3f   %20.3f   %5.2f   %10.1f   %5d MB", String(size), modelSeconds, perFrame,
-                         perFrame / modelSeconds, result.framesPerSecond, peak))
+            print(
+                String(
+                    format: "%-11@ %13.3f   %20.3f   %5.2f   %10.1f   %5d MB", String(size), modelSeconds, perFrame,
+                    perFrame / modelSeconds, result.framesPerSecond, peak))
         }
     }
 

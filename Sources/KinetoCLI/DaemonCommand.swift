@@ -10,13 +10,13 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Run the watch-folder service: videos dropped into watched folders come out interpolated.",
         discussion: """
-        Runs until SIGTERM or Ctrl-C: running jobs are then stopped at their next frame, their temporary files \
-        removed, and they go back to the queue. SIGHUP reloads the configuration (an invalid new file is \
-        refused and the old one stays). Under systemd (Type=notify) it reports READY, STATUS and STOPPING and \
-        feeds the watchdog only while jobs make progress.
+            Runs until SIGTERM or Ctrl-C: running jobs are then stopped at their next frame, their temporary files \
+            removed, and they go back to the queue. SIGHUP reloads the configuration (an invalid new file is \
+            refused and the old one stays). Under systemd (Type=notify) it reports READY, STATUS and STOPPING and \
+            feeds the watchdog only while jobs make progress.
 
-        Exit codes: 0 stopped, 78 invalid configuration, 70 the service failed.
-        """
+            Exit codes: 0 stopped, 78 invalid configuration, 70 the service failed.
+            """
     )
 
     @Option(help: "Configuration file (TOML).")
@@ -37,7 +37,9 @@ struct DaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         if check {
-            print("\(config): valid (\(loaded.watches.count) watch\(loaded.watches.count == 1 ? "" : "es"), http \(loaded.http))")
+            print(
+                "\(config): valid (\(loaded.watches.count) watch\(loaded.watches.count == 1 ? "" : "es"), http \(loaded.http))"
+            )
             return
         }
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {

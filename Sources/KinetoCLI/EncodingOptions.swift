@@ -5,7 +5,10 @@ import KinetoPipeline
 /// How a command encodes its output video, and how it reports: the options `interpolate`, `slowmo` and
 /// `animate` share.
 struct EncodingOptions: ParsableArguments {
-    @Option(help: "Video codec: \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", ")) (interpolate and slowmo also take same: the input's codec; default: vp9 for .webm, else h264).")
+    @Option(
+        help:
+            "Video codec: \(VideoCodecChoice.allCases.filter { $0 != .same }.map(\.rawValue).joined(separator: ", ")) (interpolate and slowmo also take same: the input's codec; default: vp9 for .webm, else h264)."
+    )
     var codec: String?
 
     @Option(help: "Constant rate factor, lower is better (default: 18 for h264/h265, 30 for av1, 32 for vp9).")
@@ -34,7 +37,8 @@ struct EncodingOptions: ParsableArguments {
         guard let codec else { return output.map(VideoCodecChoice.standard(forOutput:)) ?? .h264 }
         let allowed = VideoCodecChoice.allCases.filter { allowingSame || $0 != .same }
         guard let choice = VideoCodecChoice(rawValue: codec.lowercased()), allowed.contains(choice) else {
-            throw PipelineError(.usage, "unknown codec '\(codec)'; use one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+            throw PipelineError(
+                .usage, "unknown codec '\(codec)'; use one of \(allowed.map(\.rawValue).joined(separator: ", "))")
         }
         return choice
     }

@@ -25,7 +25,8 @@ struct GoldenCheckCommand: ParsableCommand {
     @Argument(help: "The golden safetensors file.")
     var file: String
 
-    @Option(help: "The JSON that goes with FILE (ops: the cases; default: NAME-cases.json beside NAME-golden.safetensors).")
+    @Option(
+        help: "The JSON that goes with FILE (ops: the cases; default: NAME-cases.json beside NAME-golden.safetensors).")
     var cases: String?
 
     @Option(help: "The weights file for a network check (rife: flownet.pkl; default: the installed model).")
@@ -40,7 +41,8 @@ struct GoldenCheckCommand: ParsableCommand {
 
     func run() throws {
         let suite = try GoldenSuite.named(kind)
-        let report = try suite.run(URL(fileURLWithPath: file), (cases ?? weights ?? manifest).map { URL(fileURLWithPath: $0) })
+        let report = try suite.run(
+            URL(fileURLWithPath: file), (cases ?? weights ?? manifest).map { URL(fileURLWithPath: $0) })
         for line in report.lines { print(line) }
         if !report.passed { throw ExitCode.failure }
     }

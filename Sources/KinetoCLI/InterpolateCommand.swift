@@ -10,13 +10,13 @@ struct InterpolateCommand: ParsableCommand {
         commandName: "interpolate",
         abstract: "Convert a video to another frame rate, making the new frames with a model.",
         discussion: """
-        The container follows OUTPUT's extension (.mp4, .mkv, .mov, .webm, .ts). Audio and subtitles are \
-        copied (audio the container cannot hold is re-encoded). The output appears only when complete; \
-        the input is never modified.
+            The container follows OUTPUT's extension (.mp4, .mkv, .mov, .webm, .ts). Audio and subtitles are \
+            copied (audio the container cannot hold is re-encoded). The output appears only when complete; \
+            the input is never modified.
 
-        Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
-        130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
-        """
+            Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
+            130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
+            """
     )
 
     @Argument(help: "Input video file or URL (udp://…, http://…).")

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import KinetoDaemon
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `kineto jobs [list|submit|retry|cancel|report]`: the daemon's job queue, through its HTTP API.
 struct JobsCommand: AsyncParsableCommand {
@@ -40,15 +41,22 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let query = state.map { "?state=\($0)" } ?? ""
             let data = try await options.client().request("GET", "/api/jobs\(query)")
-            if json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
+            if json {
+                print(String(decoding: data, as: UTF8.self), terminator: "")
+                return
+            }
             let jobs = try JSONDecoder().decode([JobView].self, from: data)
-            if jobs.isEmpty { print("no jobs"); return }
+            if jobs.isEmpty {
+                print("no jobs")
+                return
+            }
             for job in jobs { print(JobsCommand.line(job)) }
         }
     }
 
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "submit", abstract: "Queue a file (absolute path) or a stream URL.")
+        static let configuration = CommandConfiguration(
+            commandName: "submit", abstract: "Queue a file (absolute path) or a stream URL.")
         @OptionGroup var options: ServerOptions
         @Argument(help: "Absolute path the daemon can read, or a stream URL.")
         var source: String
@@ -67,7 +75,8 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Queue a failed or cancelled job again.")
+        static let configuration = CommandConfiguration(
+            commandName: "retry", abstract: "Queue a failed or cancelled job again.")
         @OptionGroup var options: ServerOptions
         @Argument(help: "Job id.") var id: Int64
 
@@ -78,7 +87,8 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued or running job.")
+        static let configuration = CommandConfiguration(
+            commandName: "cancel", abstract: "Cancel a queued or running job.")
         @OptionGroup var options: ServerOptions
         @Argument(help: "Job id.") var id: Int64
 
@@ -89,7 +99,9 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Report: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "report", abstract: "A job's report: every claim, attempt, warning and ending, with its worker.")
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "A job's report: every claim, attempt, warning and ending, with its worker.")
         @OptionGroup var options: ServerOptions
         @Argument(help: "Job id.") var id: Int64
 
@@ -100,7 +112,9 @@ struct JobsCommand: AsyncParsableCommand {
             let format = DateFormatter()
             format.dateFormat = "yyyy-MM-dd HH:mm:ss"
             for event in report.events {
-                print("\(format.string(from: Date(timeIntervalSince1970: event.at)))  \(event.worker) run \(event.run)  \(event.kind)  \(event.message)")
+                print(
+                    "\(format.string(from: Date(timeIntervalSince1970: event.at)))  \(event.worker) run \(event.run)  \(event.kind)  \(event.message)"
+                )
             }
         }
     }
@@ -108,7 +122,9 @@ struct JobsCommand: AsyncParsableCommand {
     static func line(_ job: JobView) -> String {
         var text = "\(job.id)\t\(job.state.rawValue)\t\(job.watch)\t\(job.source)"
         if let worker = job.worker { text += "\t[\(worker)]" }
-        if job.state == .running { text += "\t" + String(format: "%.0f%% %.1f fps", job.progress * 100, job.framesPerSecond) }
+        if job.state == .running {
+            text += "\t" + String(format: "%.0f%% %.1f fps", job.progress * 100, job.framesPerSecond)
+        }
         if let output = job.output { text += "\t→ \(output)" }
         if let error = job.error, job.state != .done { text += "\t(\(error))" }
         return text
@@ -134,12 +150,16 @@ struct APIClient {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            CommandFailure.printError("kineto: cannot reach the daemon at \(base.absoluteString): \(error.localizedDescription)")
+            CommandFailure.printError(
+                "kineto: cannot reach the daemon at \(base.absoluteString): \(error.localizedDescription)")
             throw ExitCode(69)
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            let message = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["message"] as? String }
+            let message =
+                (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap {
+                    ($0["error"] as? [String: Any])?["message"] as? String
+                }
                 ?? String(decoding: data, as: UTF8.self)
             CommandFailure.printError("kineto: \(status): \(message)")
             throw ExitCode(status == 404 ? 66 : 1)

@@ -7,8 +7,11 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "List, verify and install the networks' weights.",
-        discussion: "Store: KINETO_MODEL_DIR, else $XDG_DATA_HOME/kineto/models, else ~/.local/share/kineto/models (then /var/lib/kineto/models).",
-        subcommands: [ModelsListCommand.self, ModelsVerifyCommand.self, ModelsInstallCommand.self, ModelsImportCommand.self]
+        discussion:
+            "Store: KINETO_MODEL_DIR, else $XDG_DATA_HOME/kineto/models, else ~/.local/share/kineto/models (then /var/lib/kineto/models).",
+        subcommands: [
+            ModelsListCommand.self, ModelsVerifyCommand.self, ModelsInstallCommand.self, ModelsImportCommand.self,
+        ]
     )
 
     /// One line per state, as `list` and `verify` print it.
@@ -24,7 +27,8 @@ struct ModelsCommand: ParsableCommand {
 
 /// `kineto models list`: every known model, its licence, source and state.
 struct ModelsListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the known models and whether they are installed.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Show the known models and whether they are installed.")
 
     func run() throws {
         let store = ModelStore.standard()
@@ -44,14 +48,16 @@ struct ModelsListCommand: ParsableCommand {
 
 /// `kineto models verify`: re-checks every installed model's SHA-256; exits non-zero if one is wrong.
 struct ModelsVerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Re-check the installed models' SHA-256; non-zero exit on a mismatch.")
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Re-check the installed models' SHA-256; non-zero exit on a mismatch.")
 
     @Argument(help: "Models to check (default: every installed one).")
     var models: [String] = []
 
     func run() throws {
         let store = ModelStore.standard()
-        let selected = try models.isEmpty ? ModelDescriptor.catalogue : models.map { try ModelStore.descriptor(named: $0) }
+        let selected =
+            try models.isEmpty ? ModelDescriptor.catalogue : models.map { try ModelStore.descriptor(named: $0) }
         var failed = false
         for model in selected {
             let state = store.state(of: model)
@@ -68,7 +74,8 @@ struct ModelsVerifyCommand: ParsableCommand {
 
 /// `kineto models install MODEL --from FILE`: checks the file's SHA-256 and copies it into the store.
 struct ModelsInstallCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "install", abstract: "Install a model's official weight file into the store (SHA-256 checked).")
+    static let configuration = CommandConfiguration(
+        commandName: "install", abstract: "Install a model's official weight file into the store (SHA-256 checked).")
 
     @Argument(help: "The model, e.g. rife.")
     var model: String

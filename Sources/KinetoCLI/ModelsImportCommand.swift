@@ -8,7 +8,8 @@ struct ModelsImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a model's official PyTorch checkpoint into the store (featureflow).",
-        discussion: "Both PyTorch serializations are read (the legacy one and the zip one). Every tensor the network needs is checked by name and shape; all problems are listed."
+        discussion:
+            "Both PyTorch serializations are read (the legacy one and the zip one). Every tensor the network needs is checked by name and shape; all problems are listed."
     )
 
     @Argument(help: "The model: featureflow.")
@@ -26,18 +27,24 @@ struct ModelsImportCommand: ParsableCommand {
     func run() throws {
         let descriptor = try ModelStore.descriptor(named: model)
         guard descriptor.id == ModelDescriptor.featureflow.id else {
-            throw ValidationError("only featureflow is imported from checkpoints; install \(descriptor.id) with `kineto models install`")
+            throw ValidationError(
+                "only featureflow is imported from checkpoints; install \(descriptor.id) with `kineto models install`")
         }
-        let checkpointURL = URL(fileURLWithPath: checkpoint), bdcnURL = URL(fileURLWithPath: bdcn)
+        let checkpointURL = URL(fileURLWithPath: checkpoint)
+        let bdcnURL = URL(fileURLWithPath: bdcn)
         let report: FeatureFlowImporter.Report
         if let output {
-            report = try FeatureFlowImporter.importOfficial(checkpoint: checkpointURL, bdcn: bdcnURL,
-                                                            into: URL(fileURLWithPath: output))
+            report = try FeatureFlowImporter.importOfficial(
+                checkpoint: checkpointURL, bdcn: bdcnURL,
+                into: URL(fileURLWithPath: output))
         } else {
-            report = try FeatureFlowImporter.importOfficial(checkpoint: checkpointURL, bdcn: bdcnURL, store: .standard())
+            report = try FeatureFlowImporter.importOfficial(
+                checkpoint: checkpointURL, bdcn: bdcnURL, store: .standard())
         }
         print("imported featureflow → \(report.file.path)")
-        print("  \(report.tensorCount) tensors (\(report.valueCount) values); \(report.ignoredCount) checkpoint tensors not used by the forward pass were ignored")
+        print(
+            "  \(report.tensorCount) tensors (\(report.valueCount) values); \(report.ignoredCount) checkpoint tensors not used by the forward pass were ignored"
+        )
         print("  sha256 \(report.sha256)")
     }
 }

@@ -45,7 +45,9 @@ struct ProbeCommand: ParsableCommand {
         video += ", \(v.width)×\(v.height), \(v.pixelFormat) \(v.bitDepth)-bit"
         if let rate = v.averageFrameRate ?? v.frameRate {
             video += ", " + String(format: "%.3f", rate.doubleValue) + " fps (\(rate))"
-            if let base = v.frameRate, let average = v.averageFrameRate, base != average { video += ", base rate \(base)" }
+            if let base = v.frameRate, let average = v.averageFrameRate, base != average {
+                video += ", base rate \(base)"
+            }
         }
         if let frames = v.frameCount { video += ", \(frames) frames" }
         if let duration = v.duration { video += ", " + String(format: "%.3f s", duration) }
@@ -55,7 +57,8 @@ struct ProbeCommand: ParsableCommand {
         }
         lines.append(video)
         for a in info.audio {
-            var audio = "  audio #\(a.index): \(a.codec), \(a.sampleRate) Hz, \(a.channelLayout.isEmpty ? "\(a.channels) channels" : a.channelLayout)"
+            var audio =
+                "  audio #\(a.index): \(a.codec), \(a.sampleRate) Hz, \(a.channelLayout.isEmpty ? "\(a.channels) channels" : a.channelLayout)"
             if let language = a.language { audio += ", \(language)" }
             if let duration = a.duration { audio += ", " + String(format: "%.3f s", duration) }
             lines.append(audio)
@@ -65,7 +68,9 @@ struct ProbeCommand: ParsableCommand {
         }
         for other in info.otherStreams { lines.append("  other \(other)") }
         for chapter in info.chapters {
-            lines.append("  chapter " + String(format: "%.3f–%.3f s", chapter.start, chapter.end) + (chapter.title.map { ": \($0)" } ?? ""))
+            lines.append(
+                "  chapter " + String(format: "%.3f–%.3f s", chapter.start, chapter.end)
+                    + (chapter.title.map { ": \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

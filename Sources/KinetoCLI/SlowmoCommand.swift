@@ -9,14 +9,14 @@ struct SlowmoCommand: ParsableCommand {
         commandName: "slowmo",
         abstract: "Slow a video (or part of it) down, making the new frames with a model.",
         discussion: """
-        The chosen range (--from/--to, default all) becomes FACTOR times longer, played at --fps (default: \
-        the input's own rate, so FACTOR-1 of every FACTOR frames there are new). Audio is dropped, or with \
-        --audio stretch slowed with the video, pitch kept, in sync. Subtitles are dropped. The output \
-        appears only when complete; the input is never modified.
+            The chosen range (--from/--to, default all) becomes FACTOR times longer, played at --fps (default: \
+            the input's own rate, so FACTOR-1 of every FACTOR frames there are new). Audio is dropped, or with \
+            --audio stretch slowed with the video, pitch kept, in sync. Subtitles are dropped. The output \
+            appears only when complete; the input is never modified.
 
-        Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
-        130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
-        """
+            Exit codes: 0 done, 64 usage error, 65 unusable input, 70 internal error, 73 output not writable, \
+            130 interrupted (Ctrl-C, SIGTERM, or SIGHUP when the terminal closes).
+            """
     )
 
     @Argument(help: "Input video file.")
@@ -31,7 +31,8 @@ struct SlowmoCommand: ParsableCommand {
     @Option(help: "Output frame rate: 60, 60000/1001, or a multiple of the input's rate (default: 1x, the input's).")
     var fps: String = "1x"
 
-    @Option(help: "Start of the slowed range: seconds (12.5) or [HH:]MM:SS[.ms] from the start (default: the beginning).")
+    @Option(
+        help: "Start of the slowed range: seconds (12.5) or [HH:]MM:SS[.ms] from the start (default: the beginning).")
     var from: String?
 
     @Option(help: "End of the slowed range, as --from (default: the end).")
@@ -90,7 +91,8 @@ struct SlowmoCommand: ParsableCommand {
         }
         for (index, field) in fields.enumerated() {
             guard let value = Double(field), value >= 0, value.isFinite,
-                  index == 0 || index == fields.count - 1 || value == value.rounded(), index == 0 || value < 60 else {
+                index == 0 || index == fields.count - 1 || value == value.rounded(), index == 0 || value < 60
+            else {
                 throw PipelineError(.usage, "\(option) '\(text)' is not a time; give seconds (12.5) or [HH:]MM:SS[.ms]")
             }
             seconds = seconds * 60 + value

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import KinetoDaemon
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `kineto workers [list|drain|resume]`: the workers that share the daemon's job store.
 struct WorkersCommand: AsyncParsableCommand {
@@ -15,38 +16,51 @@ struct WorkersCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every worker seen in the last hour.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Every worker seen in the last hour.")
         @OptionGroup var options: JobsCommand.ServerOptions
         @Flag(help: "Print the JSON the API returns.")
         var json = false
 
         func run() async throws {
             let data = try await options.client().request("GET", "/api/workers")
-            if json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
+            if json {
+                print(String(decoding: data, as: UTF8.self), terminator: "")
+                return
+            }
             let workers = try JSONDecoder().decode([WorkerRecord].self, from: data)
-            if workers.isEmpty { print("no workers"); return }
+            if workers.isEmpty {
+                print("no workers")
+                return
+            }
             let now = Date().timeIntervalSince1970
             for worker in workers { print(WorkersCommand.line(worker, now: now)) }
         }
     }
 
     struct Drain: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "drain", abstract: "The daemon at --server finishes its jobs and takes no new ones.")
+        static let configuration = CommandConfiguration(
+            commandName: "drain", abstract: "The daemon at --server finishes its jobs and takes no new ones.")
         @OptionGroup var options: JobsCommand.ServerOptions
 
         func run() async throws {
             let data = try await options.client().request("POST", "/api/drain")
-            print(WorkersCommand.line(try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
+            print(
+                WorkersCommand.line(
+                    try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
         }
     }
 
     struct Resume: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "resume", abstract: "A drained daemon takes jobs again.")
+        static let configuration = CommandConfiguration(
+            commandName: "resume", abstract: "A drained daemon takes jobs again.")
         @OptionGroup var options: JobsCommand.ServerOptions
 
         func run() async throws {
             let data = try await options.client().request("POST", "/api/drain?resume=1")
-            print(WorkersCommand.line(try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
+            print(
+                WorkersCommand.line(
+                    try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
         }
     }
 
@@ -56,7 +70,9 @@ struct WorkersCommand: AsyncParsableCommand {
             commandName: "bench-store",
             abstract: "Time the job store's statements per job (claim, heartbeats, placement, done), in ms.",
             discussion: "The PostgreSQL password comes from KINETO_STORE_PASSWORD. Used by scripts/bench-queue.")
-        @Option(help: "sqlite:FOLDER or postgres://USER@HOST[:PORT]/DATABASE (an empty database or folder: jobs are added).")
+        @Option(
+            help: "sqlite:FOLDER or postgres://USER@HOST[:PORT]/DATABASE (an empty database or folder: jobs are added)."
+        )
         var store: String
         @Option(help: "Jobs to queue and run through.") var jobs: Int = 200
         @Option(help: "Heartbeats per job (a job of N leases/3 seconds sends N).") var heartbeats: Int = 3
@@ -66,29 +82,36 @@ struct WorkersCommand: AsyncParsableCommand {
             if store.hasPrefix("sqlite:") {
                 opened = try SQLiteJobStore(directory: String(store.dropFirst("sqlite:".count)), workerID: "bench")
             } else {
-                let location = try PostgresLocation(url: store, password: ProcessInfo.processInfo.environment["KINETO_STORE_PASSWORD"])
+                let location = try PostgresLocation(
+                    url: store, password: ProcessInfo.processInfo.environment["KINETO_STORE_PASSWORD"])
                 opened = try PostgresJobStore(location: location, workerID: "bench")
             }
             let run = UUID().uuidString.prefix(8)
             for index in 0..<jobs {
-                try opened.enqueue(watch: "bench", source: "/bench/\(run)/\(index).mp4", relativePath: "\(run)/\(index).mp4",
-                                   identity: FileIdentity(size: Int64(index), mtimeNanoseconds: 1, inode: Int64(index), device: 1))
+                try opened.enqueue(
+                    watch: "bench", source: "/bench/\(run)/\(index).mp4", relativePath: "\(run)/\(index).mp4",
+                    identity: FileIdentity(size: Int64(index), mtimeNanoseconds: 1, inode: Int64(index), device: 1))
             }
             var perJob: [Double] = []
             while true {
                 let start = DispatchTime.now().uptimeNanoseconds
                 guard let job = try opened.claimNext(watches: ["bench"]), let id = job.id else { break }
-                for _ in 0..<heartbeats { _ = try opened.heartbeat(id: id, run: job.run, now: Date().timeIntervalSince1970) }
+                for _ in 0..<heartbeats {
+                    _ = try opened.heartbeat(id: id, run: job.run, now: Date().timeIntervalSince1970)
+                }
                 _ = try opened.claimPlacement(id: id, run: job.run, takeOver: false)
                 try opened.markDone(id: id, run: job.run, output: "/out/\(id).mp4", framesOut: 1, framesPerSecond: 1)
                 perJob.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             }
             perJob.sort()
             guard !perJob.isEmpty else { throw ValidationError("no job was claimed") }
-            let median = perJob[perJob.count / 2], p90 = perJob[min(perJob.count - 1, perJob.count * 9 / 10)]
-            print(String(format: "%@\tjobs %d\theartbeats %d\tmedian %.3f ms\tp90 %.3f ms\tmean %.3f ms",
-                         opened.location.hasPrefix("sqlite") ? "sqlite" : "postgres", perJob.count, heartbeats,
-                         median, p90, perJob.reduce(0, +) / Double(perJob.count)))
+            let median = perJob[perJob.count / 2]
+            let p90 = perJob[min(perJob.count - 1, perJob.count * 9 / 10)]
+            print(
+                String(
+                    format: "%@\tjobs %d\theartbeats %d\tmedian %.3f ms\tp90 %.3f ms\tmean %.3f ms",
+                    opened.location.hasPrefix("sqlite") ? "sqlite" : "postgres", perJob.count, heartbeats,
+                    median, p90, perJob.reduce(0, +) / Double(perJob.count)))
         }
     }
 

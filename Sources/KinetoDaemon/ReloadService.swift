@@ -12,7 +12,10 @@ public final class ReloadService: Service, @unchecked Sendable {
     private let prepare: @Sendable (DaemonConfig) -> Void
 
     /// `prepare` runs before a valid new configuration is put in force (creates its folders).
-    public init(config: ConfigBox, notifier: SystemdNotifier, logger: Logger, prepare: @escaping @Sendable (DaemonConfig) -> Void = { _ in }) {
+    public init(
+        config: ConfigBox, notifier: SystemdNotifier, logger: Logger,
+        prepare: @escaping @Sendable (DaemonConfig) -> Void = { _ in }
+    ) {
         self.config = config
         self.notifier = notifier
         self.logger = logger
@@ -48,7 +51,9 @@ public final class ReloadService: Service, @unchecked Sendable {
             }
             prepare(new)
             config.current = new
-            logger.info("configuration reloaded", metadata: ["file": "\(path)", "watches": "\(new.watches.map(\.name).joined(separator: ","))"])
+            logger.info(
+                "configuration reloaded",
+                metadata: ["file": "\(path)", "watches": "\(new.watches.map(\.name).joined(separator: ","))"])
             return true
         } catch {
             logger.error("configuration NOT reloaded, the previous one stays in force:\n\(error)")

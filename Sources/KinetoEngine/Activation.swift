@@ -21,10 +21,16 @@ public enum Activation: Sendable {
         case .relu:
             for i in 0..<count { p[i] = Swift.max(p[i] + bias, 0) }
         case .leakyReLU(let slope):
-            for i in 0..<count { let v = p[i] + bias; p[i] = v < 0 ? v * slope : v }
+            for i in 0..<count {
+                let v = p[i] + bias
+                p[i] = v < 0 ? v * slope : v
+            }
         case .prelu(let weight):
             let slope = weight.count == 1 ? weight.pointer[0] : weight.pointer[channel]
-            for i in 0..<count { let v = p[i] + bias; p[i] = v < 0 ? v * slope : v }
+            for i in 0..<count {
+                let v = p[i] + bias
+                p[i] = v < 0 ? v * slope : v
+            }
         case .sigmoid:
             for i in 0..<count { p[i] = Activation.sigmoid(p[i] + bias) }
         case .tanh:

@@ -1,7 +1,8 @@
 import COpenBLAS
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// OpenBLAS at run time: which kernels it uses, and its threading.
@@ -14,7 +15,10 @@ import Glibc
 public enum BLASRuntime {
     /// The kernel family a core name stands for, in increasing order of what it needs from the CPU.
     public enum KernelClass: Int, Comparable, Sendable {
-        case generic = 0, avx = 1, avx2 = 2, avx512 = 3
+        case generic = 0
+        case avx = 1
+        case avx2 = 2
+        case avx512 = 3
         public static func < (a: KernelClass, b: KernelClass) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -38,8 +42,10 @@ public enum BLASRuntime {
 
     /// The pure decision behind `ensureBestKernels()`: the `OPENBLAS_CORETYPE` value to re-execute with, or nil to
     /// keep running. Nil when the user already set the variable, or the detected core is as good as the CPU allows.
-    public static func coreTypeOverride(environmentValue: String?, detectedCore: String,
-                                        features: CPUFeatures) -> String? {
+    public static func coreTypeOverride(
+        environmentValue: String?, detectedCore: String,
+        features: CPUFeatures
+    ) -> String? {
         if let value = environmentValue, !value.isEmpty { return nil }
         guard let best = bestCoreType(for: features) else { return nil }
         return kernelClass(ofCoreName: detectedCore) < kernelClass(ofCoreName: best) ? best : nil
@@ -62,11 +68,14 @@ public enum BLASRuntime {
     /// threads or files are opened. On failure of `execv` it returns and the process runs with the slower kernels.
     public static func ensureBestKernels() {
         #if os(Linux)
-        let current = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
-        guard let coreType = coreTypeOverride(environmentValue: current, detectedCore: coreName,
-                                              features: .current) else { return }
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+            let current = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+            guard
+                let coreType = coreTypeOverride(
+                    environmentValue: current, detectedCore: coreName,
+                    features: .current)
+            else { return }
+            setenv("OPENBLAS_CORETYPE", coreType, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
         #endif
     }
 

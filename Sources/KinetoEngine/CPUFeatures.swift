@@ -21,15 +21,19 @@ public struct CPUFeatures: OptionSet, Sendable, CustomStringConvertible {
     public init(cpuinfoFlags flags: String) {
         let names = Set(flags.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
         var result: CPUFeatures = []
-        let table: [(String, CPUFeatures)] = [("avx", .avx), ("avx2", .avx2), ("fma", .fma), ("avx512f", .avx512f),
-                                              ("avx512bw", .avx512bw), ("avx512dq", .avx512dq), ("avx512vl", .avx512vl)]
+        let table: [(String, CPUFeatures)] = [
+            ("avx", .avx), ("avx2", .avx2), ("fma", .fma), ("avx512f", .avx512f),
+            ("avx512bw", .avx512bw), ("avx512dq", .avx512dq), ("avx512vl", .avx512vl),
+        ]
         for (name, feature) in table where names.contains(name) { result.insert(feature) }
         self = result
     }
 
     public var description: String {
-        let table: [(String, CPUFeatures)] = [("avx", .avx), ("avx2", .avx2), ("fma", .fma), ("avx512f", .avx512f),
-                                              ("avx512bw", .avx512bw), ("avx512dq", .avx512dq), ("avx512vl", .avx512vl)]
+        let table: [(String, CPUFeatures)] = [
+            ("avx", .avx), ("avx2", .avx2), ("fma", .fma), ("avx512f", .avx512f),
+            ("avx512bw", .avx512bw), ("avx512dq", .avx512dq), ("avx512vl", .avx512vl),
+        ]
         let names = table.filter { contains($0.1) }.map(\.0)
         return names.isEmpty ? "none" : names.joined(separator: " ")
     }

@@ -11,19 +11,27 @@ public struct Conv2d: Sendable {
     public var activation: Activation
 
     /// Checks the shapes (weights come from files) and keeps the tensors.
-    public init(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                groups: Int = 1, activation: Activation = .none) throws {
-        try self.init(weight: weight, bias: bias, window: Window2D(stride: stride, padding: padding, dilation: dilation),
-                      groups: groups, activation: activation)
+    public init(
+        weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        groups: Int = 1, activation: Activation = .none
+    ) throws {
+        try self.init(
+            weight: weight, bias: bias, window: Window2D(stride: stride, padding: padding, dilation: dilation),
+            groups: groups, activation: activation)
     }
 
-    public init(weight: Tensor, bias: Tensor?, window: Window2D, groups: Int = 1,
-                activation: Activation = .none) throws {
+    public init(
+        weight: Tensor, bias: Tensor?, window: Window2D, groups: Int = 1,
+        activation: Activation = .none
+    ) throws {
         guard weight.rank == 4, groups >= 1, weight.shape[0] % groups == 0 else {
-            throw EngineError("convolution weight has shape \(weight.shape); expected [out, in/groups, kh, kw] with out divisible by groups \(groups)")
+            throw EngineError(
+                "convolution weight has shape \(weight.shape); expected [out, in/groups, kh, kw] with out divisible by groups \(groups)"
+            )
         }
         if let bias, bias.count != weight.shape[0] {
-            throw EngineError("convolution bias has \(bias.count) values; expected \(weight.shape[0]) (weight \(weight.shape))")
+            throw EngineError(
+                "convolution bias has \(bias.count) values; expected \(weight.shape[0]) (weight \(weight.shape))")
         }
         if case .prelu(let slopes) = activation, slopes.count != 1 && slopes.count != weight.shape[0] {
             throw EngineError("PReLU has \(slopes.count) slopes; expected 1 or \(weight.shape[0])")
@@ -40,8 +48,9 @@ public struct Conv2d: Sendable {
 
     /// Runs the convolution (+ `residual`, + activation) on `x` `[N, Cin, H, W]`, into `out` if given.
     public func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
-        Ops.conv2d(x, weight: weight, bias: bias, window: window, groups: groups, activation: activation,
-                   residual: residual, out: out)
+        Ops.conv2d(
+            x, weight: weight, bias: bias, window: window, groups: groups, activation: activation,
+            residual: residual, out: out)
     }
 
     /// This convolution with its output channels multiplied by `scale` (`[Cout]`, e.g. RIFE's `ResConv.beta`,
@@ -51,7 +60,8 @@ public struct Conv2d: Sendable {
         guard scale.count == cout else {
             throw EngineError("output scale has \(scale.count) values; the convolution has \(cout) output channels")
         }
-        let scaled = Tensor(zeros: weight.shape), newBias = Tensor(zeros: [cout])
+        let scaled = Tensor(zeros: weight.shape)
+        let newBias = Tensor(zeros: [cout])
         let perChannel = weight.itemSize
         for o in 0..<cout {
             let s = scale.pointer[o]
@@ -73,7 +83,8 @@ public struct Conv2d: Sendable {
         let perChannel = weight.itemSize
         let newBias = Tensor(zeros: [cout])
         for o in 0..<cout {
-            let src = weight.pointer + o * perChannel, dst = folded.pointer + o * perChannel
+            let src = weight.pointer + o * perChannel
+            let dst = folded.pointer + o * perChannel
             for i in 0..<perChannel { dst[i] = src[i] * scale[o] }
             newBias.pointer[o] = (bias?.pointer[o] ?? 0) * scale[o] + shift[o]
         }

@@ -23,7 +23,7 @@ public struct DirectConv3x3: @unchecked Sendable {
     public init?(_ conv: Conv2d, enabled: Bool = VectorKernels.avx512) {
         let w = conv.weight
         guard enabled, w.rank == 4, w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1, w.shape[0] % 16 == 0,
-              let stride = [1, 2].first(where: { conv.window == Window2D(stride: $0, padding: 1, dilation: 1) })
+            let stride = [1, 2].first(where: { conv.window == Window2D(stride: $0, padding: 1, dilation: 1) })
         else { return nil }
         switch conv.activation {
         case .none: slope = nil
@@ -35,7 +35,9 @@ public struct DirectConv3x3: @unchecked Sendable {
         self.stride = stride
         bias = conv.bias?.toArray()
         var packed = [Float](repeating: 0, count: w.count)
-        packed.withUnsafeMutableBufferPointer { kineto_conv3x3_pack_weight(w.pointer, Int64(w.shape[0]), Int64(w.shape[1]), $0.baseAddress!) }
+        packed.withUnsafeMutableBufferPointer {
+            kineto_conv3x3_pack_weight(w.pointer, Int64(w.shape[0]), Int64(w.shape[1]), $0.baseAddress!)
+        }
         self.packed = packed
     }
 
@@ -52,8 +54,9 @@ public struct DirectConv3x3: @unchecked Sendable {
         let y = out ?? Tensor.empty([x.n, cout, ho, wo], like: x)
         Engine.check(y.shape == [x.n, cout, ho, wo], "conv2d: output \(y.shape) must be \([x.n, cout, ho, wo])")
         if let residual {
-            Engine.check(residual.shape == y.shape && residual.isContiguous,
-                         "conv2d: residual \(residual.shape) must be a contiguous tensor of the output's shape \(y.shape)")
+            Engine.check(
+                residual.shape == y.shape && residual.isContiguous,
+                "conv2d: residual \(residual.shape) must be a contiguous tensor of the output's shape \(y.shape)")
         }
         // Parts of at least about 64 K multiply-adds, up to four per thread: claimed as threads free up, so a thread
         // the system pauses (an encoder shares the cores) holds back only a small part.
@@ -67,14 +70,17 @@ public struct DirectConv3x3: @unchecked Sendable {
         let claimed = ClaimCounter()
         packed.withUnsafeBufferPointer { weights in
             for item in 0..<x.n {
-                let input = x.pointer(item: item), output = y.pointer(item: item)
+                let input = x.pointer(item: item)
+                let output = y.pointer(item: item)
                 let skip = residual.map { UnsafePointer($0.pointer(item: item)) }
                 claimed.reset()
                 Parallel.forEach(workers) { worker in
                     let lines = scratch.pointer + worker * lineFloats
                     while let chunk = claimed.next(below: chunks) {
-                        let r0 = chunk * step, r1 = min(ho, r0 + step)
-                        run(input, cin: cin, h: h, w: w, weights: weights.baseAddress!, cout: cout, residual: skip,
+                        let r0 = chunk * step
+                        let r1 = min(ho, r0 + step)
+                        run(
+                            input, cin: cin, h: h, w: w, weights: weights.baseAddress!, cout: cout, residual: skip,
                             output: output, ho: ho, wo: wo, rows: r0..<r1, lines: lines)
                     }
                 }
@@ -83,13 +89,16 @@ public struct DirectConv3x3: @unchecked Sendable {
         return y
     }
 
-    private func run(_ input: UnsafePointer<Float>, cin: Int, h: Int, w: Int, weights: UnsafePointer<Float>, cout: Int,
-                     residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, ho: Int, wo: Int, rows: Range<Int>,
-                     lines: UnsafeMutablePointer<Float>) {
+    private func run(
+        _ input: UnsafePointer<Float>, cin: Int, h: Int, w: Int, weights: UnsafePointer<Float>, cout: Int,
+        residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, ho: Int, wo: Int, rows: Range<Int>,
+        lines: UnsafeMutablePointer<Float>
+    ) {
         let call = { (biasPointer: UnsafePointer<Float>?) in
-            kineto_conv3x3_rows_avx512(input, Int64(cin), Int64(h), Int64(w), Int64(stride), weights, biasPointer,
-                                       residual, Int64(cout), slope ?? 1, slope == nil ? 0 : 1, output, Int64(ho), Int64(wo),
-                                       Int64(rows.lowerBound), Int64(rows.upperBound), lines)
+            kineto_conv3x3_rows_avx512(
+                input, Int64(cin), Int64(h), Int64(w), Int64(stride), weights, biasPointer,
+                residual, Int64(cout), slope ?? 1, slope == nil ? 0 : 1, output, Int64(ho), Int64(wo),
+                Int64(rows.lowerBound), Int64(rows.upperBound), lines)
         }
         if let bias { bias.withUnsafeBufferPointer { call($0.baseAddress) } } else { call(nil) }
     }
@@ -103,7 +112,11 @@ public final class ClaimCounter: @unchecked Sendable {
 
     public init() {}
 
-    public func reset() { lock.lock(); value = 0; lock.unlock() }
+    public func reset() {
+        lock.lock()
+        value = 0
+        lock.unlock()
+    }
 
     /// The next unclaimed item below `count`, or nil when all are taken.
     public func next(below count: Int) -> Int? {

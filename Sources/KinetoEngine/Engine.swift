@@ -4,8 +4,10 @@ public enum Engine {
     /// validate weight files when loading them (see `Conv2d.init`, which throws). Unlike `precondition`, this still
     /// checks in the `-Ounchecked` builds the engine uses.
     @inline(__always)
-    static func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
-                      file: StaticString = #file, line: UInt = #line) {
+    static func check(
+        _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+        file: StaticString = #file, line: UInt = #line
+    ) {
         if !condition() { fatalError("KinetoEngine: \(message())", file: file, line: line) }
     }
 }

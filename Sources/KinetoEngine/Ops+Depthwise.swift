@@ -2,14 +2,17 @@ extension Ops {
     /// Depthwise convolution (`groups == Cin == Cout`, as in MobileNet-style networks) computed directly: one GEMM
     /// per channel would be a 1-row matrix product, far from BLAS's sweet spot. Output rows accumulate one kernel tap
     /// at a time over contiguous runs, channels split over the cores.
-    static func depthwiseConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D,
-                                activation: Activation, y: Tensor) {
+    static func depthwiseConv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D,
+        activation: Activation, y: Tensor
+    ) {
         let (n, c, h, w) = (x.n, x.c, x.h, x.w)
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         let (ho, wo) = (y.h, y.w)
         let b = bias?.pointer
         Parallel.forEach(n * c) { index in
-            let item = index / c, channel = index % c
+            let item = index / c
+            let channel = index % c
             let src = x.pointer(item: item) + channel * h * w
             let dst = y.pointer(item: item) + channel * ho * wo
             let k = weight.pointer + channel * kh * kw

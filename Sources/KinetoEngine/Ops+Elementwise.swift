@@ -9,8 +9,10 @@ extension Ops {
         let planeSize = x.rank >= 2 ? x.shape.dropFirst(2).reduce(1, *) : x.itemSize
         let items = x.rank >= 1 ? x.shape[0] : 1
         Parallel.forEach(items * planes) { index in
-            let item = index / planes, channel = index % planes
-            let src = x.pointer(item: item) + channel * planeSize, dst = y.pointer(item: item) + channel * planeSize
+            let item = index / planes
+            let channel = index % planes
+            let src = x.pointer(item: item) + channel * planeSize
+            let dst = y.pointer(item: item) + channel * planeSize
             if src != dst { dst.update(from: src, count: planeSize) }
             activation.apply(dst, count: planeSize, bias: 0, channel: channel)
         }
@@ -33,7 +35,8 @@ extension Ops {
         let y = output(x.shape, like: x, out: out, "affine")
         let inner = x.itemSize
         for item in 0..<max(1, x.shape.first ?? 1) {
-            let src = x.pointer(item: item), dst = y.pointer(item: item)
+            let src = x.pointer(item: item)
+            let dst = y.pointer(item: item)
             Parallel.forRanges(inner, minimum: 1 << 16) { r in
                 for i in r { dst[i] = src[i] * scale + shift }
             }
@@ -46,7 +49,8 @@ extension Ops {
         let y = output(x.shape, like: x, out: out, "clamp")
         let inner = x.itemSize
         for item in 0..<max(1, x.shape.first ?? 1) {
-            let src = x.pointer(item: item), dst = y.pointer(item: item)
+            let src = x.pointer(item: item)
+            let dst = y.pointer(item: item)
             Parallel.forRanges(inner, minimum: 1 << 16) { r in
                 for i in r { dst[i] = Swift.min(Swift.max(src[i], lower), upper) }
             }
@@ -72,11 +76,15 @@ extension Ops {
     public static func blend(_ a: Tensor, _ b: Tensor, weight: Tensor, out: Tensor? = nil) -> Tensor {
         // One pass for the usual case: a, b [N, C, H, W] and a one-channel weight [N, 1, H, W].
         if a.rank == 4 && a.shape == b.shape && weight.rank == 4 && weight.c == 1 && weight.n == a.n
-            && weight.h == a.h && weight.w == a.w {
+            && weight.h == a.h && weight.w == a.w
+        {
             let y = output(a.shape, like: a, out: out, "blend")
-            let plane = a.h * a.w, c = a.c
+            let plane = a.h * a.w
+            let c = a.c
             for item in 0..<a.n {
-                let pa = a.pointer(item: item), pb = b.pointer(item: item), pw = weight.pointer(item: item)
+                let pa = a.pointer(item: item)
+                let pb = b.pointer(item: item)
+                let pw = weight.pointer(item: item)
                 let py = y.pointer(item: item)
                 Parallel.forRanges(plane, minimum: 1 << 14) { r in
                     for ch in 0..<c {
@@ -93,20 +101,28 @@ extension Ops {
 
     /// Element-wise `op(a, b)` with PyTorch broadcasting over 4-D (or lower-rank, left-padded) shapes.
     @inline(__always)
-    static func binary(_ a: Tensor, _ b: Tensor, out: Tensor?, _ name: String,
-                       _ op: @escaping (Float, Float) -> Float) -> Tensor {
-        let sa = padded4(a.shape), sb = padded4(b.shape)
+    static func binary(
+        _ a: Tensor, _ b: Tensor, out: Tensor?, _ name: String,
+        _ op: @escaping (Float, Float) -> Float
+    ) -> Tensor {
+        let sa = padded4(a.shape)
+        let sb = padded4(b.shape)
         var shape = [Int](repeating: 1, count: 4)
         for d in 0..<4 {
-            Engine.check(sa[d] == sb[d] || sa[d] == 1 || sb[d] == 1, "\(name): shapes \(a.shape) and \(b.shape) do not broadcast")
+            Engine.check(
+                sa[d] == sb[d] || sa[d] == 1 || sb[d] == 1, "\(name): shapes \(a.shape) and \(b.shape) do not broadcast"
+            )
             shape[d] = max(sa[d], sb[d])
         }
-        let resultShape = a.rank >= b.rank && sa == shape ? a.shape : (b.rank >= a.rank && sb == shape ? b.shape : shape)
+        let resultShape =
+            a.rank >= b.rank && sa == shape ? a.shape : (b.rank >= a.rank && sb == shape ? b.shape : shape)
         let y = output(resultShape, like: a, out: out, name)
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         if sa == shape && sb == shape {
             for item in 0..<n {
-                let pa = a.pointer(item: item), pb = b.pointer(item: item), py = y.pointer(item: item)
+                let pa = a.pointer(item: item)
+                let pb = b.pointer(item: item)
+                let py = y.pointer(item: item)
                 Parallel.forRanges(c * h * w, minimum: 1 << 16) { r in
                     for i in r { py[i] = op(pa[i], pb[i]) }
                 }
@@ -118,15 +134,19 @@ extension Ops {
             let batch = t.rank == 4 ? t.batchStride : s[1] * s[2] * s[3]
             return (s[0] == 1 ? 0 : batch, s[1] == 1 ? 0 : s[2] * s[3], s[2] == 1 ? 0 : s[3], s[3] == 1 ? 0 : 1)
         }
-        let ta = strides(sa, a), tb = strides(sb, b)
+        let ta = strides(sa, a)
+        let tb = strides(sb, b)
         let ya = y.rank == 4 ? y.batchStride : c * h * w
         Parallel.forEach(n * c) { index in
-            let item = index / c, channel = index % c
+            let item = index / c
+            let channel = index % c
             let pa = a.pointer + item * ta.0 + channel * ta.1
             let pb = b.pointer + item * tb.0 + channel * tb.1
             let py = y.pointer + item * ya + channel * h * w
             for row in 0..<h {
-                let ra = pa + row * ta.2, rb = pb + row * tb.2, ry = py + row * w
+                let ra = pa + row * ta.2
+                let rb = pb + row * tb.2
+                let ry = py + row * w
                 for col in 0..<w { ry[col] = op(ra[col * ta.3], rb[col * tb.3]) }
             }
         }

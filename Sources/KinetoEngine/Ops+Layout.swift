@@ -6,7 +6,8 @@ extension Ops {
         let c = cr / (r * r)
         let y = output([n, c, h * r, w * r], like: x, out: out, "pixelShuffle")
         Parallel.forEach(n * c) { index in
-            let item = index / c, ch = index % c
+            let item = index / c
+            let ch = index % c
             let dst = y.pointer(item: item) + ch * h * r * w * r
             for i in 0..<r {
                 for j in 0..<r {
@@ -25,10 +26,12 @@ extension Ops {
     public static func pixelUnshuffle(_ x: Tensor, downscaleFactor r: Int, out: Tensor? = nil) -> Tensor {
         let (n, c, hr, wr) = (x.n, x.c, x.h, x.w)
         Engine.check(hr % r == 0 && wr % r == 0, "pixelUnshuffle: size \(hr)×\(wr) not divisible by \(r)")
-        let h = hr / r, w = wr / r
+        let h = hr / r
+        let w = wr / r
         let y = output([n, c * r * r, h, w], like: x, out: out, "pixelUnshuffle")
         Parallel.forEach(n * c) { index in
-            let item = index / c, ch = index % c
+            let item = index / c
+            let ch = index % c
             let src = x.pointer(item: item) + ch * hr * wr
             for i in 0..<r {
                 for j in 0..<r {
@@ -50,8 +53,9 @@ extension Ops {
         var shape = first.shape
         shape[1] = tensors.reduce(0) { $0 + $1.c }
         for t in tensors {
-            Engine.check(t.rank == first.rank && t.n == first.n && t.shape.dropFirst(2) == first.shape.dropFirst(2),
-                         "concat: shapes \(tensors.map(\.shape)) differ outside dimension 1")
+            Engine.check(
+                t.rank == first.rank && t.n == first.n && t.shape.dropFirst(2) == first.shape.dropFirst(2),
+                "concat: shapes \(tensors.map(\.shape)) differ outside dimension 1")
         }
         let y = output(shape, like: first, out: out, "concat")
         var start = 0
@@ -102,8 +106,9 @@ extension Ops {
 
     /// Spatial crop `x[:, :, top ..< top+height, left ..< left+width]` (a copy).
     public static func crop(_ x: Tensor, top: Int, left: Int, height: Int, width: Int, out: Tensor? = nil) -> Tensor {
-        Engine.check(top >= 0 && left >= 0 && top + height <= x.h && left + width <= x.w,
-                     "crop: \(height)×\(width) at (\(top), \(left)) lies outside \(x.shape)")
+        Engine.check(
+            top >= 0 && left >= 0 && top + height <= x.h && left + width <= x.w,
+            "crop: \(height)×\(width) at (\(top), \(left)) lies outside \(x.shape)")
         return pad(x, left: -left, right: width + left - x.w, top: -top, bottom: height + top - x.h, out: out)
     }
 
@@ -111,9 +116,11 @@ extension Ops {
         var shape = x.shape
         shape[1] = 1
         let y = output(shape, like: x, out: out, name)
-        let plane = x.shape.dropFirst(2).reduce(1, *), c = x.c
+        let plane = x.shape.dropFirst(2).reduce(1, *)
+        let c = x.c
         for item in 0..<x.n {
-            let src = x.pointer(item: item), dst = y.pointer(item: item)
+            let src = x.pointer(item: item)
+            let dst = y.pointer(item: item)
             Parallel.forRanges(plane, minimum: 4096) { r in
                 for p in r {
                     var sum: Float = 0

@@ -11,14 +11,19 @@ public enum PaddingMode: Sendable, Equatable {
 extension Ops {
     /// `torch.nn.functional.pad` of the last two dimensions: `left, right, top, bottom` (PyTorch's order
     /// `(left, right, top, bottom)`); negative values crop. Reflection needs padding < size.
-    public static func pad(_ x: Tensor, left: Int, right: Int, top: Int, bottom: Int, mode: PaddingMode = .constant(0),
-                           out: Tensor? = nil) -> Tensor {
+    public static func pad(
+        _ x: Tensor, left: Int, right: Int, top: Int, bottom: Int, mode: PaddingMode = .constant(0),
+        out: Tensor? = nil
+    ) -> Tensor {
         let (n, c, h, w) = (x.n, x.c, x.h, x.w)
-        let ho = h + top + bottom, wo = w + left + right
+        let ho = h + top + bottom
+        let wo = w + left + right
         let y = output([n, c, ho, wo], like: x, out: out, "pad")
         Parallel.forEach(n * c) { index in
-            let item = index / c, ch = index % c
-            let src = x.pointer(item: item) + ch * h * w, dst = y.pointer(item: item) + ch * ho * wo
+            let item = index / c
+            let ch = index % c
+            let src = x.pointer(item: item) + ch * h * w
+            let dst = y.pointer(item: item) + ch * ho * wo
             for i in 0..<ho {
                 let line = dst + i * wo
                 guard let si = sourceIndex(i - top, size: h, mode: mode) else {

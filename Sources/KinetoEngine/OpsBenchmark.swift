@@ -27,11 +27,15 @@ public enum OpsBenchmark {
     }
 
     /// Times `operation`: a warm-up call, then repeats until `seconds` have passed (at least 3, at most 50).
-    public static func measure(seconds: Double = 1.0, _ operation: () -> Void) -> (best: Double, median: Double, repeats: Int) {
+    public static func measure(seconds: Double = 1.0, _ operation: () -> Void) -> (
+        best: Double, median: Double, repeats: Int
+    ) {
         operation()
         var times: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
-        while times.count < 3 || (times.count < 50 && Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds) {
+        while times.count < 3
+            || (times.count < 50 && Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds)
+        {
             let t0 = DispatchTime.now().uptimeNanoseconds
             operation()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
@@ -43,31 +47,41 @@ public enum OpsBenchmark {
     /// `size`³ sgemm split over the engine's threads (one single-threaded OpenBLAS call per column block), the way
     /// the operators call it. This is the peak the operators are compared with.
     public static func sgemmPeak(size: Int = 1024, seconds: Double = 1.0) -> Result {
-        let a = Tensor(zeros: [size, size]), b = Tensor(zeros: [size, size]), c = Tensor(zeros: [size, size])
-        fillDeterministic(a); fillDeterministic(b)
+        let a = Tensor(zeros: [size, size])
+        let b = Tensor(zeros: [size, size])
+        let c = Tensor(zeros: [size, size])
+        fillDeterministic(a)
+        fillDeterministic(b)
         let t = measure(seconds: seconds) {
-            Gemm.parallelSgemm(m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size,
-                               c: c.pointer, ldc: size)
+            Gemm.parallelSgemm(
+                m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size,
+                c: c.pointer, ldc: size)
         }
-        return Result(name: "sgemm \(size)³ (\(Parallel.maxThreads) threads, engine split)", milliseconds: t.best,
-                      medianMilliseconds: t.median, repeats: t.repeats,
-                      gflop: 2 * pow(Double(size), 3) / 1e9, fractionOfPeak: nil)
+        return Result(
+            name: "sgemm \(size)³ (\(Parallel.maxThreads) threads, engine split)", milliseconds: t.best,
+            medianMilliseconds: t.median, repeats: t.repeats,
+            gflop: 2 * pow(Double(size), 3) / 1e9, fractionOfPeak: nil)
     }
 
     /// `size`³ sgemm as one `cblas_sgemm` call with OpenBLAS's own threads (for comparison with the engine split).
     public static func sgemmOpenBLASThreads(size: Int = 1024, seconds: Double = 1.0) -> Result {
-        let a = Tensor(zeros: [size, size]), b = Tensor(zeros: [size, size]), c = Tensor(zeros: [size, size])
-        fillDeterministic(a); fillDeterministic(b)
+        let a = Tensor(zeros: [size, size])
+        let b = Tensor(zeros: [size, size])
+        let c = Tensor(zeros: [size, size])
+        fillDeterministic(a)
+        fillDeterministic(b)
         BLASRuntime.configure()
         openblas_set_num_threads(Int32(Parallel.maxThreads))
         defer { openblas_set_num_threads(1) }
         let t = measure(seconds: seconds) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size), 1,
-                        a.pointer, Int32(size), b.pointer, Int32(size), 0, c.pointer, Int32(size))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size), 1,
+                a.pointer, Int32(size), b.pointer, Int32(size), 0, c.pointer, Int32(size))
         }
-        return Result(name: "sgemm \(size)³ (OpenBLAS \(Parallel.maxThreads) threads)", milliseconds: t.best,
-                      medianMilliseconds: t.median, repeats: t.repeats,
-                      gflop: 2 * pow(Double(size), 3) / 1e9, fractionOfPeak: nil)
+        return Result(
+            name: "sgemm \(size)³ (OpenBLAS \(Parallel.maxThreads) threads)", milliseconds: t.best,
+            medianMilliseconds: t.median, repeats: t.repeats,
+            gflop: 2 * pow(Double(size), 3) / 1e9, fractionOfPeak: nil)
     }
 
     /// The layer shapes of FeatureFlow and RIFE that dominate their run time.
@@ -111,8 +125,10 @@ public enum OpsBenchmark {
     }
 
     /// Runs the sgemm peak and every standard case, reporting each result as soon as it is measured.
-    public static func run(seconds: Double = 1.0, cases: [Case] = standardCases,
-                           report: (Result) -> Void = { _ in }) -> [Result] {
+    public static func run(
+        seconds: Double = 1.0, cases: [Case] = standardCases,
+        report: (Result) -> Void = { _ in }
+    ) -> [Result] {
         let peak = sgemmPeak(seconds: seconds)
         report(peak)
         var results = [peak]
@@ -121,8 +137,9 @@ public enum OpsBenchmark {
             let operation = c.make(pool)
             let t = measure(seconds: seconds, operation)
             let gflops = c.gflop / (t.best / 1000)
-            let result = Result(name: c.name, milliseconds: t.best, medianMilliseconds: t.median, repeats: t.repeats,
-                                gflop: c.gflop, fractionOfPeak: c.gflop > 0 ? gflops / peak.gflopsPerSecond : nil)
+            let result = Result(
+                name: c.name, milliseconds: t.best, medianMilliseconds: t.median, repeats: t.repeats,
+                gflop: c.gflop, fractionOfPeak: c.gflop > 0 ? gflops / peak.gflopsPerSecond : nil)
             report(result)
             results.append(result)
         }
@@ -136,10 +153,12 @@ public enum OpsBenchmark {
     }
 
     static func fillDeterministic(_ t: Tensor, scale: Float = 1) {
-        var state: UInt32 = 2463534242
+        var state: UInt32 = 2_463_534_242
         let p = t.pointer
         for i in 0..<t.count {
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
             p[i] = (Float(state >> 8) / Float(1 << 24) * 2 - 1) * scale
         }
     }

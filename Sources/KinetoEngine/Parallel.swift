@@ -47,8 +47,10 @@ public enum Parallel {
 
     /// Splits `0..<total` into at most `maxThreads` contiguous ranges of at least `minimum` elements each
     /// (rounded to multiples of `granularity`) and runs `body` on each range in parallel.
-    public static func forRanges(_ total: Int, minimum: Int = 1, granularity: Int = 1,
-                                 _ body: (Range<Int>) -> Void) {
+    public static func forRanges(
+        _ total: Int, minimum: Int = 1, granularity: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
         let parts = parts(total, minimum: minimum)
         if parts <= 1 {
             if total > 0 { body(0..<total) }
@@ -57,7 +59,7 @@ public enum Parallel {
         var step = (total + parts - 1) / parts
         step = (step + granularity - 1) / granularity * granularity
         let count = (total + step - 1) / step
-        forEach(count) { i in body(i * step ..< min(total, (i + 1) * step)) }
+        forEach(count) { i in body(i * step..<min(total, (i + 1) * step)) }
     }
 
     /// How many parts a loop of `total` elements is worth splitting into.

@@ -73,7 +73,8 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         let inner = shape.dropFirst(2).reduce(1, *)
         var newShape = shape
         newShape[1] = range.count
-        return Tensor(storage: storage, shape: newShape, offset: offset + range.lowerBound * inner, batchStride: batchStride)
+        return Tensor(
+            storage: storage, shape: newShape, offset: offset + range.lowerBound * inner, batchStride: batchStride)
     }
 
     /// Item `index` of dimension 0 as a view with batch size 1.
@@ -93,7 +94,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     /// `parts` equal views along the channel dimension (torch.chunk with an even split).
     public func chunked(_ parts: Int) -> [Tensor] {
         let size = c / parts
-        return (0..<parts).map { channels($0 * size ..< ($0 + 1) * size) }
+        return (0..<parts).map { channels($0 * size..<($0 + 1) * size) }
     }
 
     /// The elements in row-major order.

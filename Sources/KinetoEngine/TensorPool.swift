@@ -41,7 +41,9 @@ public final class TensorPool: @unchecked Sendable {
     /// A tensor of `shape` holding `values` (row-major), in this pool's memory.
     public func tensor(_ shape: [Int], values: [Float]) -> Tensor {
         let result = tensor(shape)
-        values.withUnsafeBufferPointer { result.pointer.update(from: $0.baseAddress!, count: min(values.count, result.count)) }
+        values.withUnsafeBufferPointer {
+            result.pointer.update(from: $0.baseAddress!, count: min(values.count, result.count))
+        }
         return result
     }
 
@@ -59,8 +61,9 @@ public final class TensorPool: @unchecked Sendable {
         // big passing buffers (a 4K frame's planar copy, a head's maps) then serve the next stage's buffers of
         // other sizes, so the pool holds about the most that is live at once, not each size's own peak.
         if capacity >= TensorPool.largeCapacity,
-           let larger = free.lazy.filter({ $0.key > capacity && $0.key <= 2 * capacity && !$0.value.isEmpty })
-               .map(\.key).min(), let p = free[larger]!.popLast() {
+            let larger = free.lazy.filter({ $0.key > capacity && $0.key <= 2 * capacity && !$0.value.isEmpty })
+                .map(\.key).min(), let p = free[larger]!.popLast()
+        {
             _reuses += 1
             lock.unlock()
             return TensorStorage(base: p, capacity: larger, pool: self)
@@ -94,11 +97,23 @@ public final class TensorPool: @unchecked Sendable {
     }
 
     /// Number of buffers this pool has ever allocated (not counting reuses). Stays flat once a network is warm.
-    public var allocationCount: Int { lock.lock(); defer { lock.unlock() }; return _allocations }
+    public var allocationCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return _allocations
+    }
     /// Bytes this pool has allocated and not trimmed (live plus free).
-    public var allocatedBytes: Int { lock.lock(); defer { lock.unlock() }; return _allocatedFloats * 4 }
+    public var allocatedBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return _allocatedFloats * 4
+    }
     /// Number of requests served from the free list.
-    public var reuseCount: Int { lock.lock(); defer { lock.unlock() }; return _reuses }
+    public var reuseCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return _reuses
+    }
 
     /// The free buffers by size class (floats), largest first: what the pool holds besides the live tensors.
     public var freeBuffers: [(capacity: Int, count: Int)] {

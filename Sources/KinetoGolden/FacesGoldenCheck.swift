@@ -18,39 +18,55 @@ public enum FacesGoldenCheck {
     }
 
     /// Runs the three models (from `modelDirectory`, default the installed ones) on each of `photos`' stored inputs.
-    public static func run(tensors: GoldenTensors, photos: [String], source: String,
-                           modelDirectory: URL? = nil) throws -> GoldenReport {
+    public static func run(
+        tensors: GoldenTensors, photos: [String], source: String,
+        modelDirectory: URL? = nil
+    ) throws -> GoldenReport {
         let detector = try FaceDetector(modelDirectory: modelDirectory)
         let landmarker = try FaceLandmarker(modelDirectory: modelDirectory)
         let segmenter = try SelfieSegmenter(modelDirectory: modelDirectory)
         var report = GoldenReport(kind: "faces", source: source)
         if photos.isEmpty {
-            report.entries.append(.failure("-", note: "no photos in \(source): expected tensors named PHOTO.detect_input, PHOTO.regressors, …"))
+            report.entries.append(
+                .failure(
+                    "-", note: "no photos in \(source): expected tensors named PHOTO.detect_input, PHOTO.regressors, …")
+            )
         }
         for photo in photos {
             func stored(_ name: String) throws -> Tensor {
-                guard let t = try tensors.tensor("\(photo).\(name)") else { throw GoldenError("\(source) has no tensor \(photo).\(name)") }
+                guard let t = try tensors.tensor("\(photo).\(name)") else {
+                    throw GoldenError("\(source) has no tensor \(photo).\(name)")
+                }
                 return t
             }
             func compare(_ output: String, _ actual: [Float], _ expected: Tensor, note: String? = nil) {
-                report.entries.append(.compare(photo, output: output, actual: Tensor(shape: expected.shape, values: actual),
-                                               expected: expected, tolerance: tolerance, note: note))
+                report.entries.append(
+                    .compare(
+                        photo, output: output, actual: Tensor(shape: expected.shape, values: actual),
+                        expected: expected, tolerance: tolerance, note: note))
             }
             do {
                 let detected = try detector.executor.run(nhwc: [try stored("detect_input").toArray()])
-                let regressors = try stored("regressors"), classificators = try stored("classificators")
+                let regressors = try stored("regressors")
+                let classificators = try stored("classificators")
                 guard detected[0].count == regressors.count, detected[1].count == classificators.count else {
-                    throw GoldenError("detector outputs \(detected.map(\.count)) values, the reference \(regressors.count), \(classificators.count)")
+                    throw GoldenError(
+                        "detector outputs \(detected.map(\.count)) values, the reference \(regressors.count), \(classificators.count)"
+                    )
                 }
                 compare("regressors", detected[0], regressors)
                 compare("classificators", detected[1], classificators)
                 let box = FaceDetector.bestBox(detected[0], detected[1])
-                compare("detect_box", [box.centerX, box.centerY, box.width, box.height, box.score], try stored("detect_box"))
+                compare(
+                    "detect_box", [box.centerX, box.centerY, box.width, box.height, box.score], try stored("detect_box")
+                )
 
                 let landmarked = try landmarker.executor.run(nhwc: [try stored("landmark_input").toArray()])
-                let landmarks = try stored("landmarks"), flag = try stored("face_flag")
+                let landmarks = try stored("landmarks")
+                let flag = try stored("face_flag")
                 guard landmarked[0].count == landmarks.count else {
-                    throw GoldenError("landmarker outputs \(landmarked[0].count) values, the reference \(landmarks.count)")
+                    throw GoldenError(
+                        "landmarker outputs \(landmarked[0].count) values, the reference \(landmarks.count)")
                 }
                 let pixels = zip(landmarked[0], landmarks.toArray()).map { abs($0 - $1) }.max() ?? .nan
                 compare("landmarks", landmarked[0], landmarks, note: String(format: "max %.2e px", Double(pixels)))

@@ -70,7 +70,8 @@ public enum FeatureFlowGoldenCheck {
         let (stage, output) = split(name)
         if name == "output.frame" {
             // Absolute tolerance on the frame: expressed as a relative one of its largest magnitude.
-            var entry = GoldenReport.Entry.compare(stage, output: output, actual: actual, expected: expected, tolerance: 1)
+            var entry = GoldenReport.Entry.compare(
+                stage, output: output, actual: actual, expected: expected, tolerance: 1)
             entry.tolerance = frameTolerance / max(entry.referenceMagnitude, .leastNormalMagnitude)
             entry.passed = entry.maxAbsError <= frameTolerance
             entry.note = "tolerance \(frameTolerance) absolute"
@@ -88,7 +89,11 @@ public enum FeatureFlowGoldenCheck {
 extension GoldenSuite {
     /// FeatureFlow against the official code with deterministic weights: `featureflow-golden.safetensors` and
     /// `featureflow-manifest.json` (beside it unless `--manifest` names it).
-    public static let featureflow = GoldenSuite(kind: "featureflow", summary: "FeatureFlow, every stage vs the official code (featureflow-golden.safetensors; --manifest JSON, default beside it)") { file, manifest in
+    public static let featureflow = GoldenSuite(
+        kind: "featureflow",
+        summary:
+            "FeatureFlow, every stage vs the official code (featureflow-golden.safetensors; --manifest JSON, default beside it)"
+    ) { file, manifest in
         let tensors = try GoldenFile.open(file)
         let manifestURL = manifest ?? FeatureFlowGoldenCheck.defaultManifest(for: file)
         let weights = try DeterministicManifest(contentsOf: manifestURL)

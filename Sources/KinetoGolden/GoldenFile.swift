@@ -7,7 +7,9 @@ public enum GoldenFile {
     /// The reference tensors in the safetensors file at `url` (memory-mapped; tensors are converted on request).
     public static func open(_ url: URL) throws -> GoldenTensors {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw GoldenError("golden file \(url.path) does not exist; the reference files are in Tests/Fixtures/golden (see its README.md)")
+            throw GoldenError(
+                "golden file \(url.path) does not exist; the reference files are in Tests/Fixtures/golden (see its README.md)"
+            )
         }
         return SafeTensorsGoldenTensors(file: try SafeTensorsFile(contentsOf: url))
     }

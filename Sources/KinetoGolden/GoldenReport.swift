@@ -24,38 +24,50 @@ public struct GoldenReport: Sendable {
         /// Why the case failed without numbers (missing tensor, shape mismatch, …), or extra detail.
         public var note: String?
 
-        public init(name: String, output: String, maxAbsError: Float, referenceMagnitude: Float,
-                    relativeError: Float, tolerance: Float, passed: Bool, note: String? = nil) {
-            self.name = name; self.output = output
-            self.maxAbsError = maxAbsError; self.referenceMagnitude = referenceMagnitude
-            self.relativeError = relativeError; self.tolerance = tolerance
-            self.passed = passed; self.note = note
+        public init(
+            name: String, output: String, maxAbsError: Float, referenceMagnitude: Float,
+            relativeError: Float, tolerance: Float, passed: Bool, note: String? = nil
+        ) {
+            self.name = name
+            self.output = output
+            self.maxAbsError = maxAbsError
+            self.referenceMagnitude = referenceMagnitude
+            self.relativeError = relativeError
+            self.tolerance = tolerance
+            self.passed = passed
+            self.note = note
         }
 
         /// A failed entry for a case that could not be compared.
         public static func failure(_ name: String, output: String = "-", note: String) -> Entry {
-            Entry(name: name, output: output, maxAbsError: .nan, referenceMagnitude: .nan, relativeError: .nan,
-                  tolerance: 0, passed: false, note: note)
+            Entry(
+                name: name, output: output, maxAbsError: .nan, referenceMagnitude: .nan, relativeError: .nan,
+                tolerance: 0, passed: false, note: note)
         }
 
         /// Compares `actual` with `expected`: shapes must match (ignoring leading 1s) and the largest absolute error
         /// must be at most `tolerance` × the reference's largest magnitude.
-        public static func compare(_ name: String, output: String, actual: Tensor, expected: Tensor,
-                                   tolerance: Float, note: String? = nil) -> Entry {
+        public static func compare(
+            _ name: String, output: String, actual: Tensor, expected: Tensor,
+            tolerance: Float, note: String? = nil
+        ) -> Entry {
             func squeezed(_ s: [Int]) -> [Int] { Array(s.drop(while: { $0 == 1 })) }
             guard squeezed(actual.shape) == squeezed(expected.shape) else {
                 return failure(name, output: output, note: "shape \(actual.shape), expected \(expected.shape)")
             }
-            let a = actual.toArray(), e = expected.toArray()
-            var maxError: Float = 0, magnitude: Float = 0
+            let a = actual.toArray()
+            let e = expected.toArray()
+            var maxError: Float = 0
+            var magnitude: Float = 0
             for i in 0..<e.count {
                 let difference = abs(a[i] - e[i])
                 if difference > maxError || difference.isNaN { maxError = difference.isNaN ? .infinity : difference }
                 magnitude = max(magnitude, abs(e[i]))
             }
             let relative = magnitude > 0 ? maxError / magnitude : maxError
-            return Entry(name: name, output: output, maxAbsError: maxError, referenceMagnitude: magnitude,
-                         relativeError: relative, tolerance: tolerance, passed: relative <= tolerance, note: note)
+            return Entry(
+                name: name, output: output, maxAbsError: maxError, referenceMagnitude: magnitude,
+                relativeError: relative, tolerance: tolerance, passed: relative <= tolerance, note: note)
         }
     }
 
@@ -82,7 +94,8 @@ public struct GoldenReport: Sendable {
             let label = "\(e.name).\(e.output)".padding(toLength: max(width, 10), withPad: " ", startingAt: 0)
             let status = e.passed ? "ok  " : "FAIL"
             if e.maxAbsError.isNaN { return "\(status) \(label)  \(e.note ?? "")" }
-            var line = "\(status) \(label)  max abs err \(format(e.maxAbsError))  rel \(format(e.relativeError))"
+            var line =
+                "\(status) \(label)  max abs err \(format(e.maxAbsError))  rel \(format(e.relativeError))"
                 + "  (tol \(format(e.tolerance)), |ref| max \(format(e.referenceMagnitude)))"
             if let note = e.note { line += "  \(note)" }
             return line

@@ -10,8 +10,10 @@ public struct GoldenSuite: Sendable {
     /// Runs the check on `file`, with `companion` (a cases or manifest JSON) if the user gave one.
     public var run: @Sendable (_ file: URL, _ companion: URL?) throws -> GoldenReport
 
-    public init(kind: String, summary: String,
-                run: @escaping @Sendable (_ file: URL, _ companion: URL?) throws -> GoldenReport) {
+    public init(
+        kind: String, summary: String,
+        run: @escaping @Sendable (_ file: URL, _ companion: URL?) throws -> GoldenReport
+    ) {
         self.kind = kind
         self.summary = summary
         self.run = run
@@ -27,9 +29,12 @@ public struct GoldenSuite: Sendable {
     }
 
     /// Single operators against PyTorch: `ops-golden.safetensors` with `ops-cases.json` beside it by default.
-    public static let ops = GoldenSuite(kind: "ops", summary: "single operators vs PyTorch (ops-golden.safetensors + ops-cases.json)") { file, cases in
+    public static let ops = GoldenSuite(
+        kind: "ops", summary: "single operators vs PyTorch (ops-golden.safetensors + ops-cases.json)"
+    ) { file, cases in
         let tensors = try GoldenFile.open(file)
-        return try OpsGoldenCheck.run(casesFile: cases ?? OpsGoldenCheck.defaultCasesFile(for: file),
-                                      tensors: tensors, source: file.path)
+        return try OpsGoldenCheck.run(
+            casesFile: cases ?? OpsGoldenCheck.defaultCasesFile(for: file),
+            tensors: tensors, source: file.path)
     }
 }

@@ -41,7 +41,8 @@ public enum OpsGoldenCheck {
     public static func loadCases(_ url: URL) throws -> [String: [String: Any]] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw GoldenError("cannot read the cases file \(url.path): \(error.localizedDescription); pass it with --cases")
+            throw GoldenError(
+                "cannot read the cases file \(url.path): \(error.localizedDescription); pass it with --cases")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw GoldenError("\(url.path) is not a JSON object of cases (expected {\"case\": {\"op\": ...}})")
@@ -65,7 +66,9 @@ public enum OpsGoldenCheck {
 
     // MARK: - One case
 
-    static func check(_ name: String, parameters p: [String: Any], tensors: GoldenTensors) throws -> [GoldenReport.Entry] {
+    static func check(_ name: String, parameters p: [String: Any], tensors: GoldenTensors) throws -> [GoldenReport
+        .Entry]
+    {
         func tensor(_ key: String) throws -> Tensor {
             guard let t = try tensors.tensor("\(name).\(key)") else {
                 throw GoldenError("tensor \(name).\(key) is missing from the golden file")
@@ -89,7 +92,9 @@ public enum OpsGoldenCheck {
 
         let op = string("op") ?? ""
         guard supportedOperators.contains(op) else {
-            throw GoldenError("case \(name): operator \"\(op)\" is not implemented (known: \(supportedOperators.sorted().joined(separator: ", ")))")
+            throw GoldenError(
+                "case \(name): operator \"\(op)\" is not implemented (known: \(supportedOperators.sorted().joined(separator: ", ")))"
+            )
         }
         let x = try tensor("in")
         let expected = try tensor("out")
@@ -98,52 +103,62 @@ public enum OpsGoldenCheck {
         let actual: Tensor
         switch op {
         case "conv2d":
-            actual = Ops.conv2d(x, weight: try tensor("weight"), bias: try optional("bias"), stride: try int("stride", 1),
-                                padding: try int("padding", 0), dilation: try int("dilation", 1),
-                                groups: try int("groups", 1))
+            actual = Ops.conv2d(
+                x, weight: try tensor("weight"), bias: try optional("bias"), stride: try int("stride", 1),
+                padding: try int("padding", 0), dilation: try int("dilation", 1),
+                groups: try int("groups", 1))
         case "conv_transpose2d":
-            actual = Ops.convTranspose2d(x, weight: try tensor("weight"), bias: try optional("bias"),
-                                         stride: try int("stride", 1), padding: try int("padding", 0),
-                                         outputPadding: try int("output_padding", 0), dilation: try int("dilation", 1),
-                                         groups: try int("groups", 1))
+            actual = Ops.convTranspose2d(
+                x, weight: try tensor("weight"), bias: try optional("bias"),
+                stride: try int("stride", 1), padding: try int("padding", 0),
+                outputPadding: try int("output_padding", 0), dilation: try int("dilation", 1),
+                groups: try int("groups", 1))
         case "deform_conv2d":
             let mask = bool("modulated", false) ? try tensor("mask") : nil
-            actual = Ops.deformConv2d(x, offset: try tensor("offset"), mask: mask, weight: try tensor("weight"),
-                                      bias: try optional("bias"), stride: try int("stride", 1),
-                                      padding: try int("padding", 0), dilation: try int("dilation", 1))
+            actual = Ops.deformConv2d(
+                x, offset: try tensor("offset"), mask: mask, weight: try tensor("weight"),
+                bias: try optional("bias"), stride: try int("stride", 1),
+                padding: try int("padding", 0), dilation: try int("dilation", 1))
         case "grid_sample":
             let mode = try interpolationMode(string("mode") ?? "bilinear", name)
             guard let padding = GridPadding(rawValue: string("padding_mode") ?? "zeros") else {
                 throw GoldenError("case \(name): padding_mode \(string("padding_mode") ?? "") is not supported")
             }
             let alignCorners = bool("align_corners", false)
-            actual = Ops.gridSample(x, grid: try tensor("grid"), mode: mode, padding: padding, alignCorners: alignCorners)
+            actual = Ops.gridSample(
+                x, grid: try tensor("grid"), mode: mode, padding: padding, alignCorners: alignCorners)
             // The flow form RIFE uses: the same result from the flow field directly.
             if let flow = try optional("flow"), padding == .border, alignCorners, mode == .bilinear {
-                extra.append(.compare(name, output: "out(warp)", actual: Ops.warp(x, flow: flow), expected: expected,
-                                      tolerance: tolerance, note: "Ops.warp from flow"))
+                extra.append(
+                    .compare(
+                        name, output: "out(warp)", actual: Ops.warp(x, flow: flow), expected: expected,
+                        tolerance: tolerance, note: "Ops.warp from flow"))
             }
         case "interpolate":
             let mode = try interpolationMode(string("mode") ?? "nearest", name)
-            actual = Ops.interpolate(x, scaleFactor: try double("scale_factor"), mode: mode,
-                                     alignCorners: bool("align_corners", false))
+            actual = Ops.interpolate(
+                x, scaleFactor: try double("scale_factor"), mode: mode,
+                alignCorners: bool("align_corners", false))
         case "pixel_shuffle":
             actual = Ops.pixelShuffle(x, upscaleFactor: try int("upscale_factor"))
         case "pixel_unshuffle":
             actual = Ops.pixelUnshuffle(x, downscaleFactor: try int("downscale_factor"))
         case "max_pool2d":
-            actual = Ops.maxPool2d(x, kernel: try int("kernel"), stride: try int("stride", try int("kernel")),
-                                   padding: try int("padding", 0), ceilMode: bool("ceil_mode", false))
+            actual = Ops.maxPool2d(
+                x, kernel: try int("kernel"), stride: try int("stride", try int("kernel")),
+                padding: try int("padding", 0), ceilMode: bool("ceil_mode", false))
         case "avg_pool2d":
-            actual = Ops.avgPool2d(x, kernel: try int("kernel"), stride: try int("stride", try int("kernel")),
-                                   padding: try int("padding", 0), ceilMode: bool("ceil_mode", false),
-                                   countIncludePad: bool("count_include_pad", true))
+            actual = Ops.avgPool2d(
+                x, kernel: try int("kernel"), stride: try int("stride", try int("kernel")),
+                padding: try int("padding", 0), ceilMode: bool("ceil_mode", false),
+                countIncludePad: bool("count_include_pad", true))
         case "reflection_pad2d", "replication_pad2d":
             guard let pads = p["padding"] as? [Int], pads.count == 4 else {
                 throw GoldenError("case \(name): padding must be [left, right, top, bottom]")
             }
-            actual = Ops.pad(x, left: pads[0], right: pads[1], top: pads[2], bottom: pads[3],
-                             mode: op == "reflection_pad2d" ? .reflect : .replicate)
+            actual = Ops.pad(
+                x, left: pads[0], right: pads[1], top: pads[2], bottom: pads[3],
+                mode: op == "reflection_pad2d" ? .reflect : .replicate)
         case "leaky_relu":
             actual = Ops.leakyReLU(x, negativeSlope: Float(try double("negative_slope")))
         case "prelu":
@@ -153,12 +168,15 @@ public enum OpsGoldenCheck {
         case "tanh":
             actual = Ops.tanh(x)
         case "batch_norm":
-            let bn = BatchNormParameters(weight: try optional("weight"), bias: try optional("bias"),
-                                         runningMean: try tensor("running_mean"), runningVar: try tensor("running_var"),
-                                         eps: Float(try double("eps")))
+            let bn = BatchNormParameters(
+                weight: try optional("weight"), bias: try optional("bias"),
+                runningMean: try tensor("running_mean"), runningVar: try tensor("running_var"),
+                eps: Float(try double("eps")))
             actual = Ops.batchNorm(x, bn)
         case "softmax":
-            guard try int("dim", 1) == 1 else { throw GoldenError("case \(name): softmax is implemented over dim 1 only") }
+            guard try int("dim", 1) == 1 else {
+                throw GoldenError("case \(name): softmax is implemented over dim 1 only")
+            }
             actual = Ops.softmaxChannels(x)
         default:
             throw GoldenError("case \(name): operator \"\(op)\" is not implemented")

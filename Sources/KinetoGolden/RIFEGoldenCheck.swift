@@ -19,11 +19,18 @@ public enum RIFEGoldenCheck {
     public static let tolerance: Float = 1e-3
 
     /// Checks every case of `tensors` (`caseNames` lists them) with interpolators made by `interpolator(scale)`.
-    public static func run(tensors: GoldenTensors, caseNames: [String], interpolator: (Double) throws -> RIFEInterpolator,
-                           source: String) -> GoldenReport {
+    public static func run(
+        tensors: GoldenTensors, caseNames: [String], interpolator: (Double) throws -> RIFEInterpolator,
+        source: String
+    ) -> GoldenReport {
         var report = GoldenReport(kind: "rife", source: source)
         if caseNames.isEmpty {
-            report.entries.append(.failure("-", note: "no RIFE cases in \(source): expected tensors named CASE.img0, CASE.img1, CASE.timestep, CASE.output"))
+            report.entries.append(
+                .failure(
+                    "-",
+                    note:
+                        "no RIFE cases in \(source): expected tensors named CASE.img0, CASE.img1, CASE.timestep, CASE.output"
+                ))
         }
         for name in caseNames {
             do {
@@ -40,29 +47,39 @@ public enum RIFEGoldenCheck {
         names.filter { $0.hasSuffix(".img0") }.map { String($0.dropLast(".img0".count)) }.sorted()
     }
 
-    static func check(_ name: String, tensors: GoldenTensors, interpolator make: (Double) throws -> RIFEInterpolator) throws -> [GoldenReport.Entry] {
+    static func check(_ name: String, tensors: GoldenTensors, interpolator make: (Double) throws -> RIFEInterpolator)
+        throws -> [GoldenReport.Entry]
+    {
         func tensor(_ key: String) throws -> Tensor {
             guard let t = try tensors.tensor("\(name).\(key)") else {
                 throw GoldenError("tensor \(name).\(key) is missing from the golden file")
             }
             return t
         }
-        let img0 = try tensor("img0"), img1 = try tensor("img1"), time = try tensor("timestep")
+        let img0 = try tensor("img0")
+        let img1 = try tensor("img1")
+        let time = try tensor("timestep")
         guard img0.rank == 4, img0.shape == img1.shape, img0.c == 3, time.count == 1 else {
-            throw GoldenError("case \(name): img0 \(img0.shape) and img1 \(img1.shape) must be [1, 3, H, W] and timestep one value")
+            throw GoldenError(
+                "case \(name): img0 \(img0.shape) and img1 \(img1.shape) must be [1, 3, H, W] and timestep one value")
         }
         let scale = try tensors.tensor("\(name).scale").map { Double($0.pointer[0]) } ?? 1
         let result = try make(scale).run(img0, img1, timestep: time.pointer[0], keepIntermediates: true)
         var entries: [GoldenReport.Entry] = []
         for (index, flow) in result.flows.enumerated() {
             if let expected = try tensors.tensor("\(name).flow\(index)") {
-                entries.append(.compare(name, output: "flow\(index)", actual: flow, expected: expected, tolerance: tolerance))
+                entries.append(
+                    .compare(name, output: "flow\(index)", actual: flow, expected: expected, tolerance: tolerance))
             }
         }
-        entries.append(.compare(name, output: "mask_logits", actual: result.maskLogits, expected: try tensor("mask_logits"),
-                                tolerance: tolerance))
-        entries.append(.compare(name, output: "output", actual: result.output, expected: try tensor("output"),
-                                tolerance: tolerance))
+        entries.append(
+            .compare(
+                name, output: "mask_logits", actual: result.maskLogits, expected: try tensor("mask_logits"),
+                tolerance: tolerance))
+        entries.append(
+            .compare(
+                name, output: "output", actual: result.output, expected: try tensor("output"),
+                tolerance: tolerance))
         return entries
     }
 }

@@ -17,26 +17,36 @@ final class AudioFilter {
         var layoutText = [CChar](repeating: 0, count: 128)
         var layout = AVChannelLayout()
         av_channel_layout_copy(&layout, &decoder.pointee.ch_layout)
-        if layout.order == AV_CHANNEL_ORDER_UNSPEC { av_channel_layout_uninit(&layout); av_channel_layout_default(&layout, decoder.pointee.ch_layout.nb_channels) }
+        if layout.order == AV_CHANNEL_ORDER_UNSPEC {
+            av_channel_layout_uninit(&layout)
+            av_channel_layout_default(&layout, decoder.pointee.ch_layout.nb_channels)
+        }
         av_channel_layout_describe(&layout, &layoutText, layoutText.count)
         av_channel_layout_uninit(&layout)
         let formatName = av_get_sample_fmt_name(decoder.pointee.sample_fmt).map { String(cString: $0) } ?? "fltp"
-        try self.init(graph: description, sampleRate: decoder.pointee.sample_rate, sampleFormat: formatName,
-                      channelLayout: String(cString: layoutText), path: path)
+        try self.init(
+            graph: description, sampleRate: decoder.pointee.sample_rate, sampleFormat: formatName,
+            channelLayout: String(cString: layoutText), path: path)
     }
 
-    init(graph description: String, sampleRate rate: Int32, sampleFormat formatName: String, channelLayout: String, path: String) throws {
+    init(
+        graph description: String, sampleRate rate: Int32, sampleFormat formatName: String, channelLayout: String,
+        path: String
+    ) throws {
         self.path = path
         var built: UnsafeMutablePointer<AVFilterGraph>? = avfilter_graph_alloc()
         var succeeded = false
         defer { if !succeeded { avfilter_graph_free(&built) } }
         guard let g = built else { throw MediaError(.internalFailure, path: path, "out of memory") }
         inputTimeBase = AVRational(num: 1, den: rate)
-        let arguments = "time_base=1/\(rate):sample_rate=\(rate):sample_fmt=\(formatName):channel_layout=\(channelLayout)"
+        let arguments =
+            "time_base=1/\(rate):sample_rate=\(rate):sample_fmt=\(formatName):channel_layout=\(channelLayout)"
         var src: UnsafeMutablePointer<AVFilterContext>?
         var snk: UnsafeMutablePointer<AVFilterContext>?
         var ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("abuffer"), "in", arguments, nil, g)
-        if ret >= 0 { ret = avfilter_graph_create_filter(&snk, avfilter_get_by_name("abuffersink"), "out", nil, nil, g) }
+        if ret >= 0 {
+            ret = avfilter_graph_create_filter(&snk, avfilter_get_by_name("abuffersink"), "out", nil, nil, g)
+        }
         guard ret >= 0, let src, let snk else {
             throw MediaError(.internalFailure, path: path, "cannot set up the audio filter: \(MediaError.text(ret))")
         }
@@ -65,7 +75,9 @@ final class AudioFilter {
         avfilter_inout_free(&outputsOptional)
         if ret >= 0 { ret = avfilter_graph_config(g, nil) }
         guard ret >= 0 else {
-            throw MediaError(.internalFailure, path: path, "cannot set up the audio filter '\(description)': \(MediaError.text(ret))")
+            throw MediaError(
+                .internalFailure, path: path, "cannot set up the audio filter '\(description)': \(MediaError.text(ret))"
+            )
         }
         source = src
         sink = snk
@@ -100,9 +112,11 @@ extension AudioFilter {
     /// seconds, measured by passing a tone burst through it. `atempo` trims part of its analysis
     /// window at the start, so its output runs ahead; a stretch delays its input by this much to stay in sync.
     static func lead(of chain: String, factor: Double, sampleRate: Int32) throws -> Double {
-        let filter = try AudioFilter(graph: "[in]\(chain)[out]", sampleRate: sampleRate, sampleFormat: "flt",
-                                     channelLayout: "mono", path: "audio filter calibration")
-        let burstStart = Int(sampleRate) / 2, length = Int(sampleRate)
+        let filter = try AudioFilter(
+            graph: "[in]\(chain)[out]", sampleRate: sampleRate, sampleFormat: "flt",
+            channelLayout: "mono", path: "audio filter calibration")
+        let burstStart = Int(sampleRate) / 2
+        let length = Int(sampleRate)
         guard let frame = av_frame_alloc() else { throw MediaError(.internalFailure, path: "", "out of memory") }
         var frameOptional: UnsafeMutablePointer<AVFrame>? = frame
         defer { av_frame_free(&frameOptional) }
@@ -124,7 +138,10 @@ extension AudioFilter {
         var position = 0
         var onset: Int?
         while let out = try filter.pull() {
-            defer { var f: UnsafeMutablePointer<AVFrame>? = out; av_frame_free(&f) }
+            defer {
+                var f: UnsafeMutablePointer<AVFrame>? = out
+                av_frame_free(&f)
+            }
             let count = Int(out.pointee.nb_samples)
             if onset == nil, let base = kineto_frame_data(out, 0) {
                 let values = UnsafeRawPointer(base).assumingMemoryBound(to: Float.self)

@@ -22,9 +22,12 @@ public final class FrameConverter: @unchecked Sendable {
     /// `frame`'s alpha plane as `width × height` floats in [0, 1] (row by row); nil for a format without alpha.
     public func alphaPlane(from frame: VideoFrame) throws -> [Float]? {
         guard Self.hasAlpha(frame.pixelFormat) else { return nil }
-        let width = frame.width, height = frame.height
+        let width = frame.width
+        let height = frame.height
         let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRAP16LE)
-        try scale(frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame), destinationColor: Self.colorOf(frame.avFrame))
+        try scale(
+            frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame),
+            destinationColor: Self.colorOf(frame.avFrame))
         let base = kineto_frame_data(planar.avFrame, 3)!
         let stride = Int(kineto_frame_linesize(planar.avFrame, 3))
         return [Float](unsafeUninitializedCapacity: width * height) { out, count in
@@ -38,9 +41,12 @@ public final class FrameConverter: @unchecked Sendable {
 
     /// `frame` converted to planar float RGB in [0, 1].
     public func rgbImage(from frame: VideoFrame) throws -> RGBImage {
-        let width = frame.width, height = frame.height
+        let width = frame.width
+        let height = frame.height
         let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_GBRP16LE)
-        try scale(frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame), destinationColor: Self.colorOf(frame.avFrame))
+        try scale(
+            frame.avFrame, into: planar.avFrame, sourceColor: Self.colorOf(frame.avFrame),
+            destinationColor: Self.colorOf(frame.avFrame))
         // Every element is written below: no need to zero 3·w·h floats first.
         let pixels = [Float](unsafeUninitializedCapacity: 3 * width * height) { out, count in
             // GBRP stores G, B, R in planes 0, 1, 2.
@@ -49,7 +55,8 @@ public final class FrameConverter: @unchecked Sendable {
                 let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
                 for y in 0..<height {
                     let row = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
-                    kineto_u16_to_unit_float(row, out.baseAddress! + rgbPlane * width * height + y * width, Int32(width))
+                    kineto_u16_to_unit_float(
+                        row, out.baseAddress! + rgbPlane * width * height + y * width, Int32(width))
                 }
             }
             count = 3 * width * height
@@ -60,14 +67,19 @@ public final class FrameConverter: @unchecked Sendable {
     /// `image` as a frame in `pixelFormat`, tagged with (and converted by) the colour description of `template`,
     /// timestamped `pts` in `timeBase`. `alpha` (`width × height` values in [0, 1]) becomes its alpha channel
     /// when `pixelFormat` has one (without it such a format comes out opaque).
-    public func frame(from image: RGBImage, alpha: [Float]? = nil, pixelFormat: AVPixelFormat, like template: VideoFrame, pts: Int64,
-                      timeBase: Rational) throws -> VideoFrame {
-        let width = image.width, height = image.height
+    public func frame(
+        from image: RGBImage, alpha: [Float]? = nil, pixelFormat: AVPixelFormat, like template: VideoFrame, pts: Int64,
+        timeBase: Rational
+    ) throws -> VideoFrame {
+        let width = image.width
+        let height = image.height
         let withAlpha = alpha != nil && Self.hasAlpha(pixelFormat)
-        let planar = try VideoFrame.allocate(width: width, height: height, pixelFormat: withAlpha ? AV_PIX_FMT_GBRAP16LE : AV_PIX_FMT_GBRP16LE,
-                                             like: template)
+        let planar = try VideoFrame.allocate(
+            width: width, height: height, pixelFormat: withAlpha ? AV_PIX_FMT_GBRAP16LE : AV_PIX_FMT_GBRP16LE,
+            like: template)
         if withAlpha, let alpha {
-            precondition(alpha.count == width * height, "alpha plane of \(alpha.count) values for a \(width)×\(height) image")
+            precondition(
+                alpha.count == width * height, "alpha plane of \(alpha.count) values for a \(width)×\(height) image")
             let base = kineto_frame_data(planar.avFrame, 3)!
             let stride = Int(kineto_frame_linesize(planar.avFrame, 3))
             alpha.withUnsafeBufferPointer { src in
@@ -83,12 +95,15 @@ public final class FrameConverter: @unchecked Sendable {
                 let stride = Int(kineto_frame_linesize(planar.avFrame, Int32(avPlane)))
                 for y in 0..<height {
                     let row = UnsafeMutableRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
-                    kineto_unit_float_to_u16(src.baseAddress! + rgbPlane * width * height + y * width, row, Int32(width))
+                    kineto_unit_float_to_u16(
+                        src.baseAddress! + rgbPlane * width * height + y * width, row, Int32(width))
                 }
             }
         }
-        let out = VideoFrame(taking: try VideoFrame.allocateAVFrame(width: width, height: height, pixelFormat: pixelFormat, like: template),
-                             timeBase: timeBase)
+        let out = VideoFrame(
+            taking: try VideoFrame.allocateAVFrame(
+                width: width, height: height, pixelFormat: pixelFormat, like: template),
+            timeBase: timeBase)
         let color = Self.colorOf(template.avFrame)
         try scale(planar.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
         out.avFrame.pointee.pts = pts
@@ -98,7 +113,8 @@ public final class FrameConverter: @unchecked Sendable {
     /// `frame` converted to `pixelFormat` (same size, colour description, timestamp and duration).
     public func convert(_ frame: VideoFrame, to pixelFormat: AVPixelFormat) throws -> VideoFrame {
         if frame.pixelFormat == pixelFormat { return frame }
-        let out = try VideoFrame.allocate(width: frame.width, height: frame.height, pixelFormat: pixelFormat, like: frame)
+        let out = try VideoFrame.allocate(
+            width: frame.width, height: frame.height, pixelFormat: pixelFormat, like: frame)
         // Timestamp, duration, colour tags, side data (display matrix, HDR metadata) and metadata go along.
         av_frame_copy_props(out.avFrame, frame.avFrame)
         let color = Self.colorOf(frame.avFrame)
@@ -108,7 +124,10 @@ public final class FrameConverter: @unchecked Sendable {
 
     // MARK: -
 
-    struct ColorDescription { var matrix: Int32; var fullRange: Bool }
+    struct ColorDescription {
+        var matrix: Int32
+        var fullRange: Bool
+    }
 
     static func colorOf(_ frame: UnsafeMutablePointer<AVFrame>) -> ColorDescription {
         let f = frame.pointee
@@ -122,27 +141,39 @@ public final class FrameConverter: @unchecked Sendable {
         default: matrix = f.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
         }
         let format = AVPixelFormat(rawValue: f.format)
-        let jpegFormats: Set<Int32> = [AV_PIX_FMT_YUVJ420P.rawValue, AV_PIX_FMT_YUVJ422P.rawValue, AV_PIX_FMT_YUVJ444P.rawValue, AV_PIX_FMT_YUVJ440P.rawValue]
-        return ColorDescription(matrix: matrix, fullRange: f.color_range == AVCOL_RANGE_JPEG || jpegFormats.contains(format.rawValue))
+        let jpegFormats: Set<Int32> = [
+            AV_PIX_FMT_YUVJ420P.rawValue, AV_PIX_FMT_YUVJ422P.rawValue, AV_PIX_FMT_YUVJ444P.rawValue,
+            AV_PIX_FMT_YUVJ440P.rawValue,
+        ]
+        return ColorDescription(
+            matrix: matrix, fullRange: f.color_range == AVCOL_RANGE_JPEG || jpegFormats.contains(format.rawValue))
     }
 
-    private func scale(_ src: UnsafeMutablePointer<AVFrame>, into dst: UnsafeMutablePointer<AVFrame>,
-                       sourceColor: ColorDescription, destinationColor: ColorDescription) throws {
-        let newKey = [src.pointee.width, src.pointee.height, src.pointee.format, dst.pointee.width, dst.pointee.height,
-                      dst.pointee.format, sourceColor.matrix, sourceColor.fullRange ? 1 : 0, destinationColor.matrix,
-                      destinationColor.fullRange ? 1 : 0]
+    private func scale(
+        _ src: UnsafeMutablePointer<AVFrame>, into dst: UnsafeMutablePointer<AVFrame>,
+        sourceColor: ColorDescription, destinationColor: ColorDescription
+    ) throws {
+        let newKey = [
+            src.pointee.width, src.pointee.height, src.pointee.format, dst.pointee.width, dst.pointee.height,
+            dst.pointee.format, sourceColor.matrix, sourceColor.fullRange ? 1 : 0, destinationColor.matrix,
+            destinationColor.fullRange ? 1 : 0,
+        ]
         if newKey != key || context == nil {
             sws_freeContext(context)
-            context = sws_getContext(src.pointee.width, src.pointee.height, AVPixelFormat(rawValue: src.pointee.format),
-                                     dst.pointee.width, dst.pointee.height, AVPixelFormat(rawValue: dst.pointee.format),
-                                     SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, nil, nil, nil)
+            context = sws_getContext(
+                src.pointee.width, src.pointee.height, AVPixelFormat(rawValue: src.pointee.format),
+                dst.pointee.width, dst.pointee.height, AVPixelFormat(rawValue: dst.pointee.format),
+                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, nil, nil, nil)
             guard context != nil else {
                 key = []
-                throw MediaError(.unsupportedCodec, path: "", "cannot convert pixel format \(Self.name(src.pointee.format)) to \(Self.name(dst.pointee.format))")
+                throw MediaError(
+                    .unsupportedCodec, path: "",
+                    "cannot convert pixel format \(Self.name(src.pointee.format)) to \(Self.name(dst.pointee.format))")
             }
-            sws_setColorspaceDetails(context, sws_getCoefficients(sourceColor.matrix), sourceColor.fullRange ? 1 : 0,
-                                     sws_getCoefficients(destinationColor.matrix), destinationColor.fullRange ? 1 : 0,
-                                     0, 1 << 16, 1 << 16)
+            sws_setColorspaceDetails(
+                context, sws_getCoefficients(sourceColor.matrix), sourceColor.fullRange ? 1 : 0,
+                sws_getCoefficients(destinationColor.matrix), destinationColor.fullRange ? 1 : 0,
+                0, 1 << 16, 1 << 16)
             key = newKey
         }
         let ret = sws_scale_frame(context, dst, src)

@@ -14,7 +14,11 @@ final class FramePool: @unchecked Sendable {
         let pool: OpaquePointer
         let linesizes: [Int32]
         var lastUse: UInt64
-        init(pool: OpaquePointer, linesizes: [Int32], lastUse: UInt64) { self.pool = pool; self.linesizes = linesizes; self.lastUse = lastUse }
+        init(pool: OpaquePointer, linesizes: [Int32], lastUse: UInt64) {
+            self.pool = pool
+            self.linesizes = linesizes
+            self.lastUse = lastUse
+        }
     }
 
     /// Shapes kept at once; a job uses two or three (decoded, converted, RGB), more only when sizes change.
@@ -35,7 +39,9 @@ final class FramePool: @unchecked Sendable {
         } else {
             var linesizes = [Int32](repeating: 0, count: 4)
             let size = kineto_image_layout(shape.width, shape.height, AVPixelFormat(rawValue: shape.format), &linesizes)
-            guard size > 0, let pool = av_buffer_pool_init(Int(size), av_buffer_alloc) else { return size < 0 ? size : kineto_averror(ENOMEM) }
+            guard size > 0, let pool = av_buffer_pool_init(Int(size), av_buffer_alloc) else {
+                return size < 0 ? size : kineto_averror(ENOMEM)
+            }
             if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 // Uninit frees the pool once its outstanding buffers come back; frames holding them stay valid.
                 var p: OpaquePointer? = oldest.value.pool

@@ -45,15 +45,18 @@ public final class LumaThumbnailMaker: @unchecked Sendable {
         let newKey = (src.pointee.width, src.pointee.height, src.pointee.format)
         if context == nil || newKey != key {
             sws_freeContext(context)
-            context = sws_getContext(src.pointee.width, src.pointee.height, AVPixelFormat(rawValue: src.pointee.format),
-                                     Int32(LumaThumbnail.width), Int32(LumaThumbnail.height), AV_PIX_FMT_GRAY8,
-                                     SWS_AREA, nil, nil, nil)
+            context = sws_getContext(
+                src.pointee.width, src.pointee.height, AVPixelFormat(rawValue: src.pointee.format),
+                Int32(LumaThumbnail.width), Int32(LumaThumbnail.height), AV_PIX_FMT_GRAY8,
+                SWS_AREA, nil, nil, nil)
             guard context != nil else {
-                throw MediaError(.unsupportedCodec, path: "", "cannot make a thumbnail of pixel format \(frame.pixelFormatName)")
+                throw MediaError(
+                    .unsupportedCodec, path: "", "cannot make a thumbnail of pixel format \(frame.pixelFormatName)")
             }
             key = newKey
         }
-        let out = try VideoFrame.allocate(width: LumaThumbnail.width, height: LumaThumbnail.height, pixelFormat: AV_PIX_FMT_GRAY8)
+        let out = try VideoFrame.allocate(
+            width: LumaThumbnail.width, height: LumaThumbnail.height, pixelFormat: AV_PIX_FMT_GRAY8)
         let ret = sws_scale_frame(context, out.avFrame, src)
         if ret < 0 { throw MediaError(.internalFailure, path: "", "thumbnail scaling failed: \(MediaError.text(ret))") }
         let base = kineto_frame_data(out.avFrame, 0)!

@@ -33,7 +33,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Maps a failing FFmpeg call during writing to an error; ENOSPC becomes `.diskFull`.
     static func writing(_ code: Int32, path: String, _ what: String) -> MediaError {
         if code == kineto_averror_enospc() {
-            return MediaError(.diskFull, path: path, "\(what) failed: no space left on the device; free some space and run again")
+            return MediaError(
+                .diskFull, path: path, "\(what) failed: no space left on the device; free some space and run again")
         }
         return MediaError(.internalFailure, path: path, "\(what) failed: \(text(code))")
     }

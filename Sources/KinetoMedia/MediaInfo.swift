@@ -88,8 +88,9 @@ extension MediaInfo {
         self.chapters = (0..<fc.pointee.nb_chapters).compactMap { i in
             guard let c = kineto_chapter(fc, i)?.pointee else { return nil }
             let tb = Rational(c.time_base)
-            return Chapter(start: tb.seconds(of: c.start).doubleValue, end: tb.seconds(of: c.end).doubleValue,
-                           title: Self.dictionary(c.metadata)["title"])
+            return Chapter(
+                start: tb.seconds(of: c.start).doubleValue, end: tb.seconds(of: c.end).doubleValue,
+                title: Self.dictionary(c.metadata)["title"])
         }
         var audio: [AudioStreamInfo] = []
         var subtitles: [SubtitleStreamInfo] = []
@@ -99,7 +100,9 @@ extension MediaInfo {
             guard let st = kineto_stream(fc, UInt32(i)) else { continue }
             let par = st.pointee.codecpar.pointee
             let codecName = String(cString: avcodec_get_name(par.codec_id))
-            let streamDuration = st.pointee.duration > 0 ? Rational(st.pointee.time_base).seconds(of: st.pointee.duration).doubleValue : nil
+            let streamDuration =
+                st.pointee.duration > 0
+                ? Rational(st.pointee.time_base).seconds(of: st.pointee.duration).doubleValue : nil
             let meta = Self.dictionary(st.pointee.metadata)
             switch par.codec_type {
             case AVMEDIA_TYPE_VIDEO where i == videoIndex:
@@ -108,13 +111,17 @@ extension MediaInfo {
                 var layout = [CChar](repeating: 0, count: 128)
                 var chLayout = par.ch_layout
                 av_channel_layout_describe(&chLayout, &layout, layout.count)
-                audio.append(AudioStreamInfo(index: i, codec: codecName, sampleRate: Int(par.sample_rate),
-                                             channels: Int(par.ch_layout.nb_channels), channelLayout: String(cString: layout),
-                                             duration: streamDuration, language: meta["language"]))
+                audio.append(
+                    AudioStreamInfo(
+                        index: i, codec: codecName, sampleRate: Int(par.sample_rate),
+                        channels: Int(par.ch_layout.nb_channels), channelLayout: String(cString: layout),
+                        duration: streamDuration, language: meta["language"]))
             case AVMEDIA_TYPE_SUBTITLE:
                 subtitles.append(SubtitleStreamInfo(index: i, codec: codecName, language: meta["language"]))
             default:
-                others.append("\(i): \((av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown")) \(codecName)")
+                others.append(
+                    "\(i): \((av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown")) \(codecName)"
+                )
             }
         }
         self.video = video!

@@ -110,7 +110,10 @@ public struct ReaderOptions: Sendable {
     /// What happens to interlaced video (a stated field order, or a first frame flagged interlaced).
     public var deinterlacing: Deinterlacing = .keep
 
-    public init(passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0, interruption: ReadInterruption? = nil) {
+    public init(
+        passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0,
+        interruption: ReadInterruption? = nil
+    ) {
         self.passthrough = passthrough
         self.networkTimeout = networkTimeout
         self.decoderThreads = decoderThreads
@@ -177,10 +180,14 @@ public final class MediaReader: @unchecked Sendable {
             if let first = Self.firstImageOfSequence(source) {
                 try Self.checkLocalFile(first)
                 inputFormat = av_find_input_format("image2")
-                if let rate = options.imageSequenceRate { av_dict_set(&dict, "framerate", "\(rate.numerator)/\(rate.denominator)", 0) }
+                if let rate = options.imageSequenceRate {
+                    av_dict_set(&dict, "framerate", "\(rate.numerator)/\(rate.denominator)", 0)
+                }
             } else if Self.sequenceNumberRange(source) != nil, access(source, F_OK) != 0 {
                 let tried = Self.sequenceFileName(source, number: 1) ?? source
-                throw MediaError(.fileNotFound, path: source, "no such file: no image matches the numbered pattern (looked for \(tried) and numbers 0 to 4)")
+                throw MediaError(
+                    .fileNotFound, path: source,
+                    "no such file: no image matches the numbered pattern (looked for \(tried) and numbers 0 to 4)")
             } else {
                 try Self.checkLocalFile(source)
             }
@@ -212,12 +219,15 @@ public final class MediaReader: @unchecked Sendable {
 
         ret = avformat_find_stream_info(fc, nil)
         if ret < 0 {
-            throw MediaError(.corrupt, path: source, "cannot read the stream layout: \(MediaError.text(ret)) (damaged or truncated file?)")
+            throw MediaError(
+                .corrupt, path: source,
+                "cannot read the stream layout: \(MediaError.text(ret)) (damaged or truncated file?)")
         }
         var codec: UnsafePointer<AVCodec>? = nil
         ret = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
         if ret == AVERROR_STREAM_NOT_FOUND_CODE {
-            throw MediaError(.noVideoStream, path: source, "has no video stream (\(Self.streamSummary(fc))); Kineto needs a video")
+            throw MediaError(
+                .noVideoStream, path: source, "has no video stream (\(Self.streamSummary(fc))); Kineto needs a video")
         }
         if ret == AVERROR_DECODER_NOT_FOUND_CODE || (ret >= 0 && codec == nil) {
             let idx = ret >= 0 ? ret : Self.firstVideoStream(fc)
@@ -230,7 +240,9 @@ public final class MediaReader: @unchecked Sendable {
                     name = String(decoding: bytes, as: UTF8.self)
                 }
             }
-            throw MediaError(.unsupportedCodec, path: source, "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
+            throw MediaError(
+                .unsupportedCodec, path: source,
+                "video codec '\(name)' has no decoder in this FFmpeg build; convert the file first (e.g. to H.264)")
         }
         guard ret >= 0, var codec else {
             throw MediaError(.notMedia, path: source, "no usable video stream: \(MediaError.text(ret))")
@@ -238,8 +250,10 @@ public final class MediaReader: @unchecked Sendable {
         let stream = kineto_stream(fc, UInt32(ret))!
         // FFmpeg's own VP9 decoder ignores WebM's alpha channel; libvpx decodes it (as yuva420p).
         if stream.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_VP9,
-           av_dict_get(stream.pointee.metadata, "alpha_mode", nil, 0).map({ String(cString: $0.pointee.value) }) == "1",
-           let withAlpha = avcodec_find_decoder_by_name("libvpx-vp9") {
+            av_dict_get(stream.pointee.metadata, "alpha_mode", nil, 0).map({ String(cString: $0.pointee.value) })
+                == "1",
+            let withAlpha = avcodec_find_decoder_by_name("libvpx-vp9")
+        {
             codec = withAlpha
         }
         if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
@@ -258,7 +272,9 @@ public final class MediaReader: @unchecked Sendable {
         }
         if ret < 0 {
             avcodec_free_context(&ctxOptional)
-            throw MediaError(.unsupportedCodec, path: source, "cannot open the '\(String(cString: codec.pointee.name))' decoder: \(MediaError.text(ret))")
+            throw MediaError(
+                .unsupportedCodec, path: source,
+                "cannot open the '\(String(cString: codec.pointee.name))' decoder: \(MediaError.text(ret))")
         }
         let info = MediaInfo(context: fc, source: source, videoIndex: Int(stream.pointee.index))
         formatContext = fc
@@ -269,7 +285,8 @@ public final class MediaReader: @unchecked Sendable {
         self.info = info
         passthroughStreams = options.passthrough ? Set(info.audio.map(\.index) + info.subtitles.map(\.index)) : []
         // Streams Kineto does not use are discarded at the demuxer, saving their reads and decodes.
-        for i in 0..<Int(fc.pointee.nb_streams) where i != Int(stream.pointee.index) && !passthroughStreams.contains(i) {
+        for i in 0..<Int(fc.pointee.nb_streams) where i != Int(stream.pointee.index) && !passthroughStreams.contains(i)
+        {
             kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
         }
         closeOnError = false
@@ -297,21 +314,29 @@ public final class MediaReader: @unchecked Sendable {
         var metadata = HDRMetadata()
         var size = 0
         if let data = av_stream_get_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &size),
-           size >= MemoryLayout<AVMasteringDisplayMetadata>.size {
+            size >= MemoryLayout<AVMasteringDisplayMetadata>.size
+        {
             metadata.masteringDisplay = UnsafeRawPointer(data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
         }
         if let data = av_stream_get_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &size),
-           size >= MemoryLayout<AVContentLightMetadata>.size {
+            size >= MemoryLayout<AVContentLightMetadata>.size
+        {
             metadata.contentLight = UnsafeRawPointer(data).loadUnaligned(as: AVContentLightMetadata.self)
         }
         if let frame = firstFrame?.avFrame {
-            if metadata.masteringDisplay == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA),
-               Int(side.pointee.size) >= MemoryLayout<AVMasteringDisplayMetadata>.size {
-                metadata.masteringDisplay = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVMasteringDisplayMetadata.self)
+            if metadata.masteringDisplay == nil,
+                let side = av_frame_get_side_data(frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA),
+                Int(side.pointee.size) >= MemoryLayout<AVMasteringDisplayMetadata>.size
+            {
+                metadata.masteringDisplay = UnsafeRawPointer(side.pointee.data).loadUnaligned(
+                    as: AVMasteringDisplayMetadata.self)
             }
-            if metadata.contentLight == nil, let side = av_frame_get_side_data(frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL),
-               Int(side.pointee.size) >= MemoryLayout<AVContentLightMetadata>.size {
-                metadata.contentLight = UnsafeRawPointer(side.pointee.data).loadUnaligned(as: AVContentLightMetadata.self)
+            if metadata.contentLight == nil,
+                let side = av_frame_get_side_data(frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL),
+                Int(side.pointee.size) >= MemoryLayout<AVContentLightMetadata>.size
+            {
+                metadata.contentLight = UnsafeRawPointer(side.pointee.data).loadUnaligned(
+                    as: AVContentLightMetadata.self)
             }
         }
         return metadata.isEmpty ? nil : metadata
@@ -326,13 +351,17 @@ public final class MediaReader: @unchecked Sendable {
         if options.deinterlacing != .keep && (interlacedOrders.contains(par.field_order) || flagged) {
             // A frame's own flag is the reliable one (FFmpeg's CLI tags top-field-first video TB as often as TT);
             // bwdif then follows each frame's flag. Otherwise the stated order: TT/TB top first, BB/BT bottom first.
-            let bottomFirst = flagged ? firstFrame!.avFrame.pointee.top_field_first == 0
-                                      : par.field_order == AV_FIELD_BB || par.field_order == AV_FIELD_BT
+            let bottomFirst =
+                flagged
+                ? firstFrame!.avFrame.pointee.top_field_first == 0
+                : par.field_order == AV_FIELD_BB || par.field_order == AV_FIELD_BT
             let parity = flagged ? "auto" : (bottomFirst ? "bff" : "tff")
             let order = bottomFirst ? "bottom field first" : "top field first"
             switch options.deinterlacing {
             case .refuse:
-                throw MediaError(.unsupportedCodec, path: source, "is interlaced (\(order)); deinterlace it (--deinterlace frame or field) or convert it first")
+                throw MediaError(
+                    .unsupportedCodec, path: source,
+                    "is interlaced (\(order)); deinterlace it (--deinterlace frame or field) or convert it first")
             case .frameRate, .fieldRate:
                 let field = options.deinterlacing == .fieldRate
                 chain.append("bwdif=mode=\(field ? "send_field" : "send_frame"):parity=\(parity):deint=all")
@@ -351,14 +380,17 @@ public final class MediaReader: @unchecked Sendable {
             default: break
             }
             turnedUpright = true
-            adjustments.append("turned upright: rotated \(rotation)° into the pixels, as the output cannot record a rotation")
+            adjustments.append(
+                "turned upright: rotated \(rotation)° into the pixels, as the output cannot record a rotation")
         }
         guard !chain.isEmpty else { return }
         let format = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: par.format)
-        let width = firstFrame.map { Int32($0.width) } ?? par.width, height = firstFrame.map { Int32($0.height) } ?? par.height
-        let built = try VideoFilter(chain.joined(separator: ","), width: width, height: height, pixelFormat: format,
-                                    timeBase: videoTimeBase, sampleAspectRatio: par.sample_aspect_ratio,
-                                    frameRate: info.video.averageFrameRate ?? info.video.frameRate, path: source)
+        let width = firstFrame.map { Int32($0.width) } ?? par.width
+        let height = firstFrame.map { Int32($0.height) } ?? par.height
+        let built = try VideoFilter(
+            chain.joined(separator: ","), width: width, height: height, pixelFormat: format,
+            timeBase: videoTimeBase, sampleAspectRatio: par.sample_aspect_ratio,
+            frameRate: info.video.averageFrameRate ?? info.video.frameRate, path: source)
         filter = built
         info.video.width = built.outputWidth
         info.video.height = built.outputHeight
@@ -410,7 +442,9 @@ public final class MediaReader: @unchecked Sendable {
             case .video(let frame)?:
                 filtered = try filter.process(frame)
                 // Durations pass through the graph in the decoder's units; restate them in the graph's.
-                let ticks = frame.duration.map { av_rescale_q($0, videoTimeBase.avRational, filter.outputTimeBase.avRational) } ?? 0
+                let ticks =
+                    frame.duration.map { av_rescale_q($0, videoTimeBase.avRational, filter.outputTimeBase.avRational) }
+                    ?? 0
                 filteredDuration = filterHalvesDurations ? ticks / 2 : ticks
                 for out in filtered { out.avFrame.pointee.pkt_duration = filteredDuration }
             case .packet?:
@@ -428,12 +462,18 @@ public final class MediaReader: @unchecked Sendable {
     /// The next frame as the decoder gives it (before deinterlacing or rotation), or packet.
     private func decodedNext() throws -> MediaEvent? {
         while !finished {
-            if interruption.isInterrupted { finished = true; return nil }
+            if interruption.isInterrupted {
+                finished = true
+                return nil
+            }
             if let frame = receiveFrame() { return .video(frame) }
             if finished { break }
             if draining { continue }
             let ret = av_read_frame(formatContext, packet)
-            if ret < 0 && interruption.isInterrupted { finished = true; return nil }
+            if ret < 0 && interruption.isInterrupted {
+                finished = true
+                return nil
+            }
             if ret < 0 {
                 if ret != kineto_averror_eof() {
                     damage.readError = MediaError.text(ret)
@@ -456,8 +496,10 @@ public final class MediaReader: @unchecked Sendable {
             } else if passthroughStreams.contains(index) {
                 let copy = av_packet_alloc()!
                 av_packet_move_ref(copy, packet)
-                return .packet(PassthroughPacket(taking: copy, streamIndex: index,
-                                                 timeBase: Rational(kineto_stream(formatContext, UInt32(index)).pointee.time_base)))
+                return .packet(
+                    PassthroughPacket(
+                        taking: copy, streamIndex: index,
+                        timeBase: Rational(kineto_stream(formatContext, UInt32(index)).pointee.time_base)))
             } else {
                 av_packet_unref(packet)
             }
@@ -466,7 +508,8 @@ public final class MediaReader: @unchecked Sendable {
             // Damage is only worth reporting while something decodes; an input with no picture at all is an error.
             reportedNothingDecoded = true
             let reason = damage.lastError ?? damage.readError ?? "the video stream holds no frames"
-            throw MediaError(.corrupt, path: source, "no video frame could be decoded (\(reason)); the file is damaged beyond use")
+            throw MediaError(
+                .corrupt, path: source, "no video frame could be decoded (\(reason)); the file is damaged beyond use")
         }
         return nil
     }
@@ -512,7 +555,8 @@ public final class MediaReader: @unchecked Sendable {
         finished = true
         // A file whose header promises more than was decoded was cut short.
         if !isNetworkSource, let duration = info.video.duration ?? info.duration, let last = lastPts,
-           let rate = info.video.averageFrameRate ?? info.video.frameRate, !rate.isZero {
+            let rate = info.video.averageFrameRate ?? info.video.frameRate, !rate.isZero
+        {
             let end = (videoTimeBase.seconds(of: last) - Rational(approximating: info.startTime ?? 0)).doubleValue
             let frameTime = rate.inverse.doubleValue
             if end + 3 * frameTime < duration - 0.5 { damage.endedEarly = true }
@@ -534,8 +578,13 @@ public final class MediaReader: @unchecked Sendable {
         while let percent = path[index...].firstIndex(of: "%") {
             var cursor = path.index(after: percent)
             guard cursor < path.endIndex else { return nil }
-            if path[cursor] == "%" { index = path.index(after: cursor); continue }
-            while cursor < path.endIndex, path[cursor].isASCII, path[cursor].isNumber { cursor = path.index(after: cursor) }
+            if path[cursor] == "%" {
+                index = path.index(after: cursor)
+                continue
+            }
+            while cursor < path.endIndex, path[cursor].isASCII, path[cursor].isNumber {
+                cursor = path.index(after: cursor)
+            }
             guard cursor < path.endIndex, path[cursor] == "d", found == nil else { return nil }
             found = percent..<path.index(after: cursor)
             index = path.index(after: cursor)
@@ -568,16 +617,23 @@ public final class MediaReader: @unchecked Sendable {
             if errno == ENOENT { throw MediaError(.fileNotFound, path: path, "no such file") }
             throw MediaError(.notMedia, path: path, "cannot access: \(String(cString: strerror(errno)))")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.notMedia, path: path, "is a directory, not a video file") }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw MediaError(.notMedia, path: path, "is a directory, not a video file")
+        }
         if info.st_size == 0 && (info.st_mode & S_IFMT) == S_IFREG {
             throw MediaError(.emptyFile, path: path, "is empty (0 bytes): still being copied, or a failed download?")
         }
-        guard access(path, R_OK) == 0 else { throw MediaError(.notMedia, path: path, "is not readable: \(String(cString: strerror(errno)))") }
+        guard access(path, R_OK) == 0 else {
+            throw MediaError(.notMedia, path: path, "is not readable: \(String(cString: strerror(errno)))")
+        }
     }
 
     static func openError(_ code: Int32, source: String) -> MediaError {
         if code == AVERROR_INVALIDDATA_CODE {
-            return MediaError(.notMedia, path: source, "is not a video file Kineto can read (\(MediaError.text(code))); if it is a video, it may be truncated or still being written")
+            return MediaError(
+                .notMedia, path: source,
+                "is not a video file Kineto can read (\(MediaError.text(code))); if it is a video, it may be truncated or still being written"
+            )
         }
         if isURL(source) {
             return MediaError(.network, path: source, "cannot open the stream: \(MediaError.text(code))")
@@ -586,7 +642,8 @@ public final class MediaReader: @unchecked Sendable {
     }
 
     static func firstVideoStream(_ fc: UnsafeMutablePointer<AVFormatContext>) -> Int32 {
-        for i in 0..<fc.pointee.nb_streams where kineto_stream(fc, i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
+        for i in 0..<fc.pointee.nb_streams
+        where kineto_stream(fc, i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO {
             return Int32(i)
         }
         return -1
@@ -603,7 +660,15 @@ public final class MediaReader: @unchecked Sendable {
 }
 
 // FFERRTAG values: Swift cannot import these function-like macros.
-let AVERROR_STREAM_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "S")) << 8) | (UInt32(UInt8(ascii: "T")) << 16) | (UInt32(UInt8(ascii: "R")) << 24))
-let AVERROR_DECODER_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "D")) << 8) | (UInt32(UInt8(ascii: "E")) << 16) | (UInt32(UInt8(ascii: "C")) << 24))
-let AVERROR_ENCODER_NOT_FOUND_CODE: Int32 = -Int32(bitPattern: 0xF8 | (UInt32(UInt8(ascii: "E")) << 8) | (UInt32(UInt8(ascii: "N")) << 16) | (UInt32(UInt8(ascii: "C")) << 24))
-let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(bitPattern: UInt32(UInt8(ascii: "I")) | (UInt32(UInt8(ascii: "N")) << 8) | (UInt32(UInt8(ascii: "D")) << 16) | (UInt32(UInt8(ascii: "A")) << 24))
+let AVERROR_STREAM_NOT_FOUND_CODE: Int32 = -Int32(
+    bitPattern: 0xF8 | (UInt32(UInt8(ascii: "S")) << 8) | (UInt32(UInt8(ascii: "T")) << 16)
+        | (UInt32(UInt8(ascii: "R")) << 24))
+let AVERROR_DECODER_NOT_FOUND_CODE: Int32 = -Int32(
+    bitPattern: 0xF8 | (UInt32(UInt8(ascii: "D")) << 8) | (UInt32(UInt8(ascii: "E")) << 16)
+        | (UInt32(UInt8(ascii: "C")) << 24))
+let AVERROR_ENCODER_NOT_FOUND_CODE: Int32 = -Int32(
+    bitPattern: 0xF8 | (UInt32(UInt8(ascii: "E")) << 8) | (UInt32(UInt8(ascii: "N")) << 16)
+        | (UInt32(UInt8(ascii: "C")) << 24))
+let AVERROR_INVALIDDATA_CODE: Int32 = -Int32(
+    bitPattern: UInt32(UInt8(ascii: "I")) | (UInt32(UInt8(ascii: "N")) << 8) | (UInt32(UInt8(ascii: "D")) << 16)
+        | (UInt32(UInt8(ascii: "A")) << 24))

@@ -50,8 +50,10 @@ public final class MediaWriter: @unchecked Sendable {
     /// With `stretch`, audio is re-timed as the video is (slow motion, pitch kept) and re-encoded;
     /// subtitles, which cannot follow, are dropped with a warning. Chapters move with `chapterStretch`
     /// (slow motion whose audio is dropped still moves the chapters), else with `stretch`.
-    public init(destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
-                metadata: [String: String] = [:], stretch: TimeStretch? = nil, chapterStretch: TimeStretch? = nil) throws {
+    public init(
+        destination: String, settings: VideoEncoderSettings, source: MediaReader, overwrite: Bool = false,
+        metadata: [String: String] = [:], stretch: TimeStretch? = nil, chapterStretch: TimeStretch? = nil
+    ) throws {
         _ = FFmpegLogging.quiet
         self.destination = destination
         self.overwrite = overwrite
@@ -59,13 +61,23 @@ public final class MediaWriter: @unchecked Sendable {
         isStream = streaming
         let destURL = URL(fileURLWithPath: destination)
         let directory = destURL.deletingLastPathComponent().path
-        if !streaming { try Self.checkDestination(destination, directory: directory, source: source.source, overwrite: overwrite) }
+        if !streaming {
+            try Self.checkDestination(destination, directory: directory, source: source.source, overwrite: overwrite)
+        }
 
-        guard let format = streaming ? Self.streamFormat(for: destination) : av_guess_format(nil, destURL.lastPathComponent, nil) else {
-            throw MediaError(.invalidArgument, path: destination, "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
+        guard
+            let format = streaming
+                ? Self.streamFormat(for: destination) : av_guess_format(nil, destURL.lastPathComponent, nil)
+        else {
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "unknown container for extension '.\(destURL.pathExtension)'; use .mp4, .mov, .mkv, .webm or .ts")
         }
         if let name = format.pointee.name.map({ String(cString: $0) }), name == "gif" || name == "apng" {
-            throw MediaError(.invalidArgument, path: destination, "animated GIF/APNG output is not supported (it needs a 256-colour palette per picture); write .mp4, .webm or .mkv and convert that, e.g. with ffmpeg's palettegen and paletteuse filters")
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "animated GIF/APNG output is not supported (it needs a 256-colour palette per picture); write .mp4, .webm or .mkv and convert that, e.g. with ffmpeg's palettegen and paletteuse filters"
+            )
         }
         let input = source.videoStream
         let inputPar = input.pointee.codecpar!
@@ -74,71 +86,113 @@ public final class MediaWriter: @unchecked Sendable {
         if settings.codec == .same {
             codec = avcodec_find_encoder(inputPar.pointee.codec_id)
             guard codec != nil else {
-                throw MediaError(.unsupportedEncoder, path: destination, "FFmpeg has no encoder for the input's codec '\(String(cString: avcodec_get_name(inputPar.pointee.codec_id)))'; choose --codec h264, h265, av1 or ffv1")
+                throw MediaError(
+                    .unsupportedEncoder, path: destination,
+                    "FFmpeg has no encoder for the input's codec '\(String(cString: avcodec_get_name(inputPar.pointee.codec_id)))'; choose --codec h264, h265, av1 or ffv1"
+                )
             }
         } else {
             codec = settings.codec.encoderNames.lazy.compactMap { avcodec_find_encoder_by_name($0) }.first
             guard codec != nil else {
-                throw MediaError(.unsupportedEncoder, path: destination, "this FFmpeg build has no \(settings.codec.encoderNames.joined(separator: " or ")) encoder")
+                throw MediaError(
+                    .unsupportedEncoder, path: destination,
+                    "this FFmpeg build has no \(settings.codec.encoderNames.joined(separator: " or ")) encoder")
             }
         }
         let videoCodec = codec!
         encoderName = String(cString: videoCodec.pointee.name)
         guard avformat_query_codec(format, videoCodec.pointee.id, FF_COMPLIANCE_NORMAL) != 0 else {
-            let hint = destURL.pathExtension.lowercased() == "webm" ? "use --codec vp9 or av1 (or leave --codec out)" : "pick another --codec or container"
-            throw MediaError(.invalidArgument, path: destination, "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; \(hint)")
+            let hint =
+                destURL.pathExtension.lowercased() == "webm"
+                ? "use --codec vp9 or av1 (or leave --codec out)" : "pick another --codec or container"
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "a .\(destURL.pathExtension) file cannot hold \(String(cString: avcodec_get_name(videoCodec.pointee.id))) video; \(hint)"
+            )
         }
 
         // Pixel format: the requested one, else the source's, else the closest the encoder takes.
-        var wanted = source.framePixelFormat != AV_PIX_FMT_NONE ? source.framePixelFormat : AVPixelFormat(rawValue: inputPar.pointee.format)
+        var wanted =
+            source.framePixelFormat != AV_PIX_FMT_NONE
+            ? source.framePixelFormat : AVPixelFormat(rawValue: inputPar.pointee.format)
         if let name = settings.pixelFormat {
             wanted = av_get_pix_fmt(name)
-            guard wanted != AV_PIX_FMT_NONE else { throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'") }
+            guard wanted != AV_PIX_FMT_NONE else {
+                throw MediaError(.invalidArgument, path: destination, "unknown pixel format '\(name)'")
+            }
         }
         // The reader's description: frames come out upright or deinterlaced at their own size.
-        let sourceWidth = source.info.video.width, sourceHeight = source.info.video.height
-        let outputWidth = settings.width ?? sourceWidth, outputHeight = settings.height ?? sourceHeight
+        let sourceWidth = source.info.video.width
+        let sourceHeight = source.info.video.height
+        let outputWidth = settings.width ?? sourceWidth
+        let outputHeight = settings.height ?? sourceHeight
         guard (1...16384).contains(outputWidth), (1...16384).contains(outputHeight) else {
-            throw MediaError(.invalidArgument, path: destination, "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "cannot encode a \(outputWidth)×\(outputHeight) picture; sizes from 1 to 16384 work")
         }
-        guard settings.frameRate > .zero, settings.frameRate.numerator <= Int32.max, settings.frameRate.denominator <= Int32.max else {
-            throw MediaError(.invalidArgument, path: destination, "frame rate \(settings.frameRate) is not usable; give a positive rate such as 60 or 60000/1001")
+        guard settings.frameRate > .zero, settings.frameRate.numerator <= Int32.max,
+            settings.frameRate.denominator <= Int32.max
+        else {
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "frame rate \(settings.frameRate) is not usable; give a positive rate such as 60 or 60000/1001")
         }
         let encoderTimeBase = settings.timeBase ?? settings.frameRate.inverse
-        guard encoderTimeBase > .zero, encoderTimeBase.numerator <= Int32.max, encoderTimeBase.denominator <= Int32.max else {
-            throw MediaError(.invalidArgument, path: destination, "time base \(encoderTimeBase) is not usable; give a positive one such as 1/90000")
+        guard encoderTimeBase > .zero, encoderTimeBase.numerator <= Int32.max, encoderTimeBase.denominator <= Int32.max
+        else {
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "time base \(encoderTimeBase) is not usable; give a positive one such as 1/90000")
         }
         // One nominal frame in encoder ticks: the duration of a frame that states none.
         frameTicks = Swift.max(1, (settings.frameRate.inverse / encoderTimeBase).floor)
         var chosenFormat = Self.closestPixelFormat(wanted, for: videoCodec)
         // Chroma subsampling needs sizes divisible by the subsampling factor in x264, x265 and SVT-AV1.
         if let desc = av_pix_fmt_desc_get(chosenFormat)?.pointee,
-           outputWidth % (1 << Int(desc.log2_chroma_w)) != 0 || outputHeight % (1 << Int(desc.log2_chroma_h)) != 0 {
-            let size = "\(outputWidth)×\(outputHeight)", formatName = String(cString: av_get_pix_fmt_name(chosenFormat))
+            outputWidth % (1 << Int(desc.log2_chroma_w)) != 0 || outputHeight % (1 << Int(desc.log2_chroma_h)) != 0
+        {
+            let size = "\(outputWidth)×\(outputHeight)"
+            let formatName = String(cString: av_get_pix_fmt_name(chosenFormat))
             switch encoderName {
             case "libx264", "libx265":
                 guard let full = Self.unsubsampled(like: chosenFormat, for: videoCodec) else {
-                    throw MediaError(.unsupportedEncoder, path: destination, "\(encoderName) cannot encode the odd size \(size) in \(formatName); choose --codec ffv1")
+                    throw MediaError(
+                        .unsupportedEncoder, path: destination,
+                        "\(encoderName) cannot encode the odd size \(size) in \(formatName); choose --codec ffv1")
                 }
                 chosenFormat = full
-                warnings.append("the odd picture size \(size) cannot be encoded with subsampled chroma (\(formatName)); encoding in \(String(cString: av_get_pix_fmt_name(full))) instead")
+                warnings.append(
+                    "the odd picture size \(size) cannot be encoded with subsampled chroma (\(formatName)); encoding in \(String(cString: av_get_pix_fmt_name(full))) instead"
+                )
             case "libsvtav1":
-                throw MediaError(.unsupportedEncoder, path: destination, "SVT-AV1 needs an even width and height, and this video is \(size); choose --codec h264, h265 or ffv1")
+                throw MediaError(
+                    .unsupportedEncoder, path: destination,
+                    "SVT-AV1 needs an even width and height, and this video is \(size); choose --codec h264, h265 or ffv1"
+                )
             default:
                 break
             }
         }
         pixelFormat = chosenFormat
         if FrameConverter.hasAlpha(wanted) && !FrameConverter.hasAlpha(chosenFormat) {
-            adjustments.append("transparency dropped: \(encoderName) keeps no alpha channel (--codec ffv1 in .mkv/.mov, or vp9 in .webm, keep it)")
+            adjustments.append(
+                "transparency dropped: \(encoderName) keeps no alpha channel (--codec ffv1 in .mkv/.mov, or vp9 in .webm, keep it)"
+            )
         }
 
         // A stream is sent as it is made: there is no finished file to move into place.
-        let tempPath = streaming ? destination : (directory as NSString).appendingPathComponent(".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
+        let tempPath =
+            streaming
+            ? destination
+            : (directory as NSString).appendingPathComponent(
+                ".\(destURL.lastPathComponent).kineto-partial-\(Self.randomSuffix())")
         temporaryPath = tempPath
         var ocOptional: UnsafeMutablePointer<AVFormatContext>?
         var ret = avformat_alloc_output_context2(&ocOptional, format, nil, tempPath)
-        guard ret >= 0, let oc = ocOptional else { throw MediaError.writing(ret, path: destination, "creating the container") }
+        guard ret >= 0, let oc = ocOptional else {
+            throw MediaError.writing(ret, path: destination, "creating the container")
+        }
         // From here on `resources` frees the contexts (once, also when this init throws); the defer only
         // removes a temporary file a failed init may have created.
         resources = Resources(outputContext: oc)
@@ -146,7 +200,9 @@ public final class MediaWriter: @unchecked Sendable {
         defer { if cleanup { unlink(tempPath) } }
 
         // Video encoder.
-        guard let enc = avcodec_alloc_context3(videoCodec) else { throw MediaError(.internalFailure, path: destination, "out of memory") }
+        guard let enc = avcodec_alloc_context3(videoCodec) else {
+            throw MediaError(.internalFailure, path: destination, "out of memory")
+        }
         resources.encoder = enc
         width = Int32(outputWidth)
         height = Int32(outputHeight)
@@ -177,7 +233,8 @@ public final class MediaWriter: @unchecked Sendable {
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
             av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
             // x265 in FFmpeg 5.1 takes HDR10 metadata only as its own parameters (written as SEI in the stream).
-            av_dict_set(&options, "x265-params", "log-level=error" + (hdr.map { ":" + Self.x265Parameters($0) } ?? ""), 0)
+            av_dict_set(
+                &options, "x265-params", "log-level=error" + (hdr.map { ":" + Self.x265Parameters($0) } ?? ""), 0)
         case "libsvtav1":
             av_dict_set(&options, "crf", String(settings.crf ?? 30), 0)
             if let preset = settings.preset { av_dict_set(&options, "preset", preset, 0) }
@@ -197,12 +254,23 @@ public final class MediaWriter: @unchecked Sendable {
             av_dict_set(&options, "level", "3", 0)
             av_dict_set(&options, "slicecrc", "1", 0)
         default:
-            if let crf = settings.crf { enc.pointee.global_quality = Int32(crf) * FF_QP2LAMBDA; enc.pointee.flags |= AV_CODEC_FLAG_QSCALE }
-            else { enc.pointee.bit_rate = Swift.max(inputPar.pointee.bit_rate, 4_000_000) }
+            if let crf = settings.crf {
+                enc.pointee.global_quality = Int32(crf) * FF_QP2LAMBDA
+                enc.pointee.flags |= AV_CODEC_FLAG_QSCALE
+            } else {
+                enc.pointee.bit_rate = Swift.max(inputPar.pointee.bit_rate, 4_000_000)
+            }
         }
         ret = avcodec_open2(enc, videoCodec, &options)
-        guard ret >= 0 else { throw MediaError(.unsupportedEncoder, path: destination, "cannot open the \(encoderName) encoder for \(width)×\(height) \(av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "?"): \(MediaError.text(ret))") }
-        guard let vst = avformat_new_stream(oc, nil) else { throw MediaError(.internalFailure, path: destination, "cannot add the video stream") }
+        guard ret >= 0 else {
+            throw MediaError(
+                .unsupportedEncoder, path: destination,
+                "cannot open the \(encoderName) encoder for \(width)×\(height) \(av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "?"): \(MediaError.text(ret))"
+            )
+        }
+        guard let vst = avformat_new_stream(oc, nil) else {
+            throw MediaError(.internalFailure, path: destination, "cannot add the video stream")
+        }
         videoStream = vst
         avcodec_parameters_from_context(vst.pointee.codecpar, enc)
         vst.pointee.time_base = enc.pointee.time_base
@@ -212,11 +280,15 @@ public final class MediaWriter: @unchecked Sendable {
         av_dict_set(&vst.pointee.metadata, "rotate", nil, 0)
         av_dict_set(&vst.pointee.metadata, "encoder", nil, 0)
         // Matroska/WebM mark VP9 with alpha so players decode the alpha channel.
-        av_dict_set(&vst.pointee.metadata, "alpha_mode", encoderName == "libvpx-vp9" && FrameConverter.hasAlpha(pixelFormat) ? "1" : nil, 0)
+        av_dict_set(
+            &vst.pointee.metadata, "alpha_mode",
+            encoderName == "libvpx-vp9" && FrameConverter.hasAlpha(pixelFormat) ? "1" : nil, 0)
         if source.turnedUpright {
             // The reader rotated the pixels; a matrix would turn them a second time.
         } else if source.info.video.rotation != 0 && !Self.containerKeepsRotation(format) {
-            warnings.append("the input is shown rotated \(source.info.video.rotation)°, which a .\(destURL.pathExtension) file cannot record; it will play sideways or upside down")
+            warnings.append(
+                "the input is shown rotated \(source.info.video.rotation)°, which a .\(destURL.pathExtension) file cannot record; it will play sideways or upside down"
+            )
         } else {
             kineto_copy_display_matrix(vst, input)
         }
@@ -233,7 +305,9 @@ public final class MediaWriter: @unchecked Sendable {
         originMicros = ic.pointee.start_time != kineto_nopts() ? ic.pointee.start_time : 0
         if format.pointee.flags & AVFMT_NOTIMESTAMPS == 0 {
             kineto_copy_chapters(oc, ic)
-            if let retime = chapterStretch ?? stretch { Self.retimeChapters(oc, by: retime, originMicros: originMicros) }
+            if let retime = chapterStretch ?? stretch {
+                Self.retimeChapters(oc, by: retime, originMicros: originMicros)
+            }
         }
 
         // Audio and subtitles: copy when the container takes the codec, else re-encode audio.
@@ -244,7 +318,8 @@ public final class MediaWriter: @unchecked Sendable {
             if let stretch {
                 if par.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
                     do {
-                        transcoders[index] = try AudioTranscoder(input: ist, output: oc, originMicros: originMicros, path: destination, stretch: stretch)
+                        transcoders[index] = try AudioTranscoder(
+                            input: ist, output: oc, originMicros: originMicros, path: destination, stretch: stretch)
                     } catch {
                         warnings.append("audio stream \(index) (\(codecName)) dropped: it cannot be re-timed: \(error)")
                     }
@@ -255,7 +330,8 @@ public final class MediaWriter: @unchecked Sendable {
             }
             // 1: the container takes the codec; negative: the muxer keeps no list (MPEG-TS), so try copying.
             if avformat_query_codec(format, par.pointee.codec_id, FF_COMPLIANCE_NORMAL) != 0,
-               !Self.copyNeedsExperimentalMuxing(par.pointee.codec_id, format: format) {
+                !Self.copyNeedsExperimentalMuxing(par.pointee.codec_id, format: format)
+            {
                 guard let ost = avformat_new_stream(oc, nil) else { continue }
                 avcodec_parameters_copy(ost.pointee.codecpar, par)
                 ost.pointee.codecpar.pointee.codec_tag = 0
@@ -265,24 +341,34 @@ public final class MediaWriter: @unchecked Sendable {
                 copiedStreams[index] = (ost, ist.pointee.time_base)
             } else if par.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
                 do {
-                    transcoders[index] = try AudioTranscoder(input: ist, output: oc, originMicros: originMicros, path: destination)
-                    warnings.append("audio stream \(index) (\(codecName)) re-encoded: the container cannot hold \(codecName)")
+                    transcoders[index] = try AudioTranscoder(
+                        input: ist, output: oc, originMicros: originMicros, path: destination)
+                    warnings.append(
+                        "audio stream \(index) (\(codecName)) re-encoded: the container cannot hold \(codecName)")
                 } catch {
                     warnings.append("audio stream \(index) (\(codecName)) dropped: \(error)")
                 }
             } else {
-                warnings.append("subtitle stream \(index) (\(codecName)) dropped: the container cannot hold \(codecName)")
+                warnings.append(
+                    "subtitle stream \(index) (\(codecName)) dropped: the container cannot hold \(codecName)")
             }
         }
 
         ret = avio_open(&oc.pointee.pb, tempPath, AVIO_FLAG_WRITE)
         guard ret >= 0 else {
-            if streaming { throw MediaError(.unwritableDestination, path: destination, "cannot open the output stream: \(MediaError.text(ret))") }
-            throw MediaError(.unwritableDestination, path: destination, "cannot create a file in \(directory): \(MediaError.text(ret))")
+            if streaming {
+                throw MediaError(
+                    .unwritableDestination, path: destination, "cannot open the output stream: \(MediaError.text(ret))")
+            }
+            throw MediaError(
+                .unwritableDestination, path: destination,
+                "cannot create a file in \(directory): \(MediaError.text(ret))")
         }
         var muxOptions: OpaquePointer?
         defer { av_dict_free(&muxOptions) }
-        if format.pointee.name.map({ String(cString: $0) })?.contains("mp4") == true || format.pointee.name.map({ String(cString: $0) }) == "mov" {
+        if format.pointee.name.map({ String(cString: $0) })?.contains("mp4") == true
+            || format.pointee.name.map({ String(cString: $0) }) == "mov"
+        {
             av_dict_set(&muxOptions, "movflags", "+faststart", 0)
         }
         ret = avformat_write_header(oc, &muxOptions)
@@ -299,7 +385,10 @@ public final class MediaWriter: @unchecked Sendable {
     public func write(_ frame: VideoFrame) throws {
         guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
         guard frame.width == Int(width), frame.height == Int(height) else {
-            throw MediaError(.invalidArgument, path: destination, "frame \(framesWritten) is \(frame.width)×\(frame.height), but the output is \(width)×\(height); every frame must have the output's size")
+            throw MediaError(
+                .invalidArgument, path: destination,
+                "frame \(framesWritten) is \(frame.width)×\(frame.height), but the output is \(width)×\(height); every frame must have the output's size"
+            )
         }
         var frame = frame
         if frame.pixelFormat != pixelFormat { frame = try converter.convert(frame, to: pixelFormat) }
@@ -350,10 +439,13 @@ public final class MediaWriter: @unchecked Sendable {
         guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
         do {
             guard framesWritten > 0 else {
-                throw MediaError(.invalidArgument, path: destination, "no video frames were written, so no file was made")
+                throw MediaError(
+                    .invalidArgument, path: destination, "no video frames were written, so no file was made")
             }
             var ret = avcodec_send_frame(encoder, nil)
-            if ret < 0 && ret != kineto_averror_eof() { throw MediaError.writing(ret, path: destination, "flushing the encoder") }
+            if ret < 0 && ret != kineto_averror_eof() {
+                throw MediaError.writing(ret, path: destination, "flushing the encoder")
+            }
             try drainEncoder()
             for index in transcoders.keys.sorted() { try transcoders[index]!.push(nil) { try mux($0) } }
             ret = av_write_trailer(outputContext)
@@ -422,7 +514,9 @@ public final class MediaWriter: @unchecked Sendable {
     private func moveIntoPlace() throws {
         if overwrite {
             guard rename(temporaryPath, destination) == 0 else {
-                throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                throw MediaError(
+                    .unwritableDestination, path: destination,
+                    "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }
         } else {
             // link() refuses to replace a file that appeared meanwhile; the temporary name is then removed.
@@ -431,40 +525,60 @@ public final class MediaWriter: @unchecked Sendable {
             } else {
                 let code = errno
                 if code == EEXIST {
-                    throw MediaError(.outputExists, path: destination, "cannot move the finished file into place: a file with that name appeared while encoding")
+                    throw MediaError(
+                        .outputExists, path: destination,
+                        "cannot move the finished file into place: a file with that name appeared while encoding")
                 }
                 // File systems without hard links (FAT, some network mounts): check, then rename.
                 var info = stat()
-                guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK, stat(destination, &info) != 0 else {
-                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(code)))")
+                guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK,
+                    stat(destination, &info) != 0
+                else {
+                    throw MediaError(
+                        .unwritableDestination, path: destination,
+                        "cannot move the finished file into place: \(String(cString: strerror(code)))")
                 }
                 guard rename(temporaryPath, destination) == 0 else {
-                    throw MediaError(.unwritableDestination, path: destination, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                    throw MediaError(
+                        .unwritableDestination, path: destination,
+                        "cannot move the finished file into place: \(String(cString: strerror(errno)))")
                 }
             }
         }
         let directory = (destination as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
     }
 
     static func syncFile(_ path: String, destination: String) throws {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw MediaError(.unwritableDestination, path: destination, "cannot reopen the finished file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw MediaError(
+                .unwritableDestination, path: destination,
+                "cannot reopen the finished file: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         if fsync(fd) != 0 {
             let code = errno
-            throw MediaError(code == ENOSPC ? .diskFull : .unwritableDestination, path: destination, "cannot sync the file to disk: \(String(cString: strerror(code)))")
+            throw MediaError(
+                code == ENOSPC ? .diskFull : .unwritableDestination, path: destination,
+                "cannot sync the file to disk: \(String(cString: strerror(code)))")
         }
     }
 
     /// Throws `.sameAsInput` when `destination` is the file `input` (same device and inode: also through a symlink or
     /// a hard link). Jobs with a second input (a portrait) check it with this too.
     public static func refuseInputAsOutput(_ destination: String, input: String) throws {
-        var destInfo = stat(), srcInfo = stat()
+        var destInfo = stat()
+        var srcInfo = stat()
         guard !MediaReader.isURL(input), stat(destination, &destInfo) == 0, stat(input, &srcInfo) == 0 else { return }
         if srcInfo.st_dev == destInfo.st_dev, srcInfo.st_ino == destInfo.st_ino {
-            throw MediaError(.sameAsInput, path: destination, "is the input file itself; choose another output name (the input is never overwritten)")
+            throw MediaError(
+                .sameAsInput, path: destination,
+                "is the input file itself; choose another output name (the input is never overwritten)")
         }
     }
 
@@ -480,17 +594,26 @@ public final class MediaWriter: @unchecked Sendable {
         var destInfo = stat()
         if stat(destination, &destInfo) == 0 {
             try refuseInputAsOutput(destination, input: source)
-            if !overwrite { throw MediaError(.outputExists, path: destination, "already exists; choose another name or allow overwriting") }
-            if (destInfo.st_mode & S_IFMT) == S_IFDIR { throw MediaError(.unwritableDestination, path: destination, "is a directory") }
+            if !overwrite {
+                throw MediaError(
+                    .outputExists, path: destination, "already exists; choose another name or allow overwriting")
+            }
+            if (destInfo.st_mode & S_IFMT) == S_IFDIR {
+                throw MediaError(.unwritableDestination, path: destination, "is a directory")
+            }
         }
     }
 
     static func closestPixelFormat(_ wanted: AVPixelFormat, for codec: UnsafePointer<AVCodec>) -> AVPixelFormat {
         guard let list = kineto_codec_pix_fmts(codec) else { return wanted }
         var i = 0
-        while list[i] != AV_PIX_FMT_NONE { if list[i] == wanted { return wanted }; i += 1 }
+        while list[i] != AV_PIX_FMT_NONE {
+            if list[i] == wanted { return wanted }
+            i += 1
+        }
         // Prefer keeping bit depth: FFmpeg's loss-aware choice among what the encoder takes.
-        let hasAlpha: Int32 = (av_pix_fmt_desc_get(wanted).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0 } ?? false) ? 1 : 0
+        let hasAlpha: Int32 =
+            (av_pix_fmt_desc_get(wanted).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0 } ?? false) ? 1 : 0
         let best = avcodec_find_best_pix_fmt_of_list(list, wanted, hasAlpha, nil)
         return best == AV_PIX_FMT_NONE ? list[0] : best
     }
@@ -513,7 +636,10 @@ public final class MediaWriter: @unchecked Sendable {
     static func vp9Speed(preset: String?) -> String {
         guard let preset else { return "4" }
         if let number = Int(preset) { return String(min(max(number, 0), 8)) }
-        let names = ["veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7, "ultrafast": 8]
+        let names = [
+            "veryslow": 0, "slower": 1, "slow": 2, "medium": 4, "fast": 5, "faster": 5, "veryfast": 6, "superfast": 7,
+            "ultrafast": 8,
+        ]
         return String(names[preset.lowercased()] ?? 4)
     }
 
@@ -527,7 +653,11 @@ public final class MediaWriter: @unchecked Sendable {
     /// Whether the file (or stream URL) `destination` would record a display matrix (see above).
     public static func containerKeepsRotation(destination: String) -> Bool {
         let streaming = MediaReader.isURL(destination) && !destination.hasPrefix("file:")
-        guard let format = streaming ? streamFormat(for: destination) : av_guess_format(nil, URL(fileURLWithPath: destination).lastPathComponent, nil) else {
+        guard
+            let format = streaming
+                ? streamFormat(for: destination)
+                : av_guess_format(nil, URL(fileURLWithPath: destination).lastPathComponent, nil)
+        else {
             return true
         }
         return containerKeepsRotation(format)
@@ -535,20 +665,32 @@ public final class MediaWriter: @unchecked Sendable {
 
     static func attach(_ hdr: HDRMetadata, to stream: UnsafeMutablePointer<AVStream>) {
         if var mastering = hdr.masteringDisplay,
-           let data = av_stream_new_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, MemoryLayout<AVMasteringDisplayMetadata>.size) {
-            withUnsafeBytes(of: &mastering) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            let data = av_stream_new_side_data(
+                stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, MemoryLayout<AVMasteringDisplayMetadata>.size)
+        {
+            withUnsafeBytes(of: &mastering) {
+                UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
         }
         if var light = hdr.contentLight,
-           let data = av_stream_new_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, MemoryLayout<AVContentLightMetadata>.size) {
-            withUnsafeBytes(of: &light) { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            let data = av_stream_new_side_data(
+                stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, MemoryLayout<AVContentLightMetadata>.size)
+        {
+            withUnsafeBytes(of: &light) {
+                UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
         }
     }
 
     /// Mastering display primaries (R, G, B) and white point as (x, y) chromaticities, luminance as (max, min) cd/m².
-    private static func chromaticities(_ m: AVMasteringDisplayMetadata) -> (r: (Double, Double), g: (Double, Double), b: (Double, Double), white: (Double, Double), max: Double, min: Double) {
+    private static func chromaticities(_ m: AVMasteringDisplayMetadata) -> (
+        r: (Double, Double), g: (Double, Double), b: (Double, Double), white: (Double, Double), max: Double, min: Double
+    ) {
         let p = m.display_primaries
-        return ((av_q2d(p.0.0), av_q2d(p.0.1)), (av_q2d(p.1.0), av_q2d(p.1.1)), (av_q2d(p.2.0), av_q2d(p.2.1)),
-                (av_q2d(m.white_point.0), av_q2d(m.white_point.1)), av_q2d(m.max_luminance), av_q2d(m.min_luminance))
+        return (
+            (av_q2d(p.0.0), av_q2d(p.0.1)), (av_q2d(p.1.0), av_q2d(p.1.1)), (av_q2d(p.2.0), av_q2d(p.2.1)),
+            (av_q2d(m.white_point.0), av_q2d(m.white_point.1)), av_q2d(m.max_luminance), av_q2d(m.min_luminance)
+        )
     }
 
     /// x265's `master-display` (chromaticities in units of 0.00002, luminance in 0.0001 cd/m²) and `max-cll`.
@@ -556,8 +698,12 @@ public final class MediaWriter: @unchecked Sendable {
         var parts = ["hdr10=1"]
         if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
             let c = chromaticities(m)
-            func xy(_ v: (Double, Double)) -> String { "(\(Int((v.0 * 50000).rounded())),\(Int((v.1 * 50000).rounded())))" }
-            parts.append("master-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L(\(Int((c.max * 10000).rounded())),\(Int((c.min * 10000).rounded())))")
+            func xy(_ v: (Double, Double)) -> String {
+                "(\(Int((v.0 * 50000).rounded())),\(Int((v.1 * 50000).rounded())))"
+            }
+            parts.append(
+                "master-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L(\(Int((c.max * 10000).rounded())),\(Int((c.min * 10000).rounded())))"
+            )
         }
         if let l = hdr.contentLight { parts.append("max-cll=\(l.MaxCLL),\(l.MaxFALL)") }
         return parts.joined(separator: ":")
@@ -569,14 +715,18 @@ public final class MediaWriter: @unchecked Sendable {
         if let m = hdr.masteringDisplay, m.has_primaries != 0, m.has_luminance != 0 {
             let c = chromaticities(m)
             func xy(_ v: (Double, Double)) -> String { String(format: "(%.4f,%.4f)", v.0, v.1) }
-            parts.append("mastering-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L" + String(format: "(%.4f,%.4f)", c.max, c.min))
+            parts.append(
+                "mastering-display=G\(xy(c.g))B\(xy(c.b))R\(xy(c.r))WP\(xy(c.white))L"
+                    + String(format: "(%.4f,%.4f)", c.max, c.min))
         }
         if let l = hdr.contentLight { parts.append("content-light=\(l.MaxCLL),\(l.MaxFALL)") }
         return parts.joined(separator: ":")
     }
 
     /// Moves every chapter's start and end to where `stretch` puts that moment of the input.
-    static func retimeChapters(_ oc: UnsafeMutablePointer<AVFormatContext>, by stretch: TimeStretch, originMicros: Int64) {
+    static func retimeChapters(
+        _ oc: UnsafeMutablePointer<AVFormatContext>, by stretch: TimeStretch, originMicros: Int64
+    ) {
         let origin = Double(originMicros) / Double(AV_TIME_BASE)
         for i in 0..<oc.pointee.nb_chapters {
             guard let chapter = kineto_chapter(oc, i) else { continue }
@@ -600,12 +750,16 @@ public final class MediaWriter: @unchecked Sendable {
 
     /// The encoder's 4:4:4 YUV format closest to `format` (same bit depth), for sizes subsampled chroma cannot cover.
     static func unsubsampled(like format: AVPixelFormat, for codec: UnsafePointer<AVCodec>) -> AVPixelFormat? {
-        guard let list = kineto_codec_pix_fmts(codec), let wanted = av_pix_fmt_desc_get(format)?.pointee else { return nil }
+        guard let list = kineto_codec_pix_fmts(codec), let wanted = av_pix_fmt_desc_get(format)?.pointee else {
+            return nil
+        }
         var candidates: [AVPixelFormat] = []
         var i = 0
         while list[i] != AV_PIX_FMT_NONE {
-            if let d = av_pix_fmt_desc_get(list[i])?.pointee, d.log2_chroma_w == 0, d.log2_chroma_h == 0, d.nb_components >= 3,
-               d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0, d.comp.0.depth == wanted.comp.0.depth {
+            if let d = av_pix_fmt_desc_get(list[i])?.pointee, d.log2_chroma_w == 0, d.log2_chroma_h == 0,
+                d.nb_components >= 3,
+                d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0, d.comp.0.depth == wanted.comp.0.depth
+            {
                 candidates.append(list[i])
             }
             i += 1

@@ -9,8 +9,9 @@ public struct RGBImage: Sendable, Equatable {
     public var pixels: [Float]
 
     public init(width: Int, height: Int, pixels: [Float]) {
-        precondition(width > 0 && height > 0 && pixels.count == 3 * width * height,
-                     "RGBImage needs 3×\(width)×\(height) values, got \(pixels.count)")
+        precondition(
+            width > 0 && height > 0 && pixels.count == 3 * width * height,
+            "RGBImage needs 3×\(width)×\(height) values, got \(pixels.count)")
         self.width = width
         self.height = height
         self.pixels = pixels

@@ -43,13 +43,16 @@ public struct Rational: Hashable, Comparable, Codable, Sendable, CustomStringCon
 
     public static func + (a: Rational, b: Rational) -> Rational {
         let g = gcd(a.denominator, b.denominator)
-        return Rational(a.numerator * (b.denominator / g) + b.numerator * (a.denominator / g), a.denominator / g * b.denominator)
+        return Rational(
+            a.numerator * (b.denominator / g) + b.numerator * (a.denominator / g), a.denominator / g * b.denominator)
     }
     public static func - (a: Rational, b: Rational) -> Rational { a + Rational(-b.numerator, b.denominator) }
     public static func * (a: Rational, b: Rational) -> Rational {
-        let g1 = gcd(Swift.abs(a.numerator), b.denominator), g2 = gcd(Swift.abs(b.numerator), a.denominator)
-        return Rational((a.numerator / Swift.max(g1, 1)) * (b.numerator / Swift.max(g2, 1)),
-                        (a.denominator / Swift.max(g2, 1)) * (b.denominator / Swift.max(g1, 1)))
+        let g1 = gcd(Swift.abs(a.numerator), b.denominator)
+        let g2 = gcd(Swift.abs(b.numerator), a.denominator)
+        return Rational(
+            (a.numerator / Swift.max(g1, 1)) * (b.numerator / Swift.max(g2, 1)),
+            (a.denominator / Swift.max(g2, 1)) * (b.denominator / Swift.max(g1, 1)))
     }
     public static func / (a: Rational, b: Rational) -> Rational { a * b.inverse }
     public static func * (a: Rational, b: Int64) -> Rational { a * Rational(b) }
@@ -68,7 +71,9 @@ public struct Rational: Hashable, Comparable, Codable, Sendable, CustomStringCon
         let numerator = try container.decode(Int64.self, forKey: .numerator)
         let denominator = try container.decode(Int64.self, forKey: .denominator)
         guard denominator != 0, denominator != .min, numerator != .min else {
-            throw DecodingError.dataCorruptedError(forKey: .denominator, in: container, debugDescription: "\(numerator)/\(denominator) is not a usable rational")
+            throw DecodingError.dataCorruptedError(
+                forKey: .denominator, in: container,
+                debugDescription: "\(numerator)/\(denominator) is not a usable rational")
         }
         self.init(numerator, denominator)
     }

@@ -24,7 +24,8 @@ public struct TimeStretch: Sendable, Equatable, CustomStringConvertible {
 
     /// Where input time `seconds` (from the start) lands in the output.
     public func map(_ seconds: Double) -> Double {
-        let from = start ?? 0, f = factor.doubleValue
+        let from = start ?? 0
+        let f = factor.doubleValue
         if seconds <= from { return seconds }
         if let end, seconds > end { return from + (end - from) * f + (seconds - end) }
         return from + (seconds - from) * f
@@ -37,8 +38,14 @@ public struct TimeStretch: Sendable, Equatable, CustomStringConvertible {
     var atempoChain: String {
         var tempo = 1 / factor.doubleValue
         var parts: [String] = []
-        while tempo < 0.5 { parts.append("atempo=0.5"); tempo /= 0.5 }
-        while tempo > 100 { parts.append("atempo=100"); tempo /= 100 }
+        while tempo < 0.5 {
+            parts.append("atempo=0.5")
+            tempo /= 0.5
+        }
+        while tempo > 100 {
+            parts.append("atempo=100")
+            tempo /= 100
+        }
         parts.append("atempo=\(tempo)")
         return parts.joined(separator: ",")
     }
@@ -57,9 +64,14 @@ public struct TimeStretch: Sendable, Equatable, CustomStringConvertible {
         segments.append(middle)
         // atempo ends a little short; padding (or trimming) the slowed part to its exact length keeps
         // what follows it in sync.
-        let exact = end.map { ",apad=whole_dur=\(($0 - from) * factor.doubleValue),atrim=duration=\(($0 - from) * factor.doubleValue)" } ?? ""
+        let exact =
+            end.map {
+                ",apad=whole_dur=\(($0 - from) * factor.doubleValue),atrim=duration=\(($0 - from) * factor.doubleValue)"
+            } ?? ""
         let delay = lead > 0 ? String(format: "adelay=delays=%.3f:all=1,", lead * 1000 / factor.doubleValue) : ""
-        chains.append("[\(middle)]atrim=start=\(from)\(end.map { ":end=\($0)" } ?? ""),asetpts=PTS-STARTPTS,\(delay)\(atempoChain)\(exact)[p\(segments.count - 1)]")
+        chains.append(
+            "[\(middle)]atrim=start=\(from)\(end.map { ":end=\($0)" } ?? ""),asetpts=PTS-STARTPTS,\(delay)\(atempoChain)\(exact)[p\(segments.count - 1)]"
+        )
         if let end {
             let last = "s\(segments.count)"
             segments.append(last)

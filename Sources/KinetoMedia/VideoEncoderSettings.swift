@@ -55,8 +55,10 @@ public struct VideoEncoderSettings: Sendable {
     public var width: Int?
     public var height: Int?
 
-    public init(codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil, frameRate: Rational,
-                pixelFormat: String? = nil, threads: Int = 0, width: Int? = nil, height: Int? = nil, timeBase: Rational? = nil) {
+    public init(
+        codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil, frameRate: Rational,
+        pixelFormat: String? = nil, threads: Int = 0, width: Int? = nil, height: Int? = nil, timeBase: Rational? = nil
+    ) {
         self.timeBase = timeBase
         self.codec = codec
         self.crf = crf

@@ -15,16 +15,21 @@ final class VideoFilter {
     let outputHeight: Int
 
     /// `description`: a filter chain (`bwdif=mode=send_frame,transpose=clock`) between the source and the sink.
-    init(_ description: String, width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: Rational,
-         sampleAspectRatio: AVRational, frameRate: Rational?, path: String) throws {
+    init(
+        _ description: String, width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: Rational,
+        sampleAspectRatio: AVRational, frameRate: Rational?, path: String
+    ) throws {
         self.path = path
         var built: UnsafeMutablePointer<AVFilterGraph>? = avfilter_graph_alloc()
         var succeeded = false
         defer { if !succeeded { avfilter_graph_free(&built) } }
         guard let g = built else { throw MediaError(.internalFailure, path: path, "out of memory") }
         let aspect = sampleAspectRatio.num > 0 ? "\(sampleAspectRatio.num)/\(sampleAspectRatio.den)" : "1/1"
-        var arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat.rawValue):time_base=\(timeBase.numerator)/\(timeBase.denominator):pixel_aspect=\(aspect)"
-        if let frameRate, frameRate.numerator > 0 { arguments += ":frame_rate=\(frameRate.numerator)/\(frameRate.denominator)" }
+        var arguments =
+            "video_size=\(width)x\(height):pix_fmt=\(pixelFormat.rawValue):time_base=\(timeBase.numerator)/\(timeBase.denominator):pixel_aspect=\(aspect)"
+        if let frameRate, frameRate.numerator > 0 {
+            arguments += ":frame_rate=\(frameRate.numerator)/\(frameRate.denominator)"
+        }
         var src: UnsafeMutablePointer<AVFilterContext>?
         var snk: UnsafeMutablePointer<AVFilterContext>?
         var ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in", arguments, nil, g)
@@ -49,12 +54,15 @@ final class VideoFilter {
         inputs.pointee.next = nil
         // The graph ends in the decoder's own pixel format, which the rest of the pipeline was chosen for.
         let name = av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "yuv420p"
-        ret = avfilter_graph_parse_ptr(g, "[in]\(description),format=\(name)[out]", &inputsOptional, &outputsOptional, nil)
+        ret = avfilter_graph_parse_ptr(
+            g, "[in]\(description),format=\(name)[out]", &inputsOptional, &outputsOptional, nil)
         avfilter_inout_free(&inputsOptional)
         avfilter_inout_free(&outputsOptional)
         if ret >= 0 { ret = avfilter_graph_config(g, nil) }
         guard ret >= 0 else {
-            throw MediaError(.internalFailure, path: path, "cannot set up the video filter '\(description)': \(MediaError.text(ret))")
+            throw MediaError(
+                .internalFailure, path: path, "cannot set up the video filter '\(description)': \(MediaError.text(ret))"
+            )
         }
         source = src
         sink = snk

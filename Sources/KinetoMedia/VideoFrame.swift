@@ -38,7 +38,8 @@ public final class VideoFrame: @unchecked Sendable {
     public func retimed(pts: Int64, timeBase: Rational, duration: Int64? = nil) -> VideoFrame {
         let clone = av_frame_clone(avFrame)!
         clone.pointee.pts = pts
-        clone.pointee.pkt_duration = duration ?? self.duration.map { av_rescale_q($0, self.timeBase.avRational, timeBase.avRational) } ?? 0
+        clone.pointee.pkt_duration =
+            duration ?? self.duration.map { av_rescale_q($0, self.timeBase.avRational, timeBase.avRational) } ?? 0
         clone.pointee.pkt_dts = kineto_nopts()
         clone.pointee.pict_type = AV_PICTURE_TYPE_NONE
         return VideoFrame(taking: clone, timeBase: timeBase)
@@ -46,16 +47,23 @@ public final class VideoFrame: @unchecked Sendable {
 
     /// A new, writable frame of the given size and format with the colour tags of `template`, its pixels
     /// from a reuse pool (contents undefined).
-    public static func allocate(width: Int, height: Int, pixelFormat: AVPixelFormat, like template: VideoFrame? = nil) throws -> VideoFrame {
-        VideoFrame(taking: try allocateAVFrame(width: width, height: height, pixelFormat: pixelFormat, like: template),
-                   timeBase: template?.timeBase ?? .one)
+    public static func allocate(width: Int, height: Int, pixelFormat: AVPixelFormat, like template: VideoFrame? = nil)
+        throws -> VideoFrame
+    {
+        VideoFrame(
+            taking: try allocateAVFrame(width: width, height: height, pixelFormat: pixelFormat, like: template),
+            timeBase: template?.timeBase ?? .one)
     }
 
-    static func allocateAVFrame(width: Int, height: Int, pixelFormat: AVPixelFormat, like template: VideoFrame?) throws -> UnsafeMutablePointer<AVFrame> {
+    static func allocateAVFrame(width: Int, height: Int, pixelFormat: AVPixelFormat, like template: VideoFrame?) throws
+        -> UnsafeMutablePointer<AVFrame>
+    {
         guard width > 0, height > 0, width < 1 << 16, height < 1 << 16 else {
             throw MediaError(.invalidArgument, path: "", "cannot allocate a \(width)×\(height) frame")
         }
-        guard let frame = av_frame_alloc() else { throw MediaError(.internalFailure, path: "", "out of memory allocating a frame") }
+        guard let frame = av_frame_alloc() else {
+            throw MediaError(.internalFailure, path: "", "out of memory allocating a frame")
+        }
         frame.pointee.width = Int32(width)
         frame.pointee.height = Int32(height)
         frame.pointee.format = pixelFormat.rawValue
@@ -71,7 +79,8 @@ public final class VideoFrame: @unchecked Sendable {
         guard ret >= 0 else {
             var f: UnsafeMutablePointer<AVFrame>? = frame
             av_frame_free(&f)
-            throw MediaError(.internalFailure, path: "", "cannot allocate a \(width)×\(height) frame: \(MediaError.text(ret))")
+            throw MediaError(
+                .internalFailure, path: "", "cannot allocate a \(width)×\(height) frame: \(MediaError.text(ret))")
         }
         return frame
     }

@@ -19,9 +19,11 @@ public struct BDCNEdgeDetector {
         let conv: FeatureFlowConv, dilated: [Conv2d]
 
         init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels: Int) throws {
-            conv = FeatureFlowConv(try loader.conv(prefix + ".conv", channels, 32, kernel: 3, padding: 1, activation: .relu))
+            conv = FeatureFlowConv(
+                try loader.conv(prefix + ".conv", channels, 32, kernel: 3, padding: 1, activation: .relu))
             dilated = try (1...3).map { i in
-                try loader.conv(prefix + ".conv\(i)", 32, 32, kernel: 3, padding: 4 * i, dilation: 4 * i, activation: .relu)
+                try loader.conv(
+                    prefix + ".conv\(i)", 32, 32, kernel: 3, padding: 4 * i, dilation: 4 * i, activation: .relu)
             }
         }
 
@@ -35,12 +37,16 @@ public struct BDCNEdgeDetector {
 
     init(_ loader: FeatureFlowWeightLoader, prefix p: String = "bdcn.") throws {
         conv1_1 = try loader.conv(p + "features.conv1_1", 3, 64, kernel: 3, padding: 1, activation: .relu)
-        conv1_2 = FeatureFlowConv(try loader.conv(p + "features.conv1_2", 64, 64, kernel: 3, padding: 1, activation: .relu))
+        conv1_2 = FeatureFlowConv(
+            try loader.conv(p + "features.conv1_2", 64, 64, kernel: 3, padding: 1, activation: .relu))
         block1 = try MSBlock(loader, p + "msblock1_1", channels: 64)
         block2 = try MSBlock(loader, p + "msblock1_2", channels: 64)
-        let down1w = try loader.tensor(p + "conv1_1_down.weight", [21, 32, 1, 1]), down1b = try loader.tensor(p + "conv1_1_down.bias", [21])
-        let down2w = try loader.tensor(p + "conv1_2_down.weight", [21, 32, 1, 1]), down2b = try loader.tensor(p + "conv1_2_down.bias", [21])
-        let scoreW = try loader.tensor(p + "score_dsn1.weight", [1, 21, 1, 1]), scoreB = try loader.tensor(p + "score_dsn1.bias", [1])
+        let down1w = try loader.tensor(p + "conv1_1_down.weight", [21, 32, 1, 1])
+        let down1b = try loader.tensor(p + "conv1_1_down.bias", [21])
+        let down2w = try loader.tensor(p + "conv1_2_down.weight", [21, 32, 1, 1])
+        let down2b = try loader.tensor(p + "conv1_2_down.bias", [21])
+        let scoreW = try loader.tensor(p + "score_dsn1.weight", [1, 21, 1, 1])
+        let scoreB = try loader.tensor(p + "score_dsn1.bias", [1])
         var weight = [Float](repeating: 0, count: 64)
         var bias = Double(scoreB.pointer[0])
         for j in 0..<21 {
@@ -48,7 +54,8 @@ public struct BDCNEdgeDetector {
             bias += s * (Double(down1b.pointer[j]) + Double(down2b.pointer[j]))
         }
         for i in 0..<32 {
-            var a = 0.0, b = 0.0
+            var a = 0.0
+            var b = 0.0
             for j in 0..<21 {
                 let s = Double(scoreW.pointer[j])
                 a += s * Double(down1w.pointer[j * 32 + i])
@@ -57,8 +64,9 @@ public struct BDCNEdgeDetector {
             weight[i] = Float(a)
             weight[32 + i] = Float(b)
         }
-        score = try Conv2d(weight: Tensor(shape: [1, 64, 1, 1], values: weight),
-                           bias: Tensor(shape: [1], values: [Float(bias)]), activation: .tanh)
+        score = try Conv2d(
+            weight: Tensor(shape: [1, 64, 1, 1], values: weight),
+            bias: Tensor(shape: [1], values: [Float(bias)]), activation: .tanh)
     }
 
     /// The edge map `tanh(p1_1)` `[N, 1, H, W]` of `image` `[N, 3, H, W]` in [-1, 1].

@@ -17,8 +17,10 @@ struct FeatureFlowResnetBlock {
 
     /// Reads `prefix.conv_block.1` and `prefix.conv_block.4` (the `Sequential` indices of the two convolutions).
     init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels c: Int, activation: Activation) throws {
-        conv1 = FeatureFlowConv(try loader.conv(prefix + ".conv_block.1", c, c, kernel: 3, activation: activation), reflect: true)
-        conv2 = FeatureFlowConv(try loader.conv(prefix + ".conv_block.4", c, c, kernel: 3, activation: activation), reflect: true)
+        conv1 = FeatureFlowConv(
+            try loader.conv(prefix + ".conv_block.1", c, c, kernel: 3, activation: activation), reflect: true)
+        conv2 = FeatureFlowConv(
+            try loader.conv(prefix + ".conv_block.4", c, c, kernel: 3, activation: activation), reflect: true)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
@@ -41,9 +43,12 @@ struct FeatureFlowResnetBlockBN {
 
     /// Reads `prefix.conv_block.{1,2,5,6}` (conv, bn, conv, bn).
     init(_ loader: FeatureFlowWeightLoader, _ prefix: String, channels c: Int) throws {
-        conv1 = FeatureFlowConv(try loader.convBN(prefix + ".conv_block.1", bn: prefix + ".conv_block.2", c, c, kernel: 3,
-                                  activation: .leakyReLU(0.1)), reflect: true)
-        conv2 = FeatureFlowConv(try loader.convBN(prefix + ".conv_block.5", bn: prefix + ".conv_block.6", c, c, kernel: 3), reflect: true)
+        conv1 = FeatureFlowConv(
+            try loader.convBN(
+                prefix + ".conv_block.1", bn: prefix + ".conv_block.2", c, c, kernel: 3,
+                activation: .leakyReLU(0.1)), reflect: true)
+        conv2 = FeatureFlowConv(
+            try loader.convBN(prefix + ".conv_block.5", bn: prefix + ".conv_block.6", c, c, kernel: 3), reflect: true)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {

@@ -15,8 +15,10 @@ struct FeatureFlowConv {
     }
 
     /// `activation(conv(x) + residual) + addAfterActivation`.
-    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
-                        out: Tensor? = nil) -> Tensor {
+    func callAsFunction(
+        _ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
+        out: Tensor? = nil
+    ) -> Tensor {
         if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= FeatureFlowNetwork.winogradMinimumTiles {
             return winograd(x, residual: residual, addAfterActivation: addAfterActivation, out: out)
         }

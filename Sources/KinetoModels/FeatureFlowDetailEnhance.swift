@@ -75,8 +75,9 @@ public struct FeatureFlowDetailEnhance {
             let n = groups * 9
             // chunk(3): o1 | o2 | mask; cat(o1, o2) is the first 2n channels as they are.
             let mask = Ops.sigmoid(om.channels((2 * n)..<(3 * n)))
-            return Ops.deformConv2d(x, offset: om.channels(0..<(2 * n)), mask: mask, weight: weight, bias: bias,
-                                    padding: 1, activation: activation)
+            return Ops.deformConv2d(
+                x, offset: om.channels(0..<(2 * n)), mask: mask, weight: weight, bias: bias,
+                padding: 1, activation: activation)
         }
     }
 
@@ -84,25 +85,31 @@ public struct FeatureFlowDetailEnhance {
     /// reference's.
     struct PCDAlign {
         let l3off1: FeatureFlowConv, l3off2: FeatureFlowConv, l3dcn: DCNPack
-        let l2off1: FeatureFlowConv, l2off2: FeatureFlowConv, l2off3: FeatureFlowConv, l2dcn: DCNPack, l2fea: FeatureFlowConv
-        let l1off1: FeatureFlowConv, l1off2: FeatureFlowConv, l1off3: FeatureFlowConv, l1dcn: DCNPack, l1fea: FeatureFlowConv
+        let l2off1: FeatureFlowConv, l2off2: FeatureFlowConv, l2off3: FeatureFlowConv, l2dcn: DCNPack,
+            l2fea: FeatureFlowConv
+        let l1off1: FeatureFlowConv, l1off2: FeatureFlowConv, l1off3: FeatureFlowConv, l1dcn: DCNPack,
+            l1fea: FeatureFlowConv
         let casOff1: FeatureFlowConv, casOff2: FeatureFlowConv, casDcn: DCNPack
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64, groups: Int = 8) throws {
             func conv(_ name: String, _ cin: Int, _ act: Activation = lrelu) throws -> FeatureFlowConv {
                 FeatureFlowConv(try l.conv(p + "." + name, cin, nf, kernel: 3, padding: 1, activation: act))
             }
-            l3off1 = try conv("L3_offset_conv1", 2 * nf); l3off2 = try conv("L3_offset_conv2", nf)
+            l3off1 = try conv("L3_offset_conv1", 2 * nf)
+            l3off2 = try conv("L3_offset_conv2", nf)
             l3dcn = try DCNPack(l, p + ".L3_dcnpack", nf: nf, groups: groups)
-            l2off1 = try conv("L2_offset_conv1", 2 * nf); l2off2 = try conv("L2_offset_conv2", 2 * nf)
+            l2off1 = try conv("L2_offset_conv1", 2 * nf)
+            l2off2 = try conv("L2_offset_conv2", 2 * nf)
             l2off3 = try conv("L2_offset_conv3", nf)
             l2dcn = try DCNPack(l, p + ".L2_dcnpack", nf: nf, groups: groups)
             l2fea = try conv("L2_fea_conv", 2 * nf)
-            l1off1 = try conv("L1_offset_conv1", 2 * nf); l1off2 = try conv("L1_offset_conv2", 2 * nf)
+            l1off1 = try conv("L1_offset_conv1", 2 * nf)
+            l1off2 = try conv("L1_offset_conv2", 2 * nf)
             l1off3 = try conv("L1_offset_conv3", nf)
             l1dcn = try DCNPack(l, p + ".L1_dcnpack", nf: nf, groups: groups)
             l1fea = try conv("L1_fea_conv", 2 * nf, .none)
-            casOff1 = try conv("cas_offset_conv1", 2 * nf); casOff2 = try conv("cas_offset_conv2", nf)
+            casOff1 = try conv("cas_offset_conv1", 2 * nf)
+            casOff2 = try conv("cas_offset_conv2", nf)
             casDcn = try DCNPack(l, p + ".cas_dcnpack", nf: nf, groups: groups)
         }
 
@@ -110,7 +117,9 @@ public struct FeatureFlowDetailEnhance {
         static func concat(_ a: Tensor, _ b: Tensor, scalingSecond scale: Float = 1) -> Tensor {
             let y = Tensor.empty([a.n, a.c + b.c, a.h, a.w], like: a)
             y.channels(0..<a.c).copy(from: a)
-            if scale == 1 { y.channels(a.c..<(a.c + b.c)).copy(from: b) } else {
+            if scale == 1 {
+                y.channels(a.c..<(a.c + b.c)).copy(from: b)
+            } else {
                 _ = Ops.affine(b, scale: scale, out: y.channels(a.c..<(a.c + b.c)))
             }
             return y
@@ -141,20 +150,29 @@ public struct FeatureFlowDetailEnhance {
     /// embedding), fusion, and a two-level spatial attention.
     struct TSAFusion {
         let tAtt1: FeatureFlowConv, tAtt2: FeatureFlowConv, fusion: FeatureFlowConv
-        let sAtt1: FeatureFlowConv, sAtt2: FeatureFlowConv, sAtt3: FeatureFlowConv, sAtt4: FeatureFlowConv, sAtt5: FeatureFlowConv
-        let sAttL1: FeatureFlowConv, sAttL2: FeatureFlowConv, sAttL3: FeatureFlowConv, add1: FeatureFlowConv, add2: FeatureFlowConv
+        let sAtt1: FeatureFlowConv, sAtt2: FeatureFlowConv, sAtt3: FeatureFlowConv, sAtt4: FeatureFlowConv,
+            sAtt5: FeatureFlowConv
+        let sAttL1: FeatureFlowConv, sAttL2: FeatureFlowConv, sAttL3: FeatureFlowConv, add1: FeatureFlowConv,
+            add2: FeatureFlowConv
         let frames = 3, center = 1
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, nf: Int = 64) throws {
             func conv(_ name: String, _ cin: Int, _ k: Int, _ act: Activation = lrelu) throws -> FeatureFlowConv {
                 FeatureFlowConv(try l.conv(p + "." + name, cin, nf, kernel: k, padding: k / 2, activation: act))
             }
-            tAtt1 = try conv("tAtt_1", nf, 3, .none); tAtt2 = try conv("tAtt_2", nf, 3, .none)
+            tAtt1 = try conv("tAtt_1", nf, 3, .none)
+            tAtt2 = try conv("tAtt_2", nf, 3, .none)
             fusion = try conv("fea_fusion", 3 * nf, 1)
-            sAtt1 = try conv("sAtt_1", 3 * nf, 1); sAtt2 = try conv("sAtt_2", 2 * nf, 1)
-            sAtt3 = try conv("sAtt_3", nf, 3); sAtt4 = try conv("sAtt_4", nf, 1); sAtt5 = try conv("sAtt_5", nf, 3, .none)
-            sAttL1 = try conv("sAtt_L1", nf, 1); sAttL2 = try conv("sAtt_L2", 2 * nf, 3); sAttL3 = try conv("sAtt_L3", nf, 3)
-            add1 = try conv("sAtt_add_1", nf, 1); add2 = try conv("sAtt_add_2", nf, 1, .none)
+            sAtt1 = try conv("sAtt_1", 3 * nf, 1)
+            sAtt2 = try conv("sAtt_2", 2 * nf, 1)
+            sAtt3 = try conv("sAtt_3", nf, 3)
+            sAtt4 = try conv("sAtt_4", nf, 1)
+            sAtt5 = try conv("sAtt_5", nf, 3, .none)
+            sAttL1 = try conv("sAtt_L1", nf, 1)
+            sAttL2 = try conv("sAtt_L2", 2 * nf, 3)
+            sAttL3 = try conv("sAtt_L3", nf, 3)
+            add1 = try conv("sAtt_add_1", nf, 1)
+            add2 = try conv("sAtt_add_2", nf, 1, .none)
         }
 
         static func pools(_ x: Tensor) -> Tensor {
@@ -168,7 +186,8 @@ public struct FeatureFlowDetailEnhance {
         /// Fuses the aligned features of the three frames (frame 1 is the centre).
         func callAsFunction(_ aligned: [Tensor]) -> Tensor {
             let first = aligned[0]
-            let c = first.c, plane = first.h * first.w
+            let c = first.c
+            let plane = first.h * first.w
             let embRef = tAtt2(aligned[center])
             // Temporal attention: each frame's features times sigmoid(Σ_c emb_i · emb_ref), concatenated.
             let weighted = Tensor.empty([first.n, frames * c, first.h, first.w], like: first)
@@ -176,21 +195,26 @@ public struct FeatureFlowDetailEnhance {
             for (i, frame) in aligned.enumerated() {
                 let emb = tAtt1(frame)
                 for item in 0..<first.n {
-                    let e = emb.pointer(item: item), r = embRef.pointer(item: item)
-                    let src = frame.pointer(item: item), dst = weighted.pointer(item: item) + i * c * plane
+                    let e = emb.pointer(item: item)
+                    let r = embRef.pointer(item: item)
+                    let src = frame.pointer(item: item)
+                    let dst = weighted.pointer(item: item) + i * c * plane
                     let prob = probability.pointer
                     // Channel by channel over a range of pixels (contiguous, vectorized), summing in the same
                     // order as a per-pixel loop over the channels.
                     Parallel.forRanges(plane, minimum: 1024, granularity: 16) { range in
-                        let sum = prob + range.lowerBound, count = range.count
+                        let sum = prob + range.lowerBound
+                        let count = range.count
                         sum.update(repeating: 0, count: count)
                         for ch in 0..<c {
-                            let a = e + ch * plane + range.lowerBound, b = r + ch * plane + range.lowerBound
+                            let a = e + ch * plane + range.lowerBound
+                            let b = r + ch * plane + range.lowerBound
                             for j in 0..<count { sum[j] += a[j] * b[j] }
                         }
                         for j in 0..<count { sum[j] = 1 / (1 + Foundation.exp(-sum[j])) }
                         for ch in 0..<c {
-                            let from = src + ch * plane + range.lowerBound, to = dst + ch * plane + range.lowerBound
+                            let from = src + ch * plane + range.lowerBound
+                            let to = dst + ch * plane + range.lowerBound
                             for j in 0..<count { to[j] = from[j] * sum[j] }
                         }
                     }
@@ -210,7 +234,9 @@ public struct FeatureFlowDetailEnhance {
             let out = Tensor.empty(fea.shape, like: fea)
             let total = fea.c * plane
             for item in 0..<fea.n {
-                let f = fea.pointer(item: item), a = att.pointer(item: item), b = attAdd.pointer(item: item)
+                let f = fea.pointer(item: item)
+                let a = att.pointer(item: item)
+                let b = attAdd.pointer(item: item)
                 let o = out.pointer(item: item)
                 Parallel.forRanges(total, minimum: 1 << 15) { range in
                     for i in range { o[i] = f[i] * (1 / (1 + Foundation.exp(-a[i]))) * 2 + b[i] }

@@ -38,12 +38,17 @@ public enum FeatureFlowImporter {
         for (dict, prefix) in [("state_dictGEN", "structure."), ("state_dictDE", "detail.")] {
             guard let value = try? main.value(at: dict), value.dictionary != nil else {
                 let keys = main.root.dictionary?.keys.joined(separator: ", ") ?? main.root.kindDescription
-                throw WeightError(file: checkpoint.path, key: dict, "missing: this is not FeatureFlow's FeFlow.ckpt (it should hold state_dictGEN and state_dictDE; it holds \(keys))")
+                throw WeightError(
+                    file: checkpoint.path, key: dict,
+                    "missing: this is not FeatureFlow's FeFlow.ckpt (it should hold state_dictGEN and state_dictDE; it holds \(keys))"
+                )
             }
             for (name, tensor) in try main.tensors(under: dict) { tensors[prefix + name] = tensor }
         }
         guard edges.root.dictionary != nil else {
-            throw WeightError(file: bdcn.path, "not a state dict (a \(edges.root.kindDescription)): expected BDCN's bdcn_pretrained_on_bsds500.pth")
+            throw WeightError(
+                file: bdcn.path,
+                "not a state dict (a \(edges.root.kindDescription)): expected BDCN's bdcn_pretrained_on_bsds500.pth")
         }
         for (name, tensor) in try edges.tensors() { tensors["bdcn." + name] = tensor }
         return CheckpointSource(tensors: tensors, description: "\(checkpoint.path) + \(bdcn.path)")
@@ -62,7 +67,9 @@ public enum FeatureFlowImporter {
         public func weight(named name: String) throws -> WeightTensor? {
             guard let tensor = tensors[name] else { return nil }
             guard tensor.dtype.isFloatingPoint else {
-                throw WeightError(file: sourceDescription, key: name, "holds \(tensor.dtype.rawValue) values; a float tensor was expected")
+                throw WeightError(
+                    file: sourceDescription, key: name,
+                    "holds \(tensor.dtype.rawValue) values; a float tensor was expected")
             }
             return tensor.weightTensor(name: name)
         }
@@ -95,13 +102,17 @@ public enum FeatureFlowImporter {
         try writer.write(to: file)
         let digest = try SHA256.hexDigest(ofFile: file)
         let digestFile = directory.appendingPathComponent(FeatureFlowModelFiles.digestFileName)
-        do { try "\(digest)  \(FeatureFlowModelFiles.fileName)\n".write(to: digestFile, atomically: true, encoding: .utf8) } catch {
+        do {
+            try "\(digest)  \(FeatureFlowModelFiles.fileName)\n".write(
+                to: digestFile, atomically: true, encoding: .utf8)
+        } catch {
             throw FeatureFlowError("cannot write \(digestFile.path): \(error.localizedDescription)")
         }
         let used = Set(needed.map(\.name))
-        return Report(file: file, sha256: digest, tensorCount: needed.count,
-                      valueCount: needed.reduce(0) { $0 + $1.count },
-                      ignoredCount: source.tensors.keys.filter { !used.contains($0) }.count)
+        return Report(
+            file: file, sha256: digest, tensorCount: needed.count,
+            valueCount: needed.reduce(0) { $0 + $1.count },
+            ignoredCount: source.tensors.keys.filter { !used.contains($0) }.count)
     }
 
     /// Imports into `store`'s directory for the `featureflow` model.

@@ -23,8 +23,10 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
     /// Context each side of a DetailEnhance tile that is computed and thrown away (a multiple of 8).
     public var detailTileMargin: Int
 
-    public init(network: FeatureFlowNetwork, untiledPixels: Int = 512 * 512, detailTileCore: Int = 448,
-                detailTileMargin: Int = 32) {
+    public init(
+        network: FeatureFlowNetwork, untiledPixels: Int = 512 * 512, detailTileCore: Int = 448,
+        detailTileMargin: Int = 32
+    ) {
         self.network = network
         self.untiledPixels = untiledPixels
         self.detailTileCore = max(8, detailTileCore / 8 * 8)
@@ -37,15 +39,20 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
 
     public func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage {
         guard first.width == second.width && first.height == second.height else {
-            throw FeatureFlowError("FeatureFlow needs two frames of one size; got \(first.width)×\(first.height) and \(second.width)×\(second.height)")
+            throw FeatureFlowError(
+                "FeatureFlow needs two frames of one size; got \(first.width)×\(first.height) and \(second.width)×\(second.height)"
+            )
         }
         guard abs(t - 0.5) < 1e-9 else {
-            throw FeatureFlowError("FeatureFlow only makes the middle frame (t = 0.5); got t = \(t) (other times come from recursive midpoints)")
+            throw FeatureFlowError(
+                "FeatureFlow only makes the middle frame (t = 0.5); got t = \(t) (other times come from recursive midpoints)"
+            )
         }
         // RGB in [0, 1] → the official (x − 0.5) / 0.5.
         let img0 = network.pool.tensor([1, 3, first.height, first.width], values: first.pixels)
         let img1 = network.pool.tensor([1, 3, second.height, second.width], values: second.pixels)
-        let out = run(Ops.affine(img0, scale: 2, shift: -1, out: img0), Ops.affine(img1, scale: 2, shift: -1, out: img1))
+        let out = run(
+            Ops.affine(img0, scale: 2, shift: -1, out: img0), Ops.affine(img1, scale: 2, shift: -1, out: img1))
         let rgb = Ops.affine(out, scale: 0.5, shift: 0.5, out: out)
         return RGBImage(width: first.width, height: first.height, pixels: rgb.toArray())
     }
@@ -59,16 +66,20 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
     /// The middle frame `[1, 3, H, W]` in [-1, 1] of frames `[1, 3, H, W]` in [-1, 1], any H and W.
     public func run(_ img0: Tensor, _ img1: Tensor) -> Tensor {
         let (h, w) = (img0.h, img0.w)
-        let ph = Self.paddedSide(h), pw = Self.paddedSide(w)
+        let ph = Self.paddedSide(h)
+        let pw = Self.paddedSide(w)
         func padded(_ x: Tensor) -> Tensor {
             let source = x.pool === network.pool ? x : network.pool.copy(x)
             if ph == h && pw == w { return source }
             let mode: PaddingMode = (ph - h < h && pw - w < w) ? .reflect : .replicate
             return Ops.pad(source, left: 0, right: pw - w, top: 0, bottom: ph - h, mode: mode)
         }
-        let x0 = padded(img0), x1 = padded(img1)
+        let x0 = padded(img0)
+        let x1 = padded(img1)
         let tiled = ph * pw > untiledPixels
-        let edges = network.timed("bdcn") { tiled ? (tiledEdges(x0), tiledEdges(x1)) : (network.edges(x0), network.edges(x1)) }
+        let edges = network.timed("bdcn") {
+            tiled ? (tiledEdges(x0), tiledEdges(x1)) : (network.edges(x0), network.edges(x1))
+        }
         let ref = network.coarseFrame(x0, x1, edges: edges)
         var out = network.timed("detail") {
             let out = tiled ? tiledDetail(x0, x1, ref) : network.detail(x0, x1, ref)
@@ -94,8 +105,11 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
     }
 
     /// The tiles of a frame (rows × columns) for a given core and margin.
-    func grid(height: Int, width: Int, core: Int, margin: Int) -> [(rows: (kept: Range<Int>, computed: Range<Int>), cols: (kept: Range<Int>, computed: Range<Int>))] {
-        let rows = Self.tiles(height, core: core, margin: margin), cols = Self.tiles(width, core: core, margin: margin)
+    func grid(height: Int, width: Int, core: Int, margin: Int) -> [(
+        rows: (kept: Range<Int>, computed: Range<Int>), cols: (kept: Range<Int>, computed: Range<Int>)
+    )] {
+        let rows = Self.tiles(height, core: core, margin: margin)
+        let cols = Self.tiles(width, core: core, margin: margin)
         return rows.flatMap { r in cols.map { c in (r, c) } }
     }
 
@@ -105,8 +119,9 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
         let result = Tensor.empty([1, 1, x.h, x.w], like: x)
         let margin = (BDCNEdgeDetector.receptiveRadius + 7) / 8 * 8
         for (r, c) in grid(height: x.h, width: x.w, core: detailTileCore, margin: margin) {
-            let piece = Ops.crop(x, top: r.computed.lowerBound, left: c.computed.lowerBound,
-                                 height: r.computed.count, width: c.computed.count)
+            let piece = Ops.crop(
+                x, top: r.computed.lowerBound, left: c.computed.lowerBound,
+                height: r.computed.count, width: c.computed.count)
             let edges = network.edges(piece)
             paste(edges, into: result, rows: r, cols: c)
         }
@@ -118,8 +133,9 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
         let result = Tensor.empty([1, 3, x0.h, x0.w], like: x0)
         for (r, c) in grid(height: x0.h, width: x0.w, core: detailTileCore, margin: detailTileMargin) {
             func piece(_ t: Tensor) -> Tensor {
-                Ops.crop(t, top: r.computed.lowerBound, left: c.computed.lowerBound, height: r.computed.count,
-                         width: c.computed.count)
+                Ops.crop(
+                    t, top: r.computed.lowerBound, left: c.computed.lowerBound, height: r.computed.count,
+                    width: c.computed.count)
             }
             let out = network.detail(piece(x0), piece(x1), piece(ref))
             paste(out, into: result, rows: r, cols: c)
@@ -128,11 +144,15 @@ public final class FeatureFlowInterpolator: FrameInterpolator, @unchecked Sendab
     }
 
     /// Copies the kept part of `tile` (computed over `rows.computed × cols.computed`) into `result`.
-    func paste(_ tile: Tensor, into result: Tensor, rows: (kept: Range<Int>, computed: Range<Int>),
-               cols: (kept: Range<Int>, computed: Range<Int>)) {
-        let dy = rows.kept.lowerBound - rows.computed.lowerBound, dx = cols.kept.lowerBound - cols.computed.lowerBound
+    func paste(
+        _ tile: Tensor, into result: Tensor, rows: (kept: Range<Int>, computed: Range<Int>),
+        cols: (kept: Range<Int>, computed: Range<Int>)
+    ) {
+        let dy = rows.kept.lowerBound - rows.computed.lowerBound
+        let dx = cols.kept.lowerBound - cols.computed.lowerBound
         for ch in 0..<tile.c {
-            let src = tile.pointer + ch * tile.h * tile.w, dst = result.pointer + ch * result.h * result.w
+            let src = tile.pointer + ch * tile.h * tile.w
+            let dst = result.pointer + ch * result.h * result.w
             for y in 0..<rows.kept.count {
                 (dst + (rows.kept.lowerBound + y) * result.w + cols.kept.lowerBound)
                     .update(from: src + (dy + y) * tile.w + dx, count: cols.kept.count)

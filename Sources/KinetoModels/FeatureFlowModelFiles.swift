@@ -12,7 +12,9 @@ extension ModelDescriptor {
         source: "FeFlow.ckpt and bdcn_pretrained_on_bsds500.pth from the links in CM-BF/FeatureFlow's README, imported",
         fileName: FeatureFlowModelFiles.fileName,
         sha256: nil,
-        installHint: "not installed: import the official checkpoint with `kineto models import featureflow --checkpoint FeFlow.ckpt --bdcn bdcn_pretrained_on_bsds500.pth` (files from the links in CM-BF/FeatureFlow's README)")
+        installHint:
+            "not installed: import the official checkpoint with `kineto models import featureflow --checkpoint FeFlow.ckpt --bdcn bdcn_pretrained_on_bsds500.pth` (files from the links in CM-BF/FeatureFlow's README)"
+    )
 }
 
 /// Where FeatureFlow's weights come from: an explicit file, or the imported model in the store.
@@ -25,7 +27,9 @@ public enum FeatureFlowModelFiles {
     /// Weights from `explicit` (a model file written by the importer, or a deterministic-weights manifest `.json`),
     /// else from the file named by `KINETO_FEATUREFLOW_WEIGHTS`, else the imported model of `store` (an error that
     /// says how to import it when there is none, or when its SHA-256 does not match the one recorded at import).
-    public static func loadWeights(explicit: URL? = nil, store: ModelStore = .standard()) throws -> FeatureFlowWeightSource {
+    public static func loadWeights(explicit: URL? = nil, store: ModelStore = .standard()) throws
+        -> FeatureFlowWeightSource
+    {
         if let explicit { return try open(explicit) }
         if let path = ProcessInfo.processInfo.environment["KINETO_FEATUREFLOW_WEIGHTS"], !path.isEmpty {
             return try open(URL(fileURLWithPath: path))
@@ -36,21 +40,27 @@ public enum FeatureFlowModelFiles {
             let expected = recorded.trimmingCharacters(in: .whitespacesAndNewlines).prefix(64)
             let actual = try SHA256.hexDigest(ofFile: file)
             guard actual == expected else {
-                throw ModelStoreError("model featureflow at \(file.path) is corrupt: SHA-256 \(actual), recorded at import \(expected); import it again: \(ModelDescriptor.featureflow.installHint)")
+                throw ModelStoreError(
+                    "model featureflow at \(file.path) is corrupt: SHA-256 \(actual), recorded at import \(expected); import it again: \(ModelDescriptor.featureflow.installHint)"
+                )
             }
         }
         return try open(file)
     }
 
     /// The interpolator with the weights `loadWeights` finds.
-    public static func makeInterpolator(explicit: URL? = nil, store: ModelStore = .standard()) throws -> FeatureFlowInterpolator {
+    public static func makeInterpolator(explicit: URL? = nil, store: ModelStore = .standard()) throws
+        -> FeatureFlowInterpolator
+    {
         try FeatureFlowInterpolator(weights: try loadWeights(explicit: explicit, store: store))
     }
 
     /// Weights for timing: as `loadWeights`, with a hint about deterministic weights when none is installed.
     public static func benchmarkWeights(explicit: URL?) throws -> FeatureFlowWeightSource {
         do { return try loadWeights(explicit: explicit) } catch let error as ModelStoreError {
-            throw ModelStoreError("\(error.message); to time the network without the official weights, pass --weights Tests/Fixtures/golden/featureflow-manifest.json (deterministic weights)")
+            throw ModelStoreError(
+                "\(error.message); to time the network without the official weights, pass --weights Tests/Fixtures/golden/featureflow-manifest.json (deterministic weights)"
+            )
         }
     }
 

@@ -60,10 +60,13 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     /// golden file holds (`bdcn.edge0`, …, `output.frame`). For checks; `forward` is leaner.
     public func stages(_ img0: Tensor, _ img1: Tensor) -> Stages {
         var s = Stages()
-        let x0 = pool.copy(img0), x1 = pool.copy(img1)
-        let e0 = edges(x0), e1 = edges(x1)
+        let x0 = pool.copy(img0)
+        let x1 = pool.copy(img1)
+        let e0 = edges(x0)
+        let e1 = edges(x1)
         s.tensors += [("bdcn.edge0", e0), ("bdcn.edge1", e1)]
-        let f0 = structure.features(Ops.concat([x0, e0])), f1 = structure.features(Ops.concat([x1, e1]))
+        let f0 = structure.features(Ops.concat([x0, e0]))
+        let f1 = structure.features(Ops.concat([x1, e1]))
         s.tensors += [("structure.features0", f0), ("structure.features1", f1)]
         let mix = structure.mix(f0, f1)
         s.tensors += [("structure.dcn_mixed", mix.mixed), ("structure.dcn_out_x", mix.outX)]
@@ -84,7 +87,8 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     /// The coarse middle frame `[1, 3, H, W]` (StructureGen's image channels) for frames in [-1, 1], H and W
     /// multiples of 8. Edges are computed here unless given.
     public func coarseFrame(_ img0: Tensor, _ img1: Tensor, edges givenEdges: (Tensor, Tensor)? = nil) -> Tensor {
-        let x0 = img0.pool === pool ? img0 : pool.copy(img0), x1 = img1.pool === pool ? img1 : pool.copy(img1)
+        let x0 = img0.pool === pool ? img0 : pool.copy(img0)
+        let x1 = img1.pool === pool ? img1 : pool.copy(img1)
         let (e0, e1) = givenEdges ?? timed("bdcn") { (edges(x0), edges(x1)) }
         return timed("structure") {
             let f0 = structure.features(Ops.concat([x0, e0]))
@@ -95,7 +99,8 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
 
     /// The interpolated middle frame `[1, 3, H, W]` in [-1, 1] for frames in [-1, 1] (H, W multiples of 8).
     public func forward(_ img0: Tensor, _ img1: Tensor) -> Tensor {
-        let x0 = pool.copy(img0), x1 = pool.copy(img1)
+        let x0 = pool.copy(img0)
+        let x1 = pool.copy(img1)
         let ref = coarseFrame(x0, x1)
         return timed("detail") {
             let out = detail(x0, x1, ref)
@@ -110,7 +115,8 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     /// Runs `body`, recording its wall and CPU time under `stage` when profiling.
     func timed<T>(_ stage: String, _ body: () -> T) -> T {
         guard profiling else { return body() }
-        let wall = DispatchTime.now().uptimeNanoseconds, cpu = FeatureFlowBenchmark.processCPUSeconds()
+        let wall = DispatchTime.now().uptimeNanoseconds
+        let cpu = FeatureFlowBenchmark.processCPUSeconds()
         let result = body()
         stageSeconds[stage] = Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9
         stageCPUSeconds[stage] = FeatureFlowBenchmark.processCPUSeconds() - cpu

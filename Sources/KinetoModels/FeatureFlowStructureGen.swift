@@ -15,14 +15,22 @@ public struct FeatureFlowStructureGen {
         let conv1: Conv2d, conv2: FeatureFlowConv, conv3: Conv2d
         let downsample: Conv2d?
 
-        init(_ l: FeatureFlowWeightLoader, _ p: String, inChannels: Int, width: Int, stride: Int, downsample: Bool) throws {
-            conv1 = try l.convBN(p + ".conv1", bn: p + ".bn1", inChannels, width, kernel: 1, bias: false, activation: .relu)
-            conv2 = FeatureFlowConv(try l.convBN(p + ".conv2", bn: p + ".bn2", width, width, kernel: 3, stride: stride,
-                                                 padding: 1, bias: false, activation: .relu))
-            conv3 = try l.convBN(p + ".conv3", bn: p + ".bn3", width, width * 4, kernel: 1, bias: false, activation: .relu)
-            self.downsample = downsample
-                ? try l.convBN(p + ".downsample.0", bn: p + ".downsample.1", inChannels, width * 4, kernel: 1,
-                               stride: stride, bias: false)
+        init(_ l: FeatureFlowWeightLoader, _ p: String, inChannels: Int, width: Int, stride: Int, downsample: Bool)
+            throws
+        {
+            conv1 = try l.convBN(
+                p + ".conv1", bn: p + ".bn1", inChannels, width, kernel: 1, bias: false, activation: .relu)
+            conv2 = FeatureFlowConv(
+                try l.convBN(
+                    p + ".conv2", bn: p + ".bn2", width, width, kernel: 3, stride: stride,
+                    padding: 1, bias: false, activation: .relu))
+            conv3 = try l.convBN(
+                p + ".conv3", bn: p + ".bn3", width, width * 4, kernel: 1, bias: false, activation: .relu)
+            self.downsample =
+                downsample
+                ? try l.convBN(
+                    p + ".downsample.0", bn: p + ".downsample.1", inChannels, width * 4, kernel: 1,
+                    stride: stride, bias: false)
                 : nil
         }
 
@@ -44,7 +52,8 @@ public struct FeatureFlowStructureGen {
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, channels c: Int) throws {
             // nn.LeakyReLU(True) passes True as negative_slope: slope 1, the identity.
-            offset1 = FeatureFlowConv(try l.convBN(p + ".offset_cnn1.0", bn: p + ".offset_cnn1.1", 2 * c, c, kernel: 3, padding: 1))
+            offset1 = FeatureFlowConv(
+                try l.convBN(p + ".offset_cnn1.0", bn: p + ".offset_cnn1.1", 2 * c, c, kernel: 3, padding: 1))
             offsetBN = try FeatureFlowResnetBlockBN(l, p + ".offset_cnn3.0", channels: c)
             offsetPlain = try FeatureFlowResnetBlock(l, p + ".offset_cnn3.5", channels: c, activation: .leakyReLU(0.1))
             offsetOut = FeatureFlowConv(try l.conv(p + ".offset_cnn3.8", c, 2 * 2 * groups * 9, kernel: 3, padding: 1))
@@ -52,7 +61,8 @@ public struct FeatureFlowStructureGen {
             emb = FeatureFlowConv(try l.conv(p + ".emb", c, c, kernel: 3, padding: 1))
             mix1 = FeatureFlowConv(try l.conv(p + ".mix_map.0", 2 * c, c, kernel: 3, padding: 1))
             mixBlock = try FeatureFlowResnetBlock(l, p + ".mix_map.2", channels: c, activation: .leakyReLU(0.1))
-            mix2 = FeatureFlowConv(try l.conv(p + ".mix_map.5", c, 2 * groups, kernel: 3, padding: 1, activation: .sigmoid))
+            mix2 = FeatureFlowConv(
+                try l.conv(p + ".mix_map.5", c, 2 * groups, kernel: 3, padding: 1, activation: .sigmoid))
         }
 
         /// `(mixed, out_x, out_y)` for feature maps `x`, `y` `[1, 512, h, w]`.
@@ -72,14 +82,20 @@ public struct FeatureFlowStructureGen {
             for _ in 0..<3 { m = mixBlock(m) }
             let vmap = mix2(m)  // sigmoid fused: [N, 2·groups, h, w]
             let mixed = Tensor.empty(x.shape, like: x)
-            let plane = x.h * x.w, perGroup = c / groups
+            let plane = x.h * x.w
+            let perGroup = c / groups
             for item in 0..<x.n {
-                let v = vmap.pointer(item: item), px = outX.pointer(item: item), py = outY.pointer(item: item)
+                let v = vmap.pointer(item: item)
+                let px = outX.pointer(item: item)
+                let py = outY.pointer(item: item)
                 let out = mixed.pointer(item: item)
                 Parallel.forEach(c) { ch in
                     let g = ch / perGroup
-                    let vx = v + g * plane, vy = v + (groups + g) * plane
-                    let a = px + ch * plane, b = py + ch * plane, o = out + ch * plane
+                    let vx = v + g * plane
+                    let vy = v + (groups + g) * plane
+                    let a = px + ch * plane
+                    let b = py + ch * plane
+                    let o = out + ch * plane
                     for i in 0..<plane { o[i] = vx[i] * a[i] + vy[i] * b[i] }
                 }
             }
@@ -95,10 +111,13 @@ public struct FeatureFlowStructureGen {
         let last: Conv2d
 
         init(_ l: FeatureFlowWeightLoader, _ p: String, channels c: Int, outputs: Int) throws {
-            blocks = try (0..<9).map { try FeatureFlowResnetBlock(l, p + ".model.\($0)", channels: c, activation: .relu) }
+            blocks = try (0..<9).map {
+                try FeatureFlowResnetBlock(l, p + ".model.\($0)", channels: c, activation: .relu)
+            }
             up = try (0..<3).map { i in
-                try l.convTranspose(p + ".model.\(9 + 2 * i)", c >> i, c >> (i + 1), kernel: 3, stride: 2, padding: 1,
-                                    outputPadding: 1, activation: .relu)
+                try l.convTranspose(
+                    p + ".model.\(9 + 2 * i)", c >> i, c >> (i + 1), kernel: 3, stride: 2, padding: 1,
+                    outputPadding: 1, activation: .relu)
             }
             last = try l.conv(p + ".model.16", c >> 3, outputs, kernel: 7, activation: .tanh)
         }
@@ -113,16 +132,21 @@ public struct FeatureFlowStructureGen {
 
     init(_ l: FeatureFlowWeightLoader, prefix p: String = "structure.") throws {
         let f = p + "extract_features."
-        stem = try l.convBN(f + "conv1_4in", bn: f + "net.bn1", 4, 64, kernel: 7, stride: 2, padding: 3, bias: false,
-                            activation: .relu)
+        stem = try l.convBN(
+            f + "conv1_4in", bn: f + "net.bn1", 4, 64, kernel: 7, stride: 2, padding: 3, bias: false,
+            activation: .relu)
         var layers: [Bottleneck] = []
         for i in 0..<3 {
-            layers.append(try Bottleneck(l, f + "net.layer1.\(i)", inChannels: i == 0 ? 64 : 256, width: 64, stride: 1,
-                                         downsample: i == 0))
+            layers.append(
+                try Bottleneck(
+                    l, f + "net.layer1.\(i)", inChannels: i == 0 ? 64 : 256, width: 64, stride: 1,
+                    downsample: i == 0))
         }
         for i in 0..<4 {
-            layers.append(try Bottleneck(l, f + "net.layer2.\(i)", inChannels: i == 0 ? 256 : 512, width: 128,
-                                         stride: i == 0 ? 2 : 1, downsample: i == 0))
+            layers.append(
+                try Bottleneck(
+                    l, f + "net.layer2.\(i)", inChannels: i == 0 ? 256 : 512, width: 128,
+                    stride: i == 0 ? 2 : 1, downsample: i == 0))
         }
         self.layers = layers
         dcn = try DeformableMix(l, p + "dcn", channels: 512)

@@ -44,35 +44,44 @@ final class FeatureFlowWeightLoader {
     }
 
     /// `nn.Conv2d(cin, cout, k, stride, padding, dilation, bias)` at `prefix` (`prefix.weight`, `prefix.bias`).
-    func conv(_ prefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-              dilation: Int = 1, bias: Bool = true, activation: Activation = .none) throws -> Conv2d {
+    func conv(
+        _ prefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, bias: Bool = true, activation: Activation = .none
+    ) throws -> Conv2d {
         let weight = try tensor(prefix + ".weight", [cout, cin, kernel, kernel])
         let b = bias ? try tensor(prefix + ".bias", [cout]) : nil
-        return try Conv2d(weight: weight, bias: b, stride: stride, padding: padding, dilation: dilation,
-                          activation: activation)
+        return try Conv2d(
+            weight: weight, bias: b, stride: stride, padding: padding, dilation: dilation,
+            activation: activation)
     }
 
     /// Inference batch norm `nn.BatchNorm2d(channels)` at `prefix` (eps 1e-5, PyTorch's default).
     func batchNorm(_ prefix: String, _ channels: Int) throws -> BatchNormParameters {
-        BatchNormParameters(weight: try tensor(prefix + ".weight", [channels]),
-                            bias: try tensor(prefix + ".bias", [channels]),
-                            runningMean: try tensor(prefix + ".running_mean", [channels]),
-                            runningVar: try tensor(prefix + ".running_var", [channels]))
+        BatchNormParameters(
+            weight: try tensor(prefix + ".weight", [channels]),
+            bias: try tensor(prefix + ".bias", [channels]),
+            runningMean: try tensor(prefix + ".running_mean", [channels]),
+            runningVar: try tensor(prefix + ".running_var", [channels]))
     }
 
     /// A convolution at `convPrefix` with the batch norm at `bnPrefix` folded in, then `activation`.
-    func convBN(_ convPrefix: String, bn bnPrefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = true, activation: Activation = .none) throws -> Conv2d {
+    func convBN(
+        _ convPrefix: String, bn bnPrefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1,
+        padding: Int = 0, bias: Bool = true, activation: Activation = .none
+    ) throws -> Conv2d {
         let plain = try conv(convPrefix, cin, cout, kernel: kernel, stride: stride, padding: padding, bias: bias)
         return try plain.foldingBatchNorm(try batchNorm(bnPrefix, cout)).with(activation: activation)
     }
 
     /// `nn.ConvTranspose2d(cin, cout, k, stride, padding, output_padding)` with bias at `prefix`.
-    func convTranspose(_ prefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int, padding: Int,
-                       outputPadding: Int, activation: Activation = .none) throws -> ConvTranspose2d {
-        try ConvTranspose2d(weight: try tensor(prefix + ".weight", [cin, cout, kernel, kernel]),
-                            bias: try tensor(prefix + ".bias", [cout]), stride: stride, padding: padding,
-                            outputPadding: outputPadding, activation: activation)
+    func convTranspose(
+        _ prefix: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int, padding: Int,
+        outputPadding: Int, activation: Activation = .none
+    ) throws -> ConvTranspose2d {
+        try ConvTranspose2d(
+            weight: try tensor(prefix + ".weight", [cin, cout, kernel, kernel]),
+            bias: try tensor(prefix + ".bias", [cout]), stride: stride, padding: padding,
+            outputPadding: outputPadding, activation: activation)
     }
 
     /// Throws `FeatureFlowWeightError` listing every missing or misshapen tensor, if any.

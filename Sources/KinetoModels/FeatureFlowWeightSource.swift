@@ -51,10 +51,14 @@ public struct FeatureFlowWeightError: Error, CustomStringConvertible, Sendable {
     public let mismatched: [(name: String, found: [Int], expected: [Int])]
 
     public var description: String {
-        var lines = ["FeatureFlow weights from \(source) do not fit the network: \(missing.count) missing, \(mismatched.count) with the wrong shape"]
+        var lines = [
+            "FeatureFlow weights from \(source) do not fit the network: \(missing.count) missing, \(mismatched.count) with the wrong shape"
+        ]
         for name in missing.prefix(40) { lines.append("  missing: \(name)") }
         if missing.count > 40 { lines.append("  … and \(missing.count - 40) more missing") }
-        for m in mismatched.prefix(40) { lines.append("  wrong shape: \(m.name) is \(m.found), expected \(m.expected)") }
+        for m in mismatched.prefix(40) {
+            lines.append("  wrong shape: \(m.name) is \(m.found), expected \(m.expected)")
+        }
         if mismatched.count > 40 { lines.append("  … and \(mismatched.count - 40) more with the wrong shape") }
         return lines.joined(separator: "\n")
     }

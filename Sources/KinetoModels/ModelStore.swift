@@ -17,7 +17,8 @@ public struct ModelStore: Sendable {
 
     public init(directory: URL, fallbacks: [URL] = []) {
         self.directory = directory
-        self.searchDirectories = [directory] + fallbacks.filter { $0.standardizedFileURL != directory.standardizedFileURL }
+        self.searchDirectories =
+            [directory] + fallbacks.filter { $0.standardizedFileURL != directory.standardizedFileURL }
     }
 
     /// The store the environment selects (see the type's documentation).
@@ -81,11 +82,16 @@ public struct ModelStore: Sendable {
         case .verified(let file):
             return file
         case .notInstalled:
-            throw ModelStoreError("model \(model.id) is not installed (looked in \(searchDirectories.map(\.path).joined(separator: ", "))); \(model.installHint)")
+            throw ModelStoreError(
+                "model \(model.id) is not installed (looked in \(searchDirectories.map(\.path).joined(separator: ", "))); \(model.installHint)"
+            )
         case .corrupt(let file, let actual):
-            throw ModelStoreError("model \(model.id) at \(file.path) is corrupt: SHA-256 \(actual), expected \(model.sha256 ?? "-"); reinstall it: \(model.installHint)")
+            throw ModelStoreError(
+                "model \(model.id) at \(file.path) is corrupt: SHA-256 \(actual), expected \(model.sha256 ?? "-"); reinstall it: \(model.installHint)"
+            )
         case .unreadable(let file, let reason):
-            throw ModelStoreError("model \(model.id) at \(file.path) cannot be read (\(reason)); reinstall it: \(model.installHint)")
+            throw ModelStoreError(
+                "model \(model.id) at \(file.path) cannot be read (\(reason)); reinstall it: \(model.installHint)")
         }
     }
 
@@ -101,11 +107,14 @@ public struct ModelStore: Sendable {
             throw ModelStoreError("cannot read \(source.path): \(error)")
         }
         if let expected = model.sha256, digest != expected {
-            throw ModelStoreError("\(source.path) is not the official \(model.id) weight file: SHA-256 \(digest), expected \(expected) (\(model.source))")
+            throw ModelStoreError(
+                "\(source.path) is not the official \(model.id) weight file: SHA-256 \(digest), expected \(expected) (\(model.source))"
+            )
         }
         let target = path(of: model)
         let folder = target.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(model.fileName).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let temporary = folder.appendingPathComponent(
+            ".\(model.fileName).partial-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: temporary)
@@ -115,7 +124,8 @@ public struct ModelStore: Sendable {
                 throw ModelStoreError("the copy of \(source.path) in \(folder.path) differs from the source")
             }
             if rename(temporary.path, target.path) != 0 {
-                throw ModelStoreError("cannot move \(temporary.path) to \(target.path): \(String(cString: strerror(errno)))")
+                throw ModelStoreError(
+                    "cannot move \(temporary.path) to \(target.path): \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

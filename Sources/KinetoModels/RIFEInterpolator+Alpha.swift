@@ -7,15 +7,19 @@ import KinetoMedia
 public protocol AlphaInterpolating: FrameInterpolator {
     /// The frame at time `t` between `first` and `second`, and its alpha: both input alpha planes
     /// (`width × height` values in [0, 1], row by row) carried the way the model carries the colour.
-    func interpolate(_ first: RGBImage, _ second: RGBImage, alpha firstAlpha: [Float], _ secondAlpha: [Float],
-                     at t: Double) throws -> (image: RGBImage, alpha: [Float])
+    func interpolate(
+        _ first: RGBImage, _ second: RGBImage, alpha firstAlpha: [Float], _ secondAlpha: [Float],
+        at t: Double
+    ) throws -> (image: RGBImage, alpha: [Float])
 }
 
 extension RIFEInterpolator: AlphaInterpolating {
     /// RIFE's own merge applied to alpha: each input plane backward-warped by its final flow (`grid_sample`,
     /// bilinear, border), blended by the sigmoid of the final mask, as the network blends the colour.
-    public func interpolate(_ first: RGBImage, _ second: RGBImage, alpha firstAlpha: [Float], _ secondAlpha: [Float],
-                            at t: Double) throws -> (image: RGBImage, alpha: [Float]) {
+    public func interpolate(
+        _ first: RGBImage, _ second: RGBImage, alpha firstAlpha: [Float], _ secondAlpha: [Float],
+        at t: Double
+    ) throws -> (image: RGBImage, alpha: [Float]) {
         try checkPair(width: first.width, height: first.height, other: (second.width, second.height), t: t)
         let (h, w) = (first.height, first.width)
         guard firstAlpha.count == h * w, secondAlpha.count == h * w else {
@@ -26,7 +30,8 @@ extension RIFEInterpolator: AlphaInterpolating {
         let result = run(first, second, timestep: Float(t), keepIntermediates: true)
         let image = RGBImage(width: w, height: h, pixels: result.output.toArray())
         guard let flow = result.flows.last else { throw RIFEError("RIFE returned no flow") }
-        let flows = flow.toArray(), logits = result.maskLogits.toArray()
+        let flows = flow.toArray()
+        let logits = result.maskLogits.toArray()
         let plane = h * w
         let towardFirst = Tensor(shape: [1, 2, h, w], values: Array(flows[0..<(2 * plane)]))
         let towardSecond = Tensor(shape: [1, 2, h, w], values: Array(flows[(2 * plane)..<(4 * plane)]))

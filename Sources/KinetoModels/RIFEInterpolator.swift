@@ -64,28 +64,35 @@ public final class RIFEInterpolator: FrameInterpolator, @unchecked Sendable {
     /// The network's results (flows, mask logits, frame) for two images of one size, at that size. `timestep` is
     /// used as float32, as the reference's timestep plane is. A frame of the previous call (the shared frame of
     /// consecutive pairs, or the same pair at another time) reuses its head features.
-    public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
+    public func run(_ first: RGBImage, _ second: RGBImage, timestep: Float, keepIntermediates: Bool = false)
+        -> RIFENetwork.Result
+    {
         let (ph, pw) = paddedSize(height: first.height, width: first.width)
         let scales = RIFENetwork.scaleList(for: scale)
         let (frame0, frame1) = frames.pair(for: user, first, second, paddedHeight: ph, paddedWidth: pw) { image in
             let prepared = image.pixels.withUnsafeBufferPointer {
-                network.prepare(pixels: $0.baseAddress!, height: image.height, width: image.width, paddedHeight: ph,
-                                paddedWidth: pw, scales: scales)
+                network.prepare(
+                    pixels: $0.baseAddress!, height: image.height, width: image.width, paddedHeight: ph,
+                    paddedWidth: pw, scales: scales)
             }
             return RIFEPreparedFrames.Frame(image: image, prepared: prepared)
         }
-        return network.forward(frame0.prepared, frame1.prepared, height: first.height, width: first.width,
-                               timestep: timestep, scales: scales, keepIntermediates: keepIntermediates)
+        return network.forward(
+            frame0.prepared, frame1.prepared, height: first.height, width: first.width,
+            timestep: timestep, scales: scales, keepIntermediates: keepIntermediates)
     }
 
     /// `run` for frames given as `[1, 3, H, W]` tensors (no feature reuse).
-    public func run(_ img0: Tensor, _ img1: Tensor, timestep: Float, keepIntermediates: Bool = false) -> RIFENetwork.Result {
+    public func run(_ img0: Tensor, _ img1: Tensor, timestep: Float, keepIntermediates: Bool = false)
+        -> RIFENetwork.Result
+    {
         let (ph, pw) = paddedSize(height: img0.h, width: img0.w)
         let scales = RIFENetwork.scaleList(for: scale)
         let frame0 = network.prepare(img0, paddedHeight: ph, paddedWidth: pw, scales: scales)
         let frame1 = network.prepare(img1, paddedHeight: ph, paddedWidth: pw, scales: scales)
-        return network.forward(frame0, frame1, height: img0.h, width: img0.w, timestep: timestep, scales: scales,
-                               keepIntermediates: keepIntermediates)
+        return network.forward(
+            frame0, frame1, height: img0.h, width: img0.w, timestep: timestep, scales: scales,
+            keepIntermediates: keepIntermediates)
     }
 
     /// The padded size the reference runs a `height × width` frame at (zeros added right and bottom).

@@ -11,29 +11,38 @@ enum RIFEKernels {
     /// `logits` `[1, 1, b, w]` cover rows `firstRow ..< firstRow + b` of the top-left `h × w` that `out`
     /// `[1, 3, h, w]` covers (b = h: the whole frame at once), and those rows of `out` are written.
     @discardableResult
-    static func warpAndMerge(_ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
-                             sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor,
-                             firstRow: Int = 0, avx2: Bool = VectorKernels.avx2) -> Tensor {
+    static func warpAndMerge(
+        _ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
+        sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor,
+        firstRow: Int = 0, avx2: Bool = VectorKernels.avx2
+    ) -> Tensor {
         let (rows, w) = (flow.h, out.w)
-        let plane = rows * w, outPlane = out.h * w
-        let image0 = UnsafeRawPointer(packed0), image1 = UnsafeRawPointer(packed1)
-        let f = flow.pointer, m = logits.pointer, o = out.pointer + firstRow * w
+        let plane = rows * w
+        let outPlane = out.h * w
+        let image0 = UnsafeRawPointer(packed0)
+        let image1 = UnsafeRawPointer(packed1)
+        let f = flow.pointer
+        let m = logits.pointer
+        let o = out.pointer + firstRow * w
         Parallel.forRanges(rows, minimum: max(1, 16384 / w)) { band in
             for row in band {
                 let y = Float(firstRow + row)
                 // Eight outputs at a time in AVX2 (the same arithmetic), the rest below.
                 let first = avx2 ? w / 8 * 8 : 0
                 if first > 0 {
-                    kineto_warp_merge_avx2(packed0, packed1, Int64(sourceWidth), Int64(sourceHeight), y, 0,
-                                           f + row * w, m + row * w, Int64(first), o + row * w, Int64(plane),
-                                           Int64(outPlane))
+                    kineto_warp_merge_avx2(
+                        packed0, packed1, Int64(sourceWidth), Int64(sourceHeight), y, 0,
+                        f + row * w, m + row * w, Int64(first), o + row * w, Int64(plane),
+                        Int64(outPlane))
                 }
                 for col in first..<w {
                     let p = row * w + col
-                    let a = sample4(image0, width: sourceWidth, height: sourceHeight,
-                                    x: Float(col) + f[p], y: y + f[plane + p])
-                    let b = sample4(image1, width: sourceWidth, height: sourceHeight,
-                                    x: Float(col) + f[2 * plane + p], y: y + f[3 * plane + p])
+                    let a = sample4(
+                        image0, width: sourceWidth, height: sourceHeight,
+                        x: Float(col) + f[p], y: y + f[plane + p])
+                    let b = sample4(
+                        image1, width: sourceWidth, height: sourceHeight,
+                        x: Float(col) + f[2 * plane + p], y: y + f[3 * plane + p])
                     let weight = 1 / (1 + Foundation.exp(-m[p]))
                     let rest = 1 - weight
                     let value = a * weight + b * rest
@@ -50,12 +59,19 @@ enum RIFEKernels {
     /// (`border`, `align_corners=True`).
     @inline(__always)
     static func sample4(_ src: UnsafeRawPointer, width w: Int, height h: Int, x: Float, y: Float) -> SIMD4<Float> {
-        let ix = min(max(x, 0), Float(w - 1)), iy = min(max(y, 0), Float(h - 1))
-        let x0 = Int(ix), y0 = Int(iy)   // non-negative: truncation is floor
-        let ax = ix - Float(x0), ay = iy - Float(y0)
+        let ix = min(max(x, 0), Float(w - 1))
+        let iy = min(max(y, 0), Float(h - 1))
+        let x0 = Int(ix)
+        let y0 = Int(iy)  // non-negative: truncation is floor
+        let ax = ix - Float(x0)
+        let ay = iy - Float(y0)
         // A corner past the last row/column has weight zero (ix = w − 1 exactly); reuse the edge pixel.
-        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-        let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
+        let x1 = min(x0 + 1, w - 1)
+        let y1 = min(y0 + 1, h - 1)
+        let wNW = (1 - ax) * (1 - ay)
+        let wNE = ax * (1 - ay)
+        let wSW = (1 - ax) * ay
+        let wSE = ax * ay
         let nw = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x0), as: SIMD4<Float>.self)
         let ne = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x1), as: SIMD4<Float>.self)
         let sw = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x0), as: SIMD4<Float>.self)
@@ -91,18 +107,25 @@ enum RIFEKernels {
     /// `[1, C, rows.count, cols.count]`, each result multiplied by `factor`.
     /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
     /// `flow + tmp · scale`).
-    static func resample(_ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
-                         accumulate: Bool = false, avx2: Bool = VectorKernels.avx2) {
+    static func resample(
+        _ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
+        accumulate: Bool = false, avx2: Bool = VectorKernels.avx2
+    ) {
         let (c, w) = (x.c, x.w)
         let (ho, wo) = (rows.count, cols.count)
-        let inPlane = x.h * w, outPlane = ho * wo
-        let src = x.pointer, dst = out.pointer
+        let inPlane = x.h * w
+        let outPlane = ho * wo
+        let src = x.pointer
+        let dst = out.pointer
         let doubling = isDoubling(cols)
         let upscaling = doubling ? nil : upscalingFactor(cols, inputSize: w)
         // Columns read one to one (scale 1: the last block's flow and mask at full size): `(a · 1 + b · 0) · factor`
         // is `a · factor` exactly, so contiguous runs are plain vector loops with the same bits.
-        let copying = cols.enumerated().allSatisfy { $0.element.i0 == cols[0].i0 + $0.offset && $0.element.i1 == $0.element.i0
-            && $0.element.lambda == 0 } && rows.allSatisfy { $0.lambda == 0 }
+        let copying =
+            cols.enumerated().allSatisfy {
+                $0.element.i0 == cols[0].i0 + $0.offset && $0.element.i1 == $0.element.i0
+                    && $0.element.lambda == 0
+            } && rows.allSatisfy { $0.lambda == 0 }
         // With `upscaling` = s: the weights (r + ½)/s of output s·m + s/2 + r on source m + 1, four lanes at a time.
         let lambdas = (0..<((upscaling ?? 0) / 4)).map { g in
             SIMD4<Float>((0..<4).map { (Float(4 * g + $0) + 0.5) / Float(upscaling!) })
@@ -110,11 +133,14 @@ enum RIFEKernels {
         cols.withUnsafeBufferPointer { colTaps in
             Parallel.forRanges(c * ho, minimum: max(1, 8192 / max(1, wo))) { range in
                 for index in range {
-                    let channel = index / ho, row = index % ho
+                    let channel = index / ho
+                    let row = index % ho
                     let r = rows[row]
-                    let top = src + channel * inPlane + r.i0 * w, bottom = src + channel * inPlane + r.i1 * w
+                    let top = src + channel * inPlane + r.i0 * w
+                    let bottom = src + channel * inPlane + r.i1 * w
                     let line = dst + channel * outPlane + row * wo
-                    let lower = r.lambda, upper = 1 - r.lambda
+                    let lower = r.lambda
+                    let upper = 1 - r.lambda
                     if copying {
                         let source = top + cols[0].i0
                         if accumulate {
@@ -127,15 +153,19 @@ enum RIFEKernels {
                     if let s = upscaling {
                         // Interior outputs s·m + s/2 ..< s·m + s/2 + s read source columns m and m + 1: the same
                         // products and sums as the general loop, four outputs at a time.
-                        let vu = SIMD4<Float>(repeating: upper), vl = SIMD4<Float>(repeating: lower)
+                        let vu = SIMD4<Float>(repeating: upper)
+                        let vl = SIMD4<Float>(repeating: lower)
                         let vf = SIMD4<Float>(repeating: factor)
                         for m in 0..<(w - 1) {
-                            let t0 = SIMD4<Float>(repeating: top[m]), t1 = SIMD4<Float>(repeating: top[m + 1])
-                            let b0 = SIMD4<Float>(repeating: bottom[m]), b1 = SIMD4<Float>(repeating: bottom[m + 1])
+                            let t0 = SIMD4<Float>(repeating: top[m])
+                            let t1 = SIMD4<Float>(repeating: top[m + 1])
+                            let b0 = SIMD4<Float>(repeating: bottom[m])
+                            let b1 = SIMD4<Float>(repeating: bottom[m + 1])
                             let target = line + s * m + s / 2
                             for (g, lambda) in lambdas.enumerated() {
                                 let rest = 1 - lambda
-                                let a = t0 * rest + t1 * lambda, b = b0 * rest + b1 * lambda
+                                let a = t0 * rest + t1 * lambda
+                                let b = b0 * rest + b1 * lambda
                                 var value = (a * vu + b * vl) * vf
                                 if accumulate { value = load4(target + 4 * g) + value }
                                 store4(value, target + 4 * g)
@@ -155,24 +185,33 @@ enum RIFEKernels {
                         // Interior columns 1 ..< wo − 1 in pairs (2m + 1, 2m + 2) reading source columns m, m + 1
                         // with weights (¾, ¼) and (¼, ¾): the same products and sums as the general loop, four
                         // pairs at a time.
-                        let vu = SIMD4<Float>(repeating: upper), vl = SIMD4<Float>(repeating: lower)
+                        let vu = SIMD4<Float>(repeating: upper)
+                        let vl = SIMD4<Float>(repeating: lower)
                         let vf = SIMD4<Float>(repeating: factor)
-                        let near = SIMD4<Float>(repeating: 0.75), far = SIMD4<Float>(repeating: 0.25)
+                        let near = SIMD4<Float>(repeating: 0.75)
+                        let far = SIMD4<Float>(repeating: 0.25)
                         let pairs = wo / 2 - 1
                         var m = 0
                         if avx2 {
                             m = pairs / 8 * 8
-                            kineto_double_row_avx2(top, bottom, upper, lower, factor, accumulate ? 1 : 0, line, Int64(pairs))
+                            kineto_double_row_avx2(
+                                top, bottom, upper, lower, factor, accumulate ? 1 : 0, line, Int64(pairs))
                         }
                         while m + 4 <= pairs {
-                            let p0 = load4(top + m), q0 = load4(top + m + 1)
-                            let p1 = load4(bottom + m), q1 = load4(bottom + m + 1)
-                            let oddA = p0 * near + q0 * far, evenA = p0 * far + q0 * near
-                            let oddB = p1 * near + q1 * far, evenB = p1 * far + q1 * near
-                            var odd = (oddA * vu + oddB * vl) * vf, even = (evenA * vu + evenB * vl) * vf
+                            let p0 = load4(top + m)
+                            let q0 = load4(top + m + 1)
+                            let p1 = load4(bottom + m)
+                            let q1 = load4(bottom + m + 1)
+                            let oddA = p0 * near + q0 * far
+                            let evenA = p0 * far + q0 * near
+                            let oddB = p1 * near + q1 * far
+                            let evenB = p1 * far + q1 * near
+                            var odd = (oddA * vu + oddB * vl) * vf
+                            var even = (evenA * vu + evenB * vl) * vf
                             let target = line + 2 * m + 1
                             if accumulate {
-                                let first = load4(target), second = load4(target + 4)
+                                let first = load4(target)
+                                let second = load4(target + 4)
                                 odd += SIMD4(first[0], first[2], second[0], second[2])
                                 even += SIMD4(first[1], first[3], second[1], second[3])
                             }
@@ -213,8 +252,13 @@ enum RIFEKernels {
         for s in [4, 8, 16] where taps.count == s * inputSize {
             var matches = true
             for j in (s / 2)..<(taps.count - s / 2) {
-                let m = (j - s / 2) / s, r = (j - s / 2) % s, t = taps[j]
-                if t.i0 != m || t.i1 != m + 1 || t.lambda != (Float(r) + 0.5) / Float(s) { matches = false; break }
+                let m = (j - s / 2) / s
+                let r = (j - s / 2) % s
+                let t = taps[j]
+                if t.i0 != m || t.i1 != m + 1 || t.lambda != (Float(r) + 0.5) / Float(s) {
+                    matches = false
+                    break
+                }
             }
             if matches { return s }
         }
@@ -227,7 +271,8 @@ enum RIFEKernels {
         let n = taps.count
         guard n >= 4, n % 2 == 0 else { return false }
         for j in 1..<(n - 1) {
-            let t = taps[j], i0 = (j - 1) / 2
+            let t = taps[j]
+            let i0 = (j - 1) / 2
             if t.i0 != i0 || t.i1 != i0 + 1 || t.lambda != (j % 2 == 1 ? 0.25 : 0.75) { return false }
         }
         return true
@@ -254,7 +299,8 @@ enum RIFEKernels {
     static func interleave8(_ parts: [Tensor], into out: UnsafeMutablePointer<Float>) {
         let (h, w) = (parts[0].h, parts[0].w)
         let c = parts.reduce(0) { $0 + $1.c }
-        precondition(c <= 8 && parts.allSatisfy { $0.h == h && $0.w == w }, "interleave8 takes at most 8 channels of one size")
+        precondition(
+            c <= 8 && parts.allSatisfy { $0.h == h && $0.w == w }, "interleave8 takes at most 8 channels of one size")
         let plane = h * w
         Parallel.forRanges(h, minimum: max(1, 8192 / max(1, w))) { rows in
             for row in rows {
@@ -278,13 +324,18 @@ enum RIFEKernels {
     /// `rows` × `cols`: output (i, j) samples the source at (cols[j] + flow[0, i, j], rows[i] + flow[1, i, j]) as
     /// `grid_sample(bilinear, border, align_corners=True)` does. `flow` `[1, 2, rows, cols]`, `out`
     /// `[1, channels, rows, cols]`. Each bilinear corner is one 8-wide load of every channel.
-    static func warpInterleaved(_ packed: UnsafeMutablePointer<Float>, channels c: Int, height h: Int, width w: Int,
-                                rows: [Int], cols: [Int], flow: Tensor, out: Tensor,
-                                avx2: Bool = VectorKernels.avx2) {
+    static func warpInterleaved(
+        _ packed: UnsafeMutablePointer<Float>, channels c: Int, height h: Int, width w: Int,
+        rows: [Int], cols: [Int], flow: Tensor, out: Tensor,
+        avx2: Bool = VectorKernels.avx2
+    ) {
         let (ho, wo) = (rows.count, cols.count)
         let outPlane = ho * wo
-        let fx = flow.pointer, fy = flow.pointer + outPlane, dst = out.pointer
-        let maxX = Float(w - 1), maxY = Float(h - 1)
+        let fx = flow.pointer
+        let fy = flow.pointer + outPlane
+        let dst = out.pointer
+        let maxX = Float(w - 1)
+        let maxY = Float(h - 1)
         let src = UnsafeRawPointer(packed)
         cols.withUnsafeBufferPointer { columns in
             Parallel.forRanges(ho, minimum: max(1, 4096 / max(1, wo))) { range in
@@ -294,27 +345,35 @@ enum RIFEKernels {
                     if c == 7 && avx2 {
                         // Eight pixels at a time (the same arithmetic in 8 lanes), then the loops below.
                         first = wo / 8 * 8
-                        kineto_warp7_interleaved_avx2(packed, Int64(w), Int64(h), y,
-                                                      UnsafeRawPointer(columns.baseAddress!).assumingMemoryBound(to: Int64.self),
-                                                      fx + i * wo, fy + i * wo, Int64(first), dst + i * wo, Int64(outPlane))
+                        kineto_warp7_interleaved_avx2(
+                            packed, Int64(w), Int64(h), y,
+                            UnsafeRawPointer(columns.baseAddress!).assumingMemoryBound(to: Int64.self),
+                            fx + i * wo, fy + i * wo, Int64(first), dst + i * wo, Int64(outPlane))
                     }
                     if c == 7 {
                         // Four pixels at a time: coordinates and weights in 4 lanes, results written as 4-wide
                         // rows of each channel.
                         let start = first
                         first = start + (wo - start) / 4 * 4
-                        warpFour(src, width: w, maxX: maxX, maxY: maxY, y: y, columns: columns.baseAddress! + start,
-                                 fx: fx + i * wo + start, fy: fy + i * wo + start, count: first - start,
-                                 dst: dst + i * wo + start, outPlane: outPlane)
+                        warpFour(
+                            src, width: w, maxX: maxX, maxY: maxY, y: y, columns: columns.baseAddress! + start,
+                            fx: fx + i * wo + start, fy: fy + i * wo + start, count: first - start,
+                            dst: dst + i * wo + start, outPlane: outPlane)
                     }
                     for j in first..<wo {
                         let p = i * wo + j
                         let ix = min(max(Float(columns[j]) + fx[p], 0), maxX)
                         let iy = min(max(y + fy[p], 0), maxY)
-                        let x0 = Int(ix), y0 = Int(iy)   // non-negative: truncation is floor
-                        let ax = ix - Float(x0), ay = iy - Float(y0)
-                        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-                        let wNW = (1 - ax) * (1 - ay), wNE = ax * (1 - ay), wSW = (1 - ax) * ay, wSE = ax * ay
+                        let x0 = Int(ix)
+                        let y0 = Int(iy)  // non-negative: truncation is floor
+                        let ax = ix - Float(x0)
+                        let ay = iy - Float(y0)
+                        let x1 = min(x0 + 1, w - 1)
+                        let y1 = min(y0 + 1, h - 1)
+                        let wNW = (1 - ax) * (1 - ay)
+                        let wNE = ax * (1 - ay)
+                        let wSW = (1 - ax) * ay
+                        let wSE = ax * ay
                         let nw = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x0), as: SIMD8<Float>.self)
                         let ne = src.loadUnaligned(fromByteOffset: 32 * (y0 * w + x1), as: SIMD8<Float>.self)
                         let sw = src.loadUnaligned(fromByteOffset: 32 * (y1 * w + x0), as: SIMD8<Float>.self)
@@ -340,25 +399,33 @@ enum RIFEKernels {
     /// `warpInterleaved` of 7 channels at grid rows `rows` (in pairs) × columns `cols` (in pairs), then `halve`:
     /// `out` `[1, 7, rows/2, cols/2]` (may be a channel view). With AVX2 and `cols.count / 2` a multiple of 8, in one
     /// pass (`kineto_warp7_halve_avx2`: the warped grid never goes to memory); the same bits either way.
-    static func warpAndHalve(_ packed: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rows: [Int], cols: [Int],
-                             flow: Tensor, out: Tensor, pool: TensorPool, avx2: Bool = VectorKernels.avx2) {
+    static func warpAndHalve(
+        _ packed: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rows: [Int], cols: [Int],
+        flow: Tensor, out: Tensor, pool: TensorPool, avx2: Bool = VectorKernels.avx2
+    ) {
         let (wo, outWidth) = (cols.count, cols.count / 2)
         guard avx2, outWidth % 8 == 0 else {
             let warped = pool.tensor([1, 7, rows.count, cols.count])
-            warpInterleaved(packed, channels: 7, height: h, width: w, rows: rows, cols: cols, flow: flow, out: warped, avx2: avx2)
+            warpInterleaved(
+                packed, channels: 7, height: h, width: w, rows: rows, cols: cols, flow: flow, out: warped, avx2: avx2)
             halve(warped, into: out, rowOffset: 0, divideChannels: 0..<0, by: 1)
             return
         }
-        let plane = rows.count * wo, outPlane = out.h * out.w
-        let fx = flow.pointer, fy = flow.pointer + plane, dst = out.pointer
+        let plane = rows.count * wo
+        let outPlane = out.h * out.w
+        let fx = flow.pointer
+        let fy = flow.pointer + plane
+        let dst = out.pointer
         cols.withUnsafeBufferPointer { columns in
             let columns = UnsafeRawPointer(columns.baseAddress!).assumingMemoryBound(to: Int64.self)
             Parallel.forRanges(rows.count / 2, minimum: max(1, 2048 / max(1, outWidth))) { range in
                 for k in range {
-                    let top = 2 * k * wo, bottom = top + wo
-                    kineto_warp7_halve_avx2(packed, Int64(w), Int64(h), Float(rows[2 * k]), Float(rows[2 * k + 1]), columns,
-                                            fx + top, fy + top, fx + bottom, fy + bottom, Int64(outWidth),
-                                            dst + k * outWidth, Int64(outPlane))
+                    let top = 2 * k * wo
+                    let bottom = top + wo
+                    kineto_warp7_halve_avx2(
+                        packed, Int64(w), Int64(h), Float(rows[2 * k]), Float(rows[2 * k + 1]), columns,
+                        fx + top, fy + top, fx + bottom, fy + bottom, Int64(outWidth),
+                        dst + k * outWidth, Int64(outPlane))
                 }
             }
         }
@@ -367,30 +434,43 @@ enum RIFEKernels {
     /// `warpInterleaved` of 7 channels for `count` (a multiple of 4) consecutive outputs of one row, 4 at a time:
     /// the same clamps, weights, products and sums per pixel.
     @inline(__always)
-    static func warpFour(_ src: UnsafeRawPointer, width w: Int, maxX: Float, maxY: Float, y: Float,
-                         columns: UnsafePointer<Int>, fx: UnsafeMutablePointer<Float>, fy: UnsafeMutablePointer<Float>,
-                         count: Int, dst: UnsafeMutablePointer<Float>, outPlane: Int) {
+    static func warpFour(
+        _ src: UnsafeRawPointer, width w: Int, maxX: Float, maxY: Float, y: Float,
+        columns: UnsafePointer<Int>, fx: UnsafeMutablePointer<Float>, fy: UnsafeMutablePointer<Float>,
+        count: Int, dst: UnsafeMutablePointer<Float>, outPlane: Int
+    ) {
         let one = SIMD4<Float>(repeating: 1)
-        let lastX = Int32(w - 1), lastY = Int32(maxY)
+        let lastX = Int32(w - 1)
+        let lastY = Int32(maxY)
         let rowY = SIMD4<Float>(repeating: y)
         var j = 0
         while j < count {
-            let cols = SIMD4<Float>(Float(columns[j]), Float(columns[j + 1]), Float(columns[j + 2]), Float(columns[j + 3]))
+            let cols = SIMD4<Float>(
+                Float(columns[j]), Float(columns[j + 1]), Float(columns[j + 2]), Float(columns[j + 3]))
             // Clamped lane by lane as the scalar path (the generic pointwise min/max are not inlined).
-            let sx = cols + load4(fx + j), sy = rowY + load4(fy + j)
-            let ix = SIMD4<Float>(min(max(sx[0], 0), maxX), min(max(sx[1], 0), maxX),
-                                  min(max(sx[2], 0), maxX), min(max(sx[3], 0), maxX))
-            let iy = SIMD4<Float>(min(max(sy[0], 0), maxY), min(max(sy[1], 0), maxY),
-                                  min(max(sy[2], 0), maxY), min(max(sy[3], 0), maxY))
+            let sx = cols + load4(fx + j)
+            let sy = rowY + load4(fy + j)
+            let ix = SIMD4<Float>(
+                min(max(sx[0], 0), maxX), min(max(sx[1], 0), maxX),
+                min(max(sx[2], 0), maxX), min(max(sx[3], 0), maxX))
+            let iy = SIMD4<Float>(
+                min(max(sy[0], 0), maxY), min(max(sy[1], 0), maxY),
+                min(max(sy[2], 0), maxY), min(max(sy[3], 0), maxY))
             // Lane by lane: the generic SIMD conversions are not specialised and cost more than the whole sample.
             let x0 = SIMD4<Int32>(Int32(ix[0]), Int32(ix[1]), Int32(ix[2]), Int32(ix[3]))
             let y0 = SIMD4<Int32>(Int32(iy[0]), Int32(iy[1]), Int32(iy[2]), Int32(iy[3]))
             let ax = ix - SIMD4<Float>(Float(x0[0]), Float(x0[1]), Float(x0[2]), Float(x0[3]))
             let ay = iy - SIMD4<Float>(Float(y0[0]), Float(y0[1]), Float(y0[2]), Float(y0[3]))
-            let x1 = SIMD4<Int32>(min(x0[0] + 1, lastX), min(x0[1] + 1, lastX), min(x0[2] + 1, lastX), min(x0[3] + 1, lastX))
-            let y1 = SIMD4<Int32>(min(y0[0] + 1, lastY), min(y0[1] + 1, lastY), min(y0[2] + 1, lastY), min(y0[3] + 1, lastY))
-            let wNW = (one - ax) * (one - ay), wNE = ax * (one - ay), wSW = (one - ax) * ay, wSE = ax * ay
-            let top0 = y0 &* Int32(w), top1 = y1 &* Int32(w)
+            let x1 = SIMD4<Int32>(
+                min(x0[0] + 1, lastX), min(x0[1] + 1, lastX), min(x0[2] + 1, lastX), min(x0[3] + 1, lastX))
+            let y1 = SIMD4<Int32>(
+                min(y0[0] + 1, lastY), min(y0[1] + 1, lastY), min(y0[2] + 1, lastY), min(y0[3] + 1, lastY))
+            let wNW = (one - ax) * (one - ay)
+            let wNE = ax * (one - ay)
+            let wSW = (one - ax) * ay
+            let wSE = ax * ay
+            let top0 = y0 &* Int32(w)
+            let top1 = y1 &* Int32(w)
             @inline(__always) func pixel(_ l: Int) -> SIMD8<Float> {
                 let nw = src.loadUnaligned(fromByteOffset: 32 * Int(top0[l] &+ x0[l]), as: SIMD8<Float>.self)
                 let ne = src.loadUnaligned(fromByteOffset: 32 * Int(top0[l] &+ x1[l]), as: SIMD8<Float>.self)
@@ -398,7 +478,10 @@ enum RIFEKernels {
                 let se = src.loadUnaligned(fromByteOffset: 32 * Int(top1[l] &+ x1[l]), as: SIMD8<Float>.self)
                 return nw * wNW[l] + ne * wNE[l] + sw * wSW[l] + se * wSE[l]
             }
-            let v0 = pixel(0), v1 = pixel(1), v2 = pixel(2), v3 = pixel(3)
+            let v0 = pixel(0)
+            let v1 = pixel(1)
+            let v2 = pixel(2)
+            let v3 = pixel(3)
             let d = dst + j
             store4(SIMD4(v0[0], v1[0], v2[0], v3[0]), d)
             store4(SIMD4(v0[1], v1[1], v2[1], v3[1]), d + outPlane)
@@ -422,8 +505,10 @@ enum RIFEKernels {
     ///
     /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
     /// needs only the flow and mask of its 13 output channels).
-    static func convTranspose4x4(_ x: Tensor, _ layer: RIFETransposedConv, shuffle: Bool, pool: TensorPool,
-                                 out: Tensor, avx512: Bool = VectorKernels.avx512) {
+    static func convTranspose4x4(
+        _ x: Tensor, _ layer: RIFETransposedConv, shuffle: Bool, pool: TensorPool,
+        out: Tensor, avx512: Bool = VectorKernels.avx512
+    ) {
         let (weight, bias) = (layer.conv.weight, layer.conv.bias)
         let (cin, h, w) = (x.c, x.h, x.w)
         let lda = weight.shape[1] * 16
@@ -438,15 +523,18 @@ enum RIFEKernels {
         let b = bias?.pointer
         if avx512, let packed = layer.packed {
             // Direct: every output row is computed whole, once (no column buffer, no scatter-add, no bias pass).
-            let blocks = (cout + 7) / 8, items = blocks * ho
-            let chunk = max(1, items / (8 * Parallel.maxThreads)), chunks = (items + chunk - 1) / chunk
+            let blocks = (cout + 7) / 8
+            let items = blocks * ho
+            let chunk = max(1, items / (8 * Parallel.maxThreads))
+            let chunks = (items + chunk - 1) / chunk
             let claimed = ClaimCounter()
             packed.withUnsafeBufferPointer { weights in
                 Parallel.forEach(min(chunks, Parallel.maxThreads)) { _ in
                     while let index = claimed.next(below: chunks) {
-                        kineto_conv_transpose4x4_rows_avx512(x.pointer, Int64(cin), Int64(h), Int64(w), weights.baseAddress!,
-                                                             b, Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
-                                                             Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
+                        kineto_conv_transpose4x4_rows_avx512(
+                            x.pointer, Int64(cin), Int64(h), Int64(w), weights.baseAddress!,
+                            b, Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
+                            Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
                     }
                 }
             }
@@ -470,9 +558,11 @@ enum RIFEKernels {
         let columns = pool.tensor([m * bandRows * w])
         var row0 = 0
         while row0 < h {
-            let rows = min(bandRows, h - row0), n = rows * w
-            Gemm.parallelSgemm(m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
-                               b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
+            let rows = min(bandRows, h - row0)
+            let n = rows * w
+            Gemm.parallelSgemm(
+                m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
+                b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
             let cols = columns.pointer
             // One task per output channel: no two tasks write the same pixel. Input row iy reaches output rows
             // Y = 2·iy − 1 + ky; along a row, output X = 2b takes taps kx = 1 (ix = b) and 3 (ix = b − 1), and
@@ -486,14 +576,18 @@ enum RIFEKernels {
                         let y = 2 * (row0 + r) - 1 + ky
                         if y < 0 || y >= ho { continue }
                         let taps = cols + (o * 16 + ky * 4) * n + r * w
-                        let t0 = taps, t1 = taps + n, t2 = taps + 2 * n, t3 = taps + 3 * n
+                        let t0 = taps
+                        let t1 = taps + n
+                        let t2 = taps + 2 * n
+                        let t3 = taps + 3 * n
                         let target = dst + y * rowStride + offset
                         let step = 2 * colStride
                         // b = 0 has no kx = 3 tap, b = w − 1 no kx = 0 tap.
                         target[0] += t1[0]
                         target[colStride] += t2[0] + (w > 1 ? t0[1] : 0)
                         if w > 1 {
-                            var even = target + step, odd = target + step + colStride
+                            var even = target + step
+                            var odd = target + step + colStride
                             for b in 1..<(w - 1) {
                                 even.pointee += t1[b] + t3[b - 1]
                                 odd.pointee += t2[b] + t0[b + 1]
@@ -515,12 +609,16 @@ enum RIFEKernels {
     /// `divideChannels` are then divided by `divisor` (the reference's flow rescaling).
     static func halve(_ x: Tensor, into out: Tensor, rowOffset: Int, divideChannels: Range<Int>, by divisor: Float) {
         let (c, rows, w) = (x.c, x.h / 2, out.w)
-        let inPlane = x.h * x.w, outPlane = out.h * out.w, inWidth = x.w
-        let src = x.pointer, dst = out.pointer
+        let inPlane = x.h * x.w
+        let outPlane = out.h * out.w
+        let inWidth = x.w
+        let src = x.pointer
+        let dst = out.pointer
         Parallel.forEach(c) { channel in
             let divide = divideChannels.contains(channel)
             for q in 0..<rows {
-                let top = src + channel * inPlane + 2 * q * inWidth, bottom = top + inWidth
+                let top = src + channel * inPlane + 2 * q * inWidth
+                let bottom = top + inWidth
                 let line = dst + channel * outPlane + (rowOffset + q) * w
                 for j in 0..<w {
                     let upper = top[2 * j] * 0.5 + top[2 * j + 1] * 0.5

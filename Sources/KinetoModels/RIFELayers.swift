@@ -38,11 +38,15 @@ struct RIFETransposedConv: Sendable {
 
     init(_ conv: ConvTranspose2d, avx512: Bool = VectorKernels.avx512) {
         self.conv = conv
-        guard avx512 else { packed = nil; return }
+        guard avx512 else {
+            packed = nil
+            return
+        }
         let (cin, cout) = (conv.weight.shape[0], conv.weight.shape[1])
         var packed = [Float](repeating: 0, count: (cout + 7) / 8 * 8 * cin * 16)
         packed.withUnsafeMutableBufferPointer {
-            kineto_conv_transpose4x4_pack_weight(conv.weight.pointer, Int64(cin), Int64(cout), Int64(cout), $0.baseAddress!)
+            kineto_conv_transpose4x4_pack_weight(
+                conv.weight.pointer, Int64(cin), Int64(cout), Int64(cout), $0.baseAddress!)
         }
         self.packed = packed
     }

@@ -9,11 +9,14 @@ public enum RIFEModelFiles {
         if let path = ProcessInfo.processInfo.environment["KINETO_RIFE_WEIGHTS"], !path.isEmpty {
             return try RIFEWeights(contentsOf: URL(fileURLWithPath: path))
         }
-        guard let file = store.installedFile(.rife) else { return try RIFEWeights(contentsOf: try store.verifiedFile(.rife)) }
+        guard let file = store.installedFile(.rife) else {
+            return try RIFEWeights(contentsOf: try store.verifiedFile(.rife))
+        }
         // The file is hashed on another thread while this one reads it (each takes about 0.1 s at job start); the
         // weights are returned only once the hash matched, and a mismatch is the error reported.
         final class Verdict: @unchecked Sendable { var file: Result<URL, any Error> = .failure(CancellationError()) }
-        let verdict = Verdict(), done = DispatchSemaphore(value: 0)
+        let verdict = Verdict()
+        let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             verdict.file = Result { try store.verifiedFile(.rife) }
             done.signal()

@@ -91,17 +91,21 @@ public final class RIFENetwork: @unchecked Sendable {
     /// of the feature head (`Head`) after it, interleaved and shrunk for the first of `scales`. The planar padded
     /// frame and its features are passing buffers (at 4K, 106 and 142 MB): only the interleaved copy is kept.
     public func prepare(_ image: Tensor, paddedHeight: Int, paddedWidth: Int, scales: [Double]) -> PreparedFrame {
-        prepare(pixels: image.pointer, height: image.h, width: image.w, paddedHeight: paddedHeight,
-                paddedWidth: paddedWidth, scales: scales)
+        prepare(
+            pixels: image.pointer, height: image.h, width: image.w, paddedHeight: paddedHeight,
+            paddedWidth: paddedWidth, scales: scales)
     }
 
     /// `prepare` of an image given as its planes (`3 × height × width` floats, an `RGBImage`'s layout), read in
     /// place.
-    public func prepare(pixels: UnsafePointer<Float>, height h: Int, width w: Int, paddedHeight: Int, paddedWidth: Int,
-                        scales: [Double]) -> PreparedFrame {
+    public func prepare(
+        pixels: UnsafePointer<Float>, height h: Int, width w: Int, paddedHeight: Int, paddedWidth: Int,
+        scales: [Double]
+    ) -> PreparedFrame {
         let frame = pool.tensor([1, 3, paddedHeight, paddedWidth])
         for c in 0..<3 {
-            let dst = frame.pointer + c * paddedHeight * paddedWidth, src = pixels + c * h * w
+            let dst = frame.pointer + c * paddedHeight * paddedWidth
+            let src = pixels + c * h * w
             for row in 0..<h {
                 (dst + row * paddedWidth).update(from: src + row * w, count: w)
                 (dst + row * paddedWidth + w).update(repeating: 0, count: paddedWidth - w)
@@ -125,26 +129,30 @@ public final class RIFENetwork: @unchecked Sendable {
         resample(features, scale: 1 / s, into: shrunk.channels(3..<7))
         let packed = pool.tensor([paddedHeight * paddedWidth * 8])
         RIFEKernels.interleave8([frame, features], into: packed.pointer)
-        return PreparedFrame(packed: packed, shrunk: shrunk, paddedHeight: paddedHeight, paddedWidth: paddedWidth,
-                             firstScale: s)
+        return PreparedFrame(
+            packed: packed, shrunk: shrunk, paddedHeight: paddedHeight, paddedWidth: paddedWidth,
+            firstScale: s)
     }
 
     /// Runs IFNet on two frames made by `prepare` (same padded size, multiples of 128 / scale as the reference
     /// pads, shrunk for `scales[0]`), and returns the results on the top-left `height × width` (the frames' real
     /// size).
-    public func forward(_ frame0: PreparedFrame, _ frame1: PreparedFrame, height: Int, width: Int, timestep: Float,
-                        scales: [Double], keepIntermediates: Bool = false) -> Result {
+    public func forward(
+        _ frame0: PreparedFrame, _ frame1: PreparedFrame, height: Int, width: Int, timestep: Float,
+        scales: [Double], keepIntermediates: Bool = false
+    ) -> Result {
         precondition(scales.count == weights.blocks.count, "RIFE needs one scale per block")
-        precondition(frame0.paddedHeight == frame1.paddedHeight && frame0.paddedWidth == frame1.paddedWidth
-                     && frame0.firstScale == scales[0] && frame1.firstScale == scales[0],
-                     "RIFE's frames were prepared for another size or scale")
+        precondition(
+            frame0.paddedHeight == frame1.paddedHeight && frame0.paddedWidth == frame1.paddedWidth
+                && frame0.firstScale == scales[0] && frame1.firstScale == scales[0],
+            "RIFE's frames were prepared for another size or scale")
         var clock = Clock(enabled: profiling)
         let (packed0, packed1) = (frame0.packed, frame1.packed)
         let (paddedHeight, paddedWidth) = (frame0.paddedHeight, frame0.paddedWidth)
         var state = PassState(h: paddedHeight, w: paddedWidth, packed0: packed0, packed1: packed1, timestep: timestep)
         for (index, block) in weights.blocks.enumerated() {
             let s = scales[index]
-            let first: Tensor   // the output of the block's first convolution
+            let first: Tensor  // the output of the block's first convolution
             if index == 0 {
                 // cat(img0, img1, f0, f1, t), shrunk: the frames with features, then the constant t.
                 let small = pool.tensor([1, 15, frame0.shrunk.h, frame0.shrunk.w])
@@ -156,7 +164,8 @@ public final class RIFENetwork: @unchecked Sendable {
                 first = firstConvolutionOnBands(&state, block: block, scale: Int(s))
             } else {
                 // s < 1 (scale 2 or 4, small frames): the full input, enlarged as the reference does.
-                let rows = Array(0..<paddedHeight), cols = Array(0..<paddedWidth)
+                let rows = Array(0..<paddedHeight)
+                let cols = Array(0..<paddedWidth)
                 let x = pool.tensor([1, 28, rows.count, cols.count])
                 buildInput(&state, rows: rows, cols: cols, into: x)
                 let small = Ops.interpolate(x, scaleFactor: 1 / s)
@@ -168,25 +177,31 @@ public final class RIFENetwork: @unchecked Sendable {
         }
         let last = state.deltas[state.deltas.count - 1]
         let output = pool.tensor([1, 3, height, width])
-        var flows: [Tensor] = [], logits = Tensor(zeros: [1, 1, 0, 0])
+        var flows: [Tensor] = []
+        var logits = Tensor(zeros: [1, 1, 0, 0])
         if keepIntermediates {
-            let rows = Array(0..<height), cols = Array(0..<width)
+            let rows = Array(0..<height)
+            let cols = Array(0..<width)
             let flow = pool.tensor([1, 4, height, width])
             accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
             logits = pool.tensor([1, 1, height, width])
-            RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
-                                 cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
-            RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
-                                     sourceWidth: paddedWidth, flow: flow, logits: logits, out: output)
-            flows = (1..<state.deltas.count).map { count in
-                let partial = pool.tensor([1, 4, height, width])
-                accumulatedFlow(&state, count: count, rows: rows, cols: cols, into: partial)
-                return partial
-            } + [flow]
+            RIFEKernels.resample(
+                last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
+                cols: RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale), out: logits)
+            RIFEKernels.warpAndMerge(
+                packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
+                sourceWidth: paddedWidth, flow: flow, logits: logits, out: output)
+            flows =
+                (1..<state.deltas.count).map { count in
+                    let partial = pool.tensor([1, 4, height, width])
+                    accumulatedFlow(&state, count: count, rows: rows, cols: cols, into: partial)
+                    return partial
+                } + [flow]
         } else {
             // Bands of rows: the flow is copied out of the whole-frame sum (the same values as above), the mask
             // made per band; no full-size flow or mask of the unpadded frame is kept.
-            let cols = Array(0..<width), colTaps = RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale)
+            let cols = Array(0..<width)
+            let colTaps = RIFEKernels.taps(at: cols, inputSize: last.raw.w, scale: last.scale)
             let rowsPerBand = max(1, lastStageBandPixels / max(1, width))
             var r0 = 0
             while r0 < height {
@@ -195,11 +210,14 @@ public final class RIFENetwork: @unchecked Sendable {
                 let flow = pool.tensor([1, 4, rows.count, width])
                 accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow, wholeFrame: true)
                 let bandLogits = pool.tensor([1, 1, rows.count, width])
-                RIFEKernels.resample(last.raw.channels(4..<5), rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
-                                     cols: colTaps, out: bandLogits)
-                RIFEKernels.warpAndMerge(packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
-                                         sourceWidth: paddedWidth, flow: flow, logits: bandLogits, out: output,
-                                         firstRow: r0)
+                RIFEKernels.resample(
+                    last.raw.channels(4..<5),
+                    rows: RIFEKernels.taps(at: rows, inputSize: last.raw.h, scale: last.scale),
+                    cols: colTaps, out: bandLogits)
+                RIFEKernels.warpAndMerge(
+                    packed0.pointer, packed1.pointer, sourceHeight: paddedHeight,
+                    sourceWidth: paddedWidth, flow: flow, logits: bandLogits, out: output,
+                    firstRow: r0)
                 r0 = r1
             }
         }
@@ -250,7 +268,8 @@ public final class RIFENetwork: @unchecked Sendable {
             buildInput(&state, rows: Array(range), cols: Array(0..<w), into: x)
             return x
         }
-        let rows = RIFENetwork.gridIndices(range, scale: scale), cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
+        let rows = RIFENetwork.gridIndices(range, scale: scale)
+        let cols = RIFENetwork.gridIndices(0..<(w / scale), scale: scale)
         let x = pool.tensor([1, 28, rows.count, cols.count])
         let band = pool.tensor([1, 28, range.count, w / scale])
         let previous = state.deltas[state.deltas.count - 1]
@@ -262,17 +281,21 @@ public final class RIFENetwork: @unchecked Sendable {
             // The warps go straight to the band too, each grid pair averaged as it is made.
             buildInput(&state, rows: rows, cols: cols, into: x, features: false, warps: false)
             let (h, fullWidth) = (state.h, state.w)
-            RIFEKernels.warpAndHalve(state.packed0.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
-                                     flow: x.channels(24..<26), out: band.channels(0..<7), pool: pool)
-            RIFEKernels.warpAndHalve(state.packed1.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
-                                     flow: x.channels(26..<28), out: band.channels(7..<14), pool: pool)
-            RIFEKernels.resample(previous.raw.channels(4..<13),
-                                 rows: RIFEKernels.taps(at: Array(range), inputSize: previous.raw.h, scale: 2),
-                                 cols: RIFEKernels.taps(at: Array(0..<(w / scale)), inputSize: previous.raw.w, scale: 2),
-                                 out: band.channels(15..<24))
+            RIFEKernels.warpAndHalve(
+                state.packed0.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
+                flow: x.channels(24..<26), out: band.channels(0..<7), pool: pool)
+            RIFEKernels.warpAndHalve(
+                state.packed1.pointer, height: h, width: fullWidth, rows: rows, cols: cols,
+                flow: x.channels(26..<28), out: band.channels(7..<14), pool: pool)
+            RIFEKernels.resample(
+                previous.raw.channels(4..<13),
+                rows: RIFEKernels.taps(at: Array(range), inputSize: previous.raw.h, scale: 2),
+                cols: RIFEKernels.taps(at: Array(0..<(w / scale)), inputSize: previous.raw.w, scale: 2),
+                out: band.channels(15..<24))
             band.channels(14..<15).fill(state.timestep)
-            RIFEKernels.halve(x.channels(24..<28), into: band.channels(24..<28), rowOffset: 0, divideChannels: 0..<4,
-                              by: Float(scale))
+            RIFEKernels.halve(
+                x.channels(24..<28), into: band.channels(24..<28), rowOffset: 0, divideChannels: 0..<4,
+                by: Float(scale))
         } else {
             buildInput(&state, rows: rows, cols: cols, into: x)
             RIFEKernels.halve(x, into: band, rowOffset: 0, divideChannels: 24..<28, by: Float(scale))
@@ -293,14 +316,17 @@ public final class RIFENetwork: @unchecked Sendable {
         var r0 = 0
         while r0 < first.h {
             let r1 = min(first.h, r0 + band)
-            let top = r0 == 0 ? 0 : 2 * r0 - 2, bottom = min(h, 2 * r1)
+            let top = r0 == 0 ? 0 : 2 * r0 - 2
+            let bottom = min(h, 2 * r1)
             let x = inputRows(&state, top..<bottom, scale: scale)
             let y = conv(x)
             let skip = r0 == 0 ? 0 : 1
-            let plane = first.h * first.w, bandPlane = y.h * y.w
+            let plane = first.h * first.w
+            let bandPlane = y.h * y.w
             for c in 0..<first.c {
-                (first.pointer + c * plane + r0 * first.w).update(from: y.pointer + c * bandPlane + skip * y.w,
-                                                                count: (r1 - r0) * first.w)
+                (first.pointer + c * plane + r0 * first.w).update(
+                    from: y.pointer + c * bandPlane + skip * y.w,
+                    count: (r1 - r0) * first.w)
             }
             r0 = r1
         }
@@ -311,36 +337,44 @@ public final class RIFENetwork: @unchecked Sendable {
     /// t, the previous block's mask and features, the flow.
     /// `features`: false leaves t, the mask and the features (channels 14..<24) unset; `warps`: false, the warped
     /// frames (channels 0..<14).
-    func buildInput(_ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor, features: Bool = true,
-                    warps: Bool = true) {
+    func buildInput(
+        _ state: inout PassState, rows: [Int], cols: [Int], into x: Tensor, features: Bool = true,
+        warps: Bool = true
+    ) {
         let flow = x.channels(24..<28)
         accumulatedFlow(&state, count: state.deltas.count, rows: rows, cols: cols, into: flow)
         let previous = state.deltas[state.deltas.count - 1]
         if features {
-            RIFEKernels.resample(previous.raw.channels(4..<13),
-                                 rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
-                                 cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
-                                 out: x.channels(15..<24))
+            RIFEKernels.resample(
+                previous.raw.channels(4..<13),
+                rows: RIFEKernels.taps(at: rows, inputSize: previous.raw.h, scale: previous.scale),
+                cols: RIFEKernels.taps(at: cols, inputSize: previous.raw.w, scale: previous.scale),
+                out: x.channels(15..<24))
             x.channels(14..<15).fill(state.timestep)
         }
         guard warps else { return }
         let (h, w) = (state.h, state.w)
-        RIFEKernels.warpInterleaved(state.packed0.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
-                                    flow: flow.channels(0..<2), out: x.channels(0..<7))
-        RIFEKernels.warpInterleaved(state.packed1.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
-                                    flow: flow.channels(2..<4), out: x.channels(7..<14))
+        RIFEKernels.warpInterleaved(
+            state.packed0.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
+            flow: flow.channels(0..<2), out: x.channels(0..<7))
+        RIFEKernels.warpInterleaved(
+            state.packed1.pointer, channels: 7, height: h, width: w, rows: rows, cols: cols,
+            flow: flow.channels(2..<4), out: x.channels(7..<14))
     }
 
     /// The reference's accumulated flow after `count` blocks, `F = up(d0)·s0 + up(d1)·s1 + …` (in that order), on
     /// the grid `rows` × `cols`. A grid covering every column of the padded frame (bands of whole rows) reads a
     /// full-size flow kept across calls, extended by the newer blocks when needed; sparse grids sum the terms.
     /// `wholeFrame`: a contiguous rectangle that reads the full-size flow whatever its size (the last stage's bands).
-    func accumulatedFlow(_ state: inout PassState, count: Int, rows: [Int], cols: [Int], into out: Tensor,
-                         wholeFrame: Bool = false) {
+    func accumulatedFlow(
+        _ state: inout PassState, count: Int, rows: [Int], cols: [Int], into out: Tensor,
+        wholeFrame: Bool = false
+    ) {
         let (h, w) = (state.h, state.w)
         let rowsContiguous = rows.last! - rows.first! + 1 == rows.count
         let colsContiguous = cols.last! - cols.first! + 1 == cols.count
-        let wholeRows = rowsContiguous && colsContiguous
+        let wholeRows =
+            rowsContiguous && colsContiguous
             && (wholeFrame || cols.count == w || rows.count * cols.count >= h * w / 4)
         if !wholeRows || count == 0 {
             sumFlowTerms(state.deltas, count: count, rows: rows, cols: cols, into: out)
@@ -354,10 +388,11 @@ public final class RIFENetwork: @unchecked Sendable {
             let flow = state.fullFlow!.flow
             for k in state.fullFlow!.count..<count {
                 let delta = state.deltas[k]
-                RIFEKernels.resample(delta.raw.channels(0..<4),
-                                     rows: RIFEKernels.taps(at: Array(0..<h), inputSize: delta.raw.h, scale: delta.scale),
-                                     cols: RIFEKernels.taps(at: Array(0..<w), inputSize: delta.raw.w, scale: delta.scale),
-                                     out: flow, multiplyBy: Float(delta.scale), accumulate: true)
+                RIFEKernels.resample(
+                    delta.raw.channels(0..<4),
+                    rows: RIFEKernels.taps(at: Array(0..<h), inputSize: delta.raw.h, scale: delta.scale),
+                    cols: RIFEKernels.taps(at: Array(0..<w), inputSize: delta.raw.w, scale: delta.scale),
+                    out: flow, multiplyBy: Float(delta.scale), accumulate: true)
             }
             state.fullFlow = (flow, count)
         }
@@ -371,12 +406,14 @@ public final class RIFENetwork: @unchecked Sendable {
     }
 
     /// `F` after `count` blocks on a grid, summing the upsampled terms in the reference's order.
-    func sumFlowTerms(_ deltas: [(raw: Tensor, scale: Double)], count: Int, rows: [Int], cols: [Int], into out: Tensor) {
+    func sumFlowTerms(_ deltas: [(raw: Tensor, scale: Double)], count: Int, rows: [Int], cols: [Int], into out: Tensor)
+    {
         for (k, delta) in deltas.prefix(count).enumerated() {
-            RIFEKernels.resample(delta.raw.channels(0..<4),
-                                 rows: RIFEKernels.taps(at: rows, inputSize: delta.raw.h, scale: delta.scale),
-                                 cols: RIFEKernels.taps(at: cols, inputSize: delta.raw.w, scale: delta.scale),
-                                 out: out, multiplyBy: Float(delta.scale), accumulate: k > 0)
+            RIFEKernels.resample(
+                delta.raw.channels(0..<4),
+                rows: RIFEKernels.taps(at: rows, inputSize: delta.raw.h, scale: delta.scale),
+                cols: RIFEKernels.taps(at: cols, inputSize: delta.raw.w, scale: delta.scale),
+                out: out, multiplyBy: Float(delta.scale), accumulate: k > 0)
         }
     }
 
@@ -389,8 +426,9 @@ public final class RIFENetwork: @unchecked Sendable {
             feature = conv(feature, winogradMinimumTiles: winogradMinimumTiles)
         }
         let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
-        RIFEKernels.convTranspose4x4(feature, block.up, shuffle: true, pool: pool,
-                                     out: raw)
+        RIFEKernels.convTranspose4x4(
+            feature, block.up, shuffle: true, pool: pool,
+            out: raw)
         return raw
     }
 

@@ -53,8 +53,10 @@ final class RIFEPreparedFrames: @unchecked Sendable {
     /// The two frames of `user`'s next pair, each prepared by `make` unless an instance has it already (or is
     /// preparing it: then this waits). Frames no instance's pair holds are let go first, except the newest (the
     /// first frame of the pair after the newest one).
-    func pair(for user: Int, _ first: RGBImage, _ second: RGBImage, paddedHeight: Int, paddedWidth: Int,
-              make: (RGBImage) -> Frame) -> (Frame, Frame) {
+    func pair(
+        for user: Int, _ first: RGBImage, _ second: RGBImage, paddedHeight: Int, paddedWidth: Int,
+        make: (RGBImage) -> Frame
+    ) -> (Frame, Frame) {
         condition.lock()
         inUse[user] = [first, second]
         let newest = entries.last

@@ -49,11 +49,15 @@ public struct RIFEWeights: Sendable {
         ]
         for (b, c) in blockChannels.enumerated() {
             let p = "block\(b)."
-            list += [("\(p)conv0.0.0.weight", [c / 2, blockInputChannels[b], 3, 3]), ("\(p)conv0.0.0.bias", [c / 2]),
-                     ("\(p)conv0.1.0.weight", [c, c / 2, 3, 3]), ("\(p)conv0.1.0.bias", [c])]
+            list += [
+                ("\(p)conv0.0.0.weight", [c / 2, blockInputChannels[b], 3, 3]), ("\(p)conv0.0.0.bias", [c / 2]),
+                ("\(p)conv0.1.0.weight", [c, c / 2, 3, 3]), ("\(p)conv0.1.0.bias", [c]),
+            ]
             for r in 0..<residualCount {
-                list += [("\(p)convblock.\(r).beta", [1, c, 1, 1]), ("\(p)convblock.\(r).conv.weight", [c, c, 3, 3]),
-                         ("\(p)convblock.\(r).conv.bias", [c])]
+                list += [
+                    ("\(p)convblock.\(r).beta", [1, c, 1, 1]), ("\(p)convblock.\(r).conv.weight", [c, c, 3, 3]),
+                    ("\(p)convblock.\(r).conv.bias", [c]),
+                ]
             }
             list += [("\(p)lastconv.0.weight", [c, 52, 4, 4]), ("\(p)lastconv.0.bias", [52])]
         }
@@ -71,39 +75,51 @@ public struct RIFEWeights: Sendable {
                 continue
             }
             guard t.shape == shape else {
-                throw WeightError(file: file, key: name, "has shape \(t.shape), RIFE 4.25 expects \(shape); is this the flownet.pkl of RIFE 4.25?")
+                throw WeightError(
+                    file: file, key: name,
+                    "has shape \(t.shape), RIFE 4.25 expects \(shape); is this the flownet.pkl of RIFE 4.25?")
             }
             found[name] = Tensor(shape: shape, values: t.values)
         }
         if !missing.isEmpty {
             let shown = missing.prefix(4).joined(separator: ", ")
-            throw WeightError(file: file, "is not a RIFE 4.25 checkpoint: \(missing.count) of \(RIFEWeights.requiredTensors.count) tensors are missing (\(shown)\(missing.count > 4 ? ", …" : ""))")
+            throw WeightError(
+                file: file,
+                "is not a RIFE 4.25 checkpoint: \(missing.count) of \(RIFEWeights.requiredTensors.count) tensors are missing (\(shown)\(missing.count > 4 ? ", …" : ""))"
+            )
         }
         let leaky = Activation.leakyReLU(0.2)
         func conv(_ prefix: String, stride: Int = 1, activation: Activation = leaky) throws -> Conv2d {
-            try Conv2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!, stride: stride, padding: 1,
-                       activation: activation)
+            try Conv2d(
+                weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!, stride: stride, padding: 1,
+                activation: activation)
         }
         func transposed(_ prefix: String) throws -> RIFETransposedConv {
-            RIFETransposedConv(try ConvTranspose2d(weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!,
-                                                   stride: 2, padding: 1))
+            RIFETransposedConv(
+                try ConvTranspose2d(
+                    weight: found[prefix + ".weight"]!, bias: found[prefix + ".bias"]!,
+                    stride: 2, padding: 1))
         }
-        head = Head(conv0: RIFEConv(try conv("encode.cnn0", stride: 2)), conv1: RIFEConv(try conv("encode.cnn1")),
-                    conv2: RIFEConv(try conv("encode.cnn2")), up: try transposed("encode.cnn3"))
+        head = Head(
+            conv0: RIFEConv(try conv("encode.cnn0", stride: 2)), conv1: RIFEConv(try conv("encode.cnn1")),
+            conv2: RIFEConv(try conv("encode.cnn2")), up: try transposed("encode.cnn3"))
         blocks = try (0..<RIFEWeights.blockChannels.count).map { b in
             let p = "block\(b)."
             let residual = try (0..<RIFEWeights.residualCount).map { r in
                 // relu(conv(x) · beta + x): beta folds into the weights, the skip add and LeakyReLU fuse.
-                RIFEResidualConv(try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!),
-                                 largeMaps: RIFEWeights.blockChannels[b] <= 128)
+                RIFEResidualConv(
+                    try conv("\(p)convblock.\(r).conv").scalingOutput(by: found["\(p)convblock.\(r).beta"]!),
+                    largeMaps: RIFEWeights.blockChannels[b] <= 128)
             }
             // Kineto keeps each frame with its head features (7 channels warped in one pass), so the first
             // convolution reads its input channels in that order.
             let first = try conv("\(p)conv0.0.0", stride: 2)
-            let down0 = try Conv2d(weight: RIFEWeights.permutingInputs(first.weight), bias: first.bias, stride: 2,
-                                   padding: 1, activation: leaky)
-            return Block(down0: RIFEConv(down0), down1: RIFEConv(try conv("\(p)conv0.1.0", stride: 2)),
-                         residual: residual, up: try transposed("\(p)lastconv.0"))
+            let down0 = try Conv2d(
+                weight: RIFEWeights.permutingInputs(first.weight), bias: first.bias, stride: 2,
+                padding: 1, activation: leaky)
+            return Block(
+                down0: RIFEConv(down0), down1: RIFEConv(try conv("\(p)conv0.1.0", stride: 2)),
+                residual: residual, up: try transposed("\(p)lastconv.0"))
         }
     }
 
@@ -118,7 +134,8 @@ public struct RIFEWeights: Sendable {
         let result = Tensor(zeros: weight.shape)
         for o in 0..<cout {
             for (j, source) in order.enumerated() {
-                (result.pointer + (o * cin + j) * taps).update(from: weight.pointer + (o * cin + source) * taps, count: taps)
+                (result.pointer + (o * cin + j) * taps).update(
+                    from: weight.pointer + (o * cin + source) * taps, count: taps)
             }
         }
         return result
@@ -128,7 +145,10 @@ public struct RIFEWeights: Sendable {
     /// the same tensor names.
     public init(contentsOf url: URL) throws {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
-            throw WeightError(file: url.path, "cannot be read; install the RIFE model with `kineto models install rife --from PATH/TO/flownet.pkl` or scripts/install-models")
+            throw WeightError(
+                file: url.path,
+                "cannot be read; install the RIFE model with `kineto models install rife --from PATH/TO/flownet.pkl` or scripts/install-models"
+            )
         }
         if url.pathExtension.lowercased() == "safetensors" {
             let file = try SafeTensorsFile(contentsOf: url)

@@ -26,16 +26,20 @@ struct WinogradConv3x3: @unchecked Sendable {
     init?(_ conv: Conv2d, padding: Padding) {
         let w = conv.weight
         guard w.rank == 4, w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
-              conv.window == Window2D(stride: 1, padding: padding == .zeros ? 1 : 0, dilation: 1) else { return nil }
+            conv.window == Window2D(stride: 1, padding: padding == .zeros ? 1 : 0, dilation: 1)
+        else { return nil }
         let (k, c) = (w.shape[0], w.shape[1])
-        inputChannels = c; outputChannels = k
+        inputChannels = c
+        outputChannels = k
         self.padding = padding
         activation = conv.activation
         bias = conv.bias?.toArray()
         // U = G f Gᵀ with G (6×3) for the points 0, ±1, ±2, ∞, in double; spread over the cores (StructureGen has
         // 40 layers of 512×512 filters).
-        let g: [Double] = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
-                           1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1]
+        let g: [Double] = [
+            1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+            1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1,
+        ]
         transformedWeight = WinogradConv3x3.transformedFilters(w, g: g)
     }
 
@@ -59,13 +63,16 @@ struct WinogradConv3x3: @unchecked Sendable {
                                 let f = src + (o * c + i) * 9
                                 for r in 0..<n {
                                     for col in 0..<3 {
-                                        t[r * 3 + col] = g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
+                                        t[r * 3 + col] =
+                                            g[r * 3] * Double(f[col]) + g[r * 3 + 1] * Double(f[3 + col])
                                             + g[r * 3 + 2] * Double(f[6 + col])
                                     }
                                 }
                                 for r in 0..<n {
                                     for q in 0..<n {
-                                        let value = t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2] * g[q * 3 + 2]
+                                        let value =
+                                            t[r * 3] * g[q * 3] + t[r * 3 + 1] * g[q * 3 + 1] + t[r * 3 + 2]
+                                            * g[q * 3 + 2]
                                         dst[((r * n + q) * k + o) * c + i] = Float(value)
                                     }
                                 }
@@ -81,12 +88,16 @@ struct WinogradConv3x3: @unchecked Sendable {
     /// The convolution of `x` `[1, C, H, W]` (batch items one after another), optionally `+ residual` before the
     /// activation and `+ addAfterActivation` after it (a ResnetBlock's skip connection), into `out` if given (which
     /// may be a channel view).
-    func callAsFunction(_ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
-                        out: Tensor? = nil, avx2: Bool = VectorKernels.avx2) -> Tensor {
+    func callAsFunction(
+        _ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
+        out: Tensor? = nil, avx2: Bool = VectorKernels.avx2
+    ) -> Tensor {
         let (h, w) = (x.h, x.w)
         let y = out ?? Tensor.empty([x.n, outputChannels, h, w], like: x)
-        let tilesH = (h + 3) / 4, tilesW = (w + 3) / 4
-        let c = inputChannels, k = outputChannels
+        let tilesH = (h + 3) / 4
+        let tilesW = (w + 3) / 4
+        let c = inputChannels
+        let k = outputChannels
         // Blocks of whole tile rows whose V and M (about 1 MB together) stay in a core's L2 between the transforms and
         // the GEMMs, but of at least 32 tiles (narrower GEMMs lose more than the cache gives: FeatureFlow's
         // 512-channel layers at 1/8 size), and at least one block per thread. On a 2-core Zen 4 (1 MB L2) `kineto
@@ -102,32 +113,40 @@ struct WinogradConv3x3: @unchecked Sendable {
         let scratch = Tensor.empty([threads * scratchPerBlock], like: x)
         let claimed = ClaimCounter()
         for item in 0..<x.n {
-            let input = x.pointer(item: item), output = y.pointer(item: item)
+            let input = x.pointer(item: item)
+            let output = y.pointer(item: item)
             let skip = residual.map { $0.pointer(item: item) }
             let post = addAfterActivation.map { $0.pointer(item: item) }
             // Workers claim blocks as they finish one, so a thread the system pauses holds back one block only.
             claimed.reset()
             Parallel.forEach(threads) { worker in
                 let base = scratch.pointer + worker * scratchPerBlock
-                let v = base, m = v + 36 * c * maxTiles
-                let rowBuffer = m + 36 * k * maxTiles, outRows = rowBuffer
+                let v = base
+                let m = v + 36 * c * maxTiles
+                let rowBuffer = m + 36 * k * maxTiles
+                let outRows = rowBuffer
                 // The output rows, skip rows and post rows of a tile row the AVX2 output transform writes and reads.
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 4) { rowPointers in
                     withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { inputPointers in
                         while let block = claimed.next(below: blocks) {
-                            let ty0 = block * rowsPerBlock, ty1 = min(tilesH, ty0 + rowsPerBlock)
+                            let ty0 = block * rowsPerBlock
+                            let ty1 = min(tilesH, ty0 + rowsPerBlock)
                             let tiles = (ty1 - ty0) * tilesW
-                            transformInput(input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles,
-                                           rowBuffer: rowBuffer, avx2: avx2)
+                            transformInput(
+                                input, h: h, w: w, tilesW: tilesW, rows: ty0..<ty1, v: v, tiles: tiles,
+                                rowBuffer: rowBuffer, avx2: avx2)
                             transformedWeight.withUnsafeBufferPointer { u in
                                 for xi in 0..<36 {
-                                    Gemm.sgemm(m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
-                                               b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
+                                    Gemm.sgemm(
+                                        m: k, n: tiles, k: c, a: u.baseAddress! + xi * k * c, lda: c,
+                                        b: v + xi * c * tiles, ldb: tiles, c: m + xi * k * tiles, ldc: tiles)
                                 }
                             }
-                            transformOutput(m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w,
-                                            tilesW: tilesW, rows: ty0..<ty1, outRows: outRows, rowPointers: rowPointers.baseAddress!,
-                                            inputPointers: inputPointers.baseAddress!, avx2: avx2)
+                            transformOutput(
+                                m, tiles: tiles, output: output, skip: skip, post: post, h: h, w: w,
+                                tilesW: tilesW, rows: ty0..<ty1, outRows: outRows,
+                                rowPointers: rowPointers.baseAddress!,
+                                inputPointers: inputPointers.baseAddress!, avx2: avx2)
                         }
                     }
                 }
@@ -147,11 +166,15 @@ struct WinogradConv3x3: @unchecked Sendable {
     ///
     /// Vectorised across the tiles of a tile row: each padded input row is split into its four phases
     /// (`P_q[tx] = row[4·tx + q]`), so every transform step is a contiguous loop over the tiles.
-    private func transformInput(_ input: UnsafePointer<Float>, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
-                                v: UnsafeMutablePointer<Float>, tiles: Int, rowBuffer: UnsafeMutablePointer<Float>,
-                                avx2: Bool) {
+    private func transformInput(
+        _ input: UnsafePointer<Float>, h: Int, w: Int, tilesW: Int, rows: Range<Int>,
+        v: UnsafeMutablePointer<Float>, tiles: Int, rowBuffer: UnsafeMutablePointer<Float>,
+        avx2: Bool
+    ) {
         let c = inputChannels
-        let width = 4 * tilesW + 8, n = tilesW, pn = tilesW + 2
+        let width = 4 * tilesW + 8
+        let n = tilesW
+        let pn = tilesW + 2
         let reflect = padding == .reflect
         @inline(__always) func sourceIndex(_ i: Int, _ size: Int) -> Int? {
             if i >= 0 && i < size { return i }
@@ -161,7 +184,8 @@ struct WinogradConv3x3: @unchecked Sendable {
             return r >= 0 && r < size ? r : nil
         }
         /// The padded input row `row` of `plane` (column j ↔ input column j − 1) into `line`.
-        @inline(__always) func padRow(_ plane: UnsafePointer<Float>, _ row: Int, into line: UnsafeMutablePointer<Float>) {
+        @inline(__always) func padRow(_ plane: UnsafePointer<Float>, _ row: Int, into line: UnsafeMutablePointer<Float>)
+        {
             if let sr = sourceIndex(row, h) {
                 let src = plane + sr * w
                 line[0] = sourceIndex(-1, w).map { src[$0] } ?? 0
@@ -174,7 +198,8 @@ struct WinogradConv3x3: @unchecked Sendable {
         if avx2 {
             // The kernel reads the rows in place and pads their ends itself; rows above or below the frame are a
             // row of zeros (or the reflected row).
-            let zeros = rowBuffer, hs = rowBuffer + width
+            let zeros = rowBuffer
+            let hs = rowBuffer + width
             zeros.update(repeating: 0, count: w)
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 6) { lines in
                 for ch in 0..<c {
@@ -184,14 +209,15 @@ struct WinogradConv3x3: @unchecked Sendable {
                             lines[r] = sourceIndex(4 * ty - 1 + r, h).map { plane + $0 * w } ?? UnsafePointer(zeros)
                         }
                         let tileBase = (ty - rows.lowerBound) * tilesW
-                        kineto_winograd_input_row_avx2(lines.baseAddress!, Int64(w), reflect ? 1 : 0, Int64(tilesW), hs,
-                                                       v + ch * tiles + tileBase, Int64(c * tiles))
+                        kineto_winograd_input_row_avx2(
+                            lines.baseAddress!, Int64(w), reflect ? 1 : 0, Int64(tilesW), hs,
+                            v + ch * tiles + tileBase, Int64(c * tiles))
                     }
                 }
             }
             return
         }
-        let hs = rowBuffer + 6 * width               // [6 rows][6][pn]
+        let hs = rowBuffer + 6 * width  // [6 rows][6][pn]
         for ch in 0..<c {
             let plane = input + ch * h * w
             for ty in rows {
@@ -200,18 +226,30 @@ struct WinogradConv3x3: @unchecked Sendable {
                     let line = rowBuffer + r * width
                     padRow(plane, 4 * ty - 1 + r, into: line)
                     // Horizontal transform straight from the row: stride-4 reads the vectoriser groups.
-                    let d0 = line, d1 = line + 1, d2 = line + 2, d3 = line + 3, d4 = line + 4, d5 = line + 5
+                    let d0 = line
+                    let d1 = line + 1
+                    let d2 = line + 2
+                    let d3 = line + 3
+                    let d4 = line + 4
+                    let d5 = line + 5
                     let o = hs + r * 6 * pn
-                    let o0 = o, o1 = o + pn, o2 = o + 2 * pn, o3 = o + 3 * pn, o4 = o + 4 * pn, o5 = o + 5 * pn
+                    let o0 = o
+                    let o1 = o + pn
+                    let o2 = o + 2 * pn
+                    let o3 = o + 3 * pn
+                    let o4 = o + 4 * pn
+                    let o5 = o + 5 * pn
                     // Four tiles at a time: a 4×4 transpose of 16 consecutive values gives the four phases, the
                     // next tile's first two values give a4, a5 (the row buffer has 8 values of slack).
                     var tx = 0
                     while tx + 4 <= n {
                         let base = line + 4 * tx
-                        let (a0, a1, a2, a3) = WinogradConv3x3.transpose(Self.load(base), Self.load(base + 4),
-                                                                         Self.load(base + 8), Self.load(base + 12))
+                        let (a0, a1, a2, a3) = WinogradConv3x3.transpose(
+                            Self.load(base), Self.load(base + 4),
+                            Self.load(base + 8), Self.load(base + 12))
                         let next = Self.load(base + 16)
-                        let a4 = SIMD4<Float>(a0[1], a0[2], a0[3], next[0]), a5 = SIMD4<Float>(a1[1], a1[2], a1[3], next[1])
+                        let a4 = SIMD4<Float>(a0[1], a0[2], a0[3], next[0])
+                        let a5 = SIMD4<Float>(a1[1], a1[2], a1[3], next[1])
                         Self.store(4 * a0 - 5 * a2 + a4, o0 + tx)
                         Self.store(-4 * (a1 + a2) + a3 + a4, o1 + tx)
                         Self.store(4 * (a1 - a2) - a3 + a4, o2 + tx)
@@ -222,7 +260,12 @@ struct WinogradConv3x3: @unchecked Sendable {
                     }
                     for tx in tx..<n {
                         let q = 4 * tx
-                        let a0 = d0[q], a1 = d1[q], a2 = d2[q], a3 = d3[q], a4 = d4[q], a5 = d5[q]
+                        let a0 = d0[q]
+                        let a1 = d1[q]
+                        let a2 = d2[q]
+                        let a3 = d3[q]
+                        let a4 = d4[q]
+                        let a5 = d5[q]
                         o0[tx] = 4 * a0 - 5 * a2 + a4
                         o1[tx] = -4 * (a1 + a2) + a3 + a4
                         o2[tx] = 4 * (a1 - a2) - a3 + a4
@@ -235,12 +278,26 @@ struct WinogradConv3x3: @unchecked Sendable {
                 let tileBase = (ty - rows.lowerBound) * tilesW
                 let stride = c * tiles
                 for s in 0..<6 {
-                    let r0 = hs + s * pn, r1 = r0 + 6 * pn, r2 = r1 + 6 * pn, r3 = r2 + 6 * pn, r4 = r3 + 6 * pn, r5 = r4 + 6 * pn
+                    let r0 = hs + s * pn
+                    let r1 = r0 + 6 * pn
+                    let r2 = r1 + 6 * pn
+                    let r3 = r2 + 6 * pn
+                    let r4 = r3 + 6 * pn
+                    let r5 = r4 + 6 * pn
                     let out = v + s * stride + ch * tiles + tileBase
-                    let v0 = out, v1 = out + 6 * stride, v2 = v1 + 6 * stride, v3 = v2 + 6 * stride
-                    let v4 = v3 + 6 * stride, v5 = v4 + 6 * stride
+                    let v0 = out
+                    let v1 = out + 6 * stride
+                    let v2 = v1 + 6 * stride
+                    let v3 = v2 + 6 * stride
+                    let v4 = v3 + 6 * stride
+                    let v5 = v4 + 6 * stride
                     for tx in 0..<n {
-                        let a0 = r0[tx], a1 = r1[tx], a2 = r2[tx], a3 = r3[tx], a4 = r4[tx], a5 = r5[tx]
+                        let a0 = r0[tx]
+                        let a1 = r1[tx]
+                        let a2 = r2[tx]
+                        let a3 = r3[tx]
+                        let a4 = r4[tx]
+                        let a5 = r5[tx]
                         v0[tx] = 4 * a0 - 5 * a2 + a4
                         v1[tx] = -4 * (a1 + a2) + a3 + a4
                         v2[tx] = 4 * (a1 - a2) - a3 + a4
@@ -255,26 +312,32 @@ struct WinogradConv3x3: @unchecked Sendable {
 
     /// `Y = Aᵀ M A` (+ bias, + residual, activation) written into the output rows of tile rows `rows`, vectorised
     /// across the tiles of a tile row like the input transform.
-    private func transformOutput(_ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
-                                 skip: UnsafeMutablePointer<Float>?, post: UnsafeMutablePointer<Float>?,
-                                 h: Int, w: Int, tilesW: Int, rows: Range<Int>,
-                                 outRows: UnsafeMutablePointer<Float>,
-                                 rowPointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>,
-                                 inputPointers: UnsafeMutablePointer<UnsafePointer<Float>?>, avx2: Bool) {
+    private func transformOutput(
+        _ m: UnsafeMutablePointer<Float>, tiles: Int, output: UnsafeMutablePointer<Float>,
+        skip: UnsafeMutablePointer<Float>?, post: UnsafeMutablePointer<Float>?,
+        h: Int, w: Int, tilesW: Int, rows: Range<Int>,
+        outRows: UnsafeMutablePointer<Float>,
+        rowPointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>,
+        inputPointers: UnsafeMutablePointer<UnsafePointer<Float>?>, avx2: Bool
+    ) {
         let k = outputChannels
         let stride = k * tiles
-        let width = 4 * tilesW, n = tilesW, pn = tilesW + 2
+        let width = 4 * tilesW
+        let n = tilesW
+        let pn = tilesW + 2
         // The activations the AVX2 output transform applies itself (same bits as `applyInPlace`): none, or
         // LeakyReLU's slope.
-        let fusedSlope: Float?? = switch activation {
-        case .none: .some(nil)
-        case .leakyReLU(let slope): .some(slope)
-        default: nil
-        }
-        let partial = outRows + 4 * width            // [4 rows i][6 s][pn]
+        let fusedSlope: Float?? =
+            switch activation {
+            case .none: .some(nil)
+            case .leakyReLU(let slope): .some(slope)
+            default: nil
+            }
+        let partial = outRows + 4 * width  // [4 rows i][6 s][pn]
         // The AVX2 kernel writes finished rows straight into the output (activations it cannot apply: into
         // `outRows`, finished below like the portable path's).
-        let skipPointers = inputPointers, postPointers = inputPointers + 4
+        let skipPointers = inputPointers
+        let postPointers = inputPointers + 4
         for ch in 0..<k {
             let b = bias?[ch] ?? 0
             for ty in rows {
@@ -283,28 +346,45 @@ struct WinogradConv3x3: @unchecked Sendable {
                 if avx2 {
                     for r in 0..<4 {
                         let oy = 4 * ty + r
-                        guard oy < h else { rowPointers[r] = nil; continue }
+                        guard oy < h else {
+                            rowPointers[r] = nil
+                            continue
+                        }
                         let offset = (ch * h + oy) * w
                         rowPointers[r] = fusedSlope == nil ? outRows + r * width : output + offset
                         skipPointers[r] = skip.map { UnsafePointer($0 + offset) }
                         postPointers[r] = post.map { UnsafePointer($0 + offset) }
                     }
                     let slope = fusedSlope ?? nil
-                    kineto_winograd_output_row_avx2(m + ch * tiles + tileBase, Int64(stride), Int64(tilesW), b, partial,
-                                                    rowPointers, fusedSlope != nil && skip != nil ? skipPointers : nil,
-                                                    fusedSlope != nil && post != nil ? postPointers : nil, Int64(w),
-                                                    slope == nil ? 0 : 1, slope ?? 1)
+                    kineto_winograd_output_row_avx2(
+                        m + ch * tiles + tileBase, Int64(stride), Int64(tilesW), b, partial,
+                        rowPointers, fusedSlope != nil && skip != nil ? skipPointers : nil,
+                        fusedSlope != nil && post != nil ? postPointers : nil, Int64(w),
+                        slope == nil ? 0 : 1, slope ?? 1)
                     if fusedSlope != nil { continue }
                 }
                 // Vertical: rows of Aᵀ M for every column s.
                 for s in 0..<6 where !avx2 {
                     let src = m + s * stride + ch * tiles + tileBase
-                    let m0 = src, m1 = src + 6 * stride, m2 = m1 + 6 * stride, m3 = m2 + 6 * stride
-                    let m4 = m3 + 6 * stride, m5 = m4 + 6 * stride
-                    let q0 = partial + s * pn, q1 = q0 + 6 * pn, q2 = q1 + 6 * pn, q3 = q2 + 6 * pn
+                    let m0 = src
+                    let m1 = src + 6 * stride
+                    let m2 = m1 + 6 * stride
+                    let m3 = m2 + 6 * stride
+                    let m4 = m3 + 6 * stride
+                    let m5 = m4 + 6 * stride
+                    let q0 = partial + s * pn
+                    let q1 = q0 + 6 * pn
+                    let q2 = q1 + 6 * pn
+                    let q3 = q2 + 6 * pn
                     for tx in 0..<n {
-                        let a1 = m1[tx], a2 = m2[tx], a3 = m3[tx], a4 = m4[tx]
-                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        let a1 = m1[tx]
+                        let a2 = m2[tx]
+                        let a3 = m3[tx]
+                        let a4 = m4[tx]
+                        let sum12 = a1 + a2
+                        let diff12 = a1 - a2
+                        let sum34 = a3 + a4
+                        let diff34 = a3 - a4
                         q0[tx] = m0[tx] + sum12 + sum34
                         q1[tx] = diff12 + 2 * diff34
                         q2[tx] = sum12 + 4 * sum34
@@ -314,23 +394,43 @@ struct WinogradConv3x3: @unchecked Sendable {
                 // Horizontal: (Aᵀ M) A per output row, as four phases, then interleaved into the row.
                 for i in 0..<4 where !avx2 {
                     let a = partial + i * 6 * pn
-                    let c0 = a, c1 = a + pn, c2 = a + 2 * pn, c3 = a + 3 * pn, c4 = a + 4 * pn, c5 = a + 5 * pn
+                    let c0 = a
+                    let c1 = a + pn
+                    let c2 = a + 2 * pn
+                    let c3 = a + 3 * pn
+                    let c4 = a + 4 * pn
+                    let c5 = a + 5 * pn
                     let line = outRows + i * width
                     let vb = SIMD4<Float>(repeating: b)
                     var tx = 0
                     while tx + 4 <= n {
-                        let a1 = Self.load(c1 + tx), a2 = Self.load(c2 + tx), a3 = Self.load(c3 + tx), a4 = Self.load(c4 + tx)
-                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        let a1 = Self.load(c1 + tx)
+                        let a2 = Self.load(c2 + tx)
+                        let a3 = Self.load(c3 + tx)
+                        let a4 = Self.load(c4 + tx)
+                        let sum12 = a1 + a2
+                        let diff12 = a1 - a2
+                        let sum34 = a3 + a4
+                        let diff34 = a3 - a4
                         let (r0, r1, r2, r3) = WinogradConv3x3.transpose(
                             Self.load(c0 + tx) + sum12 + sum34 + vb, diff12 + 2 * diff34 + vb,
                             sum12 + 4 * sum34 + vb, diff12 + 8 * diff34 + Self.load(c5 + tx) + vb)
                         let q = line + 4 * tx
-                        Self.store(r0, q); Self.store(r1, q + 4); Self.store(r2, q + 8); Self.store(r3, q + 12)
+                        Self.store(r0, q)
+                        Self.store(r1, q + 4)
+                        Self.store(r2, q + 8)
+                        Self.store(r3, q + 12)
                         tx += 4
                     }
                     for tx in tx..<n {
-                        let a1 = c1[tx], a2 = c2[tx], a3 = c3[tx], a4 = c4[tx]
-                        let sum12 = a1 + a2, diff12 = a1 - a2, sum34 = a3 + a4, diff34 = a3 - a4
+                        let a1 = c1[tx]
+                        let a2 = c2[tx]
+                        let a3 = c3[tx]
+                        let a4 = c4[tx]
+                        let sum12 = a1 + a2
+                        let diff12 = a1 - a2
+                        let sum34 = a3 + a4
+                        let diff34 = a3 - a4
                         let q = 4 * tx
                         line[q] = c0[tx] + sum12 + sum34 + b
                         line[q + 1] = diff12 + 2 * diff34 + b
@@ -341,7 +441,8 @@ struct WinogradConv3x3: @unchecked Sendable {
                 for r in 0..<4 {
                     let oy = 4 * ty + r
                     guard oy < h else { break }
-                    let line = output + (ch * h + oy) * w, tmp = outRows + r * width
+                    let line = output + (ch * h + oy) * w
+                    let tmp = outRows + r * width
                     if let skip {
                         let add = skip + (ch * h + oy) * w
                         for j in 0..<w { line[j] = tmp[j] + add[j] }
@@ -376,9 +477,12 @@ extension WinogradConv3x3 {
     /// Rows ↔ columns of a 4×4 block.
     @inline(__always)
     static func transpose(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>)
-        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-        (SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
-         SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3]))
+        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
+    {
+        (
+            SIMD4(a[0], b[0], c[0], d[0]), SIMD4(a[1], b[1], c[1], d[1]),
+            SIMD4(a[2], b[2], c[2], d[2]), SIMD4(a[3], b[3], c[3], d[3])
+        )
     }
 }
 
@@ -389,10 +493,17 @@ extension Activation {
         switch self {
         case .none: break
         case .relu: for i in 0..<count { p[i] = max(p[i], 0) }
-        case .leakyReLU(let slope): for i in 0..<count { let v = p[i]; p[i] = v < 0 ? v * slope : v }
+        case .leakyReLU(let slope):
+            for i in 0..<count {
+                let v = p[i]
+                p[i] = v < 0 ? v * slope : v
+            }
         case .prelu(let weight):
             let slope = weight.count == 1 ? weight.pointer[0] : weight.pointer[channel]
-            for i in 0..<count { let v = p[i]; p[i] = v < 0 ? v * slope : v }
+            for i in 0..<count {
+                let v = p[i]
+                p[i] = v < 0 ? v * slope : v
+            }
         case .sigmoid: for i in 0..<count { p[i] = 1 / (1 + Foundation.exp(-p[i])) }
         case .tanh: for i in 0..<count { p[i] = Foundation.tanh(p[i]) }
         }

@@ -22,7 +22,8 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
     init?(_ conv: Conv2d) {
         let w = conv.weight
         guard w.rank == 4, w.shape[0] == w.shape[1], w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
-              conv.window == Window2D(stride: 1, padding: 1, dilation: 1) else { return nil }
+            conv.window == Window2D(stride: 1, padding: 1, dilation: 1)
+        else { return nil }
         switch conv.activation {
         case .leakyReLU(let s): slope = s
         case .none: slope = 1
@@ -39,9 +40,12 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let (c, h, w) = (channels, x.h, x.w)
         let y = Tensor.empty([1, c, h, w], like: x)
-        let tilesH = (h + 1) / 2, tilesW = (w + 1) / 2, tiles = tilesH * tilesW
+        let tilesH = (h + 1) / 2
+        let tilesW = (w + 1) / 2
+        let tiles = tilesH * tilesW
         let scratch = Tensor.empty([2 * 16 * c * tiles], like: x)
-        let v = scratch.pointer, m = v + 16 * c * tiles
+        let v = scratch.pointer
+        let m = v + 16 * c * tiles
         let input = x.pointer
         // V[ξ][ch][t] = Bᵀ d B, d the 4×4 patch at rows 2·ty − 1 …, columns 2·tx − 1 … (zeros outside).
         Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
@@ -52,15 +56,20 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
                 }
                 for ty in 0..<tilesH {
                     for tx in 0..<tilesW {
-                        let r0 = 2 * ty - 1, c0 = 2 * tx - 1
+                        let r0 = 2 * ty - 1
+                        let c0 = 2 * tx - 1
                         @inline(__always) func patchRow(_ i: Int) -> SIMD4<Float> {
                             SIMD4(at(r0 + i, c0), at(r0 + i, c0 + 1), at(r0 + i, c0 + 2), at(r0 + i, c0 + 3))
                         }
-                        let d0 = patchRow(0), d1 = patchRow(1), d2 = patchRow(2), d3 = patchRow(3)
+                        let d0 = patchRow(0)
+                        let d1 = patchRow(1)
+                        let d2 = patchRow(2)
+                        let d3 = patchRow(3)
                         let t = ty * tilesW + tx
                         // Rows (Bᵀ d), then columns (· B), into V.
                         @inline(__always) func store(_ row: SIMD4<Float>, _ r: Int) {
-                            let base = v + (r * 4 * c + ch) * tiles + t, step = c * tiles
+                            let base = v + (r * 4 * c + ch) * tiles + t
+                            let step = c * tiles
                             base[0] = row[0] - row[2]
                             base[step] = row[1] + row[2]
                             base[2 * step] = row[2] - row[1]
@@ -77,8 +86,9 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
         transformedWeight.withUnsafeBufferPointer { u in
             let u = u.baseAddress!
             Parallel.forEach(16) { xi in
-                Gemm.sgemm(m: c, n: tiles, k: c, a: u + xi * c * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
-                           c: m + xi * c * tiles, ldc: tiles)
+                Gemm.sgemm(
+                    m: c, n: tiles, k: c, a: u + xi * c * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
+                    c: m + xi * c * tiles, ldc: tiles)
             }
         }
         // Y = Aᵀ M A, + bias, + x, LeakyReLU.
@@ -88,18 +98,25 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
             Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
                 for k in range {
                     let b = bias[k]
-                    let skip = input + k * h * w, dst = out + k * h * w
+                    let skip = input + k * h * w
+                    let dst = out + k * h * w
                     for ty in 0..<tilesH {
                         for tx in 0..<tilesW {
                             let t = ty * tilesW + tx
                             @inline(__always) func row(_ r: Int) -> SIMD4<Float> {
-                                let base = m + (r * 4 * c + k) * tiles + t, step = c * tiles
+                                let base = m + (r * 4 * c + k) * tiles + t
+                                let step = c * tiles
                                 return SIMD4(base[0], base[step], base[2 * step], base[3 * step])
                             }
-                            let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
+                            let m0 = row(0)
+                            let m1 = row(1)
+                            let m2 = row(2)
+                            let m3 = row(3)
                             // Aᵀ M: two rows, then · A: two columns.
-                            let top = m0 + m1 + m2, bottom = m1 - m2 - m3
-                            let r = 2 * ty, col = 2 * tx
+                            let top = m0 + m1 + m2
+                            let bottom = m1 - m2 - m3
+                            let r = 2 * ty
+                            let col = 2 * tx
                             @inline(__always) func put(_ value: Float, _ r: Int, _ col: Int) {
                                 guard r < h && col < w else { return }
                                 let s = value + b + skip[r * w + col]

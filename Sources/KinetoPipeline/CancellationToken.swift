@@ -22,7 +22,10 @@ public final class CancellationToken: @unchecked Sendable {
     /// Cancels: runs every registered handler once (on this thread). Later calls do nothing.
     public func cancel() {
         lock.lock()
-        guard !cancelled else { lock.unlock(); return }
+        guard !cancelled else {
+            lock.unlock()
+            return
+        }
         cancelled = true
         let toRun = handlers.values
         handlers.removeAll()

@@ -34,8 +34,10 @@ public struct FrameSchedule: Sendable {
 
     /// A schedule from input timestamps in ticks of `timeBaseNumerator / timeBaseDenominator` seconds
     /// to `rate`. Returns nil for a non-positive time base.
-    public init?(timeBaseNumerator: Int64, timeBaseDenominator: Int64, rate: FrameRate,
-                 policy: TimestepPolicy = .arbitrary) {
+    public init?(
+        timeBaseNumerator: Int64, timeBaseDenominator: Int64, rate: FrameRate,
+        policy: TimestepPolicy = .arbitrary
+    ) {
         guard timeBaseNumerator > 0, timeBaseDenominator > 0 else { return nil }
         if case .dyadic(let depth) = policy, !(1...30).contains(depth) { return nil }
         self.timeBaseNumerator = timeBaseNumerator
@@ -66,8 +68,10 @@ public struct FrameSchedule: Sendable {
         }
         guard let last = lastInputPTS else {
             firstInputPTS = pts
-            startTick = Int64(FrameSchedule.roundedDivision(Int128(pts) * tickScale,
-                                                            Int128(timeBaseDenominator) * Int128(rate.seconds)))
+            startTick = Int64(
+                FrameSchedule.roundedDivision(
+                    Int128(pts) * tickScale,
+                    Int128(timeBaseDenominator) * Int128(rate.seconds)))
             return []
         }
         return schedule(upTo: fine(pts), from: last, to: pts, ordinal: inputCount - 1)
@@ -78,7 +82,10 @@ public struct FrameSchedule: Sendable {
     /// not after the last frame, the last frame lasts as long as the gap before it (or, for a
     /// single frame, exactly one output frame is made).
     public mutating func finish(endPTS: Int64?) -> [ScheduledFrame] {
-        guard !finished, let last = lastInputPTS else { finished = true; return [] }
+        guard !finished, let last = lastInputPTS else {
+            finished = true
+            return []
+        }
         finished = true
         let end: Int128
         if let endPTS, endPTS > last {
@@ -90,8 +97,10 @@ public struct FrameSchedule: Sendable {
         }
         var result: [ScheduledFrame] = []
         while outputFine(outputCount) < end {
-            result.append(ScheduledFrame(index: outputCount, pts: startTick + outputCount,
-                                         source: .input(ordinal: inputCount - 1)))
+            result.append(
+                ScheduledFrame(
+                    index: outputCount, pts: startTick + outputCount,
+                    source: .input(ordinal: inputCount - 1)))
             outputCount += 1
         }
         return result
@@ -117,8 +126,10 @@ public struct FrameSchedule: Sendable {
     private func fine(_ pts: Int64) -> Int128 { Int128(pts) * tickScale }
     private func outputFine(_ k: Int64) -> Int128 { fine(firstInputPTS) + Int128(k) * outputStep }
 
-    private mutating func schedule(upTo limit: Int128, from previous: Int64, to current: Int64,
-                                   ordinal: Int64) -> [ScheduledFrame] {
+    private mutating func schedule(
+        upTo limit: Int128, from previous: Int64, to current: Int64,
+        ordinal: Int64
+    ) -> [ScheduledFrame] {
         var result: [ScheduledFrame] = []
         let base = fine(previous)
         let span = limit - base
@@ -149,8 +160,12 @@ public struct FrameSchedule: Sendable {
                     } else if j == steps {
                         source = .input(ordinal: ordinal + 1)
                     } else {
-                        var numerator = Int64(j), reduced = depth
-                        while numerator & 1 == 0 { numerator >>= 1; reduced -= 1 }
+                        var numerator = Int64(j)
+                        var reduced = depth
+                        while numerator & 1 == 0 {
+                            numerator >>= 1
+                            reduced -= 1
+                        }
                         let time = DyadicTime(numerator: numerator, depth: reduced)
                         source = .between(ordinal: ordinal, t: time.value, dyadic: time)
                     }

@@ -47,11 +47,13 @@ public struct InterpolationJob: Sendable {
     /// Receives notable events as they happen (a live job changing quality); they also end up in `JobResult.events`.
     public var log: (@Sendable (String) -> Void)?
 
-    public init(input: String, output: String, targetRate: TargetRate, method: InterpolationMethod = .blend,
-                interpolatorOptions: InterpolatorOptions = InterpolatorOptions(),
-                codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil,
-                encoderThreads: Int = 0, decoderThreads: Int = 0, overwrite: Bool = false,
-                workers: Int? = nil, queueCapacity: Int = 4, networkTimeout: Double = 10) {
+    public init(
+        input: String, output: String, targetRate: TargetRate, method: InterpolationMethod = .blend,
+        interpolatorOptions: InterpolatorOptions = InterpolatorOptions(),
+        codec: VideoCodecChoice = .h264, crf: Int? = nil, preset: String? = nil,
+        encoderThreads: Int = 0, decoderThreads: Int = 0, overwrite: Bool = false,
+        workers: Int? = nil, queueCapacity: Int = 4, networkTimeout: Double = 10
+    ) {
         self.input = input
         self.output = output
         self.targetRate = targetRate

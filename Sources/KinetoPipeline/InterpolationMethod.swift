@@ -29,9 +29,11 @@ public struct InterpolationMethod: Sendable {
     /// worker each, the cores shared out among them) for a video of `width × height` on `cores` cores. Nil: one.
     public let parallelFrames: (@Sendable (_ width: Int, _ height: Int, _ cores: Int) -> Int)?
 
-    public init(name: String, summary: String, engine: Engine,
-                cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)? = nil,
-                parallelFrames: (@Sendable (_ width: Int, _ height: Int, _ cores: Int) -> Int)? = nil) {
+    public init(
+        name: String, summary: String, engine: Engine,
+        cheaper: (@Sendable (InterpolatorOptions) -> InterpolatorOptions?)? = nil,
+        parallelFrames: (@Sendable (_ width: Int, _ height: Int, _ cores: Int) -> Int)? = nil
+    ) {
         self.name = name
         self.summary = summary
         self.engine = engine

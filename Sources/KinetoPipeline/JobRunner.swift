@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
+import KinetoEngine
 import KinetoMedia
 import KinetoModels
-import KinetoEngine
 
 /// Runs an `InterpolationJob`: decode → schedule → interpolate → reorder → encode, each stage on its
 /// own thread(s), joined by `BoundedQueue`s so a fast stage waits for a slow one and memory stays
@@ -19,22 +19,27 @@ public enum JobRunner {
     /// `job.workers` when given; else 2 for `blend` (one frame each), and for models one worker using every core,
     /// unless the model makes several frames at once better (`InterpolationMethod.parallelFrames`: RIFE up to
     /// 720p) and the job is a file (a live input keeps each frame's latency low) whose model threads were not set.
-    static func workers(for job: InterpolationJob, video: VideoStreamInfo, isLive: Bool) -> (count: Int, threads: Int?) {
+    static func workers(for job: InterpolationJob, video: VideoStreamInfo, isLive: Bool) -> (count: Int, threads: Int?)
+    {
         if let workers = job.workers { return (workers, nil) }
         switch job.method.engine {
         case .crossFade: return (2, nil)
         case .nearestFrame: return (1, nil)
         case .model:
             let cores = Parallel.maxThreads
-            guard !isLive, job.interpolatorOptions.threads == 0, let parallel = job.method.parallelFrames else { return (1, nil) }
+            guard !isLive, job.interpolatorOptions.threads == 0, let parallel = job.method.parallelFrames else {
+                return (1, nil)
+            }
             let count = max(1, min(cores, parallel(video.width, video.height, cores)))
             return count == 1 ? (1, nil) : (count, max(1, cores / count))
         }
     }
 
-    public static func run(_ job: InterpolationJob,
-                           progress: (@Sendable (JobProgress) -> Void)? = nil,
-                           cancellation: CancellationToken = CancellationToken()) throws -> JobResult {
+    public static func run(
+        _ job: InterpolationJob,
+        progress: (@Sendable (JobProgress) -> Void)? = nil,
+        cancellation: CancellationToken = CancellationToken()
+    ) throws -> JobResult {
         let started = DispatchTime.now().uptimeNanoseconds
         if cancellation.isCancelled { throw PipelineError.cancelled }
         guard job.queueCapacity >= 1 else { throw PipelineError(.usage, "the queue capacity must be at least 1") }
@@ -44,7 +49,8 @@ public enum JobRunner {
         do {
             // Slow motion without stretched audio carries no other stream: none would stay in sync.
             let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
-            var options = ReaderOptions(passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
+            var options = ReaderOptions(
+                passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
             options.imageSequenceRate = job.imageSequenceRate.map { Rational($0.frames, $0.seconds) }
             options.deinterlacing = job.deinterlacing
             options.uprightPixels = !MediaWriter.containerKeepsRotation(destination: job.output)
@@ -54,14 +60,18 @@ public enum JobRunner {
         }
         let info = reader.info
         guard let inputRate = JobRunner.nominalRate(of: info.video) else {
-            throw PipelineError(.input, "\(job.input): the video stream states no frame rate; give --fps as a number (not a multiple)")
+            throw PipelineError(
+                .input, "\(job.input): the video stream states no frame rate; give --fps as a number (not a multiple)")
         }
         guard let rate = job.targetRate.resolved(inputRate: inputRate) else {
             throw PipelineError(.usage, "\(job.targetRate) of \(inputRate) fps is not a usable frame rate")
         }
         guard FrameRate.usableRange.contains(rate.framesPerSecond) else {
-            throw PipelineError(.usage, String(format: "an output rate of %g fps (--fps %@) is out of range; frame rates from 1 to 1000 fps work",
-                                               rate.framesPerSecond, job.targetRate.description))
+            throw PipelineError(
+                .usage,
+                String(
+                    format: "an output rate of %g fps (--fps %@) is out of range; frame rates from 1 to 1000 fps work",
+                    rate.framesPerSecond, job.targetRate.description))
         }
 
         // Interpolators are made before the output is created, so a missing model file fails fast. A live
@@ -86,8 +96,9 @@ public enum JobRunner {
             } catch let error as PipelineError {
                 throw error
             } catch {
-                throw PipelineError(.usage, "cannot load the '\(job.method.name)' model: \(error)", stage: .open,
-                                    underlying: error)
+                throw PipelineError(
+                    .usage, "cannot load the '\(job.method.name)' model: \(error)", stage: .open,
+                    underlying: error)
             }
             if interpolators[0].first?.supportsArbitraryTimestep == false { policy = .midpointsOnly }
         }
@@ -98,30 +109,43 @@ public enum JobRunner {
         }
         var clock: StretchedClock?
         if let slow = job.slowMotion {
-            if reader.isNetworkSource { throw PipelineError(.usage, "\(job.input): slow motion needs a file; a live stream cannot be slowed down") }
-            let origin = Int64(((info.startTime ?? 0) * Double(timeBase.denominator) / Double(timeBase.numerator)).rounded())
+            if reader.isNetworkSource {
+                throw PipelineError(
+                    .usage, "\(job.input): slow motion needs a file; a live stream cannot be slowed down")
+            }
+            let origin = Int64(
+                ((info.startTime ?? 0) * Double(timeBase.denominator) / Double(timeBase.numerator)).rounded())
             clock = StretchedClock(slow.stretch, timeBase: timeBase, origin: origin, outputRate: rate)
         }
-        guard let schedule = FrameSchedule(timeBaseNumerator: timeBase.numerator,
-                                           timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
-                                           rate: rate, policy: policy) else {
+        guard
+            let schedule = FrameSchedule(
+                timeBaseNumerator: timeBase.numerator,
+                timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
+                rate: rate, policy: policy)
+        else {
             throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
         }
-        let totalFrames = expectedFrames(info: info, rate: rate, isNetwork: reader.isNetworkSource, stretch: job.slowMotion?.stretch)
+        let totalFrames = expectedFrames(
+            info: info, rate: rate, isNetwork: reader.isNetworkSource, stretch: job.slowMotion?.stretch)
 
         let writer: MediaWriter
         do {
-            let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset,
-                                                frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
+            let settings = VideoEncoderSettings(
+                codec: job.codec, crf: job.crf, preset: job.preset,
+                frameRate: Rational(rate.frames, rate.seconds), threads: job.encoderThreads)
             let stretch = job.slowMotion.flatMap { $0.audio == .stretch ? clock?.stretch : nil }
-            writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite,
-                                     stretch: stretch, chapterStretch: clock?.stretch)
+            writer = try MediaWriter(
+                destination: job.output, settings: settings, source: reader, overwrite: job.overwrite,
+                stretch: stretch, chapterStretch: clock?.stretch)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
         if case .crossFade = job.method.engine, !FrameBlender.canBlend(writer.pixelFormat) {
             writer.abort()
-            throw PipelineError(.usage, "\(job.output): blend cannot mix frames in pixel format \(writer.pixelFormatName); use --model repeat or another --codec")
+            throw PipelineError(
+                .usage,
+                "\(job.output): blend cannot mix frames in pixel format \(writer.pixelFormatName); use --model repeat or another --codec"
+            )
         }
 
         var governor: LiveQualityGovernor?
@@ -129,7 +153,10 @@ public enum JobRunner {
             var levels: [LiveQualityGovernor.Level] = []
             if case .model = job.method.engine {
                 for (index, options) in modelOptions.enumerated() {
-                    levels.append(.model(index: index, label: job.method.name + (options.settings["scale"].map { " at scale \($0)" } ?? "")))
+                    levels.append(
+                        .model(
+                            index: index,
+                            label: job.method.name + (options.settings["scale"].map { " at scale \($0)" } ?? "")))
                 }
             }
             switch job.method.engine {
@@ -142,9 +169,10 @@ public enum JobRunner {
             if levels.count > 1 { governor = LiveQualityGovernor(levels: levels) }
         }
 
-        let run = PipelineRun(job: job, reader: reader, writer: writer, rate: rate, workerCount: workerCount,
-                              threadsPerWorker: threadsPerWorker,
-                              interpolators: interpolators, clock: clock, governor: governor, cancellation: cancellation)
+        let run = PipelineRun(
+            job: job, reader: reader, writer: writer, rate: rate, workerCount: workerCount,
+            threadsPerWorker: threadsPerWorker,
+            interpolators: interpolators, clock: clock, governor: governor, cancellation: cancellation)
         let outcome = run.execute(schedule: schedule, totalFrames: totalFrames, started: started, progress: progress)
         if let failure = outcome.failure {
             writer.abort()
@@ -157,7 +185,8 @@ public enum JobRunner {
         if outcome.framesOut == 0 {
             writer.abort()
             let damage = reader.damage.isClean ? "" : " (\(reader.damage.summary))"
-            throw PipelineError(.input, "\(job.input): no video frame could be decoded\(damage); nothing was written", stage: .decode)
+            throw PipelineError(
+                .input, "\(job.input): no video frame could be decoded\(damage); nothing was written", stage: .decode)
         }
         do {
             try writer.finish()
@@ -165,16 +194,21 @@ public enum JobRunner {
             throw PipelineError(wrapping: error, stage: .finish)
         }
         var warnings = writer.warnings
-        if !reader.damage.isClean { warnings.append("\(job.input): damaged input, \(reader.damage.summary); every decodable frame was used") }
+        if !reader.damage.isClean {
+            warnings.append("\(job.input): damaged input, \(reader.damage.summary); every decodable frame was used")
+        }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let result = JobResult(output: job.output, inputInfo: info, outputRate: rate, framesIn: outcome.framesIn,
-                               framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
-                               damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName,
-                               sceneCuts: outcome.sceneCuts, duplicatesSkipped: outcome.duplicatesSkipped,
-                               events: governor?.events ?? [], worstLiveLag: governor?.worstLag,
-                               adjustments: reader.adjustments + writer.adjustments)
-        progress?(JobProgress(framesIn: outcome.framesIn, framesOut: outcome.framesOut,
-                              totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
+        let result = JobResult(
+            output: job.output, inputInfo: info, outputRate: rate, framesIn: outcome.framesIn,
+            framesOut: outcome.framesOut, framesPassedThrough: outcome.framesPassedThrough,
+            damage: reader.damage, warnings: warnings, elapsedSeconds: elapsed, encoderName: writer.encoderName,
+            sceneCuts: outcome.sceneCuts, duplicatesSkipped: outcome.duplicatesSkipped,
+            events: governor?.events ?? [], worstLiveLag: governor?.worstLag,
+            adjustments: reader.adjustments + writer.adjustments)
+        progress?(
+            JobProgress(
+                framesIn: outcome.framesIn, framesOut: outcome.framesOut,
+                totalFrames: outcome.framesOut, elapsedSeconds: elapsed))
         return result
     }
 
@@ -183,14 +217,16 @@ public enum JobRunner {
     /// rounded, 5994/250), else the average (variable frame rate: the base rate is then a common
     /// multiple of the frame gaps, not the rate the video plays at).
     static func nominalRate(of video: VideoStreamInfo) -> FrameRate? {
-        let base = FrameRate(video.frameRate), average = FrameRate(video.averageFrameRate)
+        let base = FrameRate(video.frameRate)
+        let average = FrameRate(video.averageFrameRate)
         guard let base else { return average }
         guard let average else { return base }
         return abs(average.framesPerSecond / base.framesPerSecond - 1) <= 0.005 ? base : average
     }
 
     /// Output frames for the input's stated duration (nil for live streams and unknown durations).
-    static func expectedFrames(info: MediaInfo, rate: FrameRate, isNetwork: Bool, stretch: TimeStretch? = nil) -> Int64? {
+    static func expectedFrames(info: MediaInfo, rate: FrameRate, isNetwork: Bool, stretch: TimeStretch? = nil) -> Int64?
+    {
         guard !isNetwork, let duration = info.video.duration ?? info.duration, duration > 0 else { return nil }
         let length = stretch?.stretchedDuration(duration) ?? duration
         return Int64((length * rate.framesPerSecond).rounded(.up))

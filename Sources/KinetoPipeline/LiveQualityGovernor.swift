@@ -42,7 +42,9 @@ final class LiveQualityGovernor: @unchecked Sendable {
     private(set) var worstLag: Double = 0
     private(set) var events: [String] = []
 
-    init(levels: [Level], behind: Double = 1.0, caughtUp: Double = 0.3, recoveryDelay: Double = 5, spacing: Double = 1.0) {
+    init(
+        levels: [Level], behind: Double = 1.0, caughtUp: Double = 0.3, recoveryDelay: Double = 5, spacing: Double = 1.0
+    ) {
         self.levels = levels
         self.behind = behind
         self.caughtUp = caughtUp
@@ -81,11 +83,13 @@ final class LiveQualityGovernor: @unchecked Sendable {
         var message: String?
         if lag > behind && index + 1 < levels.count {
             index += 1
-            message = String(format: "live input %.1f s behind real time: making frames with %@ instead of %@",
-                             lag, levels[index].label, levels[index - 1].label)
+            message = String(
+                format: "live input %.1f s behind real time: making frames with %@ instead of %@",
+                lag, levels[index].label, levels[index - 1].label)
         } else if index > 0, let calmSince, now - calmSince >= recoveryDelay {
             index -= 1
-            message = String(format: "caught up with the live input (%.2f s behind): back to %@", lag, levels[index].label)
+            message = String(
+                format: "caught up with the live input (%.2f s behind): back to %@", lag, levels[index].label)
         }
         if let message {
             lastChange = now

@@ -67,7 +67,8 @@ public struct MotionDetector: Sendable {
         // A small mean alone is not enough: a small object moving in a still shot changes few pixels.
         // A repeat changes no thumbnail pixel by more than compression noise does.
         if settings.duplicateThreshold > 0 && difference < settings.duplicateThreshold
-            && thumbnail.maximumDifference(lastKept) <= MotionDetection.repeatNoiseLevels {
+            && thumbnail.maximumDifference(lastKept) <= MotionDetection.repeatNoiseLevels
+        {
             run += 1
             return .duplicate(run: run)
         }

@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
+import KinetoEngine
 import KinetoMedia
 import KinetoModels
-import KinetoEngine
 
 /// The threads and queues of one running job (see `JobRunner`).
 ///
@@ -62,7 +62,8 @@ final class PipelineRun: @unchecked Sendable {
         /// The outputs between `first` and `second` (nil after the last frame: the tail holding it).
         /// `interpolates` is false across a scene cut and over a held (repeated) picture: the nearest
         /// frame is shown instead of a made one.
-        case frames(sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], interpolates: Bool)
+        case frames(
+            sequence: Int64, first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], interpolates: Bool)
     }
 
     /// An output frame, or a model's picture still to be converted to one (by the encode thread, so
@@ -111,9 +112,12 @@ final class PipelineRun: @unchecked Sendable {
     private var firstFrameDecoded: UInt64?
     private var duplicatesSkipped: Int64 = 0
 
-    init(job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int, threadsPerWorker: Int?,
-         interpolators: [[any FrameInterpolator]], clock: StretchedClock?, governor: LiveQualityGovernor?,
-         cancellation: CancellationToken) {
+    init(
+        job: InterpolationJob, reader: MediaReader, writer: MediaWriter, rate: FrameRate, workerCount: Int,
+        threadsPerWorker: Int?,
+        interpolators: [[any FrameInterpolator]], clock: StretchedClock?, governor: LiveQualityGovernor?,
+        cancellation: CancellationToken
+    ) {
         self.clock = clock
         self.governor = governor
         self.job = job
@@ -131,8 +135,10 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     /// Runs every stage; returns when all threads have stopped.
-    func execute(schedule: FrameSchedule, totalFrames: Int64?, started: UInt64,
-                 progress: (@Sendable (JobProgress) -> Void)?) -> Outcome {
+    func execute(
+        schedule: FrameSchedule, totalFrames: Int64?, started: UInt64,
+        progress: (@Sendable (JobProgress) -> Void)?
+    ) -> Outcome {
         let handler = cancellation.onCancel { [self] in stopAll() }
         defer { cancellation.removeHandler(handler) }
         let group = DispatchGroup()
@@ -227,8 +233,12 @@ final class PipelineRun: @unchecked Sendable {
             if case .model = job.method.engine, governor == nil { _ = try input.rgbImage(using: converter) }
             let outputs = schedule.push(pts: retimed(frame.pts))
             if let previous, !outputs.isEmpty {
-                guard work.push(.frames(sequence: sequence, first: previous, second: input, outputs: outputs,
-                                        interpolates: interpolates)) else { return false }
+                guard
+                    work.push(
+                        .frames(
+                            sequence: sequence, first: previous, second: input, outputs: outputs,
+                            interpolates: interpolates))
+                else { return false }
                 sequence += 1
             }
             previous = input
@@ -244,12 +254,19 @@ final class PipelineRun: @unchecked Sendable {
                 case .video(let decodedFrame):
                     // The reader makes timestamps strictly increasing; anything else is skipped as damage.
                     guard schedule.accepts(pts: retimed(decodedFrame.pts)) else { continue }
-                    if let first = previous?.frame, first.width != decodedFrame.width || first.height != decodedFrame.height {
-                        throw PipelineError(.input, "\(job.input): the picture size changes from \(first.width)×\(first.height) to \(decodedFrame.width)×\(decodedFrame.height) at \(decodedFrame.time.doubleValue) s; Kineto needs one size throughout")
+                    if let first = previous?.frame,
+                        first.width != decodedFrame.width || first.height != decodedFrame.height
+                    {
+                        throw PipelineError(
+                            .input,
+                            "\(job.input): the picture size changes from \(first.width)×\(first.height) to \(decodedFrame.width)×\(decodedFrame.height) at \(decodedFrame.time.doubleValue) s; Kineto needs one size throughout"
+                        )
                     }
                     endPTS = decodedFrame.duration.map { decodedFrame.pts + $0 }
                     // Converted once per input frame here rather than once per output frame in the writer.
-                    let frame = decodedFrame.pixelFormat == targetFormat ? decodedFrame : try converter.convert(decodedFrame, to: targetFormat)
+                    let frame =
+                        decodedFrame.pixelFormat == targetFormat
+                        ? decodedFrame : try converter.convert(decodedFrame, to: targetFormat)
                     var interpolates = true
                     if !job.motion.isOff {
                         switch detector.classify(try thumbnails.thumbnail(of: frame)) {
@@ -265,12 +282,16 @@ final class PipelineRun: @unchecked Sendable {
                                     // A hold: the picture stays still until its last repeat, then moves on.
                                     guard try keep(held.frame, interpolates: false) else { return }
                                 } else {
-                                    lock.lock(); duplicatesSkipped += Int64(held.run); lock.unlock()
+                                    lock.lock()
+                                    duplicatesSkipped += Int64(held.run)
+                                    lock.unlock()
                                 }
                             }
                             if cut {
                                 interpolates = false
-                                lock.lock(); sceneCuts += 1; lock.unlock()
+                                lock.lock()
+                                sceneCuts += 1
+                                lock.unlock()
                             }
                         }
                     }
@@ -281,11 +302,16 @@ final class PipelineRun: @unchecked Sendable {
             if let held = heldRepeat, held.run > job.motion.maxDuplicateRun {
                 guard try keep(held.frame, interpolates: false) else { return }
             } else if let held = heldRepeat {
-                lock.lock(); duplicatesSkipped += Int64(held.run); lock.unlock()
+                lock.lock()
+                duplicatesSkipped += Int64(held.run)
+                lock.unlock()
             }
             let tail = schedule.finish(endPTS: endPTS.map(retimed))
             if let previous, !tail.isEmpty {
-                guard work.push(.frames(sequence: sequence, first: previous, second: nil, outputs: tail, interpolates: false)) else { return }
+                guard
+                    work.push(
+                        .frames(sequence: sequence, first: previous, second: nil, outputs: tail, interpolates: false))
+                else { return }
             }
             work.close()
         } catch {
@@ -325,8 +351,9 @@ final class PipelineRun: @unchecked Sendable {
                             maker = .model(model)
                         }
                     }
-                    let (frames, passed) = try makeFrames(first: first, second: second, outputs: outputs,
-                                                          maker: interpolates ? maker : .previousFrame, converter: converter)
+                    let (frames, passed) = try makeFrames(
+                        first: first, second: second, outputs: outputs,
+                        maker: interpolates ? maker : .previousFrame, converter: converter)
                     result = WorkResult(sequence: sequence, payload: .frames(frames, passedThrough: passed))
                 }
                 guard results.push(result) else { return }
@@ -353,8 +380,10 @@ final class PipelineRun: @unchecked Sendable {
         case model(any FrameInterpolator)
     }
 
-    private func makeFrames(first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], maker: FrameMaker,
-                            converter: FrameConverter) throws -> ([OutputFrame], Int64) {
+    private func makeFrames(
+        first: InputFrame, second: InputFrame?, outputs: [ScheduledFrame], maker: FrameMaker,
+        converter: FrameConverter
+    ) throws -> ([OutputFrame], Int64) {
         var frames: [OutputFrame] = []
         frames.reserveCapacity(outputs.count)
         var passed: Int64 = 0
@@ -364,13 +393,15 @@ final class PipelineRun: @unchecked Sendable {
             switch output.source {
             case .input(let ordinal):
                 guard let source = ordinal == first.ordinal ? first : (ordinal == second?.ordinal ? second : nil) else {
-                    throw PipelineError(.internal, "schedule named input frame \(ordinal) outside its pair", stage: .interpolate)
+                    throw PipelineError(
+                        .internal, "schedule named input frame \(ordinal) outside its pair", stage: .interpolate)
                 }
                 frames.append(.frame(source.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 passed += 1
             case .between(_, let t, let dyadic):
                 guard let second else {
-                    throw PipelineError(.internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
+                    throw PipelineError(
+                        .internal, "schedule asked for a new frame after the last input frame", stage: .interpolate)
                 }
                 switch maker {
                 case .previousFrame:
@@ -379,7 +410,10 @@ final class PipelineRun: @unchecked Sendable {
                     let nearest = t < 0.5 ? first : second
                     frames.append(.frame(nearest.frame.retimed(pts: output.pts, timeBase: outputTimeBase, duration: 1)))
                 case .crossFade:
-                    frames.append(.frame(try FrameBlender.blend(first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase)))
+                    frames.append(
+                        .frame(
+                            try FrameBlender.blend(
+                                first.frame, second.frame, t: t, pts: output.pts, timeBase: outputTimeBase)))
                 case .model(let interpolator):
                     let a = try first.rgbImage(using: converter)
                     let b = try second.rgbImage(using: converter)
@@ -387,8 +421,12 @@ final class PipelineRun: @unchecked Sendable {
                     var alpha: [Float]?
                     // Transparency moves with the picture where the model can move it (RIFE warps it with its
                     // flows); elsewhere it is mixed linearly.
-                    let alphas = try first.alphaPlane(using: converter).flatMap { a in try second.alphaPlane(using: converter).map { (a, $0) } }
-                    if case let (alphaA, alphaB)? = alphas, dyadic == nil, let carrier = interpolator as? any AlphaInterpolating {
+                    let alphas = try first.alphaPlane(using: converter).flatMap { a in
+                        try second.alphaPlane(using: converter).map { (a, $0) }
+                    }
+                    if case (let alphaA, let alphaB)? = alphas, dyadic == nil,
+                        let carrier = interpolator as? any AlphaInterpolating
+                    {
                         (image, alpha) = try carrier.interpolate(a, b, alpha: alphaA, alphaB, at: t)
                     } else {
                         if let dyadic {
@@ -396,7 +434,7 @@ final class PipelineRun: @unchecked Sendable {
                         } else {
                             image = try interpolator.interpolate(a, b, at: t)
                         }
-                        if case let (alphaA, alphaB)? = alphas {
+                        if case (let alphaA, let alphaB)? = alphas {
                             let w = Float(t)
                             alpha = zip(alphaA, alphaB).map { $0 * (1 - w) + $1 * w }
                         }
@@ -410,17 +448,24 @@ final class PipelineRun: @unchecked Sendable {
 
     /// The image at dyadic time `time` between `a` (0) and `b` (1) by recursive midpoints: the
     /// midpoint of its two dyadic neighbours one level up (3/8 is the midpoint of 1/4 and 1/2).
-    private func midpoint(_ time: DyadicTime, _ a: RGBImage, _ b: RGBImage, _ interpolator: any FrameInterpolator,
-                          _ memo: inout [DyadicTime: RGBImage]) throws -> RGBImage {
+    private func midpoint(
+        _ time: DyadicTime, _ a: RGBImage, _ b: RGBImage, _ interpolator: any FrameInterpolator,
+        _ memo: inout [DyadicTime: RGBImage]
+    ) throws -> RGBImage {
         if let known = memo[time] { return known }
         func neighbour(_ numerator: Int64) throws -> RGBImage {
             if numerator == 0 { return a }
             if numerator == Int64(1) << time.depth { return b }
-            var n = numerator, depth = time.depth
-            while n & 1 == 0 { n >>= 1; depth -= 1 }
+            var n = numerator
+            var depth = time.depth
+            while n & 1 == 0 {
+                n >>= 1
+                depth -= 1
+            }
             return try midpoint(DyadicTime(numerator: n, depth: depth), a, b, interpolator, &memo)
         }
-        let image = try interpolator.interpolate(try neighbour(time.numerator - 1), try neighbour(time.numerator + 1), at: 0.5)
+        let image = try interpolator.interpolate(
+            try neighbour(time.numerator - 1), try neighbour(time.numerator + 1), at: 0.5)
         memo[time] = image
         return image
     }
@@ -441,7 +486,9 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     /// Reorders results by sequence number and writes them; returns the counts.
-    private func encodeStage(totalFrames: Int64?, started: UInt64, progress: (@Sendable (JobProgress) -> Void)?) -> Outcome {
+    private func encodeStage(totalFrames: Int64?, started: UInt64, progress: (@Sendable (JobProgress) -> Void)?)
+        -> Outcome
+    {
         var outcome = Outcome()
         var pending: [Int64: WorkResult] = [:]
         var next: Int64 = 0
@@ -461,8 +508,10 @@ final class PipelineRun: @unchecked Sendable {
                             case .frame(let frame):
                                 try writer.write(frame)
                             case .picture(let image, let alpha, let template, let pts):
-                                try writer.write(try converter.frame(from: image, alpha: alpha, pixelFormat: template.pixelFormat,
-                                                                     like: template, pts: pts, timeBase: outputTimeBase))
+                                try writer.write(
+                                    try converter.frame(
+                                        from: image, alpha: alpha, pixelFormat: template.pixelFormat,
+                                        like: template, pts: pts, timeBase: outputTimeBase))
                             }
                             outcome.framesOut += 1
                         }
@@ -473,8 +522,10 @@ final class PipelineRun: @unchecked Sendable {
                             lock.lock()
                             let framesIn = self.framesIn
                             lock.unlock()
-                            progress(JobProgress(framesIn: framesIn, framesOut: outcome.framesOut, totalFrames: totalFrames,
-                                                 elapsedSeconds: Double(now - started) / 1e9))
+                            progress(
+                                JobProgress(
+                                    framesIn: framesIn, framesOut: outcome.framesOut, totalFrames: totalFrames,
+                                    elapsedSeconds: Double(now - started) / 1e9))
                         }
                     }
                 }

@@ -14,8 +14,10 @@ public final class ProgressPrinter: @unchecked Sendable {
     ///   - isTerminal: whether to redraw one line; by default, whether standard error is a terminal.
     ///   - logInterval: seconds between plain log lines when not on a terminal.
     ///   - write: where text goes (standard error by default).
-    public init(isTerminal: Bool = isatty(STDERR_FILENO) != 0, logInterval: Double = 5,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    public init(
+        isTerminal: Bool = isatty(STDERR_FILENO) != 0, logInterval: Double = 5,
+        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.isTerminal = isTerminal
         self.logInterval = logInterval
         self.write = write

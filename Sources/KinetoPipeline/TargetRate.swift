@@ -25,14 +25,16 @@ public enum TargetRate: Sendable, Hashable, CustomStringConvertible {
         }
         if let slash = trimmed.firstIndex(of: "/") {
             guard let frames = Int64(trimmed[..<slash]), let seconds = Int64(trimmed[trimmed.index(after: slash)...]),
-                  let rate = FrameRate(frames: frames, seconds: seconds) else {
+                let rate = FrameRate(frames: frames, seconds: seconds)
+            else {
                 throw invalid("a fraction needs two positive whole numbers")
             }
             self = .fixed(rate)
             return
         }
         guard let (numerator, denominator) = TargetRate.exactDecimal(trimmed),
-              let exact = FrameRate(frames: numerator, seconds: denominator) else {
+            let exact = FrameRate(frames: numerator, seconds: denominator)
+        else {
             throw invalid("not a positive number")
         }
         self = .fixed(TargetRate.ntscRate(matching: trimmed, exact: exact) ?? exact)
@@ -58,13 +60,16 @@ public enum TargetRate: Sendable, Hashable, CustomStringConvertible {
     static func exactDecimal(_ text: String) -> (Int64, Int64)? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, !text.isEmpty,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return nil }
         let whole = parts[0].isEmpty ? "0" : String(parts[0])
         let fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= 9, whole.count <= 9, !(parts[0].isEmpty && fraction.isEmpty) else { return nil }
         var denominator: Int64 = 1
         for _ in 0..<fraction.count { denominator *= 10 }
-        guard let wholeValue = Int64(whole), let fractionValue = Int64(fraction.isEmpty ? "0" : fraction) else { return nil }
+        guard let wholeValue = Int64(whole), let fractionValue = Int64(fraction.isEmpty ? "0" : fraction) else {
+            return nil
+        }
         let numerator = wholeValue * denominator + fractionValue
         guard numerator > 0 else { return nil }
         let divisor = FrameRate.gcd(numerator, denominator)

@@ -12,7 +12,8 @@ public struct ColorStatistics: Sendable, Equatable {
     public init?(pixels: UnsafePointer<Float>, width: Int, height: Int, inside polygon: [SIMD2<Float>]) {
         guard let box = PolygonMask.bounds(polygon, width: width, height: height) else { return nil }
         let plane = width * height
-        var sum = SIMD3<Double>.zero, squares = SIMD3<Double>.zero
+        var sum = SIMD3<Double>.zero
+        var squares = SIMD3<Double>.zero
         var count = 0
         for y in box.y0...box.y1 {
             for x in box.x0...box.x1 where PolygonMask.contains(polygon, SIMD2(Float(x), Float(y))) {
@@ -27,15 +28,17 @@ public struct ColorStatistics: Sendable, Equatable {
         let m = sum / Double(count)
         let variance = pointwiseMax(squares / Double(count) - m * m, .zero)
         mean = SIMD3<Float>(Float(m.x), Float(m.y), Float(m.z))
-        deviation = SIMD3<Float>(Float(variance.x.squareRoot()), Float(variance.y.squareRoot()), Float(variance.z.squareRoot()))
+        deviation = SIMD3<Float>(
+            Float(variance.x.squareRoot()), Float(variance.y.squareRoot()), Float(variance.z.squareRoot()))
     }
 
     /// `value` (a colour with these statistics) moved to `target`'s: `(v − μ) / σ · σ' + μ'`, with the gain limited
     /// to [0.5, 2] so a flat region cannot blow up.
     @inline(__always)
     public func transfer(_ value: SIMD3<Float>, to target: ColorStatistics) -> SIMD3<Float> {
-        let gain = pointwiseMin(pointwiseMax(target.deviation / pointwiseMax(deviation, SIMD3(repeating: 1e-4)), SIMD3(repeating: 0.5)),
-                                SIMD3(repeating: 2))
+        let gain = pointwiseMin(
+            pointwiseMax(target.deviation / pointwiseMax(deviation, SIMD3(repeating: 1e-4)), SIMD3(repeating: 0.5)),
+            SIMD3(repeating: 2))
         return (value - mean) * gain + target.mean
     }
 }

@@ -18,12 +18,14 @@ public struct DelaunayTriangulation: Sendable {
             while true {
                 let key = SIMD2(Int((pts[i].x / cell).rounded(.down)), Int((pts[i].y / cell).rounded(.down)))
                 var clash = false
-                for dx in -1...1 { for dy in -1...1 {
-                    for j in grid[SIMD2(key.x + dx, key.y + dy)] ?? [] {
-                        let d = pts[i] - pts[j]
-                        if (d * d).sum() < Double(minimumSeparation * minimumSeparation) { clash = true }
+                for dx in -1...1 {
+                    for dy in -1...1 {
+                        for j in grid[SIMD2(key.x + dx, key.y + dy)] ?? [] {
+                            let d = pts[i] - pts[j]
+                            if (d * d).sum() < Double(minimumSeparation * minimumSeparation) { clash = true }
+                        }
                     }
-                } }
+                }
                 if !clash || attempt > 16 {
                     grid[key, default: []].append(i)
                     break
@@ -45,10 +47,14 @@ public struct DelaunayTriangulation: Sendable {
     }
 
     private static func circumcircle(_ p: [SIMD2<Double>], _ a: Int, _ b: Int, _ c: Int) -> (SIMD2<Double>, Double) {
-        let A = p[a], B = p[b], C = p[c]
+        let A = p[a]
+        let B = p[b]
+        let C = p[c]
         let d = 2 * (A.x * (B.y - C.y) + B.x * (C.y - A.y) + C.x * (A.y - B.y))
         if abs(d) < 1e-12 { return (A, .infinity) }
-        let a2 = (A * A).sum(), b2 = (B * B).sum(), c2 = (C * C).sum()
+        let a2 = (A * A).sum()
+        let b2 = (B * B).sum()
+        let c2 = (C * C).sum()
         let ux = (a2 * (B.y - C.y) + b2 * (C.y - A.y) + c2 * (A.y - B.y)) / d
         let uy = (a2 * (C.x - B.x) + b2 * (A.x - C.x) + c2 * (B.x - A.x)) / d
         let center = SIMD2(ux, uy)
@@ -59,9 +65,14 @@ public struct DelaunayTriangulation: Sendable {
     private static func bowyerWatson(_ input: [SIMD2<Double>]) -> [SIMD3<Int32>] {
         guard input.count >= 3 else { return [] }
         var p = input
-        var lo = p[0], hi = p[0]
-        for q in p { lo = pointwiseMin(lo, q); hi = pointwiseMax(hi, q) }
-        let span = max(hi.x - lo.x, hi.y - lo.y, 1), mid = (lo + hi) / 2
+        var lo = p[0]
+        var hi = p[0]
+        for q in p {
+            lo = pointwiseMin(lo, q)
+            hi = pointwiseMax(hi, q)
+        }
+        let span = max(hi.x - lo.x, hi.y - lo.y, 1)
+        let mid = (lo + hi) / 2
         let n = p.count
         // A super-triangle enclosing everything.
         p.append(mid + SIMD2(-20 * span, -span))
@@ -90,17 +101,24 @@ public struct DelaunayTriangulation: Sendable {
                     edges.append(SIMD2(u, v))
                 }
             }
-            for t in bad.reversed() { triangles.swapAt(t, triangles.count - 1); triangles.removeLast() }
+            for t in bad.reversed() {
+                triangles.swapAt(t, triangles.count - 1)
+                triangles.removeLast()
+            }
             for e in edges where edgeCount[SIMD2(min(e.x, e.y), max(e.x, e.y))] == 1 {
                 triangles.append(make(e.x, e.y, i))
             }
         }
         var result: [SIMD3<Int32>] = []
         for tri in triangles where tri.a < n && tri.b < n && tri.c < n {
-            let A = input[tri.a], B = input[tri.b], C = input[tri.c]
+            let A = input[tri.a]
+            let B = input[tri.b]
+            let C = input[tri.c]
             let area = (B.x - A.x) * (C.y - A.y) - (B.y - A.y) * (C.x - A.x)
             if abs(area) < 1e-9 { continue }
-            result.append(area > 0 ? SIMD3(Int32(tri.a), Int32(tri.b), Int32(tri.c)) : SIMD3(Int32(tri.a), Int32(tri.c), Int32(tri.b)))
+            result.append(
+                area > 0
+                    ? SIMD3(Int32(tri.a), Int32(tri.b), Int32(tri.c)) : SIMD3(Int32(tri.a), Int32(tri.c), Int32(tri.b)))
         }
         return result
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
 import KinetoModels
+
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Foundation
+#endif
 
 /// Turns the driving face, frame by frame, into the portrait's motion the way a camera operator would frame it:
 ///
@@ -75,11 +76,15 @@ public struct DriverNormalizer: Sendable {
 
     /// The portrait's motion for the driving face `face` (nil: no face in this frame) at `time` seconds;
     /// `thumbnail`: the frame's `DriverNormalizer.thumbnail` (nil: no scene-cut check).
-    public mutating func next(_ face: [SIMD3<Float>]?, at time: Double, thumbnail: [Float]? = nil) -> LandmarkRetargeter.Motion {
+    public mutating func next(_ face: [SIMD3<Float>]?, at time: Double, thumbnail: [Float]? = nil)
+        -> LandmarkRetargeter.Motion
+    {
         var sceneChanged = false
         if let thumbnail {
             if let previousThumbnail, previousThumbnail.count == thumbnail.count {
-                let difference = zip(previousThumbnail, thumbnail).reduce(Float(0)) { $0 + abs($1.0 - $1.1) } / Float(thumbnail.count)
+                let difference =
+                    zip(previousThumbnail, thumbnail).reduce(Float(0)) { $0 + abs($1.0 - $1.1) }
+                    / Float(thumbnail.count)
                 sceneChanged = difference > sceneCut
             }
             previousThumbnail = thumbnail
@@ -96,14 +101,15 @@ public struct DriverNormalizer: Sendable {
             return last
         }
         let measured3D = LandmarkRetargeter.Face3D(face)
-        let center = SIMD2(measured3D.center.x, measured3D.center.y), size = measured3D.size
+        let center = SIMD2(measured3D.center.x, measured3D.center.y)
+        let size = measured3D.size
         var discontinuity = sceneChanged
         if let previous = previousFace {
             let ratio = size / previous.size
             let moved = ((center - previous.center) * (center - previous.center)).sum().squareRoot() / previous.size
             if ratio > cutScale || ratio < 1 / cutScale || moved > jump || sceneChanged { discontinuity = true }
         } else if lastSeen != nil {
-            discontinuity = true   // the face came back after being lost
+            discontinuity = true  // the face came back after being lost
         }
         if discontinuity {
             // Continue from where the portrait is: the new shot's face position and size become the reference.
@@ -128,7 +134,8 @@ public struct DriverNormalizer: Sendable {
         filters.filter(&motion, at: time)
         for i in motion.expression.indices {
             for axis in 0..<3 {
-                motion.expression[i][axis] = Float(expressionFilters[i * 3 + axis].filter(Double(motion.expression[i][axis]), at: time))
+                motion.expression[i][axis] = Float(
+                    expressionFilters[i * 3 + axis].filter(Double(motion.expression[i][axis]), at: time))
             }
         }
         if let maxZoom, maxZoom >= 1 { motion.scale = Self.softLimit(motion.scale, maxZoom) }
@@ -143,20 +150,26 @@ public struct DriverNormalizer: Sendable {
     /// `scale` limited to [1/limit, limit]: unchanged up to 60% of the limit (in log scale), then bending smoothly
     /// toward it.
     static func softLimit(_ scale: Float, _ limit: Float) -> Float {
-        let l = log(limit), x = log(max(scale, 1e-6))
+        let l = log(limit)
+        let x = log(max(scale, 1e-6))
         let knee = 0.6 * l
         guard abs(x) > knee, l > 0 else { return scale }
-        let over = abs(x) - knee, room = l - knee
+        let over = abs(x) - knee
+        let room = l - knee
         let y = knee + room * tanh(over / room)
         return exp(x < 0 ? -y : y)
     }
 
-    static func mix(_ a: LandmarkRetargeter.Motion, _ b: LandmarkRetargeter.Motion, _ t: Float) -> LandmarkRetargeter.Motion {
-        let va = a.turn.rotationVector, vb = b.turn.rotationVector
-        return LandmarkRetargeter.Motion(turn: Rotation3D(rotationVector: va + t * (vb - va)),
-                                         scale: exp(log(a.scale) + t * (log(b.scale) - log(a.scale))),
-                                         translation: a.translation + t * (b.translation - a.translation),
-                                         expression: zip(a.expression, b.expression).map { $0 + t * ($1 - $0) })
+    static func mix(_ a: LandmarkRetargeter.Motion, _ b: LandmarkRetargeter.Motion, _ t: Float)
+        -> LandmarkRetargeter.Motion
+    {
+        let va = a.turn.rotationVector
+        let vb = b.turn.rotationVector
+        return LandmarkRetargeter.Motion(
+            turn: Rotation3D(rotationVector: va + t * (vb - va)),
+            scale: exp(log(a.scale) + t * (log(b.scale) - log(a.scale))),
+            translation: a.translation + t * (b.translation - a.translation),
+            expression: zip(a.expression, b.expression).map { $0 + t * ($1 - $0) })
     }
 
     /// A 16×16 grey thumbnail of planar RGB `pixels` (`width × height`), for the scene-cut check.
@@ -167,8 +180,10 @@ public struct DriverNormalizer: Sendable {
             for tx in 0..<16 {
                 var sum: Float = 0
                 var n = 0
-                let y0 = ty * height / 16, y1 = max(y0 + 1, (ty + 1) * height / 16)
-                let x0 = tx * width / 16, x1 = max(x0 + 1, (tx + 1) * width / 16)
+                let y0 = ty * height / 16
+                let y1 = max(y0 + 1, (ty + 1) * height / 16)
+                let x0 = tx * width / 16
+                let x1 = max(x0 + 1, (tx + 1) * width / 16)
                 for y in stride(from: y0, to: min(y1, height), by: 2) {
                     for x in stride(from: x0, to: min(x1, width), by: 2) {
                         let i = y * width + x

@@ -5,7 +5,9 @@
 enum ExemplarFill {
     /// `pixels` (planar RGB, `width × height`) with `hole` filled; pixels outside `hole` are kept. Texture is
     /// synthesized for hole pixels within `depth` pixels of the known area; deeper ones keep the smooth estimate.
-    static func fill(_ pixels: [Float], hole: [Bool], width: Int, height: Int, depth: Float, iterations: Int = 4, seed: UInt64 = 1) -> [Float] {
+    static func fill(
+        _ pixels: [Float], hole: [Bool], width: Int, height: Int, depth: Float, iterations: Int = 4, seed: UInt64 = 1
+    ) -> [Float] {
         let plane = width * height
         var out = pushPull(pixels, known: hole.map { !$0 }, width: width, height: height)
         let inside = PortraitRig.distanceToPerson(hole.map { $0 ? 0 : 1 }, width: width, height: height)
@@ -13,16 +15,17 @@ enum ExemplarFill {
         var targets = (0..<plane).filter { hole[$0] && inside[$0] <= depth }
         targets.sort { inside[$0] < inside[$1] }
         guard !targets.isEmpty else { return out }
-        let r = 2   // 5×5 patches
+        let r = 2  // 5×5 patches
         // A source patch must lie wholly in the known area and in the picture.
         func validSource(_ x: Int, _ y: Int) -> Bool {
             guard x >= r, y >= r, x < width - r, y < height - r else { return false }
-            return !hole[y * width + x] && inside[y * width + x] == 0 && !hole[(y - r) * width + x - r] && !hole[(y + r) * width + x + r]
+            return !hole[y * width + x] && inside[y * width + x] == 0 && !hole[(y - r) * width + x - r]
+                && !hole[(y + r) * width + x + r]
                 && !hole[(y - r) * width + x + r] && !hole[(y + r) * width + x - r]
         }
         var state = seed &+ 0x9E37_79B9_7F4A_7C15
         func random(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(max(n, 1)))
         }
         let searchRadius = Float(max(width, height)) / 4
@@ -31,11 +34,17 @@ enum ExemplarFill {
         func distance(_ tx: Int, _ ty: Int, _ sx: Int, _ sy: Int, limit: Float) -> Float {
             var sum: Float = 0
             for dy in -r...r {
-                let ty2 = min(max(ty + dy, 0), height - 1), sy2 = sy + dy
+                let ty2 = min(max(ty + dy, 0), height - 1)
+                let sy2 = sy + dy
                 for dx in -r...r {
-                    let tx2 = min(max(tx + dx, 0), width - 1), sx2 = sx + dx
-                    let t = ty2 * width + tx2, s = sy2 * width + sx2
-                    for c in 0..<3 { let d = out[c * plane + t] - out[c * plane + s]; sum += d * d }
+                    let tx2 = min(max(tx + dx, 0), width - 1)
+                    let sx2 = sx + dx
+                    let t = ty2 * width + tx2
+                    let s = sy2 * width + sx2
+                    for c in 0..<3 {
+                        let d = out[c * plane + t] - out[c * plane + s]
+                        sum += d * d
+                    }
                 }
                 if sum > limit { return sum }
             }
@@ -45,13 +54,17 @@ enum ExemplarFill {
             let forward = iteration % 2 == 0
             let order = forward ? targets : targets.reversed()
             for i in order {
-                let tx = i % width, ty = i / width
+                let tx = i % width
+                let ty = i / width
                 var best: (x: Int, y: Int)? = nil
                 var bestCost = Float.infinity
                 func consider(_ x: Int, _ y: Int) {
                     guard validSource(x, y) else { return }
                     let cost = distance(tx, ty, x, y, limit: bestCost)
-                    if cost < bestCost { bestCost = cost; best = (x, y) }
+                    if cost < bestCost {
+                        bestCost = cost
+                        best = (x, y)
+                    }
                 }
                 if hasOffset[i] { consider(tx + Int(offsets[i].x), ty + Int(offsets[i].y)) }
                 // Propagation: a neighbour's offset, shifted.
@@ -63,7 +76,8 @@ enum ExemplarFill {
                 // Random search around the best so far (or around the pixel at first), radius halving.
                 var radius = searchRadius
                 while radius >= 1 {
-                    let cx = best?.x ?? tx, cy = best?.y ?? ty
+                    let cx = best?.x ?? tx
+                    let cy = best?.y ?? ty
                     let span = Int(radius)
                     consider(cx + random(2 * span + 1) - span, cy + random(2 * span + 1) - span)
                     radius /= 2
@@ -81,7 +95,12 @@ enum ExemplarFill {
 
     /// `pixels` with every pixel where `known` is false replaced by a smooth estimate from the known ones.
     static func pushPull(_ pixels: [Float], known: [Bool], width: Int, height: Int) -> [Float] {
-        struct Level { var w: Int; var h: Int; var color: [Float]; var weight: [Float] }
+        struct Level {
+            var w: Int
+            var h: Int
+            var color: [Float]
+            var weight: [Float]
+        }
         let plane = width * height
         var weight = known.map { $0 ? Float(1) : 0 }
         var color = [Float](repeating: 0, count: 3 * plane)
@@ -89,13 +108,18 @@ enum ExemplarFill {
         var levels = [Level(w: width, h: height, color: color, weight: weight)]
         while levels.last!.w > 1 || levels.last!.h > 1 {
             let prev = levels.last!
-            let nw = (prev.w + 1) / 2, nh = (prev.h + 1) / 2
-            var c2 = [Float](repeating: 0, count: 3 * nw * nh), w2 = [Float](repeating: 0, count: nw * nh)
-            for y in 0..<prev.h { for x in 0..<prev.w {
-                let i = y * prev.w + x, j = (y / 2) * nw + x / 2
-                w2[j] += prev.weight[i]
-                for c in 0..<3 { c2[c * nw * nh + j] += prev.color[c * prev.w * prev.h + i] }
-            } }
+            let nw = (prev.w + 1) / 2
+            let nh = (prev.h + 1) / 2
+            var c2 = [Float](repeating: 0, count: 3 * nw * nh)
+            var w2 = [Float](repeating: 0, count: nw * nh)
+            for y in 0..<prev.h {
+                for x in 0..<prev.w {
+                    let i = y * prev.w + x
+                    let j = (y / 2) * nw + x / 2
+                    w2[j] += prev.weight[i]
+                    for c in 0..<3 { c2[c * nw * nh + j] += prev.color[c * prev.w * prev.h + i] }
+                }
+            }
             levels.append(Level(w: nw, h: nh, color: c2, weight: w2))
         }
         // Pull: normalized colour at the coarsest level, then each finer level blends its own estimate with the coarser.
@@ -106,31 +130,39 @@ enum ExemplarFill {
         }
         var filled = coarse.color
         for index in stride(from: levels.count - 2, through: 0, by: -1) {
-            let level = levels[index], upper = levels[index + 1]
+            let level = levels[index]
+            let upper = levels[index + 1]
             var next = [Float](repeating: 0, count: 3 * level.w * level.h)
-            let lp = level.w * level.h, upPlane = upper.w * upper.h
+            let lp = level.w * level.h
+            let upPlane = upper.w * upper.h
             filled.withUnsafeBufferPointer { coarse in
-                for y in 0..<level.h { for x in 0..<level.w {
-                    let i = y * level.w + x
-                    let own = min(level.weight[i], 1)
-                    // Bilinear from the coarser level (nearest would leave blocks in large filled areas).
-                    let cx = (Float(x) + 0.5) / 2 - 0.5, cy = (Float(y) + 0.5) / 2 - 0.5
-                    for c in 0..<3 {
-                        let mine = level.weight[i] > 1e-6 ? level.color[c * lp + i] / level.weight[i] : 0
-                        let fromAbove = ImageResampler.bilinearClamped(coarse.baseAddress! + c * upPlane, upper.w, upper.h, cx, cy)
-                        next[c * lp + i] = own * mine + (1 - own) * fromAbove
+                for y in 0..<level.h {
+                    for x in 0..<level.w {
+                        let i = y * level.w + x
+                        let own = min(level.weight[i], 1)
+                        // Bilinear from the coarser level (nearest would leave blocks in large filled areas).
+                        let cx = (Float(x) + 0.5) / 2 - 0.5
+                        let cy = (Float(y) + 0.5) / 2 - 0.5
+                        for c in 0..<3 {
+                            let mine = level.weight[i] > 1e-6 ? level.color[c * lp + i] / level.weight[i] : 0
+                            let fromAbove = ImageResampler.bilinearClamped(
+                                coarse.baseAddress! + c * upPlane, upper.w, upper.h, cx, cy)
+                            next[c * lp + i] = own * mine + (1 - own) * fromAbove
+                        }
                     }
-                } }
+                }
             }
             filled = next
         }
         weight = []
         // Keep the true image wherever it is background.
         var out = filled
-        for c in 0..<3 { for i in 0..<plane {
-            let b: Float = known[i] ? 1 : 0
-            out[c * plane + i] = b * pixels[c * plane + i] + (1 - b) * filled[c * plane + i]
-        } }
+        for c in 0..<3 {
+            for i in 0..<plane {
+                let b: Float = known[i] ? 1 : 0
+                out[c * plane + i] = b * pixels[c * plane + i] + (1 - b) * filled[c * plane + i]
+            }
+        }
         return out
     }
 }

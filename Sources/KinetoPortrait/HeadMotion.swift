@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The head's motion in the output image: a point `p` of the portrait at rest, at depth `z`, moves to
@@ -15,8 +15,10 @@ public struct HeadMotion: Sendable, Equatable {
     public var turn: Rotation3D
     public var scale: Float
 
-    public init(center: SIMD2<Float>, centerDepth: Float = 0, translation: SIMD2<Float> = .zero, turn: Rotation3D = .identity,
-                scale: Float = 1) {
+    public init(
+        center: SIMD2<Float>, centerDepth: Float = 0, translation: SIMD2<Float> = .zero, turn: Rotation3D = .identity,
+        scale: Float = 1
+    ) {
         self.center = center
         self.centerDepth = centerDepth
         self.translation = translation
@@ -45,6 +47,7 @@ public struct HeadMotion: Sendable, Equatable {
 
 @inline(__always)
 func rotate(_ v: SIMD2<Float>, by angle: Float) -> SIMD2<Float> {
-    let c = cos(angle), s = sin(angle)
+    let c = cos(angle)
+    let s = sin(angle)
     return SIMD2(c * v.x - s * v.y, s * v.x + c * v.y)
 }

@@ -22,8 +22,11 @@ public enum ImageOrientation {
         while i + 4 <= b.count {
             guard b[i] == 0xFF else { return nil }
             let marker = b[i + 1]
-            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
-            if marker == 0xDA || marker == 0xD9 { return nil }   // start of scan / end: no EXIF before the pixels
+            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) {
+                i += 2
+                continue
+            }
+            if marker == 0xDA || marker == 0xD9 { return nil }  // start of scan / end: no EXIF before the pixels
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
             guard length >= 2, i + 2 + length <= b.count else { return nil }
             if marker == 0xE1, length >= 8, Array(b[(i + 4)..<(i + 10)]) == Array("Exif\0\0".utf8) {
@@ -43,7 +46,9 @@ public enum ImageOrientation {
         case (0x4D, 0x4D): little = false
         default: return nil
         }
-        func u16(_ o: Int) -> Int? { o + 2 <= t.count ? (little ? Int(t[o]) | Int(t[o + 1]) << 8 : Int(t[o]) << 8 | Int(t[o + 1])) : nil }
+        func u16(_ o: Int) -> Int? {
+            o + 2 <= t.count ? (little ? Int(t[o]) | Int(t[o + 1]) << 8 : Int(t[o]) << 8 | Int(t[o + 1])) : nil
+        }
         func u32(_ o: Int) -> Int? {
             guard o + 4 <= t.count else { return nil }
             let v = (0..<4).map { Int(t[o + $0]) }
@@ -53,7 +58,10 @@ public enum ImageOrientation {
         for k in 0..<count {
             let entry = ifd + 2 + 12 * k
             guard let tag = u16(entry) else { return nil }
-            if tag == 0x0112, let type = u16(entry + 2), type == 3, let value = u16(entry + 8), (1...8).contains(value) { return value }
+            if tag == 0x0112, let type = u16(entry + 2), type == 3, let value = u16(entry + 8), (1...8).contains(value)
+            {
+                return value
+            }
         }
         return nil
     }
@@ -85,17 +93,23 @@ public enum ImageOrientation {
 
     /// A new image whose pixel (x, y) is `image`'s pixel `source(x, y, image.width, image.height)`; `swap` exchanges
     /// width and height.
-    private static func transformed(_ image: RGBImage, swap: Bool, source: (Int, Int, Int, Int) -> (Int, Int)) -> RGBImage {
+    private static func transformed(_ image: RGBImage, swap: Bool, source: (Int, Int, Int, Int) -> (Int, Int))
+        -> RGBImage
+    {
         let (w, h) = (image.width, image.height)
         let (ow, oh) = swap ? (h, w) : (w, h)
         var out = [Float](repeating: 0, count: 3 * ow * oh)
-        let plane = w * h, outPlane = ow * oh
+        let plane = w * h
+        let outPlane = ow * oh
         image.pixels.withUnsafeBufferPointer { src in
             for y in 0..<oh {
                 for x in 0..<ow {
                     let (sx, sy) = source(x, y, w, h)
-                    let i = sy * w + sx, o = y * ow + x
-                    out[o] = src[i]; out[outPlane + o] = src[plane + i]; out[2 * outPlane + o] = src[2 * plane + i]
+                    let i = sy * w + sx
+                    let o = y * ow + x
+                    out[o] = src[i]
+                    out[outPlane + o] = src[plane + i]
+                    out[2 * outPlane + o] = src[2 * plane + i]
                 }
             }
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The sketch stage: the driving face's motion, measured against a reference driving frame, carried onto the
@@ -25,7 +25,10 @@ public struct LandmarkRetargeter: Sendable {
             for i in FaceMeshRegions.rigid { c += landmarks[i] }
             c /= Float(FaceMeshRegions.rigid.count)
             var sum: Float = 0
-            for i in FaceMeshRegions.rigid { let d = landmarks[i] - c; sum += (d * d).sum() }
+            for i in FaceMeshRegions.rigid {
+                let d = landmarks[i] - c
+                sum += (d * d).sum()
+            }
             center = c
             size = max((sum / Float(FaceMeshRegions.rigid.count)).squareRoot(), 1e-6)
             let scale = 1 / size
@@ -57,7 +60,9 @@ public struct LandmarkRetargeter: Sendable {
 
     /// The same for landmarks without depth (all in the image plane).
     public init(portrait: [SIMD2<Float>], reference: [SIMD2<Float>], mode: RetargetMode = .relative) {
-        self.init(portrait: portrait.map { SIMD3($0.x, $0.y, 0) }, reference: reference.map { SIMD3($0.x, $0.y, 0) }, mode: mode)
+        self.init(
+            portrait: portrait.map { SIMD3($0.x, $0.y, 0) }, reference: reference.map { SIMD3($0.x, $0.y, 0) },
+            mode: mode)
     }
 
     /// The driver's change since the reference frame, split into head pose and expression (relative mode).
@@ -81,30 +86,37 @@ public struct LandmarkRetargeter: Sendable {
     /// The driving face's pose and expression relative to the reference frame (relative mode's measurement).
     public func motion(_ driving: [SIMD3<Float>]) -> Motion {
         let current = Face3D(driving)
-        let p = portraitFace, r = referenceFace
+        let p = portraitFace
+        let r = referenceFace
         let shift = (current.center - r.center) * (p.size / r.size)
         let turn = Rotation3D.fit(from: r.rigidPoints, to: current.rigidPoints)
         let back = turn.transposed
-        var expression = (0..<portrait.count).map { referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0]) }
+        var expression = (0..<portrait.count).map {
+            referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0])
+        }
         // Along the face outline the landmark model's points slide from frame to frame (and between different
         // photos of one face); smoothing along the loop keeps the silhouette from turning jagged.
         let oval = FaceMeshRegions.faceOval
         for _ in 0..<2 {
             let previous = oval.map { expression[$0] }
             for k in oval.indices {
-                let a = previous[(k + oval.count - 1) % oval.count], b = previous[k], c = previous[(k + 1) % oval.count]
+                let a = previous[(k + oval.count - 1) % oval.count]
+                let b = previous[k]
+                let c = previous[(k + 1) % oval.count]
                 expression[oval[k]] = 0.25 * a + 0.5 * b + 0.25 * c
             }
         }
-        return Motion(turn: turn, scale: current.size / r.size, translation: SIMD2(shift.x, shift.y), expression: expression)
+        return Motion(
+            turn: turn, scale: current.size / r.size, translation: SIMD2(shift.x, shift.y), expression: expression)
     }
 
     /// The portrait's landmarks (output pixels) moved by `motion`, and the head motion in the image plane.
     public func apply(_ motion: Motion) -> (landmarks: [SIMD2<Float>], head: HeadMotion) {
         let p = portraitFace
         let center = SIMD2(p.center.x, p.center.y)
-        let head = HeadMotion(center: center, centerDepth: p.center.z, translation: motion.translation, turn: motion.turn,
-                              scale: motion.scale)
+        let head = HeadMotion(
+            center: center, centerDepth: p.center.z, translation: motion.translation, turn: motion.turn,
+            scale: motion.scale)
         let gain = p.size * motion.scale
         var out = [SIMD2<Float>](repeating: .zero, count: portrait.count)
         for i in out.indices {

@@ -22,23 +22,29 @@ public struct MouthFiller: Sendable {
     /// Fills `output` (planar RGB, `width × height`) inside the output's inner-lip contour `mouth` from `driving`
     /// (planar RGB) inside its inner-lip contour `drivingMouth`, mapped by the least-squares affine between the two
     /// contours. `drivingLips` is the driving outer-lip contour (colour statistics); `feather` in output pixels.
-    public func fill(_ output: UnsafeMutablePointer<Float>, width: Int, height: Int, mouth: [SIMD2<Float>], strength: Float,
-                     feather: Float, driving: UnsafePointer<Float>, drivingWidth: Int, drivingHeight: Int,
-                     drivingMouth: [SIMD2<Float>], drivingLips: [SIMD2<Float>]) {
+    public func fill(
+        _ output: UnsafeMutablePointer<Float>, width: Int, height: Int, mouth: [SIMD2<Float>], strength: Float,
+        feather: Float, driving: UnsafePointer<Float>, drivingWidth: Int, drivingHeight: Int,
+        drivingMouth: [SIMD2<Float>], drivingLips: [SIMD2<Float>]
+    ) {
         guard strength > 0, let box = PolygonMask.bounds(mouth, width: width, height: height),
-              let map = Self.affine(from: mouth, to: drivingMouth),
-              let drivingColors = ColorStatistics(pixels: driving, width: drivingWidth, height: drivingHeight, inside: drivingLips)
+            let map = Self.affine(from: mouth, to: drivingMouth),
+            let drivingColors = ColorStatistics(
+                pixels: driving, width: drivingWidth, height: drivingHeight, inside: drivingLips)
         else { return }
-        let plane = width * height, drivingPlane = drivingWidth * drivingHeight
+        let plane = width * height
+        let drivingPlane = drivingWidth * drivingHeight
         for y in box.y0...box.y1 {
             for x in box.x0...box.x1 {
                 let p = SIMD2(Float(x), Float(y))
                 let alpha = PolygonMask.alpha(mouth, p, feather: feather) * strength
                 if alpha <= 0 { continue }
-                let sx = map.0.x * p.x + map.0.y * p.y + map.0.z, sy = map.1.x * p.x + map.1.y * p.y + map.1.z
-                let value = SIMD3(ImageResampler.bilinearClamped(driving, drivingWidth, drivingHeight, sx, sy),
-                                  ImageResampler.bilinearClamped(driving + drivingPlane, drivingWidth, drivingHeight, sx, sy),
-                                  ImageResampler.bilinearClamped(driving + 2 * drivingPlane, drivingWidth, drivingHeight, sx, sy))
+                let sx = map.0.x * p.x + map.0.y * p.y + map.0.z
+                let sy = map.1.x * p.x + map.1.y * p.y + map.1.z
+                let value = SIMD3(
+                    ImageResampler.bilinearClamped(driving, drivingWidth, drivingHeight, sx, sy),
+                    ImageResampler.bilinearClamped(driving + drivingPlane, drivingWidth, drivingHeight, sx, sy),
+                    ImageResampler.bilinearClamped(driving + 2 * drivingPlane, drivingWidth, drivingHeight, sx, sy))
                 let matched = drivingColors.transfer(value, to: portraitColors)
                 let i = y * width + x
                 for c in 0..<3 {
@@ -55,11 +61,17 @@ public struct MouthFiller: Sendable {
         var mean = SIMD2<Double>.zero
         for p in from { mean += SIMD2(Double(p.x), Double(p.y)) }
         mean /= Double(from.count)
-        var sxx = 0.0, sxy = 0.0, syy = 0.0
-        var bx = SIMD3<Double>.zero, by = SIMD3<Double>.zero
+        var sxx = 0.0
+        var sxy = 0.0
+        var syy = 0.0
+        var bx = SIMD3<Double>.zero
+        var by = SIMD3<Double>.zero
         for (p, q) in zip(from, to) {
-            let x = Double(p.x) - mean.x, y = Double(p.y) - mean.y
-            sxx += x * x; sxy += x * y; syy += y * y
+            let x = Double(p.x) - mean.x
+            let y = Double(p.y) - mean.y
+            sxx += x * x
+            sxy += x * y
+            syy += y * y
             bx += SIMD3(x * Double(q.x), y * Double(q.x), Double(q.x))
             by += SIMD3(x * Double(q.y), y * Double(q.y), Double(q.y))
         }
@@ -68,7 +80,8 @@ public struct MouthFiller: Sendable {
         // A mouth closed to a line has no height: fall back to a similarity scale for y.
         guard n >= 3, sxx > 1e-9 else { return nil }
         func solve(_ b: SIMD3<Double>) -> SIMD3<Float> {
-            var a: Double, c: Double
+            var a: Double
+            var c: Double
             if abs(det) > 1e-9 * sxx * sxx {
                 a = (b.x * syy - b.y * sxy) / det
                 c = (b.y * sxx - b.x * sxy) / det
@@ -79,7 +92,8 @@ public struct MouthFiller: Sendable {
             let offset = b.z / n - a * mean.x - c * mean.y
             return SIMD3(Float(a), Float(c), Float(offset))
         }
-        var rowX = solve(bx), rowY = solve(by)
+        var rowX = solve(bx)
+        var rowY = solve(by)
         // Degenerate height (closed-mouth contour): scale y like x.
         if abs(det) <= 1e-9 * sxx * sxx {
             rowY = SIMD3(0, rowX.x, rowY.z)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A face's landmarks in its own normalized frame: centred on the rigid points' centroid and divided by their
@@ -20,7 +20,10 @@ public struct NormalizedFace: Sendable {
         for i in rigid { c += landmarks[i] }
         c /= Float(rigid.count)
         var sum: Float = 0
-        for i in rigid { let d = landmarks[i] - c; sum += (d * d).sum() }
+        for i in rigid {
+            let d = landmarks[i] - c
+            sum += (d * d).sum()
+        }
         let size = max(sqrt(sum / Float(rigid.count)), 1e-6)
         center = c
         self.size = size
@@ -30,9 +33,11 @@ public struct NormalizedFace: Sendable {
     /// The rotation (radians) that best turns this face's `indices` points onto `other`'s (least squares,
     /// Procrustes in 2D).
     public func rotation(onto other: NormalizedFace, indices: [Int] = FaceMeshRegions.rigid) -> Float {
-        var dot: Float = 0, cross: Float = 0
+        var dot: Float = 0
+        var cross: Float = 0
         for i in indices {
-            let a = points[i], b = other.points[i]
+            let a = points[i]
+            let b = other.points[i]
             dot += a.x * b.x + a.y * b.y
             cross += a.x * b.y - a.y * b.x
         }
@@ -66,12 +71,19 @@ extension NormalizedFace {
     /// Shape difference of two faces with depth, independent of pose: both centred and scaled on their rigid points
     /// in 3D, `b` turned onto `a` (3D rotation fitted on `indices`), then the RMS distance over `indices`, in
     /// face-size units. A head turn leaves it unchanged; different proportions do not.
-    public static func shapeDistance3D(_ a: [SIMD3<Float>], _ b: [SIMD3<Float>], indices: [Int] = FaceMeshRegions.identity) -> Float {
-        let fa = LandmarkRetargeter.Face3D(a), fb = LandmarkRetargeter.Face3D(b)
-        let pa = indices.map { fa.points[$0] }, pb = indices.map { fb.points[$0] }
+    public static func shapeDistance3D(
+        _ a: [SIMD3<Float>], _ b: [SIMD3<Float>], indices: [Int] = FaceMeshRegions.identity
+    ) -> Float {
+        let fa = LandmarkRetargeter.Face3D(a)
+        let fb = LandmarkRetargeter.Face3D(b)
+        let pa = indices.map { fa.points[$0] }
+        let pb = indices.map { fb.points[$0] }
         let turn = Rotation3D.fit(from: pb, to: pa)
         var sum: Float = 0
-        for (p, q) in zip(pa, pb) { let d = p - turn.apply(q); sum += (d * d).sum() }
+        for (p, q) in zip(pa, pb) {
+            let d = p - turn.apply(q)
+            sum += (d * d).sum()
+        }
         return (sum / Float(indices.count)).squareRoot()
     }
 }

@@ -5,7 +5,8 @@ public enum PolygonMask {
         var inside = false
         var j = polygon.count - 1
         for i in polygon.indices {
-            let a = polygon[i], b = polygon[j]
+            let a = polygon[i]
+            let b = polygon[j]
             if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
             j = i
         }
@@ -17,8 +18,10 @@ public enum PolygonMask {
         var best = Float.infinity
         var j = polygon.count - 1
         for i in polygon.indices {
-            let a = polygon[j], b = polygon[i]
-            let ab = b - a, ap = p - a
+            let a = polygon[j]
+            let b = polygon[i]
+            let ab = b - a
+            let ap = p - a
             let t = min(max((ap * ab).sum() / max((ab * ab).sum(), 1e-12), 0), 1)
             let d = ap - t * ab
             best = min(best, (d * d).sum())
@@ -35,11 +38,19 @@ public enum PolygonMask {
     }
 
     /// Integer pixel bounds of the polygon, clipped to the image.
-    public static func bounds(_ polygon: [SIMD2<Float>], width: Int, height: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int)? {
-        var lo = polygon[0], hi = polygon[0]
-        for p in polygon { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
-        let x0 = max(0, Int(lo.x.rounded(.down))), x1 = min(width - 1, Int(hi.x.rounded(.up)))
-        let y0 = max(0, Int(lo.y.rounded(.down))), y1 = min(height - 1, Int(hi.y.rounded(.up)))
+    public static func bounds(_ polygon: [SIMD2<Float>], width: Int, height: Int) -> (
+        x0: Int, y0: Int, x1: Int, y1: Int
+    )? {
+        var lo = polygon[0]
+        var hi = polygon[0]
+        for p in polygon {
+            lo = pointwiseMin(lo, p)
+            hi = pointwiseMax(hi, p)
+        }
+        let x0 = max(0, Int(lo.x.rounded(.down)))
+        let x1 = min(width - 1, Int(hi.x.rounded(.up)))
+        let y0 = max(0, Int(lo.y.rounded(.down)))
+        let y1 = min(height - 1, Int(hi.y.rounded(.up)))
         return x0 <= x1 && y0 <= y1 ? (x0, y0, x1, y1) : nil
     }
 }

@@ -39,10 +39,12 @@ public struct PortraitAnimationJob: Sendable {
     /// The model store to load MediaPipe's models from (nil: the standard store).
     public var modelDirectory: URL?
 
-    public init(portrait: String, driving: String, output: String, size: Int? = nil, mode: RetargetMode = .relative,
-                crop: PortraitCrop = .auto, fillMouth: Bool = true, codec: VideoCodecChoice = .h264, crf: Int? = nil,
-                preset: String? = nil, encoderThreads: Int = 0, overwrite: Bool = false, measure: Bool = false,
-                modelDirectory: URL? = nil, maxZoom: Float? = 1.15) {
+    public init(
+        portrait: String, driving: String, output: String, size: Int? = nil, mode: RetargetMode = .relative,
+        crop: PortraitCrop = .auto, fillMouth: Bool = true, codec: VideoCodecChoice = .h264, crf: Int? = nil,
+        preset: String? = nil, encoderThreads: Int = 0, overwrite: Bool = false, measure: Bool = false,
+        modelDirectory: URL? = nil, maxZoom: Float? = 1.15
+    ) {
         self.portrait = portrait
         self.maxZoom = maxZoom
         self.driving = driving

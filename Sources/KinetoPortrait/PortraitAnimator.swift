@@ -16,20 +16,29 @@ import KinetoPipeline
 /// file exists or cannot be written; cancelled). On any error or cancellation no output file is left.
 public enum PortraitAnimator {
     /// Runs `job` on the calling thread. `progress` is called a few times a second and once at the end.
-    public static func run(_ job: PortraitAnimationJob, progress: (@Sendable (JobProgress) -> Void)? = nil,
-                           cancellation: CancellationToken = CancellationToken()) throws -> PortraitAnimationResult {
+    public static func run(
+        _ job: PortraitAnimationJob, progress: (@Sendable (JobProgress) -> Void)? = nil,
+        cancellation: CancellationToken = CancellationToken()
+    ) throws -> PortraitAnimationResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         if cancellation.isCancelled { throw PipelineError.cancelled }
-        if let size = job.size, size < 16 || size > 4096 { throw PipelineError(.usage, "--size must be between 16 and 4096, not \(size)") }
-        if let zoom = job.maxZoom, !(zoom >= 1 && zoom <= 10) { throw PipelineError(.usage, "--max-zoom must be between 1 and 10, not \(zoom)") }
+        if let size = job.size, size < 16 || size > 4096 {
+            throw PipelineError(.usage, "--size must be between 16 and 4096, not \(size)")
+        }
+        if let zoom = job.maxZoom, !(zoom >= 1 && zoom <= 10) {
+            throw PipelineError(.usage, "--max-zoom must be between 1 and 10, not \(zoom)")
+        }
         // Inputs are never overwritten, even with --overwrite (the writer checks the driving video itself).
-        do { try MediaWriter.refuseInputAsOutput(job.output, input: job.portrait) } catch { throw PipelineError(wrapping: error, stage: .open) }
+        do { try MediaWriter.refuseInputAsOutput(job.output, input: job.portrait) } catch {
+            throw PipelineError(wrapping: error, stage: .open)
+        }
         var stages = PortraitStageTimes()
 
         let models = try PortraitModels(modelDirectory: job.modelDirectory)
         let portraitImage = try loadImage(job.portrait)
-        let prepared = try preparePortrait(portraitImage, path: job.portrait, crop: job.crop, size: job.size, models: models)
+        let prepared = try preparePortrait(
+            portraitImage, path: job.portrait, crop: job.crop, size: job.size, models: models)
         let rig = prepared.rig
         stages.setup = now()
 
@@ -45,16 +54,20 @@ public enum PortraitAnimator {
         }
         let writer: MediaWriter
         do {
-            let settings = VideoEncoderSettings(codec: job.codec, crf: job.crf, preset: job.preset, frameRate: rate,
-                                                threads: job.encoderThreads, width: rig.width, height: rig.height,
-                                                timeBase: info.video.timeBase)
-            writer = try MediaWriter(destination: job.output, settings: settings, source: reader, overwrite: job.overwrite)
+            let settings = VideoEncoderSettings(
+                codec: job.codec, crf: job.crf, preset: job.preset, frameRate: rate,
+                threads: job.encoderThreads, width: rig.width, height: rig.height,
+                timeBase: info.video.timeBase)
+            writer = try MediaWriter(
+                destination: job.output, settings: settings, source: reader, overwrite: job.overwrite)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
         }
         let handler = cancellation.onCancel { reader.interrupt() }
         defer { cancellation.removeHandler(handler) }
-        let totalFrames: Int64? = (info.video.duration ?? info.duration).map { Int64(($0 * rate.doubleValue).rounded()) }
+        let totalFrames: Int64? = (info.video.duration ?? info.duration).map {
+            Int64(($0 * rate.doubleValue).rounded())
+        }
 
         do {
             var loop = FrameLoop(job: job, rig: rig, models: models, writer: writer, rotation: info.video.rotation)
@@ -75,39 +88,59 @@ public enum PortraitAnimator {
                     try loop.process(frame, stages: &stages, clock: now)
                     if let progress, now() - lastReport >= 0.25 {
                         lastReport = now()
-                        progress(JobProgress(framesIn: Int64(loop.frames), framesOut: Int64(loop.frames), totalFrames: totalFrames,
-                                             elapsedSeconds: lastReport))
+                        progress(
+                            JobProgress(
+                                framesIn: Int64(loop.frames), framesOut: Int64(loop.frames), totalFrames: totalFrames,
+                                elapsedSeconds: lastReport))
                     }
                 }
             }
             if cancellation.isCancelled || reader.wasInterrupted { throw PipelineError.cancelled }
             guard loop.frames > 0 else {
-                throw PipelineError(.input, "\(job.driving): no video frame could be decoded; nothing was written", stage: .decode)
+                throw PipelineError(
+                    .input, "\(job.driving): no video frame could be decoded; nothing was written", stage: .decode)
             }
             guard loop.framesWithFace > 0 else {
-                throw PipelineError(.input, "\(job.driving): no face found in any of its \(loop.frames) frames; use a driving video showing one face, roughly frontal", stage: .interpolate)
+                throw PipelineError(
+                    .input,
+                    "\(job.driving): no face found in any of its \(loop.frames) frames; use a driving video showing one face, roughly frontal",
+                    stage: .interpolate)
             }
             let mark = now()
             do { try writer.finish() } catch { throw PipelineError(wrapping: error, stage: .finish) }
             stages.encode += now() - mark
             let elapsed = now()
-            progress?(JobProgress(framesIn: Int64(loop.frames), framesOut: Int64(loop.frames), totalFrames: Int64(loop.frames),
-                                  elapsedSeconds: elapsed))
+            progress?(
+                JobProgress(
+                    framesIn: Int64(loop.frames), framesOut: Int64(loop.frames), totalFrames: Int64(loop.frames),
+                    elapsedSeconds: elapsed))
             var warnings = prepared.warnings + writer.warnings
-            if info.video.rotation != 0 { warnings.append("\(job.driving): turned \(info.video.rotation)° clockwise as its display rotation says") }
+            if info.video.rotation != 0 {
+                warnings.append("\(job.driving): turned \(info.video.rotation)° clockwise as its display rotation says")
+            }
             if let first = loop.firstFaceFrame, first > 0 {
-                warnings.append("\(job.driving): no face in its first \(first) frames (\(String(format: "%.1f", loop.firstFaceTime ?? 0)) s); the portrait holds still until one appears")
+                warnings.append(
+                    "\(job.driving): no face in its first \(first) frames (\(String(format: "%.1f", loop.firstFaceTime ?? 0)) s); the portrait holds still until one appears"
+                )
             }
             if let normalizer = loop.normalizer, normalizer.cuts > 0 {
-                warnings.append("\(job.driving): \(normalizer.cuts) cut(s) or jump(s) of the face re-anchored; the portrait continues from where it was")
+                warnings.append(
+                    "\(job.driving): \(normalizer.cuts) cut(s) or jump(s) of the face re-anchored; the portrait continues from where it was"
+                )
             }
-            if !reader.damage.isClean { warnings.append("\(job.driving): damaged input, \(reader.damage.summary); every decodable frame was used") }
+            if !reader.damage.isClean {
+                warnings.append(
+                    "\(job.driving): damaged input, \(reader.damage.summary); every decodable frame was used")
+            }
             if loop.framesWithFace < loop.frames {
-                warnings.append("\(job.driving): no face in \(loop.frames - loop.framesWithFace) of \(loop.frames) frames; the portrait holds its last pose there, then eases back to rest")
+                warnings.append(
+                    "\(job.driving): no face in \(loop.frames - loop.framesWithFace) of \(loop.frames) frames; the portrait holds its last pose there, then eases back to rest"
+                )
             }
-            return PortraitAnimationResult(output: job.output, width: rig.width, height: rig.height, frames: loop.frames,
-                                           framesWithFace: loop.framesWithFace, frameRate: rate, encoderName: writer.encoderName,
-                                           warnings: warnings, elapsedSeconds: elapsed, stages: stages, metrics: loop.metrics?.metrics)
+            return PortraitAnimationResult(
+                output: job.output, width: rig.width, height: rig.height, frames: loop.frames,
+                framesWithFace: loop.framesWithFace, frameRate: rate, encoderName: writer.encoderName,
+                warnings: warnings, elapsedSeconds: elapsed, stages: stages, metrics: loop.metrics?.metrics)
         } catch {
             writer.abort()
             if cancellation.isCancelled { throw PipelineError.cancelled }
@@ -118,7 +151,8 @@ public enum PortraitAnimator {
     /// The rate the driving video plays at (as `interpolate` reads it): the stream's base rate when the average
     /// agrees with it within 0.5%, else the average (variable rate). Frames keep their own timestamps either way.
     static func nominalRate(base: Rational?, average: Rational?) -> Rational? {
-        let base = base.flatMap { $0 > .zero ? $0 : nil }, average = average.flatMap { $0 > .zero ? $0 : nil }
+        let base = base.flatMap { $0 > .zero ? $0 : nil }
+        let average = average.flatMap { $0 > .zero ? $0 : nil }
         guard let base else { return average }
         guard let average else { return base }
         return abs(average.doubleValue / base.doubleValue - 1) <= 0.005 ? base : average
@@ -154,61 +188,90 @@ public enum PortraitAnimator {
 
     /// Finds the face in `image`, crops and resizes it (see `PortraitAnimationJob.size`), segments it and builds the
     /// mesh. Throws an input error naming `path` when there is no face.
-    public static func preparePortrait(_ image: RGBImage, path: String, crop: PortraitCrop, size: Int?,
-                                       models: PortraitModels) throws -> PreparedPortrait {
+    public static func preparePortrait(
+        _ image: RGBImage, path: String, crop: PortraitCrop, size: Int?,
+        models: PortraitModels
+    ) throws -> PreparedPortrait {
         let tracker = models.makeTracker(smoothing: false)
         tracker.searchWindows = true
         guard let found = try tracker.track(image, at: 0)?.landmarks else {
-            throw PipelineError(.input, "\(path): no face found in the portrait; use a photo with one clearly visible, roughly frontal face", stage: .open)
+            throw PipelineError(
+                .input,
+                "\(path): no face found in the portrait; use a photo with one clearly visible, roughly frontal face",
+                stage: .open)
         }
         var warnings: [String] = []
         if tracker.facesAtLastDetection > 1 {
             warnings.append("\(path): \(tracker.facesAtLastDetection) faces in the portrait; the largest is animated")
         }
         do {
-            var lo = found[0], hi = found[0]
-            for p in found { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            var lo = found[0]
+            var hi = found[0]
+            for p in found {
+                lo = pointwiseMin(lo, p)
+                hi = pointwiseMax(hi, p)
+            }
             let extent = max(hi.x - lo.x, hi.y - lo.y)
             if extent < minimumFaceSize {
-                throw PipelineError(.input, "\(path): the face is only \(Int(extent.rounded())) pixels across; use a portrait whose face is at least \(Int(minimumFaceSize)) pixels", stage: .open)
+                throw PipelineError(
+                    .input,
+                    "\(path): the face is only \(Int(extent.rounded())) pixels across; use a portrait whose face is at least \(Int(minimumFaceSize)) pixels",
+                    stage: .open)
             }
         }
-        let W = Float(image.width), H = Float(image.height)
+        let W = Float(image.width)
+        let H = Float(image.height)
         var region = (x: Float(0), y: Float(0), width: W, height: H)
-        var outWidth: Int, outHeight: Int
+        var outWidth: Int
+        var outHeight: Int
         switch crop {
         case .auto:
-            var lo = found[0], hi = found[0]
-            for p in found { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            var lo = found[0]
+            var hi = found[0]
+            for p in found {
+                lo = pointwiseMin(lo, p)
+                hi = pointwiseMax(hi, p)
+            }
             let faceSide = max(hi.x - lo.x, hi.y - lo.y)
             // Room for hair above and shoulders below: the face takes about 45% of the frame.
             let side = min(2.2 * faceSide, W, H)
-            let cx = (lo.x + hi.x) / 2, cy = (lo.y + hi.y) / 2 + 0.2 * faceSide
-            let x = min(max(cx - side / 2, 0), W - side), y = min(max(cy - side / 2, 0), H - side)
+            let cx = (lo.x + hi.x) / 2
+            let cy = (lo.y + hi.y) / 2 + 0.2 * faceSide
+            let x = min(max(cx - side / 2, 0), W - side)
+            let y = min(max(cy - side / 2, 0), H - side)
             region = (x, y, side, side)
             let n = size ?? Int(side)
-            outWidth = n; outHeight = n
+            outWidth = n
+            outHeight = n
         case .none:
             if let size {
                 let scale = Float(size) / max(W, H)
-                outWidth = Int((W * scale).rounded()); outHeight = Int((H * scale).rounded())
+                outWidth = Int((W * scale).rounded())
+                outHeight = Int((H * scale).rounded())
             } else {
-                outWidth = image.width; outHeight = image.height
+                outWidth = image.width
+                outHeight = image.height
             }
         }
-        outWidth = max(16, outWidth & ~1); outHeight = max(16, outHeight & ~1)
-        let output = ImageResampler.crop(image, x: region.x, y: region.y, width: region.width, height: region.height,
-                                         outWidth: outWidth, outHeight: outHeight)
+        outWidth = max(16, outWidth & ~1)
+        outHeight = max(16, outHeight & ~1)
+        let output = ImageResampler.crop(
+            image, x: region.x, y: region.y, width: region.width, height: region.height,
+            outWidth: outWidth, outHeight: outHeight)
         // Landmarks again on the output-size image: the mesh must match the pixels it moves.
         let landmarks: [SIMD3<Float>]
         if let again = try models.landmarks(in: output) {
             landmarks = again
         } else {
-            let sx = Float(outWidth) / region.width, sy = Float(outHeight) / region.height
-            landmarks = found.map { SIMD3(($0.x - region.x + 0.5) * sx - 0.5, ($0.y - region.y + 0.5) * sy - 0.5, $0.z * sx) }
+            let sx = Float(outWidth) / region.width
+            let sy = Float(outHeight) / region.height
+            landmarks = found.map {
+                SIMD3(($0.x - region.x + 0.5) * sx - 0.5, ($0.y - region.y + 0.5) * sy - 0.5, $0.z * sx)
+            }
         }
         let mask = try models.personMask(output)
-        return PreparedPortrait(rig: PortraitRig(image: output, landmarks: landmarks, personMask: mask), region: region, warnings: warnings)
+        return PreparedPortrait(
+            rig: PortraitRig(image: output, landmarks: landmarks, personMask: mask), region: region, warnings: warnings)
     }
 }
 
@@ -255,7 +318,9 @@ struct FrameLoop {
     mutating func process(_ frame: VideoFrame, stages: inout PortraitStageTimes, clock: () -> Double) throws {
         var mark = clock()
         var image: RGBImage
-        do { image = try converter.rgbImage(from: frame) } catch { throw PipelineError(wrapping: error, stage: .decode) }
+        do { image = try converter.rgbImage(from: frame) } catch {
+            throw PipelineError(wrapping: error, stage: .decode)
+        }
         if rotation != 0 { image = ImageOrientation.rotated(image, clockwise: rotation) }
         stages.decode += clock() - mark
         mark = clock()
@@ -266,12 +331,16 @@ struct FrameLoop {
         if let face = face {
             driving = face.landmarks.map { SIMD2($0.x, $0.y) }
             framesWithFace += 1
-            if firstFaceFrame == nil { firstFaceFrame = frames; firstFaceTime = frame.seconds }
+            if firstFaceFrame == nil {
+                firstFaceFrame = frames
+                firstFaceTime = frame.seconds
+            }
         }
         switch job.mode {
         case .relative:
             if normalizer == nil, let face {
-                normalizer = DriverNormalizer(portrait: rig.landmarks3D, reference: face.landmarks, maxZoom: job.maxZoom)
+                normalizer = DriverNormalizer(
+                    portrait: rig.landmarks3D, reference: face.landmarks, maxZoom: job.maxZoom)
             }
             if normalizer != nil {
                 let thumbnail = image.pixels.withUnsafeBufferPointer {
@@ -282,7 +351,10 @@ struct FrameLoop {
             }
         case .absolute:
             if let face {
-                if retargeter == nil { retargeter = LandmarkRetargeter(portrait: rig.landmarks3D, reference: face.landmarks, mode: job.mode) }
+                if retargeter == nil {
+                    retargeter = LandmarkRetargeter(
+                        portrait: rig.landmarks3D, reference: face.landmarks, mode: job.mode)
+                }
                 last = retargeter!.retarget(face.landmarks)
             }
         }
@@ -291,11 +363,13 @@ struct FrameLoop {
         stages.render += clock() - mark
         mark = clock()
         if template == nil {
-            template = try VideoFrame.allocate(width: rig.width, height: rig.height, pixelFormat: writer.pixelFormat, like: frame)
+            template = try VideoFrame.allocate(
+                width: rig.width, height: rig.height, pixelFormat: writer.pixelFormat, like: frame)
         }
         do {
-            let encoded = try outputConverter.frame(from: output, pixelFormat: writer.pixelFormat, like: template!, pts: frame.pts,
-                                                    timeBase: frame.timeBase)
+            let encoded = try outputConverter.frame(
+                from: output, pixelFormat: writer.pixelFormat, like: template!, pts: frame.pts,
+                timeBase: frame.timeBase)
             try writer.write(encoded.retimed(pts: frame.pts, timeBase: frame.timeBase, duration: frame.duration))
         } catch {
             throw PipelineError(wrapping: error, stage: .encode)

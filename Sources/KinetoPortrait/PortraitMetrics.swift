@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Quality measures of an animation, from the landmark model run again on every output frame.
@@ -48,18 +48,26 @@ public struct PortraitMetricsAccumulator: Sendable {
 
     /// One output frame: the landmarks it was made from, those detected on it (nil: no face found), and the
     /// driving frame's (nil: none).
-    public mutating func add(retargeted: [SIMD2<Float>], detected detected3D: [SIMD3<Float>]?, driving: [SIMD3<Float>]?) {
+    public mutating func add(retargeted: [SIMD2<Float>], detected detected3D: [SIMD3<Float>]?, driving: [SIMD3<Float>]?)
+    {
         measured += 1
-        Self.secondDifference(&retargetedHistory, retargeted, unit: unit, sum: &retargetedJitterSum, count: &retargetedJitterCount)
+        Self.secondDifference(
+            &retargetedHistory, retargeted, unit: unit, sum: &retargetedJitterSum, count: &retargetedJitterCount)
         if let driving {
             drivingIdentitySum += Double(NormalizedFace.shapeDistance3D(portrait, driving))
             drivingCount += 1
         }
-        guard let detected3D else { history = []; return }
+        guard let detected3D else {
+            history = []
+            return
+        }
         let detected = detected3D.map { SIMD2($0.x, $0.y) }
         redetected += 1
         var sum: Float = 0
-        for (a, b) in zip(retargeted, detected) { let d = a - b; sum += (d * d).sum().squareRoot() }
+        for (a, b) in zip(retargeted, detected) {
+            let d = a - b
+            sum += (d * d).sum().squareRoot()
+        }
         let akd = Double(sum / Float(retargeted.count) * unit)
         akdSum += akd
         akdMax = max(akdMax, akd)
@@ -71,8 +79,10 @@ public struct PortraitMetricsAccumulator: Sendable {
         Self.secondDifference(&history, detected, unit: unit, sum: &jitterSum, count: &jitterCount)
     }
 
-    private static func secondDifference(_ history: inout [[SIMD2<Float>]], _ points: [SIMD2<Float>], unit: Float,
-                                         sum: inout Double, count: inout Int) {
+    private static func secondDifference(
+        _ history: inout [[SIMD2<Float>]], _ points: [SIMD2<Float>], unit: Float,
+        sum: inout Double, count: inout Int
+    ) {
         history.append(points)
         if history.count > 3 { history.removeFirst() }
         guard history.count == 3 else { return }
@@ -86,12 +96,13 @@ public struct PortraitMetricsAccumulator: Sendable {
     }
 
     public var metrics: PortraitMetrics {
-        PortraitMetrics(akd: redetected > 0 ? akdSum / Double(redetected) : .nan, akdMax: akdMax,
-                        framesRedetected: redetected, framesMeasured: measured,
-                        identityDistance: redetected > 0 ? identitySum / Double(redetected) : .nan,
-                        drivingIdentityDistance: drivingCount > 0 ? drivingIdentitySum / Double(drivingCount) : .nan,
-                        outputToDrivingDistance: outputDrivingCount > 0 ? outputDrivingSum / Double(outputDrivingCount) : .nan,
-                        outputJitter: jitterCount > 0 ? jitterSum / Double(jitterCount) : .nan,
-                        retargetedJitter: retargetedJitterCount > 0 ? retargetedJitterSum / Double(retargetedJitterCount) : .nan)
+        PortraitMetrics(
+            akd: redetected > 0 ? akdSum / Double(redetected) : .nan, akdMax: akdMax,
+            framesRedetected: redetected, framesMeasured: measured,
+            identityDistance: redetected > 0 ? identitySum / Double(redetected) : .nan,
+            drivingIdentityDistance: drivingCount > 0 ? drivingIdentitySum / Double(drivingCount) : .nan,
+            outputToDrivingDistance: outputDrivingCount > 0 ? outputDrivingSum / Double(outputDrivingCount) : .nan,
+            outputJitter: jitterCount > 0 ? jitterSum / Double(jitterCount) : .nan,
+            retargetedJitter: retargetedJitterCount > 0 ? retargetedJitterSum / Double(retargetedJitterCount) : .nan)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import KinetoMedia
 import KinetoEngine
+import KinetoMedia
 import KinetoModels
 import KinetoPipeline
 
@@ -17,8 +17,9 @@ public final class PortraitModels: @unchecked Sendable {
             landmarker = try FaceLandmarker(modelDirectory: modelDirectory)
             segmenter = try SelfieSegmenter(modelDirectory: modelDirectory)
         } catch {
-            throw PipelineError(.usage, "cannot load MediaPipe's face models: \(error) (scripts/setup installs them)", stage: .open,
-                                underlying: error)
+            throw PipelineError(
+                .usage, "cannot load MediaPipe's face models: \(error) (scripts/setup installs them)", stage: .open,
+                underlying: error)
         }
     }
 
@@ -42,9 +43,9 @@ public final class PortraitModels: @unchecked Sendable {
         let input = ImageResampler.resize(image, width: side, height: side)
         let mask = try segmenter.mask(Tensor(shape: [1, 3, side, side], values: input.pixels))
         let values = mask.toArray()
-        return ImageResampler.resample(values, channels: 1, width: side, height: side, x: 0, y: 0,
-                                       regionWidth: Float(side), regionHeight: Float(side),
-                                       outWidth: image.width, outHeight: image.height)
+        return ImageResampler.resample(
+            values, channels: 1, width: side, height: side, x: 0, y: 0,
+            regionWidth: Float(side), regionHeight: Float(side),
+            outWidth: image.width, outHeight: image.height)
     }
 }
-

@@ -51,7 +51,10 @@ public final class PortraitRig: @unchecked Sendable {
         self.landmarks = landmarks
         let (w, h) = (image.width, image.height)
         // Sharper mask edges: the segmenter's soft edge spans several pixels at 256², enough to ghost.
-        let mask = personMask.map { v -> Float in let t = min(max((v - 0.25) / 0.5, 0), 1); return t * t * (3 - 2 * t) }
+        let mask = personMask.map { v -> Float in
+            let t = min(max((v - 0.25) / 0.5, 0), 1)
+            return t * t * (3 - 2 * t)
+        }
         self.personMask = mask
         face = NormalizedFace(landmarks)
         anchors = Self.makeAnchors(landmarks: landmarks3D, face: face, mask: mask, width: w, height: h)
@@ -62,17 +65,21 @@ public final class PortraitRig: @unchecked Sendable {
         source = image.pixels + mask
         // Where the person is, background synthesized from the surroundings; at the soft edge, the portrait's own
         // pixels as far as they are background.
-        let filled = ExemplarFill.fill(image.pixels, hole: mask.map { $0 > 0.02 }, width: w, height: h, depth: 0.8 * face.size)
+        let filled = ExemplarFill.fill(
+            image.pixels, hole: mask.map { $0 > 0.02 }, width: w, height: h, depth: 0.8 * face.size)
         var background = filled
         for i in 0..<(w * h) {
             let keep = max(0, 1 - 2 * mask[i])
-            for c in 0..<3 { background[c * w * h + i] = keep * image.pixels[c * w * h + i] + (1 - keep) * filled[c * w * h + i] }
+            for c in 0..<3 {
+                background[c * w * h + i] = keep * image.pixels[c * w * h + i] + (1 - keep) * filled[c * w * h + i]
+            }
         }
         self.background = background
         let lips = FaceMeshRegions.outerLips.map { landmarks[$0] }
-        let colors = image.pixels.withUnsafeBufferPointer {
-            ColorStatistics(pixels: $0.baseAddress!, width: w, height: h, inside: lips)
-        } ?? ColorStatistics(mean: SIMD3(repeating: 0.5), deviation: SIMD3(repeating: 0.1))
+        let colors =
+            image.pixels.withUnsafeBufferPointer {
+                ColorStatistics(pixels: $0.baseAddress!, width: w, height: h, inside: lips)
+            } ?? ColorStatistics(mean: SIMD3(repeating: 0.5), deviation: SIMD3(repeating: 0.1))
         mouthFiller = MouthFiller(portraitOpening: face.mouthOpening, portraitColors: colors)
     }
 
@@ -80,9 +87,12 @@ public final class PortraitRig: @unchecked Sendable {
     public func meshPoints(landmarks moved: [SIMD2<Float>], head: HeadMotion) -> [SIMD2<Float>] {
         var out = moved
         out.reserveCapacity(restPoints.count)
-        let lo = SIMD2<Float>(-0.5, -0.5), hi = SIMD2<Float>(Float(width) - 0.5, Float(height) - 0.5)
+        let lo = SIMD2<Float>(-0.5, -0.5)
+        let hi = SIMD2<Float>(Float(width) - 0.5, Float(height) - 0.5)
         for anchor in anchors {
-            var p = anchor.weight == 0 ? anchor.position
+            var p =
+                anchor.weight == 0
+                ? anchor.position
                 : anchor.position + anchor.weight * (head.apply(anchor.position, depth: anchor.depth) - anchor.position)
             if let i = anchor.follows {
                 p += anchor.followWeight * (moved[i] - head.apply(landmarks[i], depth: landmarks3D[i].z))
@@ -110,7 +120,9 @@ public final class PortraitRig: @unchecked Sendable {
                         let (s, d, b, o) = (src.baseAddress!, wp.baseAddress!, bg.baseAddress!, out.baseAddress!)
                         DispatchQueue.concurrentPerform(iterations: bands) { band in
                             let rows = (h * band / bands)..<(h * (band + 1) / bands)
-                            warp.warp(source: s, into: d, channels: 4, width: w, height: h, from: restPoints, to: destination, rows: rows)
+                            warp.warp(
+                                source: s, into: d, channels: 4, width: w, height: h, from: restPoints, to: destination,
+                                rows: rows)
                             // The warped picture over the still background, by the warped alpha.
                             let m = d + 3 * plane
                             for c in 0..<3 {
@@ -135,9 +147,11 @@ public final class PortraitRig: @unchecked Sendable {
                 let feather = max(1, 0.04 * face.size * Float(w) / Float(max(w, 1)))
                 pixels.withUnsafeMutableBufferPointer { out in
                     driving.image.pixels.withUnsafeBufferPointer { d in
-                        mouthFiller.fill(out.baseAddress!, width: w, height: h, mouth: mouth, strength: strength, feather: feather,
-                                         driving: d.baseAddress!, drivingWidth: driving.image.width, drivingHeight: driving.image.height,
-                                         drivingMouth: drivingMouth, drivingLips: drivingLips)
+                        mouthFiller.fill(
+                            out.baseAddress!, width: w, height: h, mouth: mouth, strength: strength, feather: feather,
+                            driving: d.baseAddress!, drivingWidth: driving.image.width,
+                            drivingHeight: driving.image.height,
+                            drivingMouth: drivingMouth, drivingLips: drivingLips)
                     }
                 }
             }
@@ -147,21 +161,30 @@ public final class PortraitRig: @unchecked Sendable {
 
     // MARK: - Setup
 
-    static func makeAnchors(landmarks landmarks3D: [SIMD3<Float>], face: NormalizedFace, mask: [Float], width w: Int, height h: Int) -> [Anchor] {
+    static func makeAnchors(
+        landmarks landmarks3D: [SIMD3<Float>], face: NormalizedFace, mask: [Float], width w: Int, height h: Int
+    ) -> [Anchor] {
         let landmarks = landmarks3D.map { SIMD2($0.x, $0.y) }
-        let rigidDepth = FaceMeshRegions.rigid.map { landmarks3D[$0].z }.reduce(0, +) / Float(FaceMeshRegions.rigid.count)
+        let rigidDepth =
+            FaceMeshRegions.rigid.map { landmarks3D[$0].z }.reduce(0, +) / Float(FaceMeshRegions.rigid.count)
         var anchors: [Anchor] = []
         let spacing = max(3, 0.08 * face.size)
         func person(_ p: SIMD2<Float>) -> Bool {
-            let x = Int(p.x.rounded()), y = Int(p.y.rounded())
+            let x = Int(p.x.rounded())
+            let y = Int(p.y.rounded())
             return x >= 0 && x < w && y >= 0 && y < h && mask[y * w + x] > 0.5
         }
         @discardableResult
-        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil, follows: Int? = nil, followWeight: Float = 0) -> Int? {
+        func add(_ p: SIMD2<Float>, _ weight: Float, depth: Float? = nil, follows: Int? = nil, followWeight: Float = 0)
+            -> Int?
+        {
             guard p.x > 2, p.y > 2, p.x < Float(w) - 3, p.y < Float(h) - 3 else { return nil }
             for q in landmarks where ((q - p) * (q - p)).sum() < spacing * spacing { return nil }
             for a in anchors where ((a.position - p) * (a.position - p)).sum() < spacing * spacing { return nil }
-            anchors.append(Anchor(position: p, depth: depth ?? rigidDepth, weight: weight, follows: follows, followWeight: followWeight))
+            anchors.append(
+                Anchor(
+                    position: p, depth: depth ?? rigidDepth, weight: weight, follows: follows,
+                    followWeight: followWeight))
             return anchors.count - 1
         }
         let oval = FaceMeshRegions.faceOval.map { landmarks[$0] }
@@ -170,14 +193,23 @@ public final class PortraitRig: @unchecked Sendable {
         // Head outline (hair, ears, jaw line): moves with the head, turning on the outline's depth (a little
         // further back, as the skull curves away).
         for (k, (p, z)) in zip(oval, ovalDepth).enumerated() {
-            add(ovalCenter + 1.4 * (p - ovalCenter), 1, depth: z + 0.3 * face.size, follows: FaceMeshRegions.faceOval[k], followWeight: 1)
+            add(
+                ovalCenter + 1.4 * (p - ovalCenter), 1, depth: z + 0.3 * face.size,
+                follows: FaceMeshRegions.faceOval[k], followWeight: 1)
         }
         // A wider ring: hair and neck follow partly; background stays.
         for (k, (p, z)) in zip(oval, ovalDepth).enumerated() {
             let q = ovalCenter + 1.9 * (p - ovalCenter)
-            if person(q) { add(q, 0.5, depth: z + 0.6 * face.size, follows: FaceMeshRegions.faceOval[k], followWeight: 0.5) } else { add(q, 0) }
+            if person(q) {
+                add(q, 0.5, depth: z + 0.6 * face.size, follows: FaceMeshRegions.faceOval[k], followWeight: 0.5)
+            } else {
+                add(q, 0)
+            }
         }
-        for (p, z) in zip(oval, ovalDepth) { let q = ovalCenter + 2.6 * (p - ovalCenter); add(q, person(q) ? 0.15 : 0, depth: z + 0.6 * face.size) }
+        for (p, z) in zip(oval, ovalDepth) {
+            let q = ovalCenter + 2.6 * (p - ovalCenter)
+            add(q, person(q) ? 0.15 : 0, depth: z + 0.6 * face.size)
+        }
         // Shoulders: a row below the chin follows the head a little.
         let chin = landmarks[152]
         for row in [0.45, 0.8] as [Float] {
@@ -191,7 +223,8 @@ public final class PortraitRig: @unchecked Sendable {
         let perSide = 8
         for k in 0...perSide {
             let t = Float(k) / Float(perSide)
-            let x = -0.5 + t * Float(w), y = -0.5 + t * Float(h)
+            let x = -0.5 + t * Float(w)
+            let y = -0.5 + t * Float(h)
             anchors.append(Anchor(position: SIMD2(x, -0.5), depth: 0, weight: 0))
             anchors.append(Anchor(position: SIMD2(x, Float(h) - 0.5), depth: 0, weight: 0))
             if k > 0 && k < perSide {
@@ -209,24 +242,28 @@ extension PortraitRig {
         var d = mask.map { $0 > 0.5 ? Float(0) : 1e9 }
         d.withUnsafeMutableBufferPointer { d in
             func relax(_ i: Int, _ j: Int, _ cost: Float) { if d[j] + cost < d[i] { d[i] = d[j] + cost } }
-            for y in 0..<height { for x in 0..<width {
-                let i = y * width + x
-                if x > 0 { relax(i, i - 1, 3) }
-                if y > 0 {
-                    relax(i, i - width, 3)
-                    if x > 0 { relax(i, i - width - 1, 4) }
-                    if x < width - 1 { relax(i, i - width + 1, 4) }
+            for y in 0..<height {
+                for x in 0..<width {
+                    let i = y * width + x
+                    if x > 0 { relax(i, i - 1, 3) }
+                    if y > 0 {
+                        relax(i, i - width, 3)
+                        if x > 0 { relax(i, i - width - 1, 4) }
+                        if x < width - 1 { relax(i, i - width + 1, 4) }
+                    }
                 }
-            } }
-            for y in stride(from: height - 1, through: 0, by: -1) { for x in stride(from: width - 1, through: 0, by: -1) {
-                let i = y * width + x
-                if x < width - 1 { relax(i, i + 1, 3) }
-                if y < height - 1 {
-                    relax(i, i + width, 3)
-                    if x < width - 1 { relax(i, i + width + 1, 4) }
-                    if x > 0 { relax(i, i + width - 1, 4) }
+            }
+            for y in stride(from: height - 1, through: 0, by: -1) {
+                for x in stride(from: width - 1, through: 0, by: -1) {
+                    let i = y * width + x
+                    if x < width - 1 { relax(i, i + 1, 3) }
+                    if y < height - 1 {
+                        relax(i, i + width, 3)
+                        if x < width - 1 { relax(i, i + width + 1, 4) }
+                        if x > 0 { relax(i, i + width - 1, 4) }
+                    }
                 }
-            } }
+            }
         }
         return d.map { $0 / 3 }
     }

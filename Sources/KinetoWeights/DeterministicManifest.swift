@@ -31,7 +31,8 @@ public struct DeterministicManifest: Sendable {
             throw WeightError(file: path, "cannot read the weights manifest: \(error.localizedDescription)")
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let tensors = root["tensors"] as? [String: Any] else {
+            let tensors = root["tensors"] as? [String: Any]
+        else {
             throw WeightError(file: path, "not a weights manifest: expected a JSON object with a \"tensors\" object")
         }
         generator = root["generator"] as? String ?? ""
@@ -41,14 +42,16 @@ public struct DeterministicManifest: Sendable {
         var entries: [Entry] = []
         for (name, value) in tensors {
             guard let fields = value as? [String: Any],
-                  let shapeValues = fields["shape"] as? [Any],
-                  let center = (fields["center"] as? NSNumber)?.doubleValue,
-                  let scale = (fields["scale"] as? NSNumber)?.doubleValue else {
+                let shapeValues = fields["shape"] as? [Any],
+                let center = (fields["center"] as? NSNumber)?.doubleValue,
+                let scale = (fields["scale"] as? NSNumber)?.doubleValue
+            else {
                 throw WeightError(file: path, key: name, "needs shape, center and scale")
             }
             let shape = shapeValues.compactMap(JSONNumber.exactInt)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }),
-                  shape.reduce(1, { $0 * Double($1) }) < 1e10 else {
+                shape.reduce(1, { $0 * Double($1) }) < 1e10
+            else {
                 throw WeightError(file: path, key: name, "impossible shape \(shapeValues)")
             }
             let aliases = (fields["aliases"] as? [Any] ?? []).compactMap { $0 as? String }
@@ -58,7 +61,9 @@ public struct DeterministicManifest: Sendable {
         var byName: [String: Int] = [:]
         for (index, entry) in entries.enumerated() {
             for name in [entry.name] + entry.aliases {
-                guard byName[name] == nil else { throw WeightError(file: path, key: name, "listed twice (as a name or an alias)") }
+                guard byName[name] == nil else {
+                    throw WeightError(file: path, key: name, "listed twice (as a name or an alias)")
+                }
                 byName[name] = index
             }
         }
@@ -78,7 +83,8 @@ public struct DeterministicManifest: Sendable {
     /// The tensor called `name` (or aliased so), generated from its primary name; the result carries `name`.
     public func tensor(_ name: String) throws -> WeightTensor {
         let entry = try entry(name)
-        let values = DeterministicWeights.values(entry.name, count: entry.count, center: entry.center, scale: entry.scale)
+        let values = DeterministicWeights.values(
+            entry.name, count: entry.count, center: entry.center, scale: entry.scale)
         return WeightTensor(name: name, shape: entry.shape, values: values)
     }
 
@@ -89,7 +95,8 @@ public struct DeterministicManifest: Sendable {
         for entry in entries {
             let names = ([entry.name] + entry.aliases).filter { $0.hasPrefix(prefix) }
             guard !names.isEmpty else { continue }
-            let values = DeterministicWeights.values(entry.name, count: entry.count, center: entry.center, scale: entry.scale)
+            let values = DeterministicWeights.values(
+                entry.name, count: entry.count, center: entry.center, scale: entry.scale)
             for name in names { out[name] = WeightTensor(name: name, shape: entry.shape, values: values) }
         }
         return out

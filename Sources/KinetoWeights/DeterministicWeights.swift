@@ -34,6 +34,7 @@ public enum DeterministicWeights {
 
     /// The tensor `name` with `shape`, as a `WeightTensor`.
     public static func tensor(_ name: String, shape: [Int], center: Double, scale: Double) -> WeightTensor {
-        WeightTensor(name: name, shape: shape, values: values(name, count: shape.reduce(1, *), center: center, scale: scale))
+        WeightTensor(
+            name: name, shape: shape, values: values(name, count: shape.reduce(1, *), center: center, scale: scale))
     }
 }

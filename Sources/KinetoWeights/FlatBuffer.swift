@@ -4,10 +4,14 @@ struct FlatBuffer {
     let bytes: UnsafeRawBufferPointer
     let file: String
 
-    func failure(_ message: String) -> WeightError { WeightError(file: file, "flatbuffer: \(message) (file truncated or corrupt?)") }
+    func failure(_ message: String) -> WeightError {
+        WeightError(file: file, "flatbuffer: \(message) (file truncated or corrupt?)")
+    }
 
     private func check(_ position: Int, _ size: Int) throws {
-        guard position >= 0, position <= bytes.count - size else { throw failure("read of \(size) bytes at \(position) outside the \(bytes.count)-byte file") }
+        guard position >= 0, position <= bytes.count - size else {
+            throw failure("read of \(size) bytes at \(position) outside the \(bytes.count)-byte file")
+        }
     }
 
     func load<T: FixedWidthInteger>(_ position: Int, as type: T.Type) throws -> T {
@@ -74,7 +78,8 @@ struct FlatBuffer {
 
         func string(_ slot: Int) throws -> String? {
             guard let (start, count) = try vector(slot, elementSize: 1) else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: buffer.bytes[start..<(start + count)]), as: UTF8.self)
+            return String(
+                decoding: UnsafeRawBufferPointer(rebasing: buffer.bytes[start..<(start + count)]), as: UTF8.self)
         }
 
         func tables(_ slot: Int) throws -> [Table] {

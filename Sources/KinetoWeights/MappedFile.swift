@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A whole file mapped read-only into memory; unmapped when released.
@@ -13,7 +14,9 @@ final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else { throw WeightError(file: path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw WeightError(file: path, "cannot stat: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw WeightError(file: path, "cannot stat: \(String(cString: strerror(errno)))")
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw WeightError(file: path, "not a regular file") }
         size = Int(info.st_size)
         if size == 0 {
@@ -32,6 +35,10 @@ final class MappedFile: @unchecked Sendable {
     private let isAllocated: Bool
 
     deinit {
-        if isAllocated { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        if isAllocated {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+        }
     }
 }

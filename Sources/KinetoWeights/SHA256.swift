@@ -10,7 +10,7 @@ public struct SHA256: Sendable {
     /// Whether this CPU's SHA extensions are used.
     public static let usesHardware = kineto_sha256_hardware_available() != 0
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+        (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     /// Bytes of an incomplete block, waiting for more input.
     private var pending: [UInt8] = []
     private var totalBytes: UInt64 = 0
@@ -89,7 +89,10 @@ public struct SHA256: Sendable {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -99,8 +102,9 @@ public struct SHA256: Sendable {
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
         if hardware {
             withUnsafeMutableBytes(of: &state) { words in
-                kineto_sha256_blocks_hardware(words.baseAddress!.assumingMemoryBound(to: UInt32.self),
-                                              blocks.assumingMemoryBound(to: UInt8.self), Int64(count))
+                kineto_sha256_blocks_hardware(
+                    words.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                    blocks.assumingMemoryBound(to: UInt8.self), Int64(count))
             }
             return
         }
@@ -110,14 +114,24 @@ public struct SHA256: Sendable {
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 for blockIndex in 0..<count {
                     let block = blocks + 64 * blockIndex
-                    for t in 0..<16 { w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
+                    for t in 0..<16 {
+                        w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+                    }
                     for t in 16..<64 {
-                        let a = w[t - 15], b = w[t - 2]
+                        let a = w[t - 15]
+                        let b = w[t - 2]
                         let s0 = Self.rotr(a, 7) ^ Self.rotr(a, 18) ^ (a >> 3)
                         let s1 = Self.rotr(b, 17) ^ Self.rotr(b, 19) ^ (b >> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
-                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    var a = h0
+                    var b = h1
+                    var c = h2
+                    var d = h3
+                    var e = h4
+                    var f = h5
+                    var g = h6
+                    var h = h7
                     for t in 0..<64 {
                         let s1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
                         let choose = (e & f) ^ (~e & g)
@@ -125,10 +139,23 @@ public struct SHA256: Sendable {
                         let s0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
                         let majority = (a & b) ^ (a & c) ^ (b & c)
                         let t2 = s0 &+ majority
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                        h = g
+                        g = f
+                        f = e
+                        e = d &+ t1
+                        d = c
+                        c = b
+                        b = a
+                        a = t1 &+ t2
                     }
-                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                    h0 &+= a
+                    h1 &+= b
+                    h2 &+= c
+                    h3 &+= d
+                    h4 &+= e
+                    h5 &+= f
+                    h6 &+= g
+                    h7 &+= h
                 }
             }
         }

@@ -27,10 +27,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
         path = url.path
         mapping = try MappedFile(path: url.path)
         let size = mapping.size
-        guard size >= 8 else { throw WeightError(file: path, "not a safetensors file: \(size) bytes, shorter than its 8-byte header length") }
+        guard size >= 8 else {
+            throw WeightError(
+                file: path, "not a safetensors file: \(size) bytes, shorter than its 8-byte header length")
+        }
         let headerLength = UInt64(littleEndian: mapping.base.loadUnaligned(as: UInt64.self))
         guard headerLength >= 2, headerLength <= UInt64(size - 8), headerLength <= 100_000_000 else {
-            throw WeightError(file: path, "not a safetensors file (or truncated): header length \(headerLength) does not fit in \(size) bytes")
+            throw WeightError(
+                file: path,
+                "not a safetensors file (or truncated): header length \(headerLength) does not fit in \(size) bytes")
         }
         dataStart = 8 + Int(headerLength)
         let headerData = Data(bytes: mapping.base + 8, count: Int(headerLength))
@@ -46,9 +51,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 continue
             }
             guard let fields = value as? [String: Any],
-                  let dtypeName = fields["dtype"] as? String,
-                  let shapeValues = fields["shape"] as? [Any],
-                  let offsetValues = fields["data_offsets"] as? [Any], offsetValues.count == 2 else {
+                let dtypeName = fields["dtype"] as? String,
+                let shapeValues = fields["shape"] as? [Any],
+                let offsetValues = fields["data_offsets"] as? [Any], offsetValues.count == 2
+            else {
                 throw WeightError(file: path, key: name, "malformed header entry (needs dtype, shape, data_offsets)")
             }
             guard let dtype = TensorDType(rawValue: dtypeName) else {
@@ -60,22 +66,35 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 throw WeightError(file: path, key: name, "impossible shape \(shapeValues) or offsets \(offsetValues)")
             }
             let (count, countOverflow) = shape.reduce((1, false)) { acc, d in
-                let (m, o) = acc.0.multipliedReportingOverflow(by: d); return (m, acc.1 || o)
+                let (m, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (m, acc.1 || o)
             }
             let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: dtype.size)
             let overflow = countOverflow || byteOverflow
             guard !overflow, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
-                throw WeightError(file: path, key: name, "byte range \(offsets) lies outside the \(dataSize)-byte data section (file truncated?)")
+                throw WeightError(
+                    file: path, key: name,
+                    "byte range \(offsets) lies outside the \(dataSize)-byte data section (file truncated?)")
             }
             guard offsets[1] - offsets[0] == byteCount else {
-                throw WeightError(file: path, key: name, "shape \(shape) of \(dtypeName) needs \(byteCount) bytes, the file gives \(offsets[1] - offsets[0])")
+                throw WeightError(
+                    file: path, key: name,
+                    "shape \(shape) of \(dtypeName) needs \(byteCount) bytes, the file gives \(offsets[1] - offsets[0])"
+                )
             }
             entries[name] = Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
         }
         // Tensors must not share bytes: an overlap means a corrupt or hand-edited file.
-        let ordered = entries.sorted { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound) < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound) }
-        for (previous, next) in zip(ordered, ordered.dropFirst()) where next.value.byteRange.lowerBound < previous.value.byteRange.upperBound && !next.value.byteRange.isEmpty {
-            throw WeightError(file: path, key: next.key, "its bytes \(next.value.byteRange) overlap those of '\(previous.key)' \(previous.value.byteRange)")
+        let ordered = entries.sorted {
+            ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound) < (
+                $1.value.byteRange.lowerBound, $1.value.byteRange.upperBound
+            )
+        }
+        for (previous, next) in zip(ordered, ordered.dropFirst())
+        where next.value.byteRange.lowerBound < previous.value.byteRange.upperBound && !next.value.byteRange.isEmpty {
+            throw WeightError(
+                file: path, key: next.key,
+                "its bytes \(next.value.byteRange) overlap those of '\(previous.key)' \(previous.value.byteRange)")
         }
         self.entries = entries
         self.metadata = metadata
@@ -102,7 +121,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The values of an integer tensor (I64, I32, I16, I8, U8, BOOL) exactly, widened to Int64.
     public func int64s(_ name: String) throws -> [Int64] {
         let entry = try entry(name)
-        guard let values = entry.dtype.int64s(from: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.count) else {
+        guard
+            let values = entry.dtype.int64s(
+                from: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.count)
+        else {
             throw WeightError(file: path, key: name, "holds \(entry.dtype.rawValue) values, not integers")
         }
         return values
@@ -131,6 +153,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// Calls `body` with the tensor's raw little-endian bytes (valid only during the call).
     public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let entry = try entry(name)
-        return try body(UnsafeRawBufferPointer(start: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.byteRange.count))
+        return try body(
+            UnsafeRawBufferPointer(
+                start: mapping.base + dataStart + entry.byteRange.lowerBound, count: entry.byteRange.count))
     }
 }

@@ -29,10 +29,14 @@ public struct SafeTensorsWriter: Sendable {
             throw WeightError(file: "safetensors writer", key: name, "is not a usable tensor name")
         }
         guard tensors[name] == nil else { throw WeightError(file: "safetensors writer", key: name, "added twice") }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw WeightError(file: "safetensors writer", key: name, "negative dimension in shape \(shape)") }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw WeightError(file: "safetensors writer", key: name, "negative dimension in shape \(shape)")
+        }
         let count = shape.reduce(1, *)
         guard count * dtype.size == bytes.count else {
-            throw WeightError(file: "safetensors writer", key: name, "shape \(shape) of \(dtype.rawValue) needs \(count * dtype.size) bytes, got \(bytes.count)")
+            throw WeightError(
+                file: "safetensors writer", key: name,
+                "shape \(shape) of \(dtype.rawValue) needs \(count * dtype.size) bytes, got \(bytes.count)")
         }
         tensors[name] = Pending(dtype: dtype, shape: shape, bytes: bytes)
     }
@@ -41,7 +45,9 @@ public struct SafeTensorsWriter: Sendable {
     public mutating func add(_ name: String, shape: [Int], floats: [Float]) throws {
         var bytes = [UInt8](repeating: 0, count: floats.count * 4)
         bytes.withUnsafeMutableBytes { out in
-            for (i, v) in floats.enumerated() { out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            for (i, v) in floats.enumerated() {
+                out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
         }
         try add(name, dtype: .f32, shape: shape, bytes: bytes)
     }
@@ -59,7 +65,8 @@ public struct SafeTensorsWriter: Sendable {
     /// The whole file's bytes.
     public func encoded() -> [UInt8] {
         let order = tensors.keys.sorted { a, b in
-            let sa = tensors[a]!.dtype.size, sb = tensors[b]!.dtype.size
+            let sa = tensors[a]!.dtype.size
+            let sb = tensors[b]!.dtype.size
             return sa != sb ? sa > sb : a < b
         }
         var offsets: [String: (Int, Int)] = [:]
@@ -76,9 +83,12 @@ public struct SafeTensorsWriter: Sendable {
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         for name in tensors.keys.sorted() {
-            let t = tensors[name]!, (begin, end) = offsets[name]!
+            let t = tensors[name]!
+            let (begin, end) = offsets[name]!
             let shape = t.shape.map(String.init).joined(separator: ",")
-            fields.append("\(Self.quoted(name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]}")
+            fields.append(
+                "\(Self.quoted(name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(end)]}"
+            )
         }
         json += fields.joined(separator: ",") + "}"
         var header = Array(json.utf8)

@@ -1,8 +1,24 @@
 /// Element types of TFLite tensors (`TensorType` in the schema).
 public enum TFLiteTensorType: Int8, Sendable {
-    case float32 = 0, float16 = 1, int32 = 2, uint8 = 3, int64 = 4, string = 5, bool = 6, int16 = 7
-    case complex64 = 8, int8 = 9, float64 = 10, complex128 = 11, uint64 = 12, resource = 13, variant = 14
-    case uint32 = 15, uint16 = 16, int4 = 17, bfloat16 = 18
+    case float32 = 0
+    case float16 = 1
+    case int32 = 2
+    case uint8 = 3
+    case int64 = 4
+    case string = 5
+    case bool = 6
+    case int16 = 7
+    case complex64 = 8
+    case int8 = 9
+    case float64 = 10
+    case complex128 = 11
+    case uint64 = 12
+    case resource = 13
+    case variant = 14
+    case uint32 = 15
+    case uint16 = 16
+    case int4 = 17
+    case bfloat16 = 18
 
     /// The matching element type for numeric tensors; nil for strings, complex numbers, int4 and handles.
     public var dtype: TensorDType? {
@@ -27,12 +43,18 @@ public enum TFLiteTensorType: Int8, Sendable {
 
 /// How a convolution or pooling pads its input (`Padding`).
 public enum TFLitePadding: Int8, Sendable {
-    case same = 0, valid = 1
+    case same = 0
+    case valid = 1
 }
 
 /// Activation fused into an operator (`ActivationFunctionType`).
 public enum TFLiteActivation: Int8, Sendable {
-    case none = 0, relu = 1, reluN1To1 = 2, relu6 = 3, tanh = 4, signBit = 5
+    case none = 0
+    case relu = 1
+    case reluN1To1 = 2
+    case relu6 = 3
+    case tanh = 4
+    case signBit = 5
 }
 
 /// Affine quantization of a tensor: real = scale × (q − zeroPoint), per channel along `quantizedDimension`
@@ -118,7 +140,10 @@ public struct TFLiteOperator: Sendable {
     public var transposeConvolutionBiasParameters: (padding: TFLitePadding, strideW: Int, strideH: Int)? {
         guard customCode == "Convolution2DTransposeBias", customOptions.count >= 12 else { return nil }
         func int32(_ i: Int) -> Int {
-            Int(Int32(bitPattern: UInt32(customOptions[i]) | UInt32(customOptions[i + 1]) << 8 | UInt32(customOptions[i + 2]) << 16 | UInt32(customOptions[i + 3]) << 24))
+            Int(
+                Int32(
+                    bitPattern: UInt32(customOptions[i]) | UInt32(customOptions[i + 1]) << 8 | UInt32(
+                        customOptions[i + 2]) << 16 | UInt32(customOptions[i + 3]) << 24))
         }
         let padding: TFLitePadding
         switch int32(0) {

@@ -31,9 +31,15 @@ public final class TorchCheckpoint: @unchecked Sendable {
             format = .legacy
             value = try Self.loadLegacy(mapping, path: path)
         } else if mapping.size > 262, memcmp(mapping.base + 257, "ustar", 5) == 0 {
-            throw WeightError(file: path, "a PyTorch checkpoint in the tar format of torch < 0.4, which is not supported; load and re-save it with a newer torch")
+            throw WeightError(
+                file: path,
+                "a PyTorch checkpoint in the tar format of torch < 0.4, which is not supported; load and re-save it with a newer torch"
+            )
         } else {
-            throw WeightError(file: path, "not a PyTorch checkpoint: neither a zip archive nor a legacy torch.save stream (it starts with \(Self.describeStart(mapping)))")
+            throw WeightError(
+                file: path,
+                "not a PyTorch checkpoint: neither a zip archive nor a legacy torch.save stream (it starts with \(Self.describeStart(mapping)))"
+            )
         }
         root = value
         try Self.validate(root, path: "", file: path, depth: 0)
@@ -45,7 +51,10 @@ public final class TorchCheckpoint: @unchecked Sendable {
     /// is key `dcn.dcn.weight` of dict `state_dictGEN`) and lists (by index). The empty path is the root.
     public func value(at keyPath: String) throws -> PickleValue {
         guard let value = Self.resolve(root, keyPath) else {
-            throw WeightError(file: path, key: keyPath, "no such entry in the checkpoint (top-level keys: \(root.dictionary?.keys.prefix(20).joined(separator: ", ") ?? root.kindDescription))")
+            throw WeightError(
+                file: path, key: keyPath,
+                "no such entry in the checkpoint (top-level keys: \(root.dictionary?.keys.prefix(20).joined(separator: ", ") ?? root.kindDescription))"
+            )
         }
         return value
     }
@@ -81,7 +90,8 @@ public final class TorchCheckpoint: @unchecked Sendable {
             var best: (String, PickleValue)?
             for entry in dict.entries {
                 guard let key = PickleDictionary.name(of: entry.key), keyPath.hasPrefix(key + "."),
-                      key.count > (best?.0.count ?? -1) else { continue }
+                    key.count > (best?.0.count ?? -1)
+                else { continue }
                 best = (key, entry.value)
             }
             guard let (key, child) = best else { return nil }
@@ -95,13 +105,17 @@ public final class TorchCheckpoint: @unchecked Sendable {
         }
     }
 
-    private static func flatten(_ value: PickleValue, prefix: String, into out: inout [(name: String, tensor: TorchTensor)]) {
+    private static func flatten(
+        _ value: PickleValue, prefix: String, into out: inout [(name: String, tensor: TorchTensor)]
+    ) {
         func join(_ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
         switch value {
         case .tensor(let tensor): out.append((prefix, tensor))
         case .dict(let dict):
             for entry in dict.entries {
-                if let key = PickleDictionary.name(of: entry.key) { flatten(entry.value, prefix: join(key), into: &out) }
+                if let key = PickleDictionary.name(of: entry.key) {
+                    flatten(entry.value, prefix: join(key), into: &out)
+                }
             }
         case .list(let items), .tuple(let items):
             for (i, item) in items.enumerated() { flatten(item, prefix: join(String(i)), into: &out) }
@@ -114,11 +128,18 @@ public final class TorchCheckpoint: @unchecked Sendable {
         func join(_ key: String) -> String { keyPath.isEmpty ? key : keyPath + "." + key }
         switch value {
         case .tensor(let tensor):
-            if let problem = tensor.problem { throw WeightError(file: file, key: keyPath.isEmpty ? "(root)" : keyPath, problem) }
+            if let problem = tensor.problem {
+                throw WeightError(file: file, key: keyPath.isEmpty ? "(root)" : keyPath, problem)
+            }
         case .dict(let dict):
-            for entry in dict.entries { try validate(entry.value, path: join(PickleDictionary.name(of: entry.key) ?? "?"), file: file, depth: depth + 1) }
+            for entry in dict.entries {
+                try validate(
+                    entry.value, path: join(PickleDictionary.name(of: entry.key) ?? "?"), file: file, depth: depth + 1)
+            }
         case .list(let items), .tuple(let items), .set(let items):
-            for (i, item) in items.enumerated() { try validate(item, path: join(String(i)), file: file, depth: depth + 1) }
+            for (i, item) in items.enumerated() {
+                try validate(item, path: join(String(i)), file: file, depth: depth + 1)
+            }
         case .object(let object):
             let inner = join("<\(object.typeName)>")
             for item in object.arguments + object.listItems + (object.state.map { [$0] } ?? []) {
@@ -133,7 +154,9 @@ public final class TorchCheckpoint: @unchecked Sendable {
 
     /// Element type of a storage class such as `torch.FloatStorage`.
     static func storageDType(_ node: Unpickler.Node) -> TensorDType? {
-        guard case .global(let module, let name) = node, module == "torch" || module == "torch.storage" || module == "torch.cuda" else { return nil }
+        guard case .global(let module, let name) = node,
+            module == "torch" || module == "torch.storage" || module == "torch.cuda"
+        else { return nil }
         switch name {
         case "FloatStorage": return .f32
         case "DoubleStorage": return .f64
@@ -150,12 +173,16 @@ public final class TorchCheckpoint: @unchecked Sendable {
     }
 
     /// The fields of a persistent id `('storage', storage_type, key, location, numel[, view_metadata])`.
-    private static func storageReference(_ id: Unpickler.Node, file: String) throws -> (dtype: TensorDType, key: String, count: Int, view: [Unpickler.Node]?)? {
+    private static func storageReference(_ id: Unpickler.Node, file: String) throws -> (
+        dtype: TensorDType, key: String, count: Int, view: [Unpickler.Node]?
+    )? {
         guard let fields = id.tupleItems, let kind = fields.first, case .string(let typeName) = kind else {
             throw WeightError(file: file, "persistent id is not a ('storage', …) tuple: not a PyTorch checkpoint")
         }
         guard typeName == "storage" else { return nil }
-        guard fields.count >= 5 else { throw WeightError(file: file, "storage reference with \(fields.count) fields, expected 5 or 6") }
+        guard fields.count >= 5 else {
+            throw WeightError(file: file, "storage reference with \(fields.count) fields, expected 5 or 6")
+        }
         let key: String
         switch fields[2] {
         case .string(let s): key = s
@@ -164,9 +191,13 @@ public final class TorchCheckpoint: @unchecked Sendable {
         }
         guard let dtype = storageDType(fields[1]) else {
             let name = if case .global(let m, let n) = fields[1] { "\(m).\(n)" } else { "?" }
-            throw WeightError(file: file, key: "storage \(key)", "storage type \(name) is not supported (float, half, bfloat16, double and integer storages are)")
+            throw WeightError(
+                file: file, key: "storage \(key)",
+                "storage type \(name) is not supported (float, half, bfloat16, double and integer storages are)")
         }
-        guard case .int(let count) = fields[4], count >= 0 else { throw WeightError(file: file, key: "storage \(key)", "element count is not a non-negative integer") }
+        guard case .int(let count) = fields[4], count >= 0 else {
+            throw WeightError(file: file, key: "storage \(key)", "element count is not a non-negative integer")
+        }
         var view: [Unpickler.Node]?
         if fields.count > 5, let metadata = fields[5].tupleItems { view = metadata }
         return (dtype, key, count, view)
@@ -176,30 +207,44 @@ public final class TorchCheckpoint: @unchecked Sendable {
 
     private static func loadZip(_ mapping: MappedFile, path: String) throws -> PickleValue {
         let archive = try ZipArchive(file: mapping, path: path)
-        guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
+        guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") })
+        else {
             throw WeightError(file: path, "a zip archive without data.pkl: not a PyTorch checkpoint")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
         if let order = archive.entry(prefix + "byteorder") {
-            let text = String(decoding: UnsafeRawBufferPointer(start: mapping.base + order.dataOffset, count: order.size), as: UTF8.self)
-            guard text.hasPrefix("little") else { throw WeightError(file: path, "saved on a \(text)-endian machine; only little-endian checkpoints are supported") }
+            let text = String(
+                decoding: UnsafeRawBufferPointer(start: mapping.base + order.dataOffset, count: order.size),
+                as: UTF8.self)
+            guard text.hasPrefix("little") else {
+                throw WeightError(
+                    file: path, "saved on a \(text)-endian machine; only little-endian checkpoints are supported")
+            }
         }
         var storages: [String: TorchStorage] = [:]
         let bytes = UnsafeRawBufferPointer(start: mapping.base, count: mapping.size)
-        let unpickler = Unpickler(bytes: UnsafeRawBufferPointer(rebasing: bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)]),
-                                  file: path, streamName: "'\(pickle.name)'") { id in
+        let unpickler = Unpickler(
+            bytes: UnsafeRawBufferPointer(rebasing: bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)]),
+            file: path, streamName: "'\(pickle.name)'"
+        ) { id in
             guard let reference = try storageReference(id, file: path) else { return .none }
             let cacheKey = "\(reference.key)|\(reference.dtype.rawValue)"
             if let known = storages[cacheKey] { return .storage(known) }
             guard let entry = archive.entry(prefix + "data/" + reference.key) else {
-                throw WeightError(file: path, key: "storage \(reference.key)", "missing from the archive (no entry \(prefix)data/\(reference.key))")
+                throw WeightError(
+                    file: path, key: "storage \(reference.key)",
+                    "missing from the archive (no entry \(prefix)data/\(reference.key))")
             }
             let (needed, overflow) = reference.count.multipliedReportingOverflow(by: reference.dtype.size)
             guard !overflow, needed <= entry.size else {
-                throw WeightError(file: path, key: "storage \(reference.key)", "declares \(reference.count) \(reference.dtype.rawValue) elements but the archive holds \(entry.size) bytes")
+                throw WeightError(
+                    file: path, key: "storage \(reference.key)",
+                    "declares \(reference.count) \(reference.dtype.rawValue) elements but the archive holds \(entry.size) bytes"
+                )
             }
-            let storage = TorchStorage(key: reference.key, dtype: reference.dtype, count: reference.count,
-                                       bytes: StorageBytes(file: mapping, offset: entry.dataOffset, byteCount: needed))
+            let storage = TorchStorage(
+                key: reference.key, dtype: reference.dtype, count: reference.count,
+                bytes: StorageBytes(file: mapping, offset: entry.dataOffset, byteCount: needed))
             storages[cacheKey] = storage
             return .storage(storage)
         }
@@ -209,7 +254,9 @@ public final class TorchCheckpoint: @unchecked Sendable {
     // MARK: Legacy streams
 
     /// PyTorch's legacy magic number 0x1950a86a20f9469cfc6c, as pickle protocol 2 writes it (LONG1 of 10 bytes).
-    private static let legacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
+    private static let legacyMagic: [UInt8] = [
+        0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E,
+    ]
 
     private static func looksLikeLegacy(_ mapping: MappedFile) -> Bool {
         mapping.size >= legacyMagic.count && memcmp(mapping.base, legacyMagic, legacyMagic.count) == 0
@@ -218,8 +265,11 @@ public final class TorchCheckpoint: @unchecked Sendable {
     private static func loadLegacy(_ mapping: MappedFile, path: String) throws -> PickleValue {
         let bytes = UnsafeRawBufferPointer(start: mapping.base, count: mapping.size)
         var position = legacyMagic.count
-        func next(_ name: String, persistentLoad: @escaping Unpickler.PersistentLoad = { _ in .none }) throws -> PickleValue {
-            let unpickler = Unpickler(bytes: bytes, start: position, file: path, streamName: name, persistentLoad: persistentLoad)
+        func next(_ name: String, persistentLoad: @escaping Unpickler.PersistentLoad = { _ in .none }) throws
+            -> PickleValue
+        {
+            let unpickler = Unpickler(
+                bytes: bytes, start: position, file: path, streamName: name, persistentLoad: persistentLoad)
             let value = try unpickler.loadValue()
             position = unpickler.position
             return value
@@ -241,21 +291,29 @@ public final class TorchCheckpoint: @unchecked Sendable {
             let storage: TorchStorage
             if let known = roots[reference.key] {
                 guard known.dtype == reference.dtype else {
-                    throw WeightError(file: path, key: "storage \(reference.key)", "referenced as both \(known.dtype.rawValue) and \(reference.dtype.rawValue)")
+                    throw WeightError(
+                        file: path, key: "storage \(reference.key)",
+                        "referenced as both \(known.dtype.rawValue) and \(reference.dtype.rawValue)")
                 }
                 storage = known
             } else {
-                storage = TorchStorage(key: reference.key, dtype: reference.dtype, count: reference.count, bytes: StorageBytes())
+                storage = TorchStorage(
+                    key: reference.key, dtype: reference.dtype, count: reference.count, bytes: StorageBytes())
                 roots[reference.key] = storage
             }
             guard let view = reference.view else { return .storage(storage) }
             // (view_key, offset, size) in elements: a slice of the root storage (torch < 1.0 wrote these).
             guard view.count == 3, case .int(let offset) = view[1], case .int(let size) = view[2],
-                  offset >= 0, size >= 0, offset <= storage.count, size <= storage.count - offset else {
-                throw WeightError(file: path, key: "storage \(reference.key)", "storage view outside its root storage of \(storage.count) elements")
+                offset >= 0, size >= 0, offset <= storage.count, size <= storage.count - offset
+            else {
+                throw WeightError(
+                    file: path, key: "storage \(reference.key)",
+                    "storage view outside its root storage of \(storage.count) elements")
             }
             let viewKey = if case .string(let k) = view[0] { k } else { reference.key + "+view" }
-            return .storage(TorchStorage(key: viewKey, dtype: storage.dtype, count: size, bytes: storage.bytes, elementOffset: offset))
+            return .storage(
+                TorchStorage(
+                    key: viewKey, dtype: storage.dtype, count: size, bytes: storage.bytes, elementOffset: offset))
         }
         guard case .list(let keys) = try next("storage keys") else {
             throw WeightError(file: path, "legacy checkpoint: the storage key list is missing or not a list")
@@ -271,22 +329,29 @@ public final class TorchCheckpoint: @unchecked Sendable {
                 throw WeightError(file: path, key: "storage \(key)", "listed in the storage keys but never referenced")
             }
             guard position <= bytes.count - 8 else {
-                throw WeightError(file: path, key: "storage \(key)", "the file ends before this storage's data (file truncated?)")
+                throw WeightError(
+                    file: path, key: "storage \(key)", "the file ends before this storage's data (file truncated?)")
             }
             let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
             position += 8
             guard count == UInt64(storage.count) else {
-                throw WeightError(file: path, key: "storage \(key)", "holds \(count) elements, the pickle declared \(storage.count)")
+                throw WeightError(
+                    file: path, key: "storage \(key)", "holds \(count) elements, the pickle declared \(storage.count)")
             }
             let (byteCount, overflow) = storage.count.multipliedReportingOverflow(by: storage.dtype.size)
             guard !overflow, byteCount <= bytes.count - position else {
-                throw WeightError(file: path, key: "storage \(key)", "needs \(byteCount) bytes at byte \(position), the file has \(bytes.count - position) left (file truncated?)")
+                throw WeightError(
+                    file: path, key: "storage \(key)",
+                    "needs \(byteCount) bytes at byte \(position), the file has \(bytes.count - position) left (file truncated?)"
+                )
             }
             storage.bytes.bind(file: mapping, offset: position, byteCount: byteCount)
             position += byteCount
         }
         if let unbound = roots.values.first(where: { !$0.bytes.isBound }) {
-            throw WeightError(file: path, key: "storage \(unbound.key)", "referenced by a tensor but its data is missing from the file")
+            throw WeightError(
+                file: path, key: "storage \(unbound.key)",
+                "referenced by a tensor but its data is missing from the file")
         }
         return root
     }

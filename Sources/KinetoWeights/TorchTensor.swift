@@ -36,7 +36,8 @@ public struct TorchTensor: Sendable {
 
     /// The elements in row-major order, as little-endian bytes (a non-contiguous view is materialised).
     public func contiguousBytes() -> [UInt8] {
-        let elementSize = dtype.size, total = count * elementSize
+        let elementSize = dtype.size
+        let total = count * elementSize
         guard total > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
             storage.withUnsafeBytes { source in
@@ -54,13 +55,17 @@ public struct TorchTensor: Sendable {
     /// The elements in row-major order converted to Float.
     public func floats() -> [Float] {
         let bytes = contiguousBytes()
-        return bytes.withUnsafeBytes { dtype.floats(from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: count) }
+        return bytes.withUnsafeBytes {
+            dtype.floats(from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: count)
+        }
     }
 
     /// The elements of an integer tensor exactly, in row-major order; nil for floating-point tensors.
     public func int64s() -> [Int64]? {
         let bytes = contiguousBytes()
-        return bytes.withUnsafeBytes { dtype.int64s(from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: count) }
+        return bytes.withUnsafeBytes {
+            dtype.int64s(from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: count)
+        }
     }
 
     /// The tensor as a `WeightTensor` called `name` (values converted to Float).
@@ -71,7 +76,8 @@ public struct TorchTensor: Sendable {
     /// Gathers a strided view row by row (innermost dimension in one loop).
     private func copyStrided(from base: UnsafeRawPointer, to out: UnsafeMutableRawPointer, elementSize: Int) {
         let rank = shape.count
-        let innerSize = shape[rank - 1], innerStride = strides[rank - 1] * elementSize
+        let innerSize = shape[rank - 1]
+        let innerStride = strides[rank - 1] * elementSize
         var index = [Int](repeating: 0, count: rank)
         var written = 0
         let rows = count / innerSize
@@ -101,7 +107,8 @@ public struct TorchTensor: Sendable {
         guard shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }), offset >= 0 else {
             return "impossible view: shape \(shape), strides \(strides), storage offset \(offset)"
         }
-        var count = 1, last = offset
+        var count = 1
+        var last = offset
         for (size, stride) in zip(shape, strides) {
             let (c, o1) = count.multipliedReportingOverflow(by: size)
             guard !o1 else { return "shape \(shape) has too many elements" }
@@ -119,7 +126,8 @@ public struct TorchTensor: Sendable {
             return "view of shape \(shape) repeats its storage's \(storage.count) elements into more than 1 GiB"
         }
         guard last < storage.count else {
-            return "view (shape \(shape), strides \(strides), offset \(offset)) needs \(last + 1) elements but storage '\(storage.key)' holds \(storage.count)"
+            return
+                "view (shape \(shape), strides \(strides), offset \(offset)) needs \(last + 1) elements but storage '\(storage.key)' holds \(storage.count)"
         }
         return nil
     }

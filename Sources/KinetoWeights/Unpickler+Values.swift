@@ -21,7 +21,8 @@ extension Unpickler {
 
         private mutating func convert(_ node: Node, depth: Int) throws -> (value: PickleValue, size: Int) {
             guard depth <= maxDepth else {
-                throw WeightError(file: file, "values nested more than \(maxDepth) deep: not a checkpoint, or a corrupt one")
+                throw WeightError(
+                    file: file, "values nested more than \(maxDepth) deep: not a checkpoint, or a corrupt one")
             }
             switch node {
             case .none: return (.none, 1)
@@ -35,24 +36,35 @@ extension Unpickler {
             case .storage(let s): return (.storage(s), 1)
             case .global(let module, let name): return (.global("\(module).\(name)"), 1)
             case .tupleBox(let box):
-                return try shared(box, depth: depth) { this, size in .tuple(try box.items.map { try this.child($0, depth, &size) }) }
+                return try shared(box, depth: depth) { this, size in
+                    .tuple(try box.items.map { try this.child($0, depth, &size) })
+                }
             case .list(let box):
-                return try shared(box, depth: depth) { this, size in .list(try box.items.map { try this.child($0, depth, &size) }) }
+                return try shared(box, depth: depth) { this, size in
+                    .list(try box.items.map { try this.child($0, depth, &size) })
+                }
             case .set(let box):
-                return try shared(box, depth: depth) { this, size in .set(try box.items.map { try this.child($0, depth, &size) }) }
+                return try shared(box, depth: depth) { this, size in
+                    .set(try box.items.map { try this.child($0, depth, &size) })
+                }
             case .dict(let box):
                 return try shared(box, depth: depth) { this, size in
-                    let entries = try box.pairs.map { (key: try this.child($0.0, depth, &size), value: try this.child($0.1, depth, &size)) }
+                    let entries = try box.pairs.map {
+                        (key: try this.child($0.0, depth, &size), value: try this.child($0.1, depth, &size))
+                    }
                     return .dict(PickleDictionary(entries: entries, isOrdered: box.isOrdered))
                 }
             case .object(let box):
                 return try shared(box, depth: depth) { this, size in
-                    .object(PickleObject(
-                        typeName: box.typeName,
-                        arguments: try box.arguments.map { try this.child($0, depth, &size) },
-                        state: try box.state.map { try this.child($0, depth, &size) },
-                        listItems: try box.listItems.map { try this.child($0, depth, &size) },
-                        dictItems: try box.dictItems.map { (key: try this.child($0.0, depth, &size), value: try this.child($0.1, depth, &size)) }))
+                    .object(
+                        PickleObject(
+                            typeName: box.typeName,
+                            arguments: try box.arguments.map { try this.child($0, depth, &size) },
+                            state: try box.state.map { try this.child($0, depth, &size) },
+                            listItems: try box.listItems.map { try this.child($0, depth, &size) },
+                            dictItems: try box.dictItems.map {
+                                (key: try this.child($0.0, depth, &size), value: try this.child($0.1, depth, &size))
+                            }))
                 }
             }
         }
@@ -62,12 +74,16 @@ extension Unpickler {
             let (value, childSize) = try convert(node, depth: parentDepth + 1)
             size += childSize
             guard size <= maxValues else {
-                throw WeightError(file: file, "expands to more than \(maxValues) values (a stream built to exhaust memory, or a corrupt one)")
+                throw WeightError(
+                    file: file,
+                    "expands to more than \(maxValues) values (a stream built to exhaust memory, or a corrupt one)")
             }
             return value
         }
 
-        private mutating func shared(_ box: AnyObject, depth: Int, _ build: (inout ValueBuilder, inout Int) throws -> PickleValue) throws -> (value: PickleValue, size: Int) {
+        private mutating func shared(
+            _ box: AnyObject, depth: Int, _ build: (inout ValueBuilder, inout Int) throws -> PickleValue
+        ) throws -> (value: PickleValue, size: Int) {
             let id = ObjectIdentifier(box)
             if let known = done[id] { return known }
             guard inProgress.insert(id).inserted else {

@@ -6,7 +6,13 @@ import Foundation
 final class Unpickler {
     /// Nodes while unpickling: containers are reference boxes because pickles fill them after memoizing them.
     indirect enum Node {
-        case none, bool(Bool), int(Int), bigInt([UInt8]), float(Double), string(String), bytes([UInt8])
+        case none
+        case bool(Bool)
+        case int(Int)
+        case bigInt([UInt8])
+        case float(Double)
+        case string(String)
+        case bytes([UInt8])
         case tupleBox(TupleBox)
         case list(ListBox)
         case set(ListBox)
@@ -21,9 +27,15 @@ final class Unpickler {
         var tupleItems: [Node]? { if case .tupleBox(let t) = self { t.items } else { nil } }
     }
 
-    final class TupleBox { var items: [Node]; init(_ items: [Node]) { self.items = items } }
+    final class TupleBox {
+        var items: [Node]
+        init(_ items: [Node]) { self.items = items }
+    }
 
-    final class ListBox { var items: [Node]; init(_ items: [Node] = []) { self.items = items } }
+    final class ListBox {
+        var items: [Node]
+        init(_ items: [Node] = []) { self.items = items }
+    }
 
     final class DictBox {
         var pairs: [(Node, Node)] = []
@@ -32,12 +44,16 @@ final class Unpickler {
         init(isOrdered: Bool) { self.isOrdered = isOrdered }
 
         func set(_ key: Node, _ value: Node) {
-            let name: String? = switch key {
-            case .string(let s): "s" + s
-            case .int(let i): "i\(i)"
-            default: nil
+            let name: String? =
+                switch key {
+                case .string(let s): "s" + s
+                case .int(let i): "i\(i)"
+                default: nil
+                }
+            if let name, let i = index[name] {
+                pairs[i].1 = value
+                return
             }
-            if let name, let i = index[name] { pairs[i].1 = value; return }
             if let name { index[name] = pairs.count }
             pairs.append((key, value))
         }
@@ -49,7 +65,10 @@ final class Unpickler {
         var state: Node?
         var listItems: [Node] = []
         var dictItems: [(Node, Node)] = []
-        init(typeName: String, arguments: [Node]) { self.typeName = typeName; self.arguments = arguments }
+        init(typeName: String, arguments: [Node]) {
+            self.typeName = typeName
+            self.arguments = arguments
+        }
     }
 
     /// Turns a persistent id (PyTorch: a storage reference tuple) into a node.
@@ -66,7 +85,10 @@ final class Unpickler {
     private var marks: [Int] = []
     private var memo: [Int: Node] = [:]
 
-    init(bytes: UnsafeRawBufferPointer, start: Int = 0, file: String, streamName: String, persistentLoad: @escaping PersistentLoad) {
+    init(
+        bytes: UnsafeRawBufferPointer, start: Int = 0, file: String, streamName: String,
+        persistentLoad: @escaping PersistentLoad
+    ) {
         self.bytes = bytes
         self.position = start
         self.file = file
@@ -100,7 +122,9 @@ final class Unpickler {
     /// A length field that must fit in the rest of the stream.
     private func length(_ n: Int) throws -> Int {
         let v = try littleEndian(n)
-        guard v <= UInt64(bytes.count - position) else { throw failure("length \(v) runs past the end of the stream (file truncated?)") }
+        guard v <= UInt64(bytes.count - position) else {
+            throw failure("length \(v) runs past the end of the stream (file truncated?)")
+        }
         return Int(v)
     }
 
@@ -182,16 +206,29 @@ final class Unpickler {
             }
             guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
             switch node {
-            case .tupleBox(let b): work += b.items; b.items = []
-            case .list(let b), .set(let b): work += b.items; b.items = []
+            case .tupleBox(let b):
+                work += b.items
+                b.items = []
+            case .list(let b), .set(let b):
+                work += b.items
+                b.items = []
             case .dict(let b):
-                for (k, v) in b.pairs { work.append(k); work.append(v) }
+                for (k, v) in b.pairs {
+                    work.append(k)
+                    work.append(v)
+                }
                 b.pairs = []
                 b.index = [:]
             case .object(let b):
                 work += b.arguments + b.listItems + (b.state.map { [$0] } ?? [])
-                for (k, v) in b.dictItems { work.append(k); work.append(v) }
-                b.arguments = []; b.listItems = []; b.dictItems = []; b.state = nil
+                for (k, v) in b.dictItems {
+                    work.append(k)
+                    work.append(v)
+                }
+                b.arguments = []
+                b.listItems = []
+                b.dictItems = []
+                b.state = nil
             default: break
             }
         }
@@ -202,139 +239,170 @@ final class Unpickler {
             let opcodeOffset = position
             let opcode = try byte()
             switch opcode {
-            case 0x80: // PROTO
+            case 0x80:  // PROTO
                 let version = try byte()
-                guard version <= 5 else { throw failure("pickle protocol \(version) is newer than 5", at: opcodeOffset) }
-            case 0x95: _ = try littleEndian(8) // FRAME: a length hint only
-            case 0x2E: // STOP
+                guard version <= 5 else {
+                    throw failure("pickle protocol \(version) is newer than 5", at: opcodeOffset)
+                }
+            case 0x95: _ = try littleEndian(8)  // FRAME: a length hint only
+            case 0x2E:  // STOP
                 let value = try pop()
                 return value
-            case 0x28: marks.append(stack.count) // MARK
-            case 0x30: _ = try pop() // POP
-            case 0x31: _ = try popMark() // POP_MARK
-            case 0x32: stack.append(try top()) // DUP
+            case 0x28: marks.append(stack.count)  // MARK
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popMark()  // POP_MARK
+            case 0x32: stack.append(try top())  // DUP
 
             case 0x4E: stack.append(.none)
             case 0x88: stack.append(.bool(true))
             case 0x89: stack.append(.bool(false))
-            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4)))))) // BININT
-            case 0x4B: stack.append(.int(Int(try byte()))) // BININT1
-            case 0x4D: stack.append(.int(Int(try littleEndian(2)))) // BININT2
-            case 0x8A: stack.append(long(try take(try length(1)))) // LONG1
-            case 0x8B: // LONG4
+            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4))))))  // BININT
+            case 0x4B: stack.append(.int(Int(try byte())))  // BININT1
+            case 0x4D: stack.append(.int(Int(try littleEndian(2))))  // BININT2
+            case 0x8A: stack.append(long(try take(try length(1))))  // LONG1
+            case 0x8B:  // LONG4
                 let n = Int32(bitPattern: UInt32(try littleEndian(4)))
                 guard n >= 0 else { throw failure("negative LONG4 length", at: opcodeOffset) }
                 stack.append(long(try take(Int(n))))
-            case 0x49: // INT (text)
+            case 0x49:  // INT (text)
                 let text = try line()
-                if text == "00" { stack.append(.bool(false)) } else if text == "01" { stack.append(.bool(true)) } else {
+                if text == "00" {
+                    stack.append(.bool(false))
+                } else if text == "01" {
+                    stack.append(.bool(true))
+                } else {
                     guard let v = Int(text) else { throw failure("bad INT literal \(text)", at: opcodeOffset) }
                     stack.append(.int(v))
                 }
-            case 0x4C: // LONG (text)
+            case 0x4C:  // LONG (text)
                 var text = try line()
                 if text.hasSuffix("L") { text.removeLast() }
                 guard let v = Int(text) else { throw failure("LONG literal \(text) is out of range", at: opcodeOffset) }
                 stack.append(.int(v))
-            case 0x47: stack.append(.float(Double(bitPattern: UInt64(bigEndian: try take(8).loadUnaligned(as: UInt64.self))))) // BINFLOAT
-            case 0x46: // FLOAT (text)
+            case 0x47:  // BINFLOAT
+                stack.append(.float(Double(bitPattern: UInt64(bigEndian: try take(8).loadUnaligned(as: UInt64.self)))))
+            case 0x46:  // FLOAT (text)
                 let text = try line()
                 guard let v = Double(text) else { throw failure("bad FLOAT literal \(text)", at: opcodeOffset) }
                 stack.append(.float(v))
 
-            case 0x58: stack.append(.string(try utf8(try length(4)))) // BINUNICODE
-            case 0x8C: stack.append(.string(try utf8(try length(1)))) // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try utf8(try length(8)))) // BINUNICODE8
-            case 0x56: stack.append(.string(try line())) // UNICODE (raw-unicode-escape; plain ASCII in practice)
-            case 0x54: stack.append(.bytes(Array(try take(try length(4))))) // BINSTRING (Python 2 str)
-            case 0x55: stack.append(.bytes(Array(try take(try length(1))))) // SHORT_BINSTRING
-            case 0x53: stack.append(.bytes(Array(try quotedString(try line())))) // STRING (repr)
-            case 0x42: stack.append(.bytes(Array(try take(try length(4))))) // BINBYTES
-            case 0x43: stack.append(.bytes(Array(try take(try length(1))))) // SHORT_BINBYTES
-            case 0x8E, 0x96: stack.append(.bytes(Array(try take(try length(8))))) // BINBYTES8, BYTEARRAY8
+            case 0x58: stack.append(.string(try utf8(try length(4))))  // BINUNICODE
+            case 0x8C: stack.append(.string(try utf8(try length(1))))  // SHORT_BINUNICODE
+            case 0x8D: stack.append(.string(try utf8(try length(8))))  // BINUNICODE8
+            case 0x56: stack.append(.string(try line()))  // UNICODE (raw-unicode-escape; plain ASCII in practice)
+            case 0x54: stack.append(.bytes(Array(try take(try length(4)))))  // BINSTRING (Python 2 str)
+            case 0x55: stack.append(.bytes(Array(try take(try length(1)))))  // SHORT_BINSTRING
+            case 0x53: stack.append(.bytes(Array(try quotedString(try line()))))  // STRING (repr)
+            case 0x42: stack.append(.bytes(Array(try take(try length(4)))))  // BINBYTES
+            case 0x43: stack.append(.bytes(Array(try take(try length(1)))))  // SHORT_BINBYTES
+            case 0x8E, 0x96: stack.append(.bytes(Array(try take(try length(8)))))  // BINBYTES8, BYTEARRAY8
 
-            case 0x5D: stack.append(.list(ListBox())) // EMPTY_LIST
-            case 0x6C: stack.append(.list(ListBox(try popMark()))) // LIST
-            case 0x29: stack.append(.tuple([])) // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark())) // TUPLE
-            case 0x85: stack.append(.tuple([try pop()])) // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b])) // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
-            case 0x7D: stack.append(.dict(DictBox(isOrdered: false))) // EMPTY_DICT
-            case 0x64: // DICT
+            case 0x5D: stack.append(.list(ListBox()))  // EMPTY_LIST
+            case 0x6C: stack.append(.list(ListBox(try popMark())))  // LIST
+            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
+            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
+            case 0x86:
+                let b = try pop()
+                let a = try pop()
+                stack.append(.tuple([a, b]))  // TUPLE2
+            case 0x87:
+                let c = try pop()
+                let b = try pop()
+                let a = try pop()
+                stack.append(.tuple([a, b, c]))  // TUPLE3
+            case 0x7D: stack.append(.dict(DictBox(isOrdered: false)))  // EMPTY_DICT
+            case 0x64:  // DICT
                 let items = try popMark()
                 guard items.count % 2 == 0 else { throw failure("DICT with an odd number of items", at: opcodeOffset) }
                 let dict = DictBox(isOrdered: false)
                 for i in stride(from: 0, to: items.count, by: 2) { dict.set(items[i], items[i + 1]) }
                 stack.append(.dict(dict))
-            case 0x8F: stack.append(.set(ListBox())) // EMPTY_SET
-            case 0x91: stack.append(.set(ListBox(try popMark()))) // FROZENSET
+            case 0x8F: stack.append(.set(ListBox()))  // EMPTY_SET
+            case 0x91: stack.append(.set(ListBox(try popMark())))  // FROZENSET
 
-            case 0x61: try append([try pop()], at: opcodeOffset) // APPEND
-            case 0x65: try append(try popMark(), at: opcodeOffset) // APPENDS
-            case 0x90: try append(try popMark(), at: opcodeOffset) // ADDITEMS
-            case 0x73: let v = try pop(), k = try pop(); try setItems([k, v], at: opcodeOffset) // SETITEM
-            case 0x75: try setItems(try popMark(), at: opcodeOffset) // SETITEMS
+            case 0x61: try append([try pop()], at: opcodeOffset)  // APPEND
+            case 0x65: try append(try popMark(), at: opcodeOffset)  // APPENDS
+            case 0x90: try append(try popMark(), at: opcodeOffset)  // ADDITEMS
+            case 0x73:
+                let v = try pop()
+                let k = try pop()
+                try setItems([k, v], at: opcodeOffset)  // SETITEM
+            case 0x75: try setItems(try popMark(), at: opcodeOffset)  // SETITEMS
 
-            case 0x68: stack.append(try memoGet(Int(try byte()))) // BINGET
-            case 0x6A: stack.append(try memoGet(Int(try littleEndian(4)))) // LONG_BINGET
-            case 0x67: // GET
+            case 0x68: stack.append(try memoGet(Int(try byte())))  // BINGET
+            case 0x6A: stack.append(try memoGet(Int(try littleEndian(4))))  // LONG_BINGET
+            case 0x67:  // GET
                 guard let i = Int(try line()) else { throw failure("bad GET index", at: opcodeOffset) }
                 stack.append(try memoGet(i))
-            case 0x71: memo[Int(try byte())] = try top() // BINPUT
-            case 0x72: memo[Int(try littleEndian(4))] = try top() // LONG_BINPUT
-            case 0x70: // PUT
+            case 0x71: memo[Int(try byte())] = try top()  // BINPUT
+            case 0x72: memo[Int(try littleEndian(4))] = try top()  // LONG_BINPUT
+            case 0x70:  // PUT
                 guard let i = Int(try line()) else { throw failure("bad PUT index", at: opcodeOffset) }
                 memo[i] = try top()
-            case 0x94: memo[memo.count] = try top() // MEMOIZE
+            case 0x94: memo[memo.count] = try top()  // MEMOIZE
 
-            case 0x63: // GLOBAL
-                let module = try line(), name = try line()
+            case 0x63:  // GLOBAL
+                let module = try line()
+                let name = try line()
                 stack.append(.global(module: module, name: name))
-            case 0x93: // STACK_GLOBAL
-                let name = try pop(), module = try pop()
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop()
+                let module = try pop()
                 guard case .string(let n) = name, case .string(let m) = module else {
                     throw failure("STACK_GLOBAL needs two strings", at: opcodeOffset)
                 }
                 stack.append(.global(module: m, name: n))
-            case 0x52: // REDUCE
-                let arguments = try pop(), callable = try pop()
-                guard let args = arguments.tupleItems else { throw failure("REDUCE arguments are not a tuple", at: opcodeOffset) }
+            case 0x52:  // REDUCE
+                let arguments = try pop()
+                let callable = try pop()
+                guard let args = arguments.tupleItems else {
+                    throw failure("REDUCE arguments are not a tuple", at: opcodeOffset)
+                }
                 stack.append(try call(callable, args, at: opcodeOffset))
-            case 0x81: // NEWOBJ
-                let arguments = try pop(), cls = try pop()
-                guard let args = arguments.tupleItems else { throw failure("NEWOBJ arguments are not a tuple", at: opcodeOffset) }
+            case 0x81:  // NEWOBJ
+                let arguments = try pop()
+                let cls = try pop()
+                guard let args = arguments.tupleItems else {
+                    throw failure("NEWOBJ arguments are not a tuple", at: opcodeOffset)
+                }
                 stack.append(try call(cls, args, at: opcodeOffset))
-            case 0x92: // NEWOBJ_EX
-                _ = try pop() // keyword arguments: recorded nowhere, nothing is constructed from them
-                let arguments = try pop(), cls = try pop()
-                guard let args = arguments.tupleItems else { throw failure("NEWOBJ_EX arguments are not a tuple", at: opcodeOffset) }
+            case 0x92:  // NEWOBJ_EX
+                _ = try pop()  // keyword arguments: recorded nowhere, nothing is constructed from them
+                let arguments = try pop()
+                let cls = try pop()
+                guard let args = arguments.tupleItems else {
+                    throw failure("NEWOBJ_EX arguments are not a tuple", at: opcodeOffset)
+                }
                 stack.append(try call(cls, args, at: opcodeOffset))
-            case 0x6F: // OBJ
+            case 0x6F:  // OBJ
                 var items = try popMark()
                 guard !items.isEmpty else { throw failure("OBJ without a class", at: opcodeOffset) }
                 let cls = items.removeFirst()
                 stack.append(try call(cls, items, at: opcodeOffset))
-            case 0x69: // INST
-                let module = try line(), name = try line()
+            case 0x69:  // INST
+                let module = try line()
+                let name = try line()
                 stack.append(try call(.global(module: module, name: name), try popMark(), at: opcodeOffset))
-            case 0x62: // BUILD
+            case 0x62:  // BUILD
                 let state = try pop()
                 if case .object(let object) = try top() { object.state = state }
-                // Dicts (OrderedDict's `_metadata`) and tensors (Parameter flags) carry state nothing here needs.
+            // Dicts (OrderedDict's `_metadata`) and tensors (Parameter flags) carry state nothing here needs.
 
-            case 0x51: // BINPERSID
+            case 0x51:  // BINPERSID
                 let id = try pop()
                 stack.append(try persistentLoad(id))
-            case 0x50: // PERSID
+            case 0x50:  // PERSID
                 stack.append(try persistentLoad(.string(try line())))
 
             case 0x82, 0x83, 0x84:
-                throw failure("uses the copyreg extension registry (EXT opcodes), which checkpoints never need", at: opcodeOffset)
+                throw failure(
+                    "uses the copyreg extension registry (EXT opcodes), which checkpoints never need", at: opcodeOffset)
             case 0x97, 0x98:
                 throw failure("uses out-of-band buffers (protocol 5), which checkpoints never need", at: opcodeOffset)
             default:
-                throw failure(String(format: "unknown opcode 0x%02x: not a pickle, or a corrupt one", opcode), at: opcodeOffset)
+                throw failure(
+                    String(format: "unknown opcode 0x%02x: not a pickle, or a corrupt one", opcode), at: opcodeOffset)
             }
         }
     }
@@ -376,7 +444,9 @@ final class Unpickler {
                 case 0x72: out.append(0x0D)
                 case 0x74: out.append(0x09)
                 case 0x78 where i + 2 <= chars.count:
-                    guard let v = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else { throw failure("bad \\x escape") }
+                    guard let v = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else {
+                        throw failure("bad \\x escape")
+                    }
                     out.append(v)
                     i += 2
                 default: out.append(c)
@@ -409,7 +479,9 @@ final class Unpickler {
                 default: pairs = []
                 }
                 for pair in pairs {
-                    guard let kv = pair.tupleItems, kv.count == 2 else { throw failure("\(name) from items that are not pairs", at: offset) }
+                    guard let kv = pair.tupleItems, kv.count == 2 else {
+                        throw failure("\(name) from items that are not pairs", at: offset)
+                    }
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -420,7 +492,8 @@ final class Unpickler {
             return .set(ListBox(args.first.flatMap(Self.sequence) ?? []))
         case ("builtins", "tuple"), ("__builtin__", "tuple"), ("torch", "Size"):
             return .tuple(args.first.flatMap(Self.sequence) ?? [])
-        case ("_codecs", "encode"), ("builtins", "bytearray"), ("__builtin__", "bytearray"), ("builtins", "bytes"), ("__builtin__", "bytes"):
+        case ("_codecs", "encode"), ("builtins", "bytearray"), ("__builtin__", "bytearray"), ("builtins", "bytes"),
+            ("__builtin__", "bytes"):
             // Protocol 2 spells `bytes` as encode(str, 'latin1'): each character is one byte.
             if case .bytes(let b)? = args.first { return .bytes(b) }
             guard case .string(let s)? = args.first else { return .bytes([]) }
@@ -428,20 +501,27 @@ final class Unpickler {
             if encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1" {
                 var out: [UInt8] = []
                 for scalar in s.unicodeScalars {
-                    guard scalar.value <= 0xFF else { throw failure("latin1 text with a character above U+00FF", at: offset) }
+                    guard scalar.value <= 0xFF else {
+                        throw failure("latin1 text with a character above U+00FF", at: offset)
+                    }
                     out.append(UInt8(scalar.value))
                 }
                 return .bytes(out)
             }
             return .bytes(Array(s.utf8))
-        case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"), ("torch._utils", "_rebuild_tensor_v3"):
+        case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
+            ("torch._utils", "_rebuild_tensor_v3"):
             return try rebuildTensor(args, function: name, at: offset)
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
-            guard let data = args.first, case .tensor = data else { throw failure("\(name) without a tensor", at: offset) }
+            guard let data = args.first, case .tensor = data else {
+                throw failure("\(name) without a tensor", at: offset)
+            }
             return data
         case ("torch._tensor", "_rebuild_from_type_v2"), ("torch._tensor", "_rebuild_from_type"):
             // (function, subclass, arguments[, state]): rebuild through `function`, drop the subclass.
-            guard args.count >= 3, let inner = args[2].tupleItems else { throw failure("\(name) with unexpected arguments", at: offset) }
+            guard args.count >= 3, let inner = args[2].tupleItems else {
+                throw failure("\(name) with unexpected arguments", at: offset)
+            }
             return try call(args[0], inner, at: offset)
         default:
             return .object(ObjectBox(typeName: "\(module).\(name)", arguments: args))
@@ -459,9 +539,15 @@ final class Unpickler {
     /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`
     /// (and the older `_rebuild_tensor(storage, storage_offset, size, stride)`).
     private func rebuildTensor(_ args: [Node], function: String, at offset: Int) throws -> Node {
-        guard args.count >= 4 else { throw failure("\(function) with \(args.count) arguments, expected at least 4", at: offset) }
-        guard case .storage(let storage) = args[0] else { throw failure("\(function) of something that is not a storage", at: offset) }
-        guard case .int(let storageOffset) = args[1] else { throw failure("\(function): storage offset is not an integer", at: offset) }
+        guard args.count >= 4 else {
+            throw failure("\(function) with \(args.count) arguments, expected at least 4", at: offset)
+        }
+        guard case .storage(let storage) = args[0] else {
+            throw failure("\(function) of something that is not a storage", at: offset)
+        }
+        guard case .int(let storageOffset) = args[1] else {
+            throw failure("\(function): storage offset is not an integer", at: offset)
+        }
         func ints(_ node: Node, _ what: String) throws -> [Int] {
             let items: [Node]
             switch node {
@@ -471,11 +557,14 @@ final class Unpickler {
             default: throw failure("\(function): \(what) is not a tuple of integers", at: offset)
             }
             return try items.map { item in
-                guard case .int(let i) = item else { throw failure("\(function): \(what) is not a tuple of integers", at: offset) }
+                guard case .int(let i) = item else {
+                    throw failure("\(function): \(what) is not a tuple of integers", at: offset)
+                }
                 return i
             }
         }
-        let shape = try ints(args[2], "size"), strides = try ints(args[3], "stride")
+        let shape = try ints(args[2], "size")
+        let strides = try ints(args[3], "stride")
         return .tensor(TorchTensor(storage: storage, storageOffset: storageOffset, shape: shape, strides: strides))
     }
 }

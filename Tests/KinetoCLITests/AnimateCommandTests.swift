@@ -4,17 +4,21 @@ import Testing
 /// `kineto animate`'s command line: exit codes and messages (the animation itself is tested in KinetoPortraitTests).
 @Suite struct AnimateCommandTests {
     static var biden: String {
-        let golden = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("Tests/Fixtures/golden")
+        let golden =
+            ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .appendingPathComponent("Tests/Fixtures/golden")
         return golden.appendingPathComponent("faces/biden.jpg").path
     }
 
     @Test func usageErrorsExit64() throws {
         let scratch = try Scratch()
-        for arguments in [["p.jpg", "d.mp4", "o.mp4", "--crop", "tight"], ["p.jpg", "d.mp4", "o.mp4", "--size", "4"],
-                          ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"],
-                          ["p.jpg", "d.mp4", "o.mp4", "--max-zoom", "0.5"]] {
+        for arguments in [
+            ["p.jpg", "d.mp4", "o.mp4", "--crop", "tight"], ["p.jpg", "d.mp4", "o.mp4", "--size", "4"],
+            ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"],
+            ["p.jpg", "d.mp4", "o.mp4", "--max-zoom", "0.5"],
+        ] {
             let result = try KinetoProcess.run(["animate"] + arguments, in: scratch.directory)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
         }
@@ -44,11 +48,13 @@ import Testing
         let scratch = try Scratch()
         try FileManager.default.copyItem(atPath: Self.biden, toPath: scratch.path("p.jpg"))
         _ = try scratch.clip("d.mp4", seconds: 0.5)
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("link.jpg"), withDestinationPath: scratch.path("p.jpg"))
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.path("link.jpg"), withDestinationPath: scratch.path("p.jpg"))
         let portrait = try Data(contentsOf: URL(fileURLWithPath: scratch.path("p.jpg")))
         let driving = try Data(contentsOf: URL(fileURLWithPath: scratch.path("d.mp4")))
         for output in ["p.jpg", "link.jpg", "d.mp4"] {
-            let result = try KinetoProcess.run(["animate", "p.jpg", "d.mp4", output, "--overwrite", "--quiet"], in: scratch.directory)
+            let result = try KinetoProcess.run(
+                ["animate", "p.jpg", "d.mp4", output, "--overwrite", "--quiet"], in: scratch.directory)
             #expect(result.status == 73, "\(output): \(result.stderr)")
             #expect(result.stderr.contains("is the input file itself"), "\(result.stderr)")
         }

@@ -5,8 +5,11 @@ import Testing
     @Test func convertsAClipWithAudio() throws {
         let scratch = try Scratch()
         try scratch.clip("in.mp4", rate: "24", seconds: 2)
-        let result = try KinetoProcess.run(["interpolate", "in.mp4", "out.mkv", "--fps", "60", "--model", "blend",
-                                            "--preset", "ultrafast", "--quiet"], in: scratch.directory)
+        let result = try KinetoProcess.run(
+            [
+                "interpolate", "in.mp4", "out.mkv", "--fps", "60", "--model", "blend",
+                "--preset", "ultrafast", "--quiet",
+            ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("out.mkv: 120 frames at 60 fps"))
         let streams = try Scratch.streams(scratch.path("out.mkv"))
@@ -21,8 +24,11 @@ import Testing
     @Test func otherCodecsAndRepeat() throws {
         let scratch = try Scratch()
         try scratch.clip("in.mp4", rate: "25", seconds: 1, audio: false)
-        let result = try KinetoProcess.run(["interpolate", "in.mp4", "out.mkv", "--fps", "2x", "--model", "repeat",
-                                            "--codec", "ffv1", "--quiet"], in: scratch.directory)
+        let result = try KinetoProcess.run(
+            [
+                "interpolate", "in.mp4", "out.mkv", "--fps", "2x", "--model", "repeat",
+                "--codec", "ffv1", "--quiet",
+            ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         let video = try #require(try Scratch.streams(scratch.path("out.mkv")).first)
         #expect(video.codec == "ffv1")
@@ -35,12 +41,15 @@ import Testing
         let badRate = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4", "--fps", "fast"], in: scratch.directory)
         #expect(badRate.status == 64)
         #expect(badRate.stderr.contains("invalid frame rate 'fast'"))
-        let badModel = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--model", "magic"], in: scratch.directory)
+        let badModel = try KinetoProcess.run(
+            ["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--model", "magic"], in: scratch.directory)
         #expect(badModel.status == 64)
         #expect(badModel.stderr.contains("unknown model 'magic'; known models: repeat, blend"))
-        let badCodec = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--codec", "divx"], in: scratch.directory)
+        let badCodec = try KinetoProcess.run(
+            ["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--codec", "divx"], in: scratch.directory)
         #expect(badCodec.status == 64)
-        let badCRF = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--crf", "99"], in: scratch.directory)
+        let badCRF = try KinetoProcess.run(
+            ["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--crf", "99"], in: scratch.directory)
         #expect(badCRF.status == 64)
         let missingFPS = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4"], in: scratch.directory)
         #expect(missingFPS.status == 64)
@@ -85,8 +94,9 @@ import Testing
         try scratch.clip("whole.mkv", rate: "25", seconds: 4, audio: false)
         let data = try Data(contentsOf: URL(fileURLWithPath: scratch.path("whole.mkv")))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: scratch.path("cut.mkv")))
-        let result = try KinetoProcess.run(["interpolate", "cut.mkv", "out.mp4", "--fps", "50", "--preset", "ultrafast", "--quiet"],
-                                           in: scratch.directory)
+        let result = try KinetoProcess.run(
+            ["interpolate", "cut.mkv", "out.mp4", "--fps", "50", "--preset", "ultrafast", "--quiet"],
+            in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("warning") && result.stderr.contains("cut.mkv"))
         #expect(FileManager.default.fileExists(atPath: scratch.path("out.mp4")))
@@ -104,8 +114,9 @@ import Testing
     private func checkSignalCancelsCleanly(_ signal: Int32) throws {
         let scratch = try Scratch()
         try scratch.clip("in.mp4", rate: "25", seconds: 20, size: "640x360", audio: false)
-        let (process, out, err) = try KinetoProcess.start(["interpolate", "in.mp4", "out.mp4", "--fps", "60", "--preset", "slow"],
-                                                          in: scratch.directory)
+        let (process, out, err) = try KinetoProcess.start(
+            ["interpolate", "in.mp4", "out.mp4", "--fps", "60", "--preset", "slow"],
+            in: scratch.directory)
         // Wait until the partial output exists (the job is running), then press Ctrl-C.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && !scratch.contents.contains(where: { $0.contains("kineto-partial") }) {
@@ -125,8 +136,10 @@ import Testing
         let scratch = try Scratch()
         let port = 20_000 + Int.random(in: 0..<20_000)
         let (kineto, out, err) = try KinetoProcess.start(
-            ["interpolate", "udp://127.0.0.1:\(port)", "stream.mp4", "--fps", "2x", "--preset", "ultrafast",
-             "--network-timeout", "2", "--quiet"], in: scratch.directory)
+            [
+                "interpolate", "udp://127.0.0.1:\(port)", "stream.mp4", "--fps", "2x", "--preset", "ultrafast",
+                "--network-timeout", "2", "--quiet",
+            ], in: scratch.directory)
         // Start sending once the reader's socket is bound (it then waits up to 2 s for data).
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && !UDPPorts.isBound(port) { Thread.sleep(forTimeInterval: 0.01) }
@@ -157,11 +170,13 @@ enum UDPPorts {
 @Suite struct BenchMediaCommandTests {
     @Test func comparesWithTheFFmpegCLI() throws {
         let scratch = try Scratch()
-        let result = try KinetoProcess.run(["bench", "media", "--sizes", "72", "--seconds", "0.5", "--preset", "ultrafast"],
-                                           in: scratch.directory)
+        let result = try KinetoProcess.run(
+            ["bench", "media", "--sizes", "72", "--seconds", "0.5", "--preset", "ultrafast"],
+            in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("128x72:") })
         // 15 input frames at 30 fps → 30 output frames for both.
-        #expect(line.contains("kineto") && line.contains("(30 frames") && line.contains("ffmpeg") && line.contains("ratio"))
+        #expect(
+            line.contains("kineto") && line.contains("(30 frames") && line.contains("ffmpeg") && line.contains("ratio"))
     }
 }

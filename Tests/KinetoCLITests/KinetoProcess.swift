@@ -11,7 +11,9 @@ struct KinetoProcess {
     }
 
     static var executable: URL {
-        let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        let testBinary = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0])
         return testBinary.deletingLastPathComponent().appendingPathComponent("kineto")
     }
 
@@ -86,14 +88,21 @@ final class Scratch {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw ScratchError("\(executable) \(arguments.joined(separator: " ")): \(text)") }
+        guard process.terminationStatus == 0 else {
+            throw ScratchError("\(executable) \(arguments.joined(separator: " ")): \(text)")
+        }
         return text
     }
 
     /// A testsrc2 clip (x264 ultrafast) with a 440 Hz AAC tone.
     @discardableResult
-    func clip(_ name: String, rate: String = "24", seconds: Double = 2, size: String = "160x120", audio: Bool = true) throws -> String {
-        var args = ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)"]
+    func clip(_ name: String, rate: String = "24", seconds: Double = 2, size: String = "160x120", audio: Bool = true)
+        throws -> String
+    {
+        var args = [
+            "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+            "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
+        ]
         if audio { args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)"] }
         args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
         if audio { args += ["-c:a", "aac", "-b:a", "64k"] }
@@ -103,17 +112,24 @@ final class Scratch {
 
     /// `ffprobe` facts about a file's streams: codec type → (codec name, frames counted by decoding, duration).
     static func streams(_ path: String) throws -> [(type: String, codec: String, frames: Int?, duration: Double?)] {
-        let json = try tool("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-show_entries",
-                                                "stream=codec_type,codec_name,nb_read_frames,duration", "-of", "json", path])
+        let json = try tool(
+            "/usr/bin/ffprobe",
+            [
+                "-v", "error", "-count_frames", "-show_entries",
+                "stream=codec_type,codec_name,nb_read_frames,duration", "-of", "json", path,
+            ])
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         let streams = object?["streams"] as? [[String: Any]] ?? []
         return streams.map { s in
-            (s["codec_type"] as? String ?? "", s["codec_name"] as? String ?? "",
-             (s["nb_read_frames"] as? String).flatMap(Int.init), (s["duration"] as? String).flatMap(Double.init))
+            (
+                s["codec_type"] as? String ?? "", s["codec_name"] as? String ?? "",
+                (s["nb_read_frames"] as? String).flatMap(Int.init), (s["duration"] as? String).flatMap(Double.init)
+            )
         }
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static func sample(_ name: String) -> String { packageRoot.appendingPathComponent("samples/\(name)").path }
 }
 
@@ -125,12 +141,15 @@ struct ScratchError: Error, CustomStringConvertible {
 /// The `ffmpeg` CLI sending a live test pattern as MPEG-TS over UDP on loopback, in real time (`-re`).
 enum LoopbackSender {
     /// Sends `seconds` of testsrc2 at `size` and `rate` to `port` and returns when done (at most `timeout` s).
-    static func send(to port: Int, size: String, rate: Int, seconds: Int, keyframeInterval: Int, timeout: Double) throws {
+    static func send(to port: Int, size: String, rate: Int, seconds: Int, keyframeInterval: Int, timeout: Double) throws
+    {
         let sender = Process()
         sender.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        sender.arguments = ["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)",
-                            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-g", "\(keyframeInterval)",
-                            "-pix_fmt", "yuv420p", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316"]
+        sender.arguments = [
+            "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)",
+            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-g", "\(keyframeInterval)",
+            "-pix_fmt", "yuv420p", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316",
+        ]
         sender.standardInput = FileHandle.nullDevice
         try sender.run()
         let deadline = Date().addingTimeInterval(timeout)

@@ -8,11 +8,16 @@ private func ffmpeg(_ arguments: [String]) throws {
 @Suite struct SlowmoCommandTests {
     @Test func slowsARangeWithItsAudio() throws {
         let scratch = try Scratch()
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3", "-f", "lavfi", "-i", "sine=duration=3",
-                            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", scratch.path("in.mp4")])
-        let result = try KinetoProcess.run(["slowmo", "in.mp4", "out.mp4", "--factor", "3", "--from", "0:01", "--to", "2",
-                                            "--audio", "stretch", "--model", "blend", "--preset", "ultrafast", "--quiet"],
-                                           in: scratch.directory)
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3", "-f", "lavfi", "-i", "sine=duration=3",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", scratch.path("in.mp4"),
+        ])
+        let result = try KinetoProcess.run(
+            [
+                "slowmo", "in.mp4", "out.mp4", "--factor", "3", "--from", "0:01", "--to", "2",
+                "--audio", "stretch", "--model", "blend", "--preset", "ultrafast", "--quiet",
+            ],
+            in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("out.mp4: 125 frames at 25 fps"))  // 1 + 3 + 1 = 5 s
         let streams = try Scratch.streams(scratch.path("out.mp4"))
@@ -22,10 +27,15 @@ private func ffmpeg(_ arguments: [String]) throws {
 
     @Test func badArgumentsAreUsageErrors() throws {
         let scratch = try Scratch()
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", "-c:v", "libx264", scratch.path("in.mp4")])
-        for arguments in [["--factor", "0.5"], ["--factor", "fast"], ["--factor", "2", "--from", "2", "--to", "1"],
-                          ["--factor", "2", "--from", "1:75"], ["--factor", "2", "--audio", "loud"]] {
-            let result = try KinetoProcess.run(["slowmo", "in.mp4", "out.mp4", "--model", "blend"] + arguments, in: scratch.directory)
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", "-c:v", "libx264", scratch.path("in.mp4"),
+        ])
+        for arguments in [
+            ["--factor", "0.5"], ["--factor", "fast"], ["--factor", "2", "--from", "2", "--to", "1"],
+            ["--factor", "2", "--from", "1:75"], ["--factor", "2", "--audio", "loud"],
+        ] {
+            let result = try KinetoProcess.run(
+                ["slowmo", "in.mp4", "out.mp4", "--model", "blend"] + arguments, in: scratch.directory)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: scratch.path("out.mp4")))
         }
@@ -38,27 +48,36 @@ private func ffmpeg(_ arguments: [String]) throws {
     /// what Kineto sends.
     @Test func fallsBackWhenBehindAndStreamsOut() throws {
         let scratch = try Scratch()
-        let inPort = 20_000 + Int.random(in: 0..<20_000), outPort = inPort + 1
+        let inPort = 20_000 + Int.random(in: 0..<20_000)
+        let outPort = inPort + 1
         let receiver = Process()
         receiver.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        receiver.arguments = ["-nostdin", "-loglevel", "error", "-y", "-i", "udp://127.0.0.1:\(outPort)",
-                              "-c", "copy", scratch.path("received.ts")]
+        receiver.arguments = [
+            "-nostdin", "-loglevel", "error", "-y", "-i", "udp://127.0.0.1:\(outPort)",
+            "-c", "copy", scratch.path("received.ts"),
+        ]
         receiver.standardInput = FileHandle.nullDevice
         receiver.standardOutput = FileHandle.nullDevice
         receiver.standardError = FileHandle.nullDevice
         try receiver.run()
         defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
         let (kineto, out, err) = try KinetoProcess.start(
-            ["interpolate", "udp://127.0.0.1:\(inPort)", "udp://127.0.0.1:\(outPort)?pkt_size=1316", "--fps", "60",
-             "--model", "rife", "--preset", "ultrafast", "--network-timeout", "2", "--quiet"], in: scratch.directory)
+            [
+                "interpolate", "udp://127.0.0.1:\(inPort)", "udp://127.0.0.1:\(outPort)?pkt_size=1316", "--fps", "60",
+                "--model", "rife", "--preset", "ultrafast", "--network-timeout", "2", "--quiet",
+            ], in: scratch.directory)
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && !(UDPPorts.isBound(inPort) && UDPPorts.isBound(outPort)) { Thread.sleep(forTimeInterval: 0.01) }
+        while Date() < deadline && !(UDPPorts.isBound(inPort) && UDPPorts.isBound(outPort)) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         #expect(UDPPorts.isBound(inPort))
         try LoopbackSender.send(to: inPort, size: "640x360", rate: 30, seconds: 8, keyframeInterval: 15, timeout: 20)
         let result = KinetoProcess.finish(kineto, out, err, timeout: 40)
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("behind real time: making frames with rife at scale 0.5 instead of rife"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("behind real time: making frames with rife at scale 0.5 instead of rife"),
+            "\(result.stderr)")
         // Latency stays bounded: the quality ladder ends in repeating frames, which costs nothing.
         let summary = try #require(result.stdout.range(of: #"at most ([0-9.]+) s behind"#, options: .regularExpression))
         let lag = Double(result.stdout[summary].split(separator: " ")[2]) ?? 99
@@ -68,8 +87,10 @@ private func ffmpeg(_ arguments: [String]) throws {
         Thread.sleep(forTimeInterval: 1)
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        probe.arguments = ["-v", "quiet", "-select_streams", "v:0", "-count_frames", "-show_entries",
-                           "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", scratch.path("received.ts")]
+        probe.arguments = [
+            "-v", "quiet", "-select_streams", "v:0", "-count_frames", "-show_entries",
+            "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", scratch.path("received.ts"),
+        ]
         let pipe = Pipe()
         probe.standardOutput = pipe
         probe.standardError = FileHandle.nullDevice
@@ -92,13 +113,18 @@ private func ffmpeg(_ arguments: [String]) throws {
     @Test func aLongInputNeedsNoMoreMemoryThanAShortOne() throws {
         let scratch = try Scratch()
         for (name, seconds) in [("short.mp4", 3), ("long.mp4", 60)] {
-            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=\(seconds)", "-c:v", "libx264",
-                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path(name)])
+            try ffmpeg([
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=\(seconds)", "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path(name),
+            ])
         }
         var peaks: [Int] = []
         for name in ["short.mp4", "long.mp4"] {
-            let result = try KinetoProcess.run(["interpolate", name, "out-" + name, "--fps", "2x", "--model", "blend",
-                                                "--preset", "ultrafast", "--quiet"], in: scratch.directory, timeout: 120)
+            let result = try KinetoProcess.run(
+                [
+                    "interpolate", name, "out-" + name, "--fps", "2x", "--model", "blend",
+                    "--preset", "ultrafast", "--quiet",
+                ], in: scratch.directory, timeout: 120)
             #expect(result.status == 0, "\(result.stderr)")
             peaks.append(try #require(peakMemory(result.stdout), "\(result.stdout)"))
         }
@@ -110,13 +136,20 @@ private func ffmpeg(_ arguments: [String]) throws {
     /// job started by a big parent (this test holds 768 MB) must not report the parent's memory.
     @Test func theReportedPeakIsTheJobsOwnNotItsParents() throws {
         let scratch = try Scratch()
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=1", "-c:v", "libx264",
-                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path("clip.mp4")])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=1", "-c:v", "libx264",
+            "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path("clip.mp4"),
+        ])
         let ballast = UnsafeMutableRawPointer.allocate(byteCount: 768 << 20, alignment: 4096)
         defer { ballast.deallocate() }
-        for page in stride(from: 0, to: 768 << 20, by: 4096) { ballast.storeBytes(of: UInt8(1), toByteOffset: page, as: UInt8.self) }
-        let result = try KinetoProcess.run(["interpolate", "clip.mp4", "out.mp4", "--fps", "2x", "--model", "blend",
-                                            "--preset", "ultrafast", "--quiet"], in: scratch.directory, timeout: 120)
+        for page in stride(from: 0, to: 768 << 20, by: 4096) {
+            ballast.storeBytes(of: UInt8(1), toByteOffset: page, as: UInt8.self)
+        }
+        let result = try KinetoProcess.run(
+            [
+                "interpolate", "clip.mp4", "out.mp4", "--fps", "2x", "--model", "blend",
+                "--preset", "ultrafast", "--quiet",
+            ], in: scratch.directory, timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
         let peak = try #require(peakMemory(result.stdout), "\(result.stdout)")
         #expect(peak < 400, "a 320×240 blend job reported \(peak) MB")

@@ -1,5 +1,5 @@
-import Testing
 import KinetoCLI
+import Testing
 
 @Test func versionIsSemantic() {
     let parts = KinetoVersion.string.split(separator: ".")

@@ -6,7 +6,8 @@ import Testing
     @Test func parsesTheDocumentedExample() throws {
         // The shipped example, pointed at folders that exist here.
         let fixture = try DaemonFixture()
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         var text = try String(contentsOf: packageRoot.appendingPathComponent("Config/kineto.toml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "/srv/kineto/in", with: fixture.input)
             .replacingOccurrences(of: "/srv/kineto/out", with: fixture.output)
@@ -24,7 +25,8 @@ import Testing
 
     @Test func defaultsApply() throws {
         let fixture = try DaemonFixture()
-        let config = try DaemonConfig.parse("""
+        let config = try DaemonConfig.parse(
+            """
             [[watch]]
             input = "\(fixture.input)"
             output = "\(fixture.output)"
@@ -64,7 +66,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: fixture.input + "/done", withIntermediateDirectories: true)
         for output in [fixture.input, fixture.input + "/done", fixture.input + "/./done/.."] {
             let error = try #require(throws: ConfigError.self) {
-                try DaemonConfig.parse("""
+                try DaemonConfig.parse(
+                    """
                     [daemon]
                     state_dir = "\(fixture.state)"
                     [[watch]]
@@ -110,7 +113,8 @@ import Testing
 
     @Test func tokenMakesANonLoopbackAddressAcceptable() throws {
         let fixture = try DaemonFixture()
-        let config = try DaemonConfig.parse("""
+        let config = try DaemonConfig.parse(
+            """
             [daemon]
             state_dir = "\(fixture.state)"
             http = "[::]:9000"
@@ -127,14 +131,18 @@ import Testing
     }
 
     @Test func invalidTOMLNamesTheLine() throws {
-        let error = try #require(throws: ConfigError.self) { try DaemonConfig.parse("[daemon]\nconcurrency = = 2\n", file: "k.toml") }
+        let error = try #require(throws: ConfigError.self) {
+            try DaemonConfig.parse("[daemon]\nconcurrency = = 2\n", file: "k.toml")
+        }
         #expect(error.problems.first?.line == 2)
         #expect(error.description.hasPrefix("k.toml:2: not valid TOML"))
     }
 
     @Test func ignoredFileNames() {
-        for name in [".hidden.mp4", "movie.mp4.part", "a.tmp", "b.mp4.crdownload", ".movie.mp4.kineto-partial-abc123",
-                     ".movie.kineto-partial.job3.mp4", "clip.mp4.error.json", "~lock.mp4"] {
+        for name in [
+            ".hidden.mp4", "movie.mp4.part", "a.tmp", "b.mp4.crdownload", ".movie.mp4.kineto-partial-abc123",
+            ".movie.kineto-partial.job3.mp4", "clip.mp4.error.json", "~lock.mp4",
+        ] {
             #expect(FileNameFilter.isIgnored(name), "\(name)")
         }
         for name in ["movie.mp4", "My Clip (1).MKV"] { #expect(!FileNameFilter.isIgnored(name), "\(name)") }

@@ -8,14 +8,17 @@ import Testing
 /// The daemon as a whole, with the real interpolation pipeline, real files and loopback HTTP.
 @Suite(.serialized) struct DaemonEndToEndTests {
     /// Runs a daemon over `fixture` until `body` returns, then shuts it down gracefully.
-    static func withDaemon(_ fixture: DaemonFixture, configText: String, notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
-                           availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:),
-                           _ body: (Daemon, HTTPClient) async throws -> Void) async throws {
+    static func withDaemon(
+        _ fixture: DaemonFixture, configText: String, notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+        availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:),
+        _ body: (Daemon, HTTPClient) async throws -> Void
+    ) async throws {
         let config = try DaemonConfig.parse(configText)
         var logger = Logger(label: "kineto-test")
         logger.logLevel = ProcessInfo.processInfo.environment["KINETO_TEST_LOG"] != nil ? .debug : .critical
-        let daemon = try Daemon(config: config, logger: logger, notifier: notifier, watchTick: 0.1, schedulerPoll: 0.05,
-                                availableBytes: availableBytes)
+        let daemon = try Daemon(
+            config: config, logger: logger, notifier: notifier, watchTick: 0.1, schedulerPoll: 0.05,
+            availableBytes: availableBytes)
         let task = Task { try await daemon.run() }
         guard try await eventually(20, { daemon.boundPort != nil }), let port = daemon.boundPort else {
             await daemon.shutdown()
@@ -34,15 +37,19 @@ import Testing
 
     static func checksum(_ path: String) -> [UInt8]? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var hash: UInt64 = 1469598103934665603
-        for byte in data { hash = (hash ^ UInt64(byte)) &* 1099511628211 }
+        var hash: UInt64 = 1_469_598_103_934_665_603
+        for byte in data { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
         return withUnsafeBytes(of: hash) { Array($0) } + [UInt8(data.count & 0xff)]
     }
 
     /// Deterministic bytes that are no media format.
     static func garbage(_ count: Int) -> Data {
         var state: UInt32 = 12345
-        return Data((0..<count).map { _ in state = state &* 1103515245 &+ 12345; return UInt8(truncatingIfNeeded: state >> 16) })
+        return Data(
+            (0..<count).map { _ in
+                state = state &* 1_103_515_245 &+ 12345
+                return UInt8(truncatingIfNeeded: state >> 16)
+            })
     }
 
     @Test func dropsBecomeOutputsAndBadFilesEndInQuarantine() async throws {
@@ -53,8 +60,12 @@ import Testing
         let staging = fixture.root + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try DaemonFixture.makeClip(staging + "/good.mp4", frames: 12)
-        try DaemonFixture.run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
-                                                  "-c:a", "aac", "-f", "mp4", staging + "/audio-only.mp4"])
+        try DaemonFixture.run(
+            "/usr/bin/ffmpeg",
+            [
+                "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
+                "-c:a", "aac", "-f", "mp4", staging + "/audio-only.mp4",
+            ])
         FileManager.default.createFile(atPath: staging + "/corrupt.mp4", contents: Self.garbage(50_000))
         FileManager.default.createFile(atPath: staging + "/empty.mp4", contents: Data())
         try DaemonFixture.makeClip(fixture.root + "/submitted.mkv", frames: 8)
@@ -101,8 +112,11 @@ import Testing
             #expect(good.state == .done && good.output == fixture.output + "/good.mp4" && good.progress == 1)
             #expect(good.thumbnails["before"] != nil && good.thumbnails["after"] != nil)
             let thumbnail = try await http.request("GET", "/api/jobs/\(good.id)/thumbnail/after")
-            #expect(thumbnail.status == 200 && thumbnail.type == "image/png" && thumbnail.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-            let one = try JSONDecoder().decode(JobView.self, from: try await http.request("GET", "/api/jobs/\(good.id)").body)
+            #expect(
+                thumbnail.status == 200 && thumbnail.type == "image/png"
+                    && thumbnail.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+            let one = try JSONDecoder().decode(
+                JobView.self, from: try await http.request("GET", "/api/jobs/\(good.id)").body)
             #expect(one == good)
             #expect(try await http.request("GET", "/api/jobs/999").status == 404)
             #expect(try await http.request("POST", "/api/jobs/\(good.id)/cancel").status == 409)
@@ -115,12 +129,14 @@ import Testing
             #expect(try await http.text("/").contains("<title>Kineto</title>"))
 
             // Submitting a file through the API; retrying a quarantined job.
-            let submitted = try await http.request("POST", "/api/jobs", json: "{\"source\": \"\(fixture.root)/submitted.mkv\"}")
+            let submitted = try await http.request(
+                "POST", "/api/jobs", json: "{\"source\": \"\(fixture.root)/submitted.mkv\"}")
             #expect(submitted.status == 201)
             let submittedJob = try JSONDecoder().decode(JobView.self, from: submitted.body)
             #expect(try await eventually(30) { try daemon.store.job(id: submittedJob.id)?.state == .done })
             #expect(FileManager.default.fileExists(atPath: fixture.output + "/submitted.mp4"))
-            let again = try await http.request("POST", "/api/jobs", json: "{\"source\": \"\(fixture.root)/submitted.mkv\"}")
+            let again = try await http.request(
+                "POST", "/api/jobs", json: "{\"source\": \"\(fixture.root)/submitted.mkv\"}")
             #expect(again.status == 200, "the same file is one job")
             #expect(try await http.request("POST", "/api/jobs", json: "{\"source\": \"relative.mp4\"}").status == 400)
             let empty = try #require(list.first { $0.source.hasSuffix("empty.mp4") })
@@ -168,17 +184,21 @@ import Testing
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aFullDiskFailsTheJobCleanly() async throws {
         let fixture = try DaemonFixture()
-        guard (try? DaemonFixture.run("/bin/mount", ["-t", "tmpfs", "-o", "size=200k", "tmpfs", fixture.output])) != nil else { return }
+        guard
+            (try? DaemonFixture.run("/bin/mount", ["-t", "tmpfs", "-o", "size=200k", "tmpfs", fixture.output])) != nil
+        else { return }
         defer { _ = try? DaemonFixture.run("/bin/umount", [fixture.output]) }
         try DaemonFixture.makeClip(fixture.root + "/big.mp4", frames: 120, size: "320x240", rate: 24)
         #expect(rename(fixture.root + "/big.mp4", fixture.input + "/big.mp4") == 0)
         // First with the free-space check bypassed, so the encoder itself hits ENOSPC.
-        try await Self.withDaemon(fixture, configText: fixture.config(maxAttempts: 1), availableBytes: { _ in 1 << 40 }) { daemon, http in
-            #expect(try await eventually(60) { try daemon.store.jobs().first?.state == .failed })
-            let job = try #require(try daemon.store.jobs().first)
-            #expect(job.error?.lowercased().contains("space") == true, "\(job.error ?? "")")
-            #expect(try await http.request("GET", "/healthz").status == 200)
-        }
+        try await Self.withDaemon(
+            fixture, configText: fixture.config(maxAttempts: 1), availableBytes: { _ in 1 << 40 },
+            { daemon, http in
+                #expect(try await eventually(60) { try daemon.store.jobs().first?.state == .failed })
+                let job = try #require(try daemon.store.jobs().first)
+                #expect(job.error?.lowercased().contains("space") == true, "\(job.error ?? "")")
+                #expect(try await http.request("GET", "/healthz").status == 200)
+            })
         #expect(fixture.names(fixture.output).isEmpty, "temporary files left: \(fixture.names(fixture.output))")
         // Then with the real check: refused before any work, with the numbers.
         let store = try SQLiteJobStore(directory: fixture.state)

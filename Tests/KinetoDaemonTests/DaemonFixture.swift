@@ -26,8 +26,10 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     /// A configuration with one watch over in/ → out/, short windows for tests.
-    func config(stableSeconds: Double = 0.3, rescanSeconds: Double = 0.5, model: String = "blend", fps: String = "2x",
-                maxAttempts: Int = 2, backoff: Double = 0.2, concurrency: Int = 1, extraWatch: String = "") -> String {
+    func config(
+        stableSeconds: Double = 0.3, rescanSeconds: Double = 0.5, model: String = "blend", fps: String = "2x",
+        maxAttempts: Int = 2, backoff: Double = 0.2, concurrency: Int = 1, extraWatch: String = ""
+    ) -> String {
         """
         [daemon]
         state_dir = "\(state)"
@@ -57,9 +59,13 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// A small testsrc2 clip made by the ffmpeg CLI at `path`.
     static func makeClip(_ path: String, frames: Int = 12, size: String = "64x48", rate: Int = 12) throws {
-        try run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
-                                    "-i", "testsrc2=size=\(size):rate=\(rate)", "-frames:v", "\(frames)",
-                                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path])
+        try run(
+            "/usr/bin/ffmpeg",
+            [
+                "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
+                "-i", "testsrc2=size=\(size):rate=\(rate)", "-frames:v", "\(frames)",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path,
+            ])
     }
 
     @discardableResult

@@ -29,10 +29,14 @@ import Testing
         #expect(job.output == nil)
         // The half-written staging file is gone: only the other job's output is in the folder.
         #expect(harness.fixture.names(harness.fixture.output) == ["movie.mp4"])
-        let report = try JSONDecoder().decode(QuarantineReport.self, from: Data(contentsOf: URL(fileURLWithPath: harness.fixture.quarantine + "/nospace.mp4.error.json")))
+        let report = try JSONDecoder().decode(
+            QuarantineReport.self,
+            from: Data(contentsOf: URL(fileURLWithPath: harness.fixture.quarantine + "/nospace.mp4.error.json")))
         #expect(report.kind == "output" && report.attempts == 2 && report.jobID == full)
         #expect(report.error.contains("no space left"))
-        #expect(FileManager.default.contents(atPath: harness.fixture.input + "/nospace.mp4") == Data(repeating: 42, count: 1000))
+        #expect(
+            FileManager.default.contents(atPath: harness.fixture.input + "/nospace.mp4")
+                == Data(repeating: 42, count: 1000))
     }
 
     /// The "200 files dropped at once are each processed exactly once", at full scale with the
@@ -42,11 +46,13 @@ import Testing
     @Test func twoHundredFilesDroppedAtOnceAreEachProcessedExactlyOnce() async throws {
         let count = 200
         let harness = try SchedulerHarness(concurrency: 2)
-        let watcher = FolderWatcher(config: ConfigBox(harness.config), store: harness.store, logger: Self.quietLogger, tick: 0.1)
+        let watcher = FolderWatcher(
+            config: ConfigBox(harness.config), store: harness.store, logger: Self.quietLogger, tick: 0.1)
         var expectedOutputs: [String] = []
         for i in 0..<count {
-            FileManager.default.createFile(atPath: harness.fixture.input + "/drop-\(i).mov",
-                                           contents: Data(repeating: UInt8(i % 251), count: 500 + i))
+            FileManager.default.createFile(
+                atPath: harness.fixture.input + "/drop-\(i).mov",
+                contents: Data(repeating: UInt8(i % 251), count: 500 + i))
             expectedOutputs.append("drop-\(i).mp4")
         }
         harness.start()
@@ -57,7 +63,8 @@ import Testing
         let counts = try harness.store.countsByState()
         #expect(finished, "\(counts)")
         // A restarted watcher (empty memory) over the same folder queues nothing again.
-        let restarted = FolderWatcher(config: ConfigBox(harness.config), store: harness.store, logger: Self.quietLogger, tick: 0.1)
+        let restarted = FolderWatcher(
+            config: ConfigBox(harness.config), store: harness.store, logger: Self.quietLogger, tick: 0.1)
         var requeued: [JobRecord] = []
         for _ in 0..<8 {
             requeued += restarted.poll(now: ActivityMonitor.now())
@@ -72,7 +79,9 @@ import Testing
         #expect(jobs.allSatisfy { $0.state == .done && $0.attempts == 0 })
         let runs = harness.executor.tracker.runs
         #expect(runs.count == count && runs.values.allSatisfy { $0 == 1 }, "runs: \(runs.filter { $0.value != 1 })")
-        #expect(harness.fixture.names(harness.fixture.output) == expectedOutputs.sorted(), "no duplicate, suffixed or hidden file")
+        #expect(
+            harness.fixture.names(harness.fixture.output) == expectedOutputs.sorted(),
+            "no duplicate, suffixed or hidden file")
         #expect(harness.executor.tracker.peak <= 2, "concurrency = 2 holds under a flood")
     }
 
@@ -83,7 +92,8 @@ import Testing
         let fixture = try DaemonFixture()
         let moveTo = fixture.root + "/processed"
         try FileManager.default.createDirectory(atPath: moveTo, withIntermediateDirectories: true)
-        let config = try DaemonConfig.parse(fixture.config(extraWatch: "after_success = \"move\"\nmove_to = \"\(moveTo)\""))
+        let config = try DaemonConfig.parse(
+            fixture.config(extraWatch: "after_success = \"move\"\nmove_to = \"\(moveTo)\""))
         let source = fixture.input + "/a.mp4"
         try DaemonFixture.makeClip(source, frames: 6)
         let sourceBytes = try Data(contentsOf: URL(fileURLWithPath: source))
@@ -92,11 +102,13 @@ import Testing
         var id: Int64 = 0
         do {
             let store = try SQLiteJobStore(directory: fixture.state)
-            id = try #require(try store.enqueue(watch: "test", source: source, identity: FileIdentity(path: source)).job.id)
+            id = try #require(
+                try store.enqueue(watch: "test", source: source, identity: FileIdentity(path: source)).job.id)
             _ = try store.claimNext()
             let staging = JobProcessor.stagingPath(folder: fixture.output, stem: "a", extension: "mp4", jobID: id)
             try DaemonFixture.makeClip(staging, frames: 12)
-            _ = try OutputPlacer.place(staging: staging, folder: fixture.output, stem: "a", extension: "mp4", keepStaging: true)
+            _ = try OutputPlacer.place(
+                staging: staging, folder: fixture.output, stem: "a", extension: "mp4", keepStaging: true)
         }
 
         let daemon = try Daemon(config: config, logger: Self.quietLogger, notifier: SystemdNotifier(environment: [:]))
@@ -107,7 +119,9 @@ import Testing
         #expect(fixture.names(moveTo) == ["a.mp4"])
         #expect(FileManager.default.contents(atPath: moveTo + "/a.mp4") == sourceBytes)
         for which in ["before", "after"] {
-            #expect(FileManager.default.fileExists(atPath: fixture.state + "/thumbnails/\(id)-\(which).png"), "\(which) thumbnail")
+            #expect(
+                FileManager.default.fileExists(atPath: fixture.state + "/thumbnails/\(id)-\(which).png"),
+                "\(which) thumbnail")
         }
     }
 
@@ -117,10 +131,12 @@ import Testing
         let config = try DaemonConfig.parse(fixture.config())
         let thumbnails = fixture.state + "/thumbnails"
         try FileManager.default.createDirectory(atPath: thumbnails, withIntermediateDirectories: true)
-        let stale = [fixture.output + "/.a.kineto-partial.job3.mp4",
-                     fixture.output + "/..a.kineto-partial.job3.mp4.kineto-partial-x1y2z3",
-                     fixture.quarantine + "/.a.mp4.error.json.kineto-partial",
-                     thumbnails + "/.3-after.png.kineto-partial"]
+        let stale = [
+            fixture.output + "/.a.kineto-partial.job3.mp4",
+            fixture.output + "/..a.kineto-partial.job3.mp4.kineto-partial-x1y2z3",
+            fixture.quarantine + "/.a.mp4.error.json.kineto-partial",
+            thumbnails + "/.3-after.png.kineto-partial",
+        ]
         for path in stale { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
         // Files that only look alike stay: a user's hidden file, a finished output, a finished thumbnail.
         let kept = [fixture.output + "/.hidden.mp4", fixture.output + "/a.mp4", thumbnails + "/3-after.png"]

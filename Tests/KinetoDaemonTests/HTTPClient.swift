@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Loopback requests to a daemon under test.
@@ -8,7 +9,9 @@ struct HTTPClient {
     let port: Int
     var token: String?
 
-    func request(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, body: Data, type: String) {
+    func request(_ method: String, _ path: String, json: String? = nil) async throws -> (
+        status: Int, body: Data, type: String
+    ) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: 10)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

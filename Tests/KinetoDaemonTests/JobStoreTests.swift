@@ -31,7 +31,9 @@ import Testing
         let fixture = try DaemonFixture()
         do {
             let store = try SQLiteJobStore(directory: fixture.state)
-            _ = try store.enqueue(watch: "w", source: "/x/a.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
+            _ = try store.enqueue(
+                watch: "w", source: "/x/a.mp4",
+                identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
             let claimed = try #require(try store.claimNext())
             #expect(claimed.state == .running)
             #expect(try store.claimNext() == nil)
@@ -84,7 +86,8 @@ import Testing
         // The crash came after the final link and before the job was recorded as done.
         let staging = JobProcessor.stagingPath(folder: fixture.output, stem: "a", extension: "mp4", jobID: id)
         FileManager.default.createFile(atPath: staging, contents: Data([1, 2, 3]))
-        let placed = try OutputPlacer.place(staging: staging, folder: fixture.output, stem: "a", extension: "mp4", keepStaging: true)
+        let placed = try OutputPlacer.place(
+            staging: staging, folder: fixture.output, stem: "a", extension: "mp4", keepStaging: true)
         // An unrelated interrupted staging file (one link) is left for the cleaner.
         let other = JobProcessor.stagingPath(folder: fixture.output, stem: "b", extension: "mp4", jobID: id + 1)
         FileManager.default.createFile(atPath: other, contents: Data([4]))

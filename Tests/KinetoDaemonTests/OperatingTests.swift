@@ -8,56 +8,76 @@ import Testing
 @Suite struct OperatingTests {
     @Test func timeWindowsWrapOverMidnight() throws {
         let night = try #require(TimeWindow(parsing: "22:00-07:00"))
-        #expect(night.contains(minuteOfDay: 22 * 60) && night.contains(minuteOfDay: 3 * 60) && night.contains(minuteOfDay: 6 * 60 + 59))
-        #expect(!night.contains(minuteOfDay: 7 * 60) && !night.contains(minuteOfDay: 12 * 60) && !night.contains(minuteOfDay: 21 * 60 + 59))
+        #expect(
+            night.contains(minuteOfDay: 22 * 60) && night.contains(minuteOfDay: 3 * 60)
+                && night.contains(minuteOfDay: 6 * 60 + 59))
+        #expect(
+            !night.contains(minuteOfDay: 7 * 60) && !night.contains(minuteOfDay: 12 * 60)
+                && !night.contains(minuteOfDay: 21 * 60 + 59))
         let day = try #require(TimeWindow(parsing: "09:00-17:30"))
-        #expect(day.contains(minuteOfDay: 9 * 60) && day.contains(minuteOfDay: 17 * 60 + 29) && !day.contains(minuteOfDay: 17 * 60 + 30))
+        #expect(
+            day.contains(minuteOfDay: 9 * 60) && day.contains(minuteOfDay: 17 * 60 + 29)
+                && !day.contains(minuteOfDay: 17 * 60 + 30))
         #expect(day.description == "09:00-17:30")
-        for bad in ["", "22:00", "25:00-01:00", "10:00-10:00", "9-17", "10:5-11:00"] { #expect(TimeWindow(parsing: bad) == nil, "\(bad)") }
+        for bad in ["", "22:00", "25:00-01:00", "10:00-10:00", "9-17", "10:5-11:00"] {
+            #expect(TimeWindow(parsing: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func farmKeysAreParsedAndCheckedWithTheirLine() throws {
         let fixture = try DaemonFixture()
-        let text = fixture.config().replacingOccurrences(of: "\n[[watch]]", with: """
-            store = "postgres://kineto@db.example:5433/farm"
-            store_password_file = "/etc/kineto/pw"
-            worker = "render-1"
-            lease_seconds = 20
-            labels = ["big-ram", "night"]
-            hours = "22:00-07:00"
-            watch_folders = false
-            report_days = 7
+        let text =
+            fixture.config().replacingOccurrences(
+                of: "\n[[watch]]",
+                with: """
+                    store = "postgres://kineto@db.example:5433/farm"
+                    store_password_file = "/etc/kineto/pw"
+                    worker = "render-1"
+                    lease_seconds = 20
+                    labels = ["big-ram", "night"]
+                    hours = "22:00-07:00"
+                    watch_folders = false
+                    report_days = 7
 
-            [[watch]]
-            """) + "\nworkers = [\"big-ram\"]\nhours = \"01:00-05:00\"\n"
+                    [[watch]]
+                    """) + "\nworkers = [\"big-ram\"]\nhours = \"01:00-05:00\"\n"
         let config = try DaemonConfig.parse(text)
-        #expect(config.store == "postgres://kineto@db.example:5433/farm" && config.storePasswordFile == "/etc/kineto/pw")
+        #expect(
+            config.store == "postgres://kineto@db.example:5433/farm" && config.storePasswordFile == "/etc/kineto/pw")
         #expect(config.workerID == "render-1" && config.leaseSeconds == 20 && config.labels == ["big-ram", "night"])
         #expect(config.hours == TimeWindow(parsing: "22:00-07:00") && !config.watchFolders && config.reportDays == 7)
-        #expect(config.watches[0].requiredLabels == ["big-ram"] && config.watches[0].hours == TimeWindow(parsing: "01:00-05:00"))
+        #expect(
+            config.watches[0].requiredLabels == ["big-ram"]
+                && config.watches[0].hours == TimeWindow(parsing: "01:00-05:00"))
 
-        let bad = fixture.config().replacingOccurrences(of: "\n[[watch]]", with: """
-            store = "postgres://kineto:secret@db/farm"
-            hours = "late"
+        let bad = fixture.config().replacingOccurrences(
+            of: "\n[[watch]]",
+            with: """
+                store = "postgres://kineto:secret@db/farm"
+                hours = "late"
 
-            [[watch]]
-            """)
+                [[watch]]
+                """)
         #expect {
             try DaemonConfig.parse(bad)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("store names a password") && text.contains("not a daily window") && text.contains("<string>:")
+            return text.contains("store names a password") && text.contains("not a daily window")
+                && text.contains("<string>:")
         }
         #expect(throws: (any Error).self) {
-            try DaemonConfig.parse(fixture.config().replacingOccurrences(of: "\n[[watch]]", with: "store = \"mysql://x/y\"\n\n[[watch]]"))
+            try DaemonConfig.parse(
+                fixture.config().replacingOccurrences(of: "\n[[watch]]", with: "store = \"mysql://x/y\"\n\n[[watch]]"))
         }
     }
 
     @Test func labelsAndHoursDecideWhichWatchesAWorkerServes() throws {
         let fixture = try DaemonFixture()
-        var watch = try WatchConfig(name: "4k", input: fixture.input, output: fixture.output, quarantine: fixture.quarantine)
+        var watch = try WatchConfig(
+            name: "4k", input: fixture.input, output: fixture.output, quarantine: fixture.quarantine)
         watch.requiredLabels = ["big-ram"]
-        #expect(!watch.admits(labels: []) && !watch.admits(labels: ["gpu"]) && watch.admits(labels: ["gpu", "big-ram"]))
+        #expect(
+            !watch.admits(labels: []) && !watch.admits(labels: ["gpu"]) && watch.admits(labels: ["gpu", "big-ram"]))
         let noon = Calendar.current.date(bySettingHour: 12, minute: 0, second: 0, of: Date())!
         let night = Calendar.current.date(bySettingHour: 23, minute: 30, second: 0, of: Date())!
         watch.hours = TimeWindow(parsing: "22:00-07:00")
@@ -72,7 +92,8 @@ import Testing
         #expect(try harness.state(id) == .queued)
         try await harness.stop()
 
-        let labelled = try SchedulerHarness(daemonExtra: "labels = [\"big-ram\"]", watchExtra: "workers = [\"big-ram\"]")
+        let labelled = try SchedulerHarness(
+            daemonExtra: "labels = [\"big-ram\"]", watchExtra: "workers = [\"big-ram\"]")
         let other = try labelled.submit("big.avi")
         labelled.start()
         #expect(try await eventually(10) { try labelled.state(other) == .done })
@@ -102,7 +123,9 @@ import Testing
     @Test func sqliteLeasesExpireAndFenceLikeTheSharedStore() throws {
         let fixture = try DaemonFixture()
         let store = try SQLiteJobStore(directory: fixture.state, workerID: "solo", leaseSeconds: 10)
-        let (queued, _) = try store.enqueue(watch: "w", source: "/in/a.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1), now: 0)
+        let (queued, _) = try store.enqueue(
+            watch: "w", source: "/in/a.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1),
+            now: 0)
         let id = try #require(queued.id)
         let first = try #require(try store.claimNext(now: 100, watches: nil))
         #expect(first.run == 1 && first.worker == "solo" && first.leaseExpiresAt == 110)
@@ -136,8 +159,9 @@ import Testing
     @Test func aWorkerOnlyHostQueuesNothing() throws {
         let fixture = try DaemonFixture()
         try DaemonFixture.makeClip(fixture.input + "/a.mp4")
-        let config = try DaemonConfig.parse(fixture.config(stableSeconds: 0, rescanSeconds: 0.1)
-            .replacingOccurrences(of: "\n[[watch]]", with: "watch_folders = false\n\n[[watch]]"))
+        let config = try DaemonConfig.parse(
+            fixture.config(stableSeconds: 0, rescanSeconds: 0.1)
+                .replacingOccurrences(of: "\n[[watch]]", with: "watch_folders = false\n\n[[watch]]"))
         let store = try SQLiteJobStore(directory: fixture.state)
         let watcher = FolderWatcher(config: ConfigBox(config), store: store, logger: Logger(label: "test"))
         for _ in 0..<3 { #expect(watcher.poll(now: ActivityMonitor.now() + 100).isEmpty) }

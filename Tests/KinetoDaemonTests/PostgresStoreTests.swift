@@ -5,7 +5,9 @@ import Testing
 
 /// The shared store against a real PostgreSQL server (scripts/test starts one): schema, start-up
 /// errors, claiming without double processing, leases, one job per file for several watchers.
-@Suite(.serialized, .enabled(if: PostgresTestServer.available, "needs KINETO_TEST_POSTGRES (scripts/test starts a server)"))
+@Suite(
+    .serialized, .enabled(if: PostgresTestServer.available, "needs KINETO_TEST_POSTGRES (scripts/test starts a server)")
+)
 struct PostgresStoreTests {
     static var quietLogger: Logger {
         var logger = Logger(label: "test")
@@ -25,7 +27,9 @@ struct PostgresStoreTests {
             _ = try PostgresJobStore(location: nowhere, workerID: "w")
         } throws: { "\($0)".contains("unreachable") }
         // A password in the URL is refused (it would end up in logs).
-        #expect(throws: (any Error).self) { _ = try PostgresLocation(url: "postgres://kineto:secret@127.0.0.1/db", password: nil) }
+        #expect(throws: (any Error).self) {
+            _ = try PostgresLocation(url: "postgres://kineto:secret@127.0.0.1/db", password: nil)
+        }
         // A schema from a newer Kineto.
         let store = try database.store(worker: "w")
         #expect(try store.schemaVersionInDatabase() == PostgresJobStore.schemaVersion)
@@ -65,7 +69,8 @@ struct PostgresStoreTests {
                         #expect(job.worker == store.workerID && job.run == 1)
                         #expect(try store.heartbeat(id: job.id!, run: job.run, now: 0))
                         #expect(try store.claimPlacement(id: job.id!, run: job.run, takeOver: false))
-                        try store.markDone(id: job.id!, run: job.run, output: "/out/\(job.id!).mp4", framesOut: 1, framesPerSecond: 1)
+                        try store.markDone(
+                            id: job.id!, run: job.run, output: "/out/\(job.id!).mp4", framesOut: 1, framesPerSecond: 1)
                     } catch {
                         tally.failed("\(error)")
                         break
@@ -73,7 +78,7 @@ struct PostgresStoreTests {
                 }
             }
         }
-        threads.forEach { $0.start() }
+        for thread in threads { thread.start() }
         let deadline = Date().addingTimeInterval(60)
         while threads.contains(where: { !$0.isFinished }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let (claimedBy, errors) = tally.snapshot
@@ -89,8 +94,9 @@ struct PostgresStoreTests {
         let database = try TestDatabase()
         let frozen = try database.store(worker: "frozen", lease: 1)
         let healthy = try database.store(worker: "healthy", lease: 1)
-        let (queued, _) = try frozen.enqueue(watch: "w", source: "/in/a.mp4", relativePath: "a.mp4",
-                                             identity: FileIdentity(size: 5, mtimeNanoseconds: 7, inode: 1, device: 1))
+        let (queued, _) = try frozen.enqueue(
+            watch: "w", source: "/in/a.mp4", relativePath: "a.mp4",
+            identity: FileIdentity(size: 5, mtimeNanoseconds: 7, inode: 1, device: 1))
         let id = try #require(queued.id)
         let first = try #require(try frozen.claimNext(watches: ["w"]))
         #expect(first.run == 1 && first.worker == "frozen")
@@ -121,7 +127,9 @@ struct PostgresStoreTests {
         let database = try TestDatabase()
         let worker = try database.store(worker: "busy", lease: 1)
         let other = try database.store(worker: "other", lease: 1)
-        try worker.enqueue(watch: "w", source: "/in/b.mp4", relativePath: "b.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
+        try worker.enqueue(
+            watch: "w", source: "/in/b.mp4", relativePath: "b.mp4",
+            identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
         let job = try #require(try worker.claimNext(watches: ["w"]))
         for _ in 0..<5 {
             Thread.sleep(forTimeInterval: 0.4)
@@ -133,7 +141,9 @@ struct PostgresStoreTests {
     @Test func ownLeasesAreReleasedAtStartAndTooManyInterruptionsFail() throws {
         let database = try TestDatabase()
         let first = try database.store(worker: "host-a")
-        try first.enqueue(watch: "w", source: "/in/c.mp4", relativePath: "c.mp4", identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
+        try first.enqueue(
+            watch: "w", source: "/in/c.mp4", relativePath: "c.mp4",
+            identity: FileIdentity(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1))
         _ = try #require(try first.claimNext(watches: ["w"]))
         // Another worker's running job is not touched; the restarted host-a releases its own at once.
         #expect(try database.store(worker: "host-b").releaseOwnLeases(interruptionLimit: 10, now: 0).isEmpty)
@@ -148,13 +158,21 @@ struct PostgresStoreTests {
         let database = try TestDatabase()
         let fixture = try DaemonFixture()
         // Host 2 and 3 mount the share elsewhere (here: symlinks to the same folder).
-        for index in 2...3 { try FileManager.default.createSymbolicLink(atPath: fixture.root + "/mnt\(index)", withDestinationPath: fixture.input) }
-        for index in 0..<100 { try Data(repeating: UInt8(index), count: 100 + index).write(to: URL(fileURLWithPath: fixture.input + "/clip\(index).mp4")) }
+        for index in 2...3 {
+            try FileManager.default.createSymbolicLink(
+                atPath: fixture.root + "/mnt\(index)", withDestinationPath: fixture.input)
+        }
+        for index in 0..<100 {
+            try Data(repeating: UInt8(index), count: 100 + index).write(
+                to: URL(fileURLWithPath: fixture.input + "/clip\(index).mp4"))
+        }
         let roots = [fixture.input, fixture.root + "/mnt2", fixture.root + "/mnt3"]
         let watchers = try roots.enumerated().map { index, root in
-            let text = fixture.config(stableSeconds: 0.2, rescanSeconds: 0.1).replacingOccurrences(of: "input = \"\(fixture.input)\"", with: "input = \"\(root)\"")
+            let text = fixture.config(stableSeconds: 0.2, rescanSeconds: 0.1).replacingOccurrences(
+                of: "input = \"\(fixture.input)\"", with: "input = \"\(root)\"")
             let config = try DaemonConfig.parse(text, validate: false)
-            return FolderWatcher(config: ConfigBox(config), store: try database.store(worker: "host\(index)"), logger: Self.quietLogger)
+            return FolderWatcher(
+                config: ConfigBox(config), store: try database.store(worker: "host\(index)"), logger: Self.quietLogger)
         }
         let lock = NSLock()
         var queued: [JobRecord] = []

@@ -15,7 +15,8 @@ enum PostgresTestServer {
     static var directory: String? { environment["KINETO_TEST_POSTGRES_DIR"] }
 
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// Runs SQL through psql against `database`.
@@ -23,7 +24,9 @@ enum PostgresTestServer {
     static func psql(_ sql: String, database: String = "postgres") throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-h", host, "-p", "\(port)", "-U", "kineto", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql]
+        process.arguments = [
+            "-h", host, "-p", "\(port)", "-U", "kineto", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
+        ]
         var env = ProcessInfo.processInfo.environment
         env["PGPASSWORD"] = password
         process.environment = env

@@ -12,8 +12,10 @@ struct ScriptedExecutor: JobExecutor {
     let clipFrames: Int64
     let tracker = ConcurrencyTracker()
 
-    func run(_ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
-             cancellation: CancellationToken) throws -> ExecutionResult {
+    func run(
+        _ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
+        cancellation: CancellationToken
+    ) throws -> ExecutionResult {
         tracker.enter()
         defer { tracker.leave() }
         tracker.ran(request.input)
@@ -24,16 +26,22 @@ struct ScriptedExecutor: JobExecutor {
             // when a write fails with ENOSPC (wrapped by the pipeline as it wraps every media error).
             let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
             FileManager.default.createFile(atPath: request.output, contents: bytes.prefix(bytes.count / 2))
-            throw PipelineError(wrapping: MediaError(.diskFull, path: request.output,
-                                                     "writing a packet failed: no space left on the device; free some space and run again"),
-                                stage: .encode)
+            throw PipelineError(
+                wrapping: MediaError(
+                    .diskFull, path: request.output,
+                    "writing a packet failed: no space left on the device; free some space and run again"),
+                stage: .encode)
         }
         if name.hasPrefix("bad") { throw PipelineError(.input, "\(request.input): not a video") }
         if name.hasPrefix("slow") || name.hasPrefix("hang") {
             let steps = name.hasPrefix("hang") ? 1000 : 10
             for step in 0..<steps {
                 if cancellation.isCancelled { throw PipelineError.cancelled }
-                if name.hasPrefix("slow") { progress(JobProgress(framesIn: Int64(step), framesOut: Int64(step), totalFrames: 10, elapsedSeconds: 0.1)) }
+                if name.hasPrefix("slow") {
+                    progress(
+                        JobProgress(framesIn: Int64(step), framesOut: Int64(step), totalFrames: 10, elapsedSeconds: 0.1)
+                    )
+                }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
@@ -47,7 +55,12 @@ final class ConcurrencyTracker: @unchecked Sendable {
     private var now = 0
     private(set) var maximum = 0
     private var runsByInput: [String: Int] = [:]
-    func enter() { lock.withLock { now += 1; maximum = max(maximum, now) } }
+    func enter() {
+        lock.withLock {
+            now += 1
+            maximum = max(maximum, now)
+        }
+    }
     func leave() { lock.withLock { now -= 1 } }
     var peak: Int { lock.withLock { maximum } }
     /// Counts a run of `input`.
@@ -66,23 +79,29 @@ final class SchedulerHarness: @unchecked Sendable {
     let processor: JobProcessor
     private var task: Task<Void, Error>?
 
-    init(concurrency: Int = 1, maxAttempts: Int = 2, daemonExtra: String = "", watchExtra: String = "",
-         availableBytes: @escaping @Sendable (String) -> Int64? = { _ in 1 << 40 }) throws {
+    init(
+        concurrency: Int = 1, maxAttempts: Int = 2, daemonExtra: String = "", watchExtra: String = "",
+        availableBytes: @escaping @Sendable (String) -> Int64? = { _ in 1 << 40 }
+    ) throws {
         fixture = try DaemonFixture()
-        let text = fixture.config(maxAttempts: maxAttempts, backoff: 0.1, concurrency: concurrency, extraWatch: watchExtra)
-            .replacingOccurrences(of: "\n[[watch]]", with: "\(daemonExtra)\n\n[[watch]]")
+        let text = fixture.config(
+            maxAttempts: maxAttempts, backoff: 0.1, concurrency: concurrency, extraWatch: watchExtra
+        )
+        .replacingOccurrences(of: "\n[[watch]]", with: "\(daemonExtra)\n\n[[watch]]")
         config = try DaemonConfig.parse(text)
         store = try SQLiteJobStore(directory: fixture.state)
         let clip = fixture.root + "/clip.mp4"
         try DaemonFixture.makeClip(clip, frames: 12)
         executor = ScriptedExecutor(clip: clip, clipFrames: 12)
         let activity = ActivityMonitor()
-        processor = JobProcessor(store: store, executor: executor, metrics: DaemonMetrics(), activity: activity,
-                                 logger: Logger(label: "test"), thumbnailDirectory: fixture.state + "/thumbnails",
-                                 maxAttempts: config.maxAttempts, retryBackoffSeconds: config.retryBackoffSeconds,
-                                 availableBytes: availableBytes)
-        scheduler = JobScheduler(config: ConfigBox(config), store: store, processor: processor, activity: activity,
-                                 logger: Logger(label: "test"), pollInterval: 0.02)
+        processor = JobProcessor(
+            store: store, executor: executor, metrics: DaemonMetrics(), activity: activity,
+            logger: Logger(label: "test"), thumbnailDirectory: fixture.state + "/thumbnails",
+            maxAttempts: config.maxAttempts, retryBackoffSeconds: config.retryBackoffSeconds,
+            availableBytes: availableBytes)
+        scheduler = JobScheduler(
+            config: ConfigBox(config), store: store, processor: processor, activity: activity,
+            logger: Logger(label: "test"), pollInterval: 0.02)
     }
 
     /// Drops a file with some content into in/ and queues it as the watcher would.
@@ -114,7 +133,9 @@ final class SchedulerHarness: @unchecked Sendable {
         #expect(job.output == harness.fixture.output + "/movie.mp4")
         #expect(harness.fixture.names(harness.fixture.output) == ["movie.mp4"])
         // The source is untouched and stays (after_success = keep).
-        #expect(FileManager.default.contents(atPath: harness.fixture.input + "/movie.avi") == Data(repeating: 42, count: 1000))
+        #expect(
+            FileManager.default.contents(atPath: harness.fixture.input + "/movie.avi")
+                == Data(repeating: 42, count: 1000))
         #expect(FileManager.default.fileExists(atPath: harness.fixture.state + "/thumbnails/\(id)-after.png"))
     }
 
@@ -140,7 +161,9 @@ final class SchedulerHarness: @unchecked Sendable {
         let job = try #require(try harness.store.job(id: id))
         #expect(job.attempts == 3)
         #expect(job.error?.contains("scripted failure") == true)
-        let report = try JSONDecoder().decode(QuarantineReport.self, from: Data(contentsOf: URL(fileURLWithPath: harness.fixture.quarantine + "/fail.mp4.error.json")))
+        let report = try JSONDecoder().decode(
+            QuarantineReport.self,
+            from: Data(contentsOf: URL(fileURLWithPath: harness.fixture.quarantine + "/fail.mp4.error.json")))
         #expect(report.jobID == id && report.attempts == 3 && report.kind == "internal")
         #expect(report.error.contains("scripted failure"))
         #expect(FileManager.default.fileExists(atPath: harness.fixture.input + "/fail.mp4"))

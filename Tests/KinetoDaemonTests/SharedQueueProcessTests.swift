@@ -6,7 +6,9 @@ import Testing
 /// Three real `kineto daemon` processes of the built binary share one PostgreSQL queue and one watched
 /// folder: each file is processed once, a killed or frozen worker's job is finished by another after its
 /// lease ends, and a database restart loses nothing.
-@Suite(.serialized, .enabled(if: PostgresTestServer.available, "needs KINETO_TEST_POSTGRES (scripts/test starts a server)"))
+@Suite(
+    .serialized, .enabled(if: PostgresTestServer.available, "needs KINETO_TEST_POSTGRES (scripts/test starts a server)")
+)
 struct SharedQueueProcessTests {
     /// Three workers over one fixture; every process is killed when this goes away, whatever happened.
     final class Farm: @unchecked Sendable {
@@ -23,13 +25,15 @@ struct SharedQueueProcessTests {
             for index in 0..<workers {
                 let state = fixture.root + "/state\(index)"
                 let text = fixture.config(stableSeconds: 0.3, rescanSeconds: 0.3)
-                    .replacingOccurrences(of: "state_dir = \"\(fixture.state)\"", with: """
-                        state_dir = "\(state)"
-                        store = "\(database.url)"
-                        store_password_file = "\(passwordFile)"
-                        worker = "w\(index)"
-                        lease_seconds = \(lease)
-                        """)
+                    .replacingOccurrences(
+                        of: "state_dir = \"\(fixture.state)\"",
+                        with: """
+                            state_dir = "\(state)"
+                            store = "\(database.url)"
+                            store_password_file = "\(passwordFile)"
+                            worker = "w\(index)"
+                            lease_seconds = \(lease)
+                            """)
                 let configPath = fixture.root + "/kineto\(index).toml"
                 try text.write(toFile: configPath, atomically: true, encoding: .utf8)
                 let log = fixture.root + "/w\(index).log"
@@ -55,7 +59,9 @@ struct SharedQueueProcessTests {
         }
 
         static var executable: URL {
-            let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            let testBinary = URL(
+                fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                    ?? CommandLine.arguments[0])
             return testBinary.deletingLastPathComponent().appendingPathComponent("kineto")
         }
 
@@ -63,7 +69,9 @@ struct SharedQueueProcessTests {
 
         /// The HTTP port worker `index` listens on (from its "listening" log line).
         func port(_ index: Int) -> Int? {
-            guard let range = log(index).range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { return nil }
+            guard let range = log(index).range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
+                return nil
+            }
             return Int(log(index)[range].split(separator: ":").last ?? "")
         }
 
@@ -82,11 +90,15 @@ struct SharedQueueProcessTests {
     /// A clip of `frames` frames copied under each name into in/ at once (a rename each, so no half file is seen).
     static func drop(_ names: [String], into farm: Farm, frames: Int = 12, size: String = "64x48") throws {
         let master = farm.fixture.root + "/master-\(frames).mp4"
-        if !FileManager.default.fileExists(atPath: master) { try DaemonFixture.makeClip(master, frames: frames, size: size) }
+        if !FileManager.default.fileExists(atPath: master) {
+            try DaemonFixture.makeClip(master, frames: frames, size: size)
+        }
         for name in names {
             let temporary = farm.fixture.root + "/." + name
             try FileManager.default.copyItem(atPath: master, toPath: temporary)
-            guard rename(temporary, farm.fixture.input + "/" + name) == 0 else { throw TestFailure("cannot move \(name) into in/") }
+            guard rename(temporary, farm.fixture.input + "/" + name) == 0 else {
+                throw TestFailure("cannot move \(name) into in/")
+            }
         }
     }
 
@@ -94,9 +106,12 @@ struct SharedQueueProcessTests {
         let farm = try Farm()
         let names = (0..<100).map { "clip\($0).mp4" }
         try Self.drop(names, into: farm)
-        let sizes = Dictionary(uniqueKeysWithValues: names.map { ($0, FileIdentity(path: farm.fixture.input + "/" + $0)!.size) })
+        let sizes = Dictionary(
+            uniqueKeysWithValues: names.map { ($0, FileIdentity(path: farm.fixture.input + "/" + $0)!.size) })
         let finished = await eventually(240) { farm.query("SELECT count(*) FROM job WHERE state = 'done'") == "100" }
-        #expect(finished, "done: \(farm.query("SELECT state, count(*) FROM job GROUP BY state"))\n\(farm.log(0).suffix(2000))")
+        #expect(
+            finished,
+            "done: \(farm.query("SELECT state, count(*) FROM job GROUP BY state"))\n\(farm.log(0).suffix(2000))")
         #expect(farm.query("SELECT count(*) FROM job") == "100")
         // Exactly one output per file, under its own name; no duplicate (`clip1 (1).mp4`), no leftovers.
         try await Task.sleep(nanoseconds: 500_000_000)
@@ -140,7 +155,8 @@ struct SharedQueueProcessTests {
         var frozenIndex: Int?
         _ = await eventually(60) {
             watchOutputs()
-            let worker = farm.query("SELECT worker FROM job WHERE relative_path = 'long2.mp4' AND state = 'running' AND frames_out > 0")
+            let worker = farm.query(
+                "SELECT worker FROM job WHERE relative_path = 'long2.mp4' AND state = 'running' AND frames_out > 0")
             frozenIndex = worker.hasPrefix("w") ? Int(worker.dropFirst()) : nil
             return frozenIndex != nil
         }
@@ -156,7 +172,10 @@ struct SharedQueueProcessTests {
         kill(farm.processes[frozen].processIdentifier, SIGCONT)
         // It either hears at its next heartbeat that the lease is gone, or (if its frames were done)
         // finds at placement that the output is already in place.
-        let gaveUp = { farm.log(frozen).contains("lease lost") || farm.log(frozen).contains("another worker placed this job's output") }
+        let gaveUp = {
+            farm.log(frozen).contains("lease lost")
+                || farm.log(frozen).contains("another worker placed this job's output")
+        }
         _ = await eventually(10) { gaveUp() }
         try await Task.sleep(nanoseconds: 3_000_000_000)
         watchOutputs()
@@ -178,7 +197,8 @@ struct SharedQueueProcessTests {
         let deadline = Date().addingTimeInterval(8)
         while Date() < deadline && !sawOutage {
             if let answer = try? await HTTPClient(port: port).request("GET", "/healthz"), answer.status == 503,
-               String(decoding: answer.body, as: UTF8.self).contains("store unreachable") {
+                String(decoding: answer.body, as: UTF8.self).contains("store unreachable")
+            {
                 sawOutage = true
             }
             try await Task.sleep(nanoseconds: 100_000_000)

@@ -98,8 +98,9 @@ final class NotifySocket {
         let activity = ActivityMonitor()
         var logger = Logger(label: "kineto-test")
         logger.logLevel = .critical
-        let service = SystemdService(notifier: notifier, activity: activity, store: try SQLiteJobStore(directory: fixture.state),
-                                     config: ConfigBox(config), logger: logger)
+        let service = SystemdService(
+            notifier: notifier, activity: activity, store: try SQLiteJobStore(directory: fixture.state),
+            config: ConfigBox(config), logger: logger)
         // Job 7 started long before the stall window (300 s by default) and has not moved since.
         activity.jobStarted(7, now: ActivityMonitor.now() - 1000)
         let task = Task { try await service.run() }
@@ -107,7 +108,9 @@ final class NotifySocket {
         // Every beat pings before it reports the status, so the first STALLED status with no ping
         // before it (or within the next beats) shows the beats withhold the ping. Waited for, not
         // timed: on a loaded machine the service's task may start late.
-        let isStalledStatus = { (message: String) in message.hasPrefix("STATUS=") && message.contains("STALLED: job 7 has made no progress") }
+        let isStalledStatus = { (message: String) in
+            message.hasPrefix("STATUS=") && message.contains("STALLED: job 7 has made no progress")
+        }
         var stalled = await socket.collect(seconds: 20) { $0.contains(where: isStalledStatus) }
         #expect(stalled.contains(where: isStalledStatus), "\(stalled)")
         stalled += await socket.collect(seconds: 0.5)
@@ -115,7 +118,9 @@ final class NotifySocket {
 
         activity.jobProgressed(7)
         let isHealthyStatus = { (message: String) in message.hasPrefix("STATUS=") && !message.contains("STALLED") }
-        let moving = await socket.collect(seconds: 20) { $0.contains("WATCHDOG=1") && $0.contains(where: isHealthyStatus) }
+        let moving = await socket.collect(seconds: 20) {
+            $0.contains("WATCHDOG=1") && $0.contains(where: isHealthyStatus)
+        }
         #expect(moving.contains("WATCHDOG=1"), "pings again once the job moves: \(moving)")
         #expect(moving.contains(where: isHealthyStatus), "\(moving)")
 
@@ -129,7 +134,9 @@ final class NotifySocket {
         #expect(!notifier.isEnabled)
         #expect(!notifier.send(["READY=1"]))
         // A watchdog meant for another process is not ours to feed.
-        let other = SystemdNotifier(environment: ["NOTIFY_SOCKET": "/nonexistent", "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"])
+        let other = SystemdNotifier(environment: [
+            "NOTIFY_SOCKET": "/nonexistent", "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1",
+        ])
         #expect(other.watchdogInterval == nil)
     }
 }

@@ -5,7 +5,8 @@ import Testing
 /// exposure scores stay ≤ 2.5.
 /// Skipped (with nothing asserted) where systemd-analyze is not installed.
 @Suite struct SystemdUnitTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let analyzer = "/usr/bin/systemd-analyze"
 
     /// The unit with ExecStart pointing at a binary that exists here (verify checks it is executable).

@@ -5,9 +5,13 @@ import Testing
 @Suite struct ThumbnailTests {
     /// The mean luma (0–255) of a picture, measured by the ffmpeg CLI's signalstats filter.
     static func meanLuma(_ path: String) throws -> Double {
-        let output = try DaemonFixture.run("/usr/bin/ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-vf",
-                                                               "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-",
-                                                               "-f", "null", "-"])
+        let output = try DaemonFixture.run(
+            "/usr/bin/ffmpeg",
+            [
+                "-nostdin", "-v", "error", "-i", path, "-vf",
+                "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-",
+                "-f", "null", "-",
+            ])
         let line = try #require(output.split(separator: "\n").first { $0.contains("YAVG=") })
         return try #require(Double(line.split(separator: "=").last ?? ""))
     }
@@ -24,9 +28,13 @@ import Testing
         let fixture = try DaemonFixture()
         let clip = fixture.root + "/fade.mp4"
         // 5 s at 12 fps; frames 0–5 fade in from black (mean luma 16 at frame 0, about 71 from frame 6 on).
-        try DaemonFixture.run("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=12",
-                                                  "-frames:v", "60", "-vf", "fade=in:0:6", "-c:v", "libx264", "-preset", "ultrafast",
-                                                  "-pix_fmt", "yuv420p", clip])
+        try DaemonFixture.run(
+            "/usr/bin/ffmpeg",
+            [
+                "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=12",
+                "-frames:v", "60", "-vf", "fade=in:0:6", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", clip,
+            ])
         let thumbnail = fixture.root + "/thumb.png"
         try ThumbnailMaker.makeThumbnail(of: clip, to: thumbnail, width: 64)
         let luma = try Self.meanLuma(thumbnail)

@@ -64,7 +64,8 @@ import Testing
         let fixture = try DaemonFixture()
         let (watcher, store) = try makeWatcher(fixture, stable: 0.2)
         for i in 0..<40 {
-            FileManager.default.createFile(atPath: fixture.input + "/clip\(i).mkv", contents: Data(repeating: UInt8(i), count: 100 + i))
+            FileManager.default.createFile(
+                atPath: fixture.input + "/clip\(i).mkv", contents: Data(repeating: UInt8(i), count: 100 + i))
         }
         var queued: [JobRecord] = []
         for _ in 0..<15 {
@@ -91,7 +92,10 @@ import Testing
             FileManager.default.createFile(atPath: fixture.output + "/" + name, contents: Data([1, 2, 3]))
         }
         FileManager.default.createFile(atPath: fixture.quarantine + "/bad.mp4.error.json", contents: Data("{}".utf8))
-        for name in [".hidden.mp4", "movie.mp4.part", "movie.tmp", "movie.mp4.crdownload", ".x.mp4.kineto-partial-abcd", "notes.txt"] {
+        for name in [
+            ".hidden.mp4", "movie.mp4.part", "movie.tmp", "movie.mp4.crdownload", ".x.mp4.kineto-partial-abcd",
+            "notes.txt",
+        ] {
             FileManager.default.createFile(atPath: fixture.input + "/" + name, contents: Data([1, 2, 3]))
         }
         var queued: [JobRecord] = []

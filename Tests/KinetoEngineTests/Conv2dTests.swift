@@ -15,9 +15,11 @@ import Testing
         let x = randomTensor([2, cin, h, w], seed: 1)
         let weight = randomTensor([cout, cin / groups, k, k], seed: 2, scale: 0.3)
         let bias = randomTensor([cout], seed: 3)
-        let y = Ops.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                           groups: groups)
-        let reference = naiveConv2d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let y = Ops.conv2d(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+            groups: groups)
+        let reference = naiveConv2d(
+            x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         #expect(y.shape == reference.shape)
         #expect(maxAbsDifference(y, reference) < 1e-4)
     }

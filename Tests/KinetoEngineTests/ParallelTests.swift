@@ -20,8 +20,12 @@ import Testing
             #expect(Parallel.maxThreads == 1)
             // Another thread still sees the process-wide value.
             final class Seen: @unchecked Sendable { var value = 0 }
-            let seen = Seen(), done = DispatchSemaphore(value: 0)
-            Thread { seen.value = Parallel.maxThreads; done.signal() }.start()
+            let seen = Seen()
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                seen.value = Parallel.maxThreads
+                done.signal()
+            }.start()
             done.wait()
             #expect(seen.value == processWide)
         }

@@ -14,13 +14,16 @@ import Testing
 
     @Test func buffersAreReusedAcrossFrames() throws {
         let pool = TensorPool()
-        let conv1 = try Conv2d(weight: randomTensor([16, 8, 3, 3], seed: 1, scale: 0.2), bias: randomTensor([16], seed: 2),
-                               stride: 2, padding: 1, activation: .leakyReLU(0.2))
-        let conv2 = try Conv2d(weight: randomTensor([16, 16, 3, 3], seed: 3, scale: 0.2), padding: 1,
-                               activation: .prelu(Tensor(shape: [16], values: Array(repeating: 0.25, count: 16))))
+        let conv1 = try Conv2d(
+            weight: randomTensor([16, 8, 3, 3], seed: 1, scale: 0.2), bias: randomTensor([16], seed: 2),
+            stride: 2, padding: 1, activation: .leakyReLU(0.2))
+        let conv2 = try Conv2d(
+            weight: randomTensor([16, 16, 3, 3], seed: 3, scale: 0.2), padding: 1,
+            activation: .prelu(Tensor(shape: [16], values: Array(repeating: 0.25, count: 16))))
         let up = try ConvTranspose2d(weight: randomTensor([16, 5, 4, 4], seed: 4, scale: 0.2), stride: 2, padding: 1)
         let first = frame(pool, conv1: conv1, conv2: conv2, up: up)
-        let allocations = pool.allocationCount, bytes = pool.allocatedBytes
+        let allocations = pool.allocationCount
+        let bytes = pool.allocatedBytes
         #expect(allocations > 0)
         for _ in 0..<3 {
             #expect(frame(pool, conv1: conv1, conv2: conv2, up: up) == first)

@@ -21,9 +21,12 @@ import Testing
         let points = try #require(try golden.tensor("\(name).landmarks")).toArray()
         let s = Float(max(width, height))
         let side = 1.5 * max(box[2], box[3]) * s
-        let px = box[0] * s - Float((Int(s) - width) / 2), py = box[1] * s - Float((Int(s) - height) / 2)
-        let left = Float(Int(px - side / 2)), right = Float(Int(px + side / 2))
-        let top = Float(Int(py - side / 2)), bottom = Float(Int(py + side / 2))
+        let px = box[0] * s - Float((Int(s) - width) / 2)
+        let py = box[1] * s - Float((Int(s) - height) / 2)
+        let left = Float(Int(px - side / 2))
+        let right = Float(Int(px + side / 2))
+        let top = Float(Int(py - side / 2))
+        let bottom = Float(Int(py + side / 2))
         return stride(from: 0, to: points.count, by: 3).map {
             SIMD2(left + points[$0] / 192 * (right - left), top + points[$0 + 1] / 192 * (bottom - top))
         }
@@ -40,14 +43,20 @@ import Testing
             let face = try #require(try tracker.track(image, at: 0))
             #expect(face.detected && face.presence > 0.9 && face.landmarks.count == 468)
             let expected = try Self.goldenLandmarks(name, width: image.width, height: image.height)
-            let errors = zip(face.landmarks, expected).map { a, e in ((a.x - e.x) * (a.x - e.x) + (a.y - e.y) * (a.y - e.y)).squareRoot() }
+            let errors = zip(face.landmarks, expected).map { a, e in
+                ((a.x - e.x) * (a.x - e.x) + (a.y - e.y) * (a.y - e.y)).squareRoot()
+            }
             let mean = errors.reduce(0, +) / Float(errors.count)
-            print("\(name): \(image.width)x\(image.height) crop side \(face.crop.side), landmark error mean \(mean) px, max \(errors.max()!) px")
+            print(
+                "\(name): \(image.width)x\(image.height) crop side \(face.crop.side), landmark error mean \(mean) px, max \(errors.max()!) px"
+            )
             #expect(mean < 0.01 * face.crop.side, "\(name): mean landmark error \(mean) px")
             for step in 1...2 {
                 let next = try #require(try tracker.track(image, at: Double(step) / 30))
                 #expect(!next.detected && next.presence > 0.9)
-                let drift = zip(next.landmarks, face.landmarks).map { a, b in abs(a.x - b.x) + abs(a.y - b.y) }.reduce(0, +) / 468
+                let drift =
+                    zip(next.landmarks, face.landmarks).map { a, b in abs(a.x - b.x) + abs(a.y - b.y) }.reduce(0, +)
+                    / 468
                 #expect(drift < 0.03 * face.crop.side, "\(name): tracked landmarks moved \(drift) px on a still image")
             }
         }

@@ -24,7 +24,8 @@ private func requireMediaPipeModels() throws {
         let file = goldenDirectory().appendingPathComponent("faces-golden.safetensors")
         let report = try GoldenSuite.named("faces").run(file, nil)
         for entry in report.failures {
-            Issue.record("\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
+            Issue.record(
+                "\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
         }
         #expect(FacesGoldenCheck.tolerance == 1e-4)
         #expect(report.entries.count == 18)
@@ -38,16 +39,19 @@ private func requireMediaPipeModels() throws {
     /// photos copied under other names give 12 entries under those names, all passing.
     @Test func facesCheckReadsItsPhotosFromTheFile() throws {
         try requireMediaPipeModels()
-        let source = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("faces-golden.safetensors"))
+        let source = try SafeTensorsFile(
+            contentsOf: goldenDirectory().appendingPathComponent("faces-golden.safetensors"))
         var writer = SafeTensorsWriter()
         for (photo, renamed) in [("biden", "portrait_a"), ("obama2", "someone else")] {
             for name in source.names where name.hasPrefix(photo + ".") {
                 let entry = try source.entry(name)
-                try writer.add(renamed + name.dropFirst(photo.count), dtype: entry.dtype, shape: entry.shape,
-                               bytes: try source.rawBytes(name))
+                try writer.add(
+                    renamed + name.dropFirst(photo.count), dtype: entry.dtype, shape: entry.shape,
+                    bytes: try source.rawBytes(name))
             }
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-faces-\(UUID().uuidString).safetensors")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-faces-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: file) }
         try writer.write(to: file)
         let report = try GoldenSuite.named("faces").run(file, nil)
@@ -68,8 +72,11 @@ private func requireMediaPipeModels() throws {
             let box = try #require(try golden.tensor("\(photo).detect_box")).toArray()
             #expect(faces.count == 1, "\(photo): \(faces.count) faces")
             if let face = faces.first {
-                #expect(abs(face.centerX - box[0]) < 0.02 && abs(face.centerY - box[1]) < 0.02, "\(photo): \(face) vs \(box)")
-                #expect(abs(face.width - box[2]) < 0.03 && abs(face.score - box[4]) < 1e-3, "\(photo): \(face) vs \(box)")
+                #expect(
+                    abs(face.centerX - box[0]) < 0.02 && abs(face.centerY - box[1]) < 0.02,
+                    "\(photo): \(face) vs \(box)")
+                #expect(
+                    abs(face.width - box[2]) < 0.03 && abs(face.score - box[4]) < 1e-3, "\(photo): \(face) vs \(box)")
                 #expect(face.keypoints.count == 6)
             }
         }
@@ -101,9 +108,9 @@ private func requireMediaPipeModels() throws {
     }
 }
 
-private extension Ops {
+extension Ops {
     /// A 1×H×W×C tensor's values as 1×C×H×W.
-    static func permuteNHWCToNCHW(_ x: Tensor) -> Tensor {
+    fileprivate static func permuteNHWCToNCHW(_ x: Tensor) -> Tensor {
         let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
         let v = x.toArray()
         var out = [Float](repeating: 0, count: v.count)

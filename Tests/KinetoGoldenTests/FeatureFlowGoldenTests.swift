@@ -12,7 +12,9 @@ import Testing
         let report = try GoldenSuite.named("featureflow").run(file, nil)
         for line in report.lines { print(line) }
         for entry in report.failures {
-            Issue.record("\(entry.name).\(entry.output): max abs \(entry.maxAbsError), rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
+            Issue.record(
+                "\(entry.name).\(entry.output): max abs \(entry.maxAbsError), rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")"
+            )
         }
         #expect(FeatureFlowGoldenCheck.relativeTolerance == 1e-4)
         #expect(FeatureFlowGoldenCheck.frameTolerance == 1e-3)

@@ -17,7 +17,8 @@ func goldenDirectory() -> URL {
         let file = goldenDirectory().appendingPathComponent("ops-golden.safetensors")
         let report = try GoldenSuite.named("ops").run(file, nil)
         for entry in report.failures {
-            Issue.record("\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
+            Issue.record(
+                "\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
         }
         #expect(OpsGoldenCheck.tolerance == 1e-5)
         #expect(report.entries.count >= 36)
@@ -40,9 +41,12 @@ func goldenDirectory() -> URL {
         let close = KinetoEngineTensor.make([1, 2, 2, 2], (0..<8).map { Float($0) + 1e-7 })
         let wrong = KinetoEngineTensor.make([1, 2, 2, 2], (0..<8).map { Float($0) + 0.01 })
         let shape = KinetoEngineTensor.make([1, 8], (0..<8).map(Float.init))
-        #expect(GoldenReport.Entry.compare("c", output: "out", actual: close, expected: expected, tolerance: 1e-5).passed)
-        #expect(!GoldenReport.Entry.compare("c", output: "out", actual: wrong, expected: expected, tolerance: 1e-5).passed)
-        #expect(!GoldenReport.Entry.compare("c", output: "out", actual: shape, expected: expected, tolerance: 1e-5).passed)
+        #expect(
+            GoldenReport.Entry.compare("c", output: "out", actual: close, expected: expected, tolerance: 1e-5).passed)
+        #expect(
+            !GoldenReport.Entry.compare("c", output: "out", actual: wrong, expected: expected, tolerance: 1e-5).passed)
+        #expect(
+            !GoldenReport.Entry.compare("c", output: "out", actual: shape, expected: expected, tolerance: 1e-5).passed)
         let report = GoldenReport(kind: "ops", source: "x", entries: [])
         #expect(!report.passed)
     }

@@ -12,7 +12,8 @@ import Testing
         let report = try GoldenSuite.named("rife").run(file, nil)
         for line in report.lines { print(line) }
         for entry in report.failures {
-            Issue.record("\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
+            Issue.record(
+                "\(entry.name).\(entry.output): rel \(entry.relativeError) > \(entry.tolerance) \(entry.note ?? "")")
         }
         #expect(RIFEGoldenCheck.tolerance == 1e-3)
         #expect(Set(report.entries.map(\.name)) == ["crop_t025", "crop_t050", "full_t050"])
@@ -27,11 +28,13 @@ import Testing
         let tensors = try GoldenFile.open(file)
         let names = (tensors as? SafeTensorsGoldenTensors)?.file.names ?? []
         let weights = try RIFEModelFiles.loadWeights()
-        let report = RIFEGoldenCheck.run(tensors: tensors, caseNames: RIFEGoldenCheck.caseNames(in: names), interpolator: {
-            let interpolator = try RIFEInterpolator(weights: weights, scale: $0)
-            interpolator.network.winogradMinimumTiles = minimumTiles
-            return interpolator
-        }, source: file.path)
+        let report = RIFEGoldenCheck.run(
+            tensors: tensors, caseNames: RIFEGoldenCheck.caseNames(in: names),
+            interpolator: {
+                let interpolator = try RIFEInterpolator(weights: weights, scale: $0)
+                interpolator.network.winogradMinimumTiles = minimumTiles
+                return interpolator
+            }, source: file.path)
         for line in report.lines { print("winograd from \(minimumTiles) tiles: " + line) }
         #expect(report.entries.count == 13)
         #expect(report.passed)

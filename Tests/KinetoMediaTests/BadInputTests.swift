@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import KinetoMedia
+import Testing
 
 @Suite struct BadInputTests {
-    private func expectError(_ path: String, _ kind: MediaError.Kind, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectError(_ path: String, _ kind: MediaError.Kind, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         do {
             _ = try MediaReader(path)
             Issue.record("\(path) opened without error", sourceLocation: sourceLocation)
@@ -32,7 +33,8 @@ import KinetoMedia
         let data = try Data(contentsOf: URL(fileURLWithPath: avi))
         let relabelled = fx.path("exotic.avi")
         var bytes = [UInt8](data)
-        let from = Array("FMP4".utf8), to = Array("KNTO".utf8)
+        let from = Array("FMP4".utf8)
+        let to = Array("KNTO".utf8)
         var replaced = 0
         for i in 0..<(bytes.count - 3) where Array(bytes[i..<(i + 4)]) == from {
             bytes.replaceSubrange(i..<(i + 4), with: to)
@@ -87,14 +89,15 @@ import KinetoMedia
 
     @Test func corruptBytesMidStreamAreCountedNotFatal() throws {
         let fx = try MediaFixtures()
-        let input = try fx.clip("clean.ts", size: "320x240", seconds: 4, audio: false,
-                                codec: ["-c:v", "mpeg2video", "-q:v", "4", "-g", "12"])
+        let input = try fx.clip(
+            "clean.ts", size: "320x240", seconds: 4, audio: false,
+            codec: ["-c:v", "mpeg2video", "-q:v", "4", "-g", "12"])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         // Overwrite 20 KB in the middle with garbage (deterministic), keeping TS packet sync bytes intact.
         var seed: UInt64 = 42
         let start = bytes.count / 2
         for i in start..<(start + 20_000) where (i - start) % 188 != 0 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             bytes[i] = UInt8(truncatingIfNeeded: seed >> 33)
         }
         let damaged = fx.path("damaged.ts")
@@ -102,7 +105,9 @@ import KinetoMedia
         let clean = try readAll(input)
         let result = try readAll(damaged)
         #expect(result.frames.count > clean.frames.count / 2)
-        #expect(result.reader.damage.corruptPackets + result.reader.damage.corruptFrames > 0 || result.frames.count < clean.frames.count)
+        #expect(
+            result.reader.damage.corruptPackets + result.reader.damage.corruptFrames > 0
+                || result.frames.count < clean.frames.count)
         // The source is untouched by reading.
         #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == bytes)
     }
@@ -115,7 +120,7 @@ import KinetoMedia
         let mdat = try #require(bytes.range(of: Data("mdat".utf8)))
         var seed: UInt64 = 7
         for i in mdat.upperBound..<bytes.count {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             bytes[i] = UInt8(truncatingIfNeeded: seed >> 33)
         }
         let garbled = fx.path("garbled.mp4")
@@ -126,7 +131,8 @@ import KinetoMedia
         #expect {
             while try reader.nextVideoFrame() != nil { frames += 1 }
         } throws: { error in
-            (error as? MediaError)?.kind == .corrupt && "\(error)".contains("no video frame could be decoded") && "\(error)".contains(garbled)
+            (error as? MediaError)?.kind == .corrupt && "\(error)".contains("no video frame could be decoded")
+                && "\(error)".contains(garbled)
         }
         #expect(frames == 0)
         #expect(reader.damage.corruptPackets + reader.damage.corruptFrames > 0)
@@ -140,8 +146,10 @@ import KinetoMedia
         let reader = try MediaReader(input)
         let settings = VideoEncoderSettings(frameRate: Rational(25))
         func kind(_ destination: String, overwrite: Bool = false) -> MediaError.Kind? {
-            do { _ = try MediaWriter(destination: destination, settings: settings, source: reader, overwrite: overwrite); return nil }
-            catch let error as MediaError { return error.kind } catch { return .internalFailure }
+            do {
+                _ = try MediaWriter(destination: destination, settings: settings, source: reader, overwrite: overwrite)
+                return nil
+            } catch let error as MediaError { return error.kind } catch { return .internalFailure }
         }
         #expect(kind(fx.path("missing-dir/out.mp4")) == .unwritableDestination)
         #expect(kind(input) == .sameAsInput)
@@ -164,7 +172,9 @@ import KinetoMedia
         let reader = try MediaReader(input)
         let output = fx.path("out.mp4")
         do {
-            let writer = try MediaWriter(destination: output, settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+            let writer = try MediaWriter(
+                destination: output, settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)),
+                source: reader)
             for _ in 0..<5 { if let frame = try reader.nextVideoFrame() { try writer.write(frame) } }
             #expect(FileManager.default.fileExists(atPath: writer.temporaryPath))
             writer.abort()
@@ -172,7 +182,9 @@ import KinetoMedia
         }
         do {
             // Dropped without finish(): the same.
-            let writer = try MediaWriter(destination: output, settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: try MediaReader(input))
+            let writer = try MediaWriter(
+                destination: output, settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)),
+                source: try MediaReader(input))
             _ = writer
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: fx.directory.path)

@@ -1,7 +1,7 @@
 import CFFmpeg
 import Foundation
-import Testing
 import KinetoMedia
+import Testing
 
 /// `VideoFrame` durations, retiming and pooled allocation; native-format blending in 16 bits.
 @Suite struct FrameTests {
@@ -46,10 +46,13 @@ import KinetoMedia
         let chroma = [(33, 17), (17, 9), (17, 9)]
         for (plane, (w, h)) in chroma.enumerated() {
             for frame in [a, b] {
-                let base = kineto_frame_data(frame.avFrame, Int32(plane))!, stride = Int(kineto_frame_linesize(frame.avFrame, Int32(plane)))
+                let base = kineto_frame_data(frame.avFrame, Int32(plane))!
+                let stride = Int(kineto_frame_linesize(frame.avFrame, Int32(plane)))
                 for y in 0..<h {
                     let row = UnsafeMutableRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)
-                    for x in 0..<w { row[x] = UInt16(frame === a ? (x * 31 + y * 7) % 1024 : 1023 - (x * 13 + y * 5) % 1024) }
+                    for x in 0..<w {
+                        row[x] = UInt16(frame === a ? (x * 31 + y * 7) % 1024 : 1023 - (x * 13 + y * 5) % 1024)
+                    }
                 }
             }
         }
@@ -59,13 +62,16 @@ import KinetoMedia
         var worst = 0.0
         for (plane, (w, h)) in chroma.enumerated() {
             func sample(_ f: VideoFrame, _ x: Int, _ y: Int) -> Double {
-                let base = kineto_frame_data(f.avFrame, Int32(plane))!, stride = Int(kineto_frame_linesize(f.avFrame, Int32(plane)))
+                let base = kineto_frame_data(f.avFrame, Int32(plane))!
+                let stride = Int(kineto_frame_linesize(f.avFrame, Int32(plane)))
                 return Double(UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt16.self)[x])
             }
-            for y in 0..<h { for x in 0..<w {
-                let expected = (1 - t) * sample(a, x, y) + t * sample(b, x, y)
-                worst = max(worst, abs(sample(mixed, x, y) - expected))
-            } }
+            for y in 0..<h {
+                for x in 0..<w {
+                    let expected = (1 - t) * sample(a, x, y) + t * sample(b, x, y)
+                    worst = max(worst, abs(sample(mixed, x, y) - expected))
+                }
+            }
         }
         // Weights are quantised to 1/32768: at most half a code value plus rounding.
         #expect(worst <= 0.52, "worst error \(worst) code values")

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import Testing
 import KinetoMedia
+import Testing
 
 /// A reader waiting on a silent network stream can be stopped from another thread.
 @Suite struct InterruptionTests {
@@ -12,7 +12,8 @@ import KinetoMedia
         let start = Date()
         var caught: MediaError?
         do {
-            _ = try MediaReader("udp://127.0.0.1:\(port)", options: ReaderOptions(networkTimeout: 30, interruption: interruption))
+            _ = try MediaReader(
+                "udp://127.0.0.1:\(port)", options: ReaderOptions(networkTimeout: 30, interruption: interruption))
         } catch let error as MediaError {
             caught = error
         }

@@ -39,8 +39,10 @@ final class MediaFixtures {
     }
 
     /// A `seconds`-long testsrc2 clip with an optional 440 Hz tone.
-    func clip(_ name: String, size: String = "160x120", rate: String = "25", seconds: Double = 2, audio: Bool = true,
-              codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"], extra: [String] = []) throws -> String {
+    func clip(
+        _ name: String, size: String = "160x120", rate: String = "25", seconds: Double = 2, audio: Bool = true,
+        codec: [String] = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"], extra: [String] = []
+    ) throws -> String {
         var args = ["-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)"]
         if audio { args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)"] }
         args += codec
@@ -54,18 +56,23 @@ final class MediaFixtures {
     /// record portrait video (FFmpeg 5.1's CLI cannot set it when encoding).
     func rotateMP4Clockwise90(_ path: String) throws {
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let range = data.range(of: Data("tkhd".utf8)), data[range.upperBound] == 0 else { throw FixtureError("no version-0 tkhd in \(path)") }
+        guard let range = data.range(of: Data("tkhd".utf8)), data[range.upperBound] == 0 else {
+            throw FixtureError("no version-0 tkhd in \(path)")
+        }
         // version+flags, creation, modification, track id, reserved, duration, reserved[2], layer, group, volume, reserved
         let matrixOffset = range.upperBound + 4 + 20 + 8 + 8
         let matrix: [Int32] = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30]
         for (i, v) in matrix.enumerated() {
-            withUnsafeBytes(of: v.bigEndian) { data.replaceSubrange(matrixOffset + 4 * i ..< matrixOffset + 4 * i + 4, with: $0) }
+            withUnsafeBytes(of: v.bigEndian) {
+                data.replaceSubrange(matrixOffset + 4 * i..<matrixOffset + 4 * i + 4, with: $0)
+            }
         }
         try data.write(to: URL(fileURLWithPath: path))
     }
 
     /// Repository root (for samples/).
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static func sample(_ name: String) -> String { packageRoot.appendingPathComponent("samples/\(name)").path }
 }
 
@@ -96,11 +103,15 @@ func readAll(_ path: String) throws -> (frames: [Rational], audioPackets: Int, a
 
 /// Copies all of `input` into `output` through a MediaWriter (frames re-encoded, packets copied).
 @discardableResult
-func transcode(_ input: String, to output: String, settings: VideoEncoderSettings? = nil, overwrite: Bool = false) throws -> MediaWriter {
+func transcode(_ input: String, to output: String, settings: VideoEncoderSettings? = nil, overwrite: Bool = false)
+    throws -> MediaWriter
+{
     let reader = try MediaReader(input)
     let rate = reader.info.video.frameRate ?? Rational(25)
-    let writer = try MediaWriter(destination: output, settings: settings ?? VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: rate),
-                                 source: reader, overwrite: overwrite)
+    let writer = try MediaWriter(
+        destination: output,
+        settings: settings ?? VideoEncoderSettings(codec: .h264, preset: "ultrafast", frameRate: rate),
+        source: reader, overwrite: overwrite)
     while let event = try reader.next() {
         switch event {
         case .video(let frame): try writer.write(frame)

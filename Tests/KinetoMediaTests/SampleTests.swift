@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoMedia
+import Testing
 
 /// The real clips in samples/ probe and decode completely.
 @Suite struct SampleTests {
@@ -40,7 +40,8 @@ import KinetoMedia
     }
 
     @Test func rationalDecodingRejectsZeroDenominators() throws {
-        let good = try JSONDecoder().decode(Rational.self, from: Data(#"{"numerator": 60000, "denominator": -2002}"#.utf8))
+        let good = try JSONDecoder().decode(
+            Rational.self, from: Data(#"{"numerator": 60000, "denominator": -2002}"#.utf8))
         #expect(good == Rational(-30000, 1001))
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(Rational.self, from: Data(#"{"numerator": 1, "denominator": 0}"#.utf8))

@@ -1,7 +1,7 @@
 import CFFmpeg
 import Foundation
-import Testing
 import KinetoMedia
+import Testing
 
 /// Failures late in `MediaWriter.init` and while writing: a clear error, no crash, nothing left behind.
 @Suite struct WriterSafetyTests {
@@ -12,7 +12,9 @@ import KinetoMedia
         // property of the writer is set (this once freed the FFmpeg contexts twice).
         for _ in 0..<3 {
             #expect {
-                _ = try MediaWriter(destination: "/proc/kineto-\(getpid()).mp4", settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+                _ = try MediaWriter(
+                    destination: "/proc/kineto-\(getpid()).mp4",
+                    settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
             } throws: { error in
                 (error as? MediaError)?.kind == .unwritableDestination && "\(error)".contains("/proc/kineto-")
             }
@@ -22,7 +24,9 @@ import KinetoMedia
     @Test func frameOfTheWrongSizeIsAnErrorNotACorruptFile() throws {
         let fx = try MediaFixtures()
         let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2, audio: false))
-        let writer = try MediaWriter(destination: fx.path("out.mp4"), settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+        let writer = try MediaWriter(
+            destination: fx.path("out.mp4"),
+            settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
         let other = try VideoFrame.allocate(width: 64, height: 48, pixelFormat: AV_PIX_FMT_YUV420P)
         #expect(throws: MediaError.self) { try writer.write(other) }
         writer.abort()
@@ -32,7 +36,9 @@ import KinetoMedia
     @Test func finishingWithoutFramesMakesNoFile() throws {
         let fx = try MediaFixtures()
         let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2))
-        let writer = try MediaWriter(destination: fx.path("out.mp4"), settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
+        let writer = try MediaWriter(
+            destination: fx.path("out.mp4"),
+            settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
         #expect { try writer.finish() } throws: { ($0 as? MediaError)?.kind == .invalidArgument }
         #expect(try FileManager.default.contentsOfDirectory(atPath: fx.directory.path) == ["in.mp4"])
     }
@@ -49,7 +55,9 @@ import KinetoMedia
         } catch {
             // Containers without CAP_SYS_ADMIN cannot mount; then the only acceptable failure is that refusal.
             let text = "\(error)".lowercased()
-            #expect(text.contains("permission denied") || text.contains("not permitted") || text.contains("superuser"), "mount failed: \(error)")
+            #expect(
+                text.contains("permission denied") || text.contains("not permitted") || text.contains("superuser"),
+                "mount failed: \(error)")
             return
         }
         defer { _ = try? MediaFixtures.run("/bin/umount", [mountPoint]) }
@@ -58,7 +66,9 @@ import KinetoMedia
         do {
             let reader = try MediaReader(input)
             // FFV1 needs ~380 KB for these 50 frames of testsrc2: they cannot fit in 128 KiB.
-            let writer = try MediaWriter(destination: output, settings: VideoEncoderSettings(codec: .ffv1, frameRate: Rational(25)), source: reader)
+            let writer = try MediaWriter(
+                destination: output, settings: VideoEncoderSettings(codec: .ffv1, frameRate: Rational(25)),
+                source: reader)
             do {
                 while let frame = try reader.nextVideoFrame() { try writer.write(frame) }
                 try writer.finish()

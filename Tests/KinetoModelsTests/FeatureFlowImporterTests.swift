@@ -10,16 +10,22 @@ import Testing
     /// Both serializations of the small official-format files: every tensor they hold reads as the expected values
     /// (float16, shared storage at an offset, non-contiguous views included), under the prefixed names.
     @Test(arguments: ["legacy", "zip"]) func officialFormatTensorsReadExactly(format: String) throws {
-        let source = try FeatureFlowImporter.source(checkpoint: Self.checkpoints.appendingPathComponent("FeFlow-\(format).ckpt"),
-                                                    bdcn: Self.checkpoints.appendingPathComponent("bdcn-\(format).pth"))
-        let expected = try SafeTensorsFile(contentsOf: Self.checkpoints.appendingPathComponent("checkpoints-expected.safetensors"))
+        let source = try FeatureFlowImporter.source(
+            checkpoint: Self.checkpoints.appendingPathComponent("FeFlow-\(format).ckpt"),
+            bdcn: Self.checkpoints.appendingPathComponent("bdcn-\(format).pth"))
+        let expected = try SafeTensorsFile(
+            contentsOf: Self.checkpoints.appendingPathComponent("checkpoints-expected.safetensors"))
         var compared = 0
         for key in expected.names where !key.hasSuffix("num_batches_tracked") {
             let (file, path) = (key.split(separator: ":")[0], key.split(separator: ":")[1])
             let name: String
-            if file == "bdcn" { name = "bdcn." + path } else if path.hasPrefix("state_dictGEN.") {
+            if file == "bdcn" {
+                name = "bdcn." + path
+            } else if path.hasPrefix("state_dictGEN.") {
                 name = "structure." + path.dropFirst("state_dictGEN.".count)
-            } else { name = "detail." + path.dropFirst("state_dictDE.".count) }
+            } else {
+                name = "detail." + path.dropFirst("state_dictDE.".count)
+            }
             let actual = try #require(try source.weight(named: name), "\(name) missing")
             let reference = try expected.tensor(key)
             #expect(actual.shape == reference.shape, "\(name)")
@@ -35,8 +41,9 @@ import Testing
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-ff-import-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
         do {
-            try FeatureFlowImporter.importOfficial(checkpoint: Self.checkpoints.appendingPathComponent("FeFlow-\(format).ckpt"),
-                                                   bdcn: Self.checkpoints.appendingPathComponent("bdcn-\(format).pth"), into: out)
+            try FeatureFlowImporter.importOfficial(
+                checkpoint: Self.checkpoints.appendingPathComponent("FeFlow-\(format).ckpt"),
+                bdcn: Self.checkpoints.appendingPathComponent("bdcn-\(format).pth"), into: out)
             Issue.record("importing an incomplete checkpoint should fail")
         } catch let error as FeatureFlowWeightError {
             let required = FeatureFlowNetwork.requiredWeights()
@@ -49,8 +56,12 @@ import Testing
             #expect(error.mismatched.first?.name == "structure.dcn.dcn.weight")
             #expect(error.mismatched.first?.found == [64, 8, 3, 3])
             #expect(error.mismatched.first?.expected == [512, 512, 3, 3])
-            #expect("\(error)".contains("wrong shape: structure.dcn.dcn.weight is [64, 8, 3, 3], expected [512, 512, 3, 3]"))
-            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(FeatureFlowModelFiles.fileName).path))
+            #expect(
+                "\(error)".contains("wrong shape: structure.dcn.dcn.weight is [64, 8, 3, 3], expected [512, 512, 3, 3]")
+            )
+            #expect(
+                !FileManager.default.fileExists(atPath: out.appendingPathComponent(FeatureFlowModelFiles.fileName).path)
+            )
         }
     }
 
@@ -69,7 +80,10 @@ import Testing
     @Test func requiredWeightsCoverTheNetworkOnce() {
         let required = FeatureFlowNetwork.requiredWeights()
         #expect(Set(required.map(\.name)).count == required.count)
-        #expect(required.contains { $0.name == "detail.reconstruct.recon_trunk.0.conv_block.4.weight" && $0.shape == [64, 64, 3, 3] })
+        #expect(
+            required.contains {
+                $0.name == "detail.reconstruct.recon_trunk.0.conv_block.4.weight" && $0.shape == [64, 64, 3, 3]
+            })
         // Unused parts of the official networks are not required.
         #expect(!required.contains { $0.name.hasPrefix("structure.extract_features.net.layer3") })
         #expect(!required.contains { $0.name.hasPrefix("detail.extract_features.") })
@@ -80,21 +94,25 @@ import Testing
     /// the golden manifest, with torch, both serializations) imports and reproduces the golden frame within 1e-3.
     /// The files are 500 MB each and not in git: the test runs when `KINETO_FEATUREFLOW_FULLSIZE_DIR` names
     /// their directory, and is reported as skipped (not as passed) otherwise.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["KINETO_FEATUREFLOW_FULLSIZE_DIR"] != nil,
-                   "set KINETO_FEATUREFLOW_FULLSIZE_DIR to scripts/featureflow_fullsize_checkpoint.py's output"),
-          arguments: ["legacy", "zip"])
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["KINETO_FEATUREFLOW_FULLSIZE_DIR"] != nil,
+            "set KINETO_FEATUREFLOW_FULLSIZE_DIR to scripts/featureflow_fullsize_checkpoint.py's output"),
+        arguments: ["legacy", "zip"])
     func fullSizeCheckpointReproducesTheGoldenFrame(format: String) throws {
         let dir = try #require(ProcessInfo.processInfo.environment["KINETO_FEATUREFLOW_FULLSIZE_DIR"])
         let base = URL(fileURLWithPath: dir)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-ff-full-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let report = try FeatureFlowImporter.importOfficial(checkpoint: base.appendingPathComponent("FeFlow-\(format).ckpt"),
-                                                            bdcn: base.appendingPathComponent("bdcn-\(format).pth"), into: out)
+        let report = try FeatureFlowImporter.importOfficial(
+            checkpoint: base.appendingPathComponent("FeFlow-\(format).ckpt"),
+            bdcn: base.appendingPathComponent("bdcn-\(format).pth"), into: out)
         #expect(report.tensorCount == FeatureFlowNetwork.requiredWeights().count)
         #expect(report.ignoredCount > 0)
         #expect(try SHA256.hexDigest(ofFile: report.file) == report.sha256)
         let interpolator = try FeatureFlowModelFiles.makeInterpolator(explicit: report.file)
-        let golden = try SafeTensorsFile(contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
+        let golden = try SafeTensorsFile(
+            contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
         func tensor(_ name: String) throws -> Tensor {
             let t = try golden.tensor(name)
             return Tensor(shape: t.shape, values: t.values)

@@ -45,31 +45,38 @@ import Testing
     /// tiles with 32 pixels of context, only tile frames above 512×512.)
     @Test func tilesMatchTheWholeFrame() throws {
         let network = FeatureFlowTestNetwork.shared
-        let golden = try SafeTensorsFile(contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
+        let golden = try SafeTensorsFile(
+            contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
         func tensor(_ name: String) throws -> Tensor {
             let t = try golden.tensor(name)
             return Tensor(shape: t.shape, values: t.values)
         }
-        let img0 = try tensor("input.img0"), img1 = try tensor("input.img1")
+        let img0 = try tensor("input.img0")
+        let img1 = try tensor("input.img1")
         let whole = FeatureFlowInterpolator(network: network)
         let reference = whole.run(img0, img1).toArray()
         let wholeEdges = network.edges(img0).toArray()
 
-        let tiled = FeatureFlowInterpolator(network: network, untiledPixels: 0, detailTileCore: 32, detailTileMargin: 16)
+        let tiled = FeatureFlowInterpolator(
+            network: network, untiledPixels: 0, detailTileCore: 32, detailTileMargin: 16)
         let tiledEdges = tiled.tiledEdges(network.pool.copy(img0)).toArray()
         let edgeError = zip(wholeEdges, tiledEdges).map { abs($0 - $1) }.max() ?? .infinity
         #expect(edgeError <= 1e-6)
 
         let result = tiled.run(img0, img1).toArray()
         let errors = zip(reference, result).map { abs($0 - $1) }
-        let maxError = errors.max() ?? .infinity, meanError = errors.reduce(0, +) / Float(errors.count)
-        print("FeatureFlow tile seams (64×96, 32-px tiles, 16-px margin): max abs \(maxError), mean abs \(meanError); edges max abs \(edgeError)")
+        let maxError = errors.max() ?? .infinity
+        let meanError = errors.reduce(0, +) / Float(errors.count)
+        print(
+            "FeatureFlow tile seams (64×96, 32-px tiles, 16-px margin): max abs \(maxError), mean abs \(meanError); edges max abs \(edgeError)"
+        )
         #expect(maxError < 0.01)
         #expect(meanError < 0.001)
     }
 
     @Test func missingModelSaysHowToImportIt() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-ff-empty-\(UUID().uuidString)")
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-ff-empty-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: empty) }
         do {
             _ = try FeatureFlowModelFiles.loadWeights(store: ModelStore(directory: empty))

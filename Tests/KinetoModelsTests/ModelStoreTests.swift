@@ -43,7 +43,8 @@ import Testing
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let store = ModelStore(directory: root.appendingPathComponent("store"))
-        let good = root.appendingPathComponent("good.bin"), bad = root.appendingPathComponent("bad.bin")
+        let good = root.appendingPathComponent("good.bin")
+        let bad = root.appendingPathComponent("bad.bin")
         try Data("kineto".utf8).write(to: good)
         try Data("kinetO".utf8).write(to: bad)
         #expect(store.state(of: Self.toy) == .notInstalled)
@@ -59,7 +60,8 @@ import Testing
         #expect(store.state(of: Self.toy) == .verified(target))
         #expect(try store.verifiedFile(Self.toy) == target)
         // Only the model file is left in its folder (no partial copies).
-        #expect(try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path) == ["toy.bin"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path) == ["toy.bin"])
     }
 
     @Test func missingAndCorruptModelsSayHowToInstall() throws {

@@ -56,7 +56,10 @@ enum RIFEFixtures {
     @Test func realCheckpointLoadsEveryTensor() throws {
         _ = try RIFEFixtures.requireWeights()
         #expect(RIFEWeights.requiredTensors.count == 158)
-        #expect(RIFEWeights.requiredTensors.contains { $0.name == "block4.lastconv.0.weight" && $0.shape == [32, 52, 4, 4] })
+        #expect(
+            RIFEWeights.requiredTensors.contains {
+                $0.name == "block4.lastconv.0.weight" && $0.shape == [32, 52, 4, 4]
+            })
     }
 
     @Test func missingOrMisshapenTensorsAreNamed() throws {
@@ -65,7 +68,8 @@ enum RIFEFixtures {
             { name in
                 guard name != skipped, let shape = shapes[name] else { return nil }
                 let actual = name == reshaped ? [shape.reduce(1, *)] : shape
-                return WeightTensor(name: name, shape: actual, values: [Float](repeating: 0.01, count: shape.reduce(1, *)))
+                return WeightTensor(
+                    name: name, shape: actual, values: [Float](repeating: 0.01, count: shape.reduce(1, *)))
             }
         }
         _ = try RIFEWeights(file: "all.pkl", tensor: lookup())
@@ -84,11 +88,14 @@ enum RIFEFixtures {
     }
 
     @Test func aFileThatIsNoCheckpointIsAnError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-not-a-model-\(UUID().uuidString).pkl")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-not-a-model-\(UUID().uuidString).pkl")
         try Data("hello".utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         #expect(throws: WeightError.self) { _ = try RIFEWeights(contentsOf: url) }
-        #expect(throws: WeightError.self) { _ = try RIFEWeights(contentsOf: URL(fileURLWithPath: "/nonexistent/flownet.pkl")) }
+        #expect(throws: WeightError.self) {
+            _ = try RIFEWeights(contentsOf: URL(fileURLWithPath: "/nonexistent/flownet.pkl"))
+        }
     }
 }
 
@@ -97,7 +104,8 @@ enum RIFEFixtures {
     /// crop_t050 within 1e-3 absolute.
     @Test func interpolateMatchesTheReference() throws {
         let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
-        let output = try rife.interpolate(try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"), at: 0.5)
+        let output = try rife.interpolate(
+            try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"), at: 0.5)
         #expect(output.width == 256 && output.height == 128)
         #expect(RIFEFixtures.maxDifference(output.pixels, try RIFEFixtures.tensor("crop_t050.output")) < 1e-3)
     }
@@ -113,7 +121,8 @@ enum RIFEFixtures {
         banded.network.bandRows = 4
         let whole = try RIFEInterpolator(weights: weights)
         whole.network.bandRows = 4096
-        let x = try banded.interpolate(a, b, at: 0.3), y = try whole.interpolate(a, b, at: 0.3)
+        let x = try banded.interpolate(a, b, at: 0.3)
+        let y = try whole.interpolate(a, b, at: 0.3)
         #expect(x.width == 301 && x.height == 203)
         #expect(RIFEFixtures.maxDifference(x.pixels, y.pixels) <= 1e-5)
         #expect(x.pixels.allSatisfy { $0.isFinite && $0 > -0.1 && $0 < 1.1 })
@@ -122,8 +131,10 @@ enum RIFEFixtures {
     /// Reusing the shared frame's features (consecutive pairs) changes nothing.
     @Test func consecutivePairsReuseFeaturesExactly() throws {
         let weights = try RIFEFixtures.requireWeights()
-        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
-                      try RIFEFixtures.image("crop_t025.img0")]
+        let frames = [
+            try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+            try RIFEFixtures.image("crop_t025.img0"),
+        ]
         let streaming = try RIFEInterpolator(weights: weights)
         _ = try streaming.interpolate(frames[0], frames[1], at: 0.5)
         let reused = try streaming.interpolate(frames[1], frames[2], at: 0.5)
@@ -135,11 +146,16 @@ enum RIFEFixtures {
     /// each frame once, and every frame is the one a lone instance makes (one thread each: same arithmetic).
     @Test func siblingsOnTwoThreadsShareTheirFrames() throws {
         let weights = try RIFEFixtures.requireWeights()
-        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
-                      try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1")]
+        let frames = [
+            try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+            try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1"),
+        ]
         let first = try RIFEInterpolator(weights: weights)
         let second = try #require(first.sibling() as? RIFEInterpolator)
-        final class Results: @unchecked Sendable { var images: [Int: RGBImage] = [:]; let lock = NSLock() }
+        final class Results: @unchecked Sendable {
+            var images: [Int: RGBImage] = [:]
+            let lock = NSLock()
+        }
         let results = Results()
         let group = DispatchGroup()
         for (model, pairs) in [(first, [0, 2]), (second, [1])] {
@@ -148,7 +164,9 @@ enum RIFEFixtures {
                 Parallel.withMaxThreads(1) {
                     for k in pairs {
                         let image = try? model.interpolate(frames[k], frames[k + 1], at: 0.5)
-                        results.lock.lock(); results.images[k] = image; results.lock.unlock()
+                        results.lock.lock()
+                        results.images[k] = image
+                        results.lock.unlock()
                     }
                 }
                 group.leave()
@@ -157,7 +175,9 @@ enum RIFEFixtures {
         group.wait()
         #expect(first.framesPrepared == 4 && second.framesPrepared == 4)
         for k in 0..<3 {
-            let alone = try Parallel.withMaxThreads(1) { try RIFEInterpolator(weights: weights).interpolate(frames[k], frames[k + 1], at: 0.5) }
+            let alone = try Parallel.withMaxThreads(1) {
+                try RIFEInterpolator(weights: weights).interpolate(frames[k], frames[k + 1], at: 0.5)
+            }
             #expect(results.images[k]?.pixels == alone.pixels, "pair \(k)")
         }
     }
@@ -165,10 +185,12 @@ enum RIFEFixtures {
     /// Two identical frames interpolate to (nearly) that frame, at any time; and the time matters for a real pair.
     @Test func timestepIsAnInput() throws {
         let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
-        let a = try RIFEFixtures.image("crop_t050.img0"), b = try RIFEFixtures.image("crop_t050.img1")
+        let a = try RIFEFixtures.image("crop_t050.img0")
+        let b = try RIFEFixtures.image("crop_t050.img1")
         let still = try rife.interpolate(a, a, at: 0.7)
         #expect(RIFEFixtures.maxDifference(still.pixels, a.pixels) < 0.02)
-        let early = try rife.interpolate(a, b, at: 0.1), late = try rife.interpolate(a, b, at: 0.9)
+        let early = try rife.interpolate(a, b, at: 0.1)
+        let late = try rife.interpolate(a, b, at: 0.9)
         let toA = zip(early.pixels, a.pixels).map { abs($0 - $1) }.reduce(0, +)
         let lateToA = zip(late.pixels, a.pixels).map { abs($0 - $1) }.reduce(0, +)
         #expect(toA < lateToA)
@@ -179,7 +201,8 @@ enum RIFEFixtures {
     /// cross-fade: printed below).
     @Test func otherScalesRun() throws {
         let weights = try RIFEFixtures.requireWeights()
-        let a = try RIFEFixtures.image("crop_t050.img0"), b = try RIFEFixtures.image("crop_t050.img1")
+        let a = try RIFEFixtures.image("crop_t050.img0")
+        let b = try RIFEFixtures.image("crop_t050.img1")
         let reference = try RIFEInterpolator(weights: weights).interpolate(a, b, at: 0.5)
         func meanDifference(_ x: [Float]) -> Float {
             zip(x, reference.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(x.count)
@@ -197,8 +220,10 @@ enum RIFEFixtures {
     /// Buffers are planned by the first frame of a size: later frames of that size allocate nothing new.
     @Test func buffersAreReusedFromFrameToFrame() throws {
         let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
-        let frames = [try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
-                      try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1")]
+        let frames = [
+            try RIFEFixtures.image("crop_t050.img0"), try RIFEFixtures.image("crop_t050.img1"),
+            try RIFEFixtures.image("crop_t025.img0"), try RIFEFixtures.image("crop_t025.img1"),
+        ]
         _ = try rife.interpolate(frames[0], frames[1], at: 0.5)
         _ = try rife.interpolate(frames[1], frames[2], at: 0.5)
         let allocations = rife.network.pool.allocationCount
@@ -214,7 +239,8 @@ enum RIFEFixtures {
         for c in 0..<3 {
             for y in 0..<height {
                 for x in 0..<width {
-                    let u = Double(x) - shift, v = Double(y) - shift / 2
+                    let u = Double(x) - shift
+                    let v = Double(y) - shift / 2
                     pixels[(c * height + y) * width + x] =
                         Float(0.5 + 0.25 * sin(u * 0.05 + Double(c)) * cos(v * 0.07) + 0.2 * sin((u + v) * 0.013))
                 }
@@ -235,7 +261,9 @@ enum RIFEFixtures {
         for k in 0..<3 { _ = try rife.interpolate(frames[k], frames[k + 1], at: 0.5) }
         let (ph, pw) = rife.paddedSize(height: height, width: width)
         let bytesPerPixel = Double(rife.network.pool.allocatedBytes) / Double(ph * pw)
-        print("RIFE pool at \(width)×\(height), scale 0.5: \(rife.network.pool.allocatedBytes >> 20) MB, \(bytesPerPixel) bytes a padded pixel")
+        print(
+            "RIFE pool at \(width)×\(height), scale 0.5: \(rife.network.pool.allocatedBytes >> 20) MB, \(bytesPerPixel) bytes a padded pixel"
+        )
         #expect(bytesPerPixel < 180)
     }
 
@@ -243,7 +271,7 @@ enum RIFEFixtures {
     /// stage gives (what the golden check runs, with the flows kept).
     @Test func bandedLastStageIsExact() throws {
         let rife = try RIFEInterpolator(weights: try RIFEFixtures.requireWeights())
-        rife.network.lastStageBandPixels = 301 * 24   // 9 bands, the last of 11 rows
+        rife.network.lastStageBandPixels = 301 * 24  // 9 bands, the last of 11 rows
         let a = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img0"), width: 301, height: 203)
         let b = RIFEFixtures.crop(try RIFEFixtures.image("full_t050.img1"), width: 301, height: 203)
         let banded = rife.run(a, b, timestep: 0.4).output.toArray()
@@ -256,7 +284,8 @@ enum RIFEFixtures {
         let weights = try RIFEFixtures.requireWeights()
         #expect(throws: RIFEError.self) { _ = try RIFEInterpolator(weights: weights, scale: 3) }
         let rife = try RIFEInterpolator(weights: weights)
-        let a = RGBImage(width: 64, height: 32), b = RGBImage(width: 32, height: 64)
+        let a = RGBImage(width: 64, height: 32)
+        let b = RGBImage(width: 32, height: 64)
         #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, b, at: 0.5) }
         #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, a, at: 1) }
         #expect(throws: RIFEError.self) { _ = try rife.interpolate(a, a, at: 0) }

@@ -1,17 +1,23 @@
 import Foundation
-import Testing
 import KinetoMedia
 import KinetoPipeline
+import Testing
 
 /// Transparency is interpolated with the colour where the output codec keeps it, and its loss is named
 /// where it does not.
 @Suite struct AlphaTests {
     /// A white band 16 pixels wide moving 6 pixels a frame across black, opaque where the band is and 40/255
     /// elsewhere: 6 frames at 10 fps, 64×48, centres 8, 14, …, 38. QuickTime Animation (ARGB) unless `codec` says.
-    private func bandClip(_ clips: TestClips, _ name: String, codec: [String] = ["-c:v", "qtrle", "-pix_fmt", "argb"]) throws -> String {
+    private func bandClip(_ clips: TestClips, _ name: String, codec: [String] = ["-c:v", "qtrle", "-pix_fmt", "argb"])
+        throws -> String
+    {
         let inBand = "lt(abs(X-(8+T*60)),8)"
-        try clips.ffmpeg(["-f", "lavfi", "-i", "color=black:s=64x48:r=10:d=0.6,format=rgba,geq=r='255*\(inBand)':g='255*\(inBand)':b='255*\(inBand)':a='if(\(inBand),255,40)'"]
-                         + codec + [clips.path(name)])
+        try clips.ffmpeg(
+            [
+                "-f", "lavfi", "-i",
+                "color=black:s=64x48:r=10:d=0.6,format=rgba,geq=r='255*\(inBand)':g='255*\(inBand)':b='255*\(inBand)':a='if(\(inBand),255,40)'",
+            ]
+                + codec + [clips.path(name)])
         return clips.path(name)
     }
 
@@ -23,9 +29,12 @@ import KinetoPipeline
         return stride(from: 0, to: samples.count, by: 64 * 48).map { Array(samples[($0 + 24 * 64)..<($0 + 25 * 64)]) }
     }
 
-    private func job(_ input: String, _ output: String, method: InterpolationMethod, codec: VideoCodecChoice = .ffv1) -> InterpolationJob {
-        var job = InterpolationJob(input: input, output: output, targetRate: .multiple(numerator: 2, denominator: 1), method: method,
-                                   codec: codec, preset: "ultrafast")
+    private func job(_ input: String, _ output: String, method: InterpolationMethod, codec: VideoCodecChoice = .ffv1)
+        -> InterpolationJob
+    {
+        var job = InterpolationJob(
+            input: input, output: output, targetRate: .multiple(numerator: 2, denominator: 1), method: method,
+            codec: codec, preset: "ultrafast")
         job.motion = .off
         return job
     }
@@ -60,7 +69,8 @@ import KinetoPipeline
     /// VP9 with alpha in WebM (alpha in a side channel FFmpeg's own VP9 decoder ignores) keeps it into WebM.
     @Test func vp9AlphaSurvivesIntoWebM() throws {
         let clips = try TestClips()
-        let input = try bandClip(clips, "band.webm", codec: ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "10", "-b:v", "0"])
+        let input = try bandClip(
+            clips, "band.webm", codec: ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "10", "-b:v", "0"])
         let result = try JobRunner.run(job(input, clips.path("out.webm"), method: .blend, codec: .vp9))
         #expect(result.adjustments.isEmpty, "\(result.adjustments)")
         let rows = try alphaRows(clips, clips.path("out.webm"), decoder: ["-c:v", "libvpx-vp9"])

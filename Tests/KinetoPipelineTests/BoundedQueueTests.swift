@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoPipeline
+import Testing
 
 @Suite struct BoundedQueueTests {
     @Test func deliversInOrderWithBackPressure() {
@@ -26,7 +26,11 @@ import KinetoPipeline
         full.push(1)
         let pushed = LockedBox<Bool?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Thread { let result = full.push(2); pushed.update { $0 = result }; done.signal() }.start()
+        Thread {
+            let result = full.push(2)
+            pushed.update { $0 = result }
+            done.signal()
+        }.start()
         Thread.sleep(forTimeInterval: 0.05)
         #expect(pushed.value == nil)  // still blocked: the queue is full
         full.cancel()
@@ -36,7 +40,11 @@ import KinetoPipeline
 
         let empty = BoundedQueue<Int>(capacity: 2)
         let popped = LockedBox<Int?>(-1)
-        Thread { let result = empty.pop(); popped.update { $0 = result }; done.signal() }.start()
+        Thread {
+            let result = empty.pop()
+            popped.update { $0 = result }
+            done.signal()
+        }.start()
         Thread.sleep(forTimeInterval: 0.05)
         empty.cancel()
         #expect(done.wait(timeout: .now() + 5) == .success)
@@ -76,7 +84,8 @@ import KinetoPipeline
     @Test func progressLine() {
         let p = JobProgress(framesIn: 50, framesOut: 120, totalFrames: 600, elapsedSeconds: 4)
         #expect(ProgressPrinter.line(p) == "frame 120/600 (20%), 30.0 fps, ETA 0:16")
-        #expect(ProgressPrinter.line(JobProgress(framesIn: 1, framesOut: 10, totalFrames: nil, elapsedSeconds: 2))
+        #expect(
+            ProgressPrinter.line(JobProgress(framesIn: 1, framesOut: 10, totalFrames: nil, elapsedSeconds: 2))
                 == "frame 10, 5.0 fps")
         #expect(ProgressPrinter.duration(3723) == "1:02:03")
     }
@@ -85,7 +94,8 @@ import KinetoPipeline
         let lines = LockedBox<[String]>([])
         let printer = ProgressPrinter(isTerminal: false, logInterval: 5) { text in lines.update { $0.append(text) } }
         for tenth in 0..<120 {
-            printer.report(JobProgress(framesIn: 0, framesOut: Int64(tenth), totalFrames: nil, elapsedSeconds: Double(tenth) / 10))
+            printer.report(
+                JobProgress(framesIn: 0, framesOut: Int64(tenth), totalFrames: nil, elapsedSeconds: Double(tenth) / 10))
         }
         printer.finish()
         #expect(lines.value.count == 3)  // at 0 s, 5 s and 10 s
@@ -107,6 +117,14 @@ final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
     init(_ value: Value) { stored = value }
-    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
-    func update(_ change: (inout Value) -> Void) { lock.lock(); change(&stored); lock.unlock() }
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+    func update(_ change: (inout Value) -> Void) {
+        lock.lock()
+        change(&stored)
+        lock.unlock()
+    }
 }

@@ -1,11 +1,14 @@
-import Testing
 import KinetoPipeline
+import Testing
 
 /// Runs a whole input through a schedule: `pts` in ticks of `timeBase`, the last frame ending at `endPTS`.
-private func schedule(pts: [Int64], endPTS: Int64?, timeBase: (Int64, Int64), rate: FrameRate,
-                      policy: TimestepPolicy = .arbitrary) -> [ScheduledFrame] {
-    var schedule = FrameSchedule(timeBaseNumerator: timeBase.0, timeBaseDenominator: timeBase.1,
-                                 rate: rate, policy: policy)!
+private func schedule(
+    pts: [Int64], endPTS: Int64?, timeBase: (Int64, Int64), rate: FrameRate,
+    policy: TimestepPolicy = .arbitrary
+) -> [ScheduledFrame] {
+    var schedule = FrameSchedule(
+        timeBaseNumerator: timeBase.0, timeBaseDenominator: timeBase.1,
+        rate: rate, policy: policy)!
     var out: [ScheduledFrame] = []
     for p in pts { out += schedule.push(pts: p) }
     out += schedule.finish(endPTS: endPTS)
@@ -29,7 +32,10 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
                 // After the last input frame (t = 47): held.
                 #expect(frame.source == .input(ordinal: 47))
             } else {
-                guard case .between(let o, let t, nil) = frame.source else { Issue.record("\(frame)"); continue }
+                guard case .between(let o, let t, nil) = frame.source else {
+                    Issue.record("\(frame)")
+                    continue
+                }
                 #expect(o == ordinal)
                 #expect(abs(t - fraction(inputPosition)) < 1e-12)
             }
@@ -56,8 +62,14 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
         for frame in out where frame.index < 598 {
             let position = Double(frame.index) * 500 / 1001
             let ordinal = Int64(position.rounded(.down))
-            if frame.index == 0 { #expect(frame.source == .input(ordinal: 0)); continue }
-            guard case .between(let o, let t, _) = frame.source else { Issue.record("\(frame)"); continue }
+            if frame.index == 0 {
+                #expect(frame.source == .input(ordinal: 0))
+                continue
+            }
+            guard case .between(let o, let t, _) = frame.source else {
+                Issue.record("\(frame)")
+                continue
+            }
             #expect(o == ordinal)
             #expect(abs(t - fraction(position)) < 1e-9)
         }
@@ -78,7 +90,8 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
 
     @Test func variableFrameRateTo30() {
         // Millisecond timestamps with uneven gaps; the last frame ends at 233 ms.
-        let out = schedule(pts: [0, 40, 50, 100, 180, 200], endPTS: 233, timeBase: (1, 1000), rate: FrameRate(frames: 30)!)
+        let out = schedule(
+            pts: [0, 40, 50, 100, 180, 200], endPTS: 233, timeBase: (1, 1000), rate: FrameRate(frames: 30)!)
         #expect(out.count == 7)  // outputs at 0, 33.3, 66.7, 100, 133.3, 166.7, 200 ms
         #expect(out.map(\.pts) == Array(0..<7))
         func between(_ frame: ScheduledFrame) -> (Int64, Double)? {
@@ -100,9 +113,12 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
         #expect(out2.count == 48)
         // The last output (k = 47) falls after the last input frame: it holds that frame.
         #expect(out2.last!.source == .input(ordinal: 23))
-        #expect(out2.dropLast().enumerated().allSatisfy { k, f in
-            k % 2 == 0 ? f.source == .input(ordinal: Int64(k / 2)) : f.source == .between(ordinal: Int64(k / 2), t: 0.5, dyadic: nil)
-        })
+        #expect(
+            out2.dropLast().enumerated().allSatisfy { k, f in
+                k % 2 == 0
+                    ? f.source == .input(ordinal: Int64(k / 2))
+                    : f.source == .between(ordinal: Int64(k / 2), t: 0.5, dyadic: nil)
+            })
         let twoAndHalf = try TargetRate(parsing: "2.5x").resolved(inputRate: input)!
         let out25 = schedule(pts: Array(0..<24), endPTS: 24, timeBase: (1001, 24000), rate: twoAndHalf)
         #expect(out25.count == 60)
@@ -119,8 +135,9 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
     }
 
     @Test func midpointOnlyModelsGetNearestDyadicTimes() {
-        let out = schedule(pts: Array(0..<4), endPTS: 4, timeBase: (1, 24), rate: FrameRate(frames: 60)!,
-                           policy: .dyadic(maxDepth: 3))
+        let out = schedule(
+            pts: Array(0..<4), endPTS: 4, timeBase: (1, 24), rate: FrameRate(frames: 60)!,
+            policy: .dyadic(maxDepth: 3))
         #expect(out.count == 10)
         // t = 0.4, 0.8, 0.2, 0.6 round to 3/8, 3/4, 1/4, 5/8.
         #expect(out[1].source == .between(ordinal: 0, t: 0.375, dyadic: DyadicTime(numerator: 3, depth: 3)))
@@ -128,8 +145,9 @@ private func fraction(_ x: Double) -> Double { x - x.rounded(.down) }
         #expect(out[3].source == .between(ordinal: 1, t: 0.25, dyadic: DyadicTime(numerator: 1, depth: 2)))
         #expect(out[4].source == .between(ordinal: 1, t: 0.625, dyadic: DyadicTime(numerator: 5, depth: 3)))
         // Depth 1 only has 0.5: t = 0.2 rounds down to the input frame, t = 0.8 up to the next one.
-        let coarse = schedule(pts: Array(0..<4), endPTS: 4, timeBase: (1, 24), rate: FrameRate(frames: 60)!,
-                              policy: .dyadic(maxDepth: 1))
+        let coarse = schedule(
+            pts: Array(0..<4), endPTS: 4, timeBase: (1, 24), rate: FrameRate(frames: 60)!,
+            policy: .dyadic(maxDepth: 1))
         #expect(coarse[2].source == .input(ordinal: 1))
         #expect(coarse[3].source == .input(ordinal: 1))
         #expect(coarse[4].source == .between(ordinal: 1, t: 0.5, dyadic: DyadicTime(numerator: 1, depth: 1)))

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import KinetoMedia
 import KinetoPipeline
+import Testing
 
 /// Interlaced video is deinterlaced before frames are made (or refused on request), never interpolated
 /// as woven fields, which combs every output frame.
@@ -10,9 +10,11 @@ import KinetoPipeline
     /// (each field from another moment, so every frame is combed), encoded as interlaced H.264.
     private func interlacedClip(_ clips: TestClips) throws -> String {
         let path = clips.path("interlaced.mkv")
-        try clips.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=50:duration=1,scroll=h=0.05", "-vf", "interlace=scan=tff",
-                          "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-flags", "+ildct+ilme", "-x264-params", "tff=1",
-                          "-pix_fmt", "yuv420p", path])
+        try clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=size=160x120:rate=50:duration=1,scroll=h=0.05", "-vf", "interlace=scan=tff",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-flags", "+ildct+ilme", "-x264-params", "tff=1",
+            "-pix_fmt", "yuv420p", path,
+        ])
         return path
     }
 
@@ -22,8 +24,11 @@ import KinetoPipeline
         try clips.ffmpeg(["-i", path, "-f", "rawvideo", "-pix_fmt", "gray", raw])
         let info = try MediaReader(path, options: ReaderOptions(passthrough: false)).info.video
         let samples = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
-        let width = info.width, height = info.height, frameSize = width * height
-        var total = 0.0, count = 0
+        let width = info.width
+        let height = info.height
+        let frameSize = width * height
+        var total = 0.0
+        var count = 0
         for frame in 0..<(samples.count / frameSize) {
             for y in 1..<(height - 1) {
                 for x in 0..<width {
@@ -37,8 +42,9 @@ import KinetoPipeline
     }
 
     private func job(_ input: String, _ output: String, fps: String = "50") throws -> InterpolationJob {
-        InterpolationJob(input: input, output: output, targetRate: try TargetRate(parsing: fps), method: .blend, crf: 10,
-                         preset: "ultrafast")
+        InterpolationJob(
+            input: input, output: output, targetRate: try TargetRate(parsing: fps), method: .blend, crf: 10,
+            preset: "ultrafast")
     }
 
     @Test func interlacedInputIsDeinterlacedAtTheFrameRate() throws {
@@ -52,7 +58,8 @@ import KinetoPipeline
         woven.deinterlacing = .keep
         let wovenResult = try JobRunner.run(woven)
         #expect(wovenResult.adjustments.isEmpty)
-        let clean = try combing(clips, clips.path("out.mkv")), combed = try combing(clips, clips.path("woven.mkv"))
+        let clean = try combing(clips, clips.path("out.mkv"))
+        let combed = try combing(clips, clips.path("woven.mkv"))
         #expect(clean < 15 && combed > 50, "combing \(clean) deinterlaced against \(combed) woven")
     }
 
@@ -75,7 +82,8 @@ import KinetoPipeline
         refused.deinterlacing = .refuse
         let thrown = #expect(throws: PipelineError.self) { try JobRunner.run(refused) }
         #expect(thrown?.code == .input)
-        #expect(thrown?.description.contains("interlaced") == true && thrown?.description.contains("--deinterlace") == true)
+        #expect(
+            thrown?.description.contains("interlaced") == true && thrown?.description.contains("--deinterlace") == true)
         #expect(!clips.contents.contains { $0.hasPrefix("no.mkv") || $0.contains("kineto-partial") })
     }
 }

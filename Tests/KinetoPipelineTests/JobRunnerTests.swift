@@ -1,14 +1,17 @@
 import Foundation
-import Testing
+import KinetoEngine
 import KinetoMedia
 import KinetoModels
-import KinetoEngine
 import KinetoPipeline
+import Testing
 
 /// End-to-end jobs on generated clips and the samples: frame counts, exact timestamps, audio, damage.
 @Suite struct JobRunnerTests {
-    private func job(_ input: String, _ output: String, fps: String, method: InterpolationMethod = .blend) throws -> InterpolationJob {
-        InterpolationJob(input: input, output: output, targetRate: try TargetRate(parsing: fps), method: method, preset: "ultrafast")
+    private func job(_ input: String, _ output: String, fps: String, method: InterpolationMethod = .blend) throws
+        -> InterpolationJob
+    {
+        InterpolationJob(
+            input: input, output: output, targetRate: try TargetRate(parsing: fps), method: method, preset: "ultrafast")
     }
 
     @Test func film24To60KeepsAudioInSync() throws {
@@ -26,7 +29,8 @@ import KinetoPipeline
         #expect(out.info.video.frameRate == Rational(60))
         #expect(out.audioCodecs == ["aac"])
         // The tone covers the same 2 s as the picture.
-        let audioStart = try #require(out.firstAudioTime), audioEnd = try #require(out.lastAudioTime)
+        let audioStart = try #require(out.firstAudioTime)
+        let audioEnd = try #require(out.lastAudioTime)
         #expect(abs(audioStart) < 0.03)
         #expect(abs(audioEnd - 2.0) < 0.05)
         #expect(clips.contents == ["in.mp4", "out.mp4"])
@@ -64,9 +68,11 @@ import KinetoPipeline
         let clips = try TestClips()
         // Frames at uneven times: every 3rd frame of a 30 fps source dropped, ms time base (Matroska).
         let vfr = clips.path("vfr.mkv")
-        try clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=2",
-                          "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr",
-                          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", vfr])
+        try clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=2",
+            "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", vfr,
+        ])
         let result = try JobRunner.run(try job(vfr, clips.path("out.mp4"), fps: "30"))
         #expect(result.framesIn == 40)
         // The last input frame (source frame 58 at 1.933 s) ends at 1.967 s or 2.0 s → 59 or 60 outputs on the 1/30 grid.
@@ -79,8 +85,10 @@ import KinetoPipeline
 
     @Test func sampleWithAC3AudioIntoMP4() throws {
         let clips = try TestClips()
-        let result = try JobRunner.run(try job(TestClips.sample("Megamind.avi"), clips.path("mega.mp4"), fps: "2x",
-                                               method: .repeatFrames))
+        let result = try JobRunner.run(
+            try job(
+                TestClips.sample("Megamind.avi"), clips.path("mega.mp4"), fps: "2x",
+                method: .repeatFrames))
         // The AVI states 2997/125 fps (23.976 exactly), so 2x is 5994/125.
         #expect(result.outputRate == FrameRate(frames: 5994, seconds: 125))
         #expect(result.framesOut == 2 * result.framesIn)
@@ -123,8 +131,9 @@ import KinetoPipeline
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4)
         let token = CancellationToken()
         #expect {
-            try JobRunner.run(try job(input, clips.path("out.mp4"), fps: "60"),
-                              progress: { p in if p.framesOut > 0 { token.cancel() } }, cancellation: token)
+            try JobRunner.run(
+                try job(input, clips.path("out.mp4"), fps: "60"),
+                progress: { p in if p.framesOut > 0 { token.cancel() } }, cancellation: token)
         } throws: { ($0 as? PipelineError)?.code == .cancelled }
         #expect(clips.contents == ["in.mp4"])
     }
@@ -134,10 +143,15 @@ import KinetoPipeline
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4, size: "640x360")
         let token = CancellationToken()
         let gate = DispatchSemaphore(value: 0)
-        Thread { gate.wait(); token.cancel() }.start()
-        let method = InterpolationMethod(name: "slow", summary: "", engine: .model({ _ in
-            SlowInterpolator(onFirstCall: { gate.signal() })
-        }))
+        Thread {
+            gate.wait()
+            token.cancel()
+        }.start()
+        let method = InterpolationMethod(
+            name: "slow", summary: "",
+            engine: .model({ _ in
+                SlowInterpolator(onFirstCall: { gate.signal() })
+            }))
         #expect {
             try JobRunner.run(try job(input, clips.path("out.mkv"), fps: "2x", method: method), cancellation: token)
         } throws: { ($0 as? PipelineError)?.code == .cancelled }
@@ -163,9 +177,11 @@ import KinetoPipeline
         let clips = try TestClips()
         let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
         let calls = CallLog()
-        let arbitrary = InterpolationMethod(name: "avg", summary: "", engine: .model({ _ in
-            AveragingInterpolator(arbitrary: true, log: calls)
-        }))
+        let arbitrary = InterpolationMethod(
+            name: "avg", summary: "",
+            engine: .model({ _ in
+                AveragingInterpolator(arbitrary: true, log: calls)
+            }))
         let r1 = try JobRunner.run(try job(input, clips.path("any.mp4"), fps: "60", method: arbitrary))
         #expect(r1.framesOut == 60)
         // 12 outputs on input frames (every 5th) + 2 holding the last frame; the other 46 are model calls
@@ -174,9 +190,11 @@ import KinetoPipeline
         #expect(Set(calls.times.map { ($0 * 10).rounded() / 10 }) == [0.2, 0.4, 0.6, 0.8])
 
         let midpoints = CallLog()
-        let midpointOnly = InterpolationMethod(name: "mid", summary: "", engine: .model({ _ in
-            AveragingInterpolator(arbitrary: false, log: midpoints)
-        }))
+        let midpointOnly = InterpolationMethod(
+            name: "mid", summary: "",
+            engine: .model({ _ in
+                AveragingInterpolator(arbitrary: false, log: midpoints)
+            }))
         let r2 = try JobRunner.run(try job(input, clips.path("mid.mp4"), fps: "60", method: midpointOnly))
         #expect(r2.framesOut == 60)
         #expect(midpoints.times.allSatisfy { $0 == 0.5 })
@@ -192,11 +210,14 @@ import KinetoPipeline
         let clips = try TestClips()
         let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
         let cores = Parallel.maxThreads
-        let calls = ThreadLog(), made = CallLog()
-        let parallel = InterpolationMethod(name: "avg", summary: "", engine: .model({ _ in
-            made.add(0)
-            return SharingInterpolator(log: calls, instance: 0)
-        }), parallelFrames: { _, _, _ in 2 })
+        let calls = ThreadLog()
+        let made = CallLog()
+        let parallel = InterpolationMethod(
+            name: "avg", summary: "",
+            engine: .model({ _ in
+                made.add(0)
+                return SharingInterpolator(log: calls, instance: 0)
+            }), parallelFrames: { _, _, _ in 2 })
         let r1 = try JobRunner.run(try job(input, clips.path("parallel.mp4"), fps: "2x", method: parallel))
         let workers = min(cores, 2)
         #expect(made.times.count == 1)
@@ -205,7 +226,8 @@ import KinetoPipeline
         #expect(calls.entries.allSatisfy { $0.threads == (workers == 1 ? cores : cores / workers) })
 
         let single = ThreadLog()
-        let one = InterpolationMethod(name: "avg", summary: "", engine: .model({ _ in SharingInterpolator(log: single, instance: 0) }))
+        let one = InterpolationMethod(
+            name: "avg", summary: "", engine: .model({ _ in SharingInterpolator(log: single, instance: 0) }))
         let r2 = try JobRunner.run(try job(input, clips.path("one.mp4"), fps: "2x", method: one))
         #expect(single.entries.allSatisfy { $0.instance == 0 && $0.threads == cores })
         #expect(calls.entries.count == single.entries.count && r1.framesOut == r2.framesOut && r1.framesOut == 48)
@@ -226,12 +248,16 @@ import KinetoPipeline
 /// Badly formed inputs and outputs: each gives its error code and leaves nothing behind.
 @Suite struct JobRunnerErrorTests {
     private func run(_ input: String, _ output: String, overwrite: Bool = false) throws -> JobResult {
-        try JobRunner.run(InterpolationJob(input: input, output: output, targetRate: .fixed(FrameRate(frames: 50)!),
-                                           preset: "ultrafast", overwrite: overwrite))
+        try JobRunner.run(
+            InterpolationJob(
+                input: input, output: output, targetRate: .fixed(FrameRate(frames: 50)!),
+                preset: "ultrafast", overwrite: overwrite))
     }
 
-    private func expectFailure(_ code: PipelineError.Code, mentioning text: String,
-                               _ body: () throws -> JobResult) {
+    private func expectFailure(
+        _ code: PipelineError.Code, mentioning text: String,
+        _ body: () throws -> JobResult
+    ) {
         do {
             _ = try body()
             Issue.record("expected a \(code) error mentioning \(text)")
@@ -262,14 +288,17 @@ import KinetoPipeline
         expectFailure(.output, mentioning: "does not exist") { try run(input, clips.path("nowhere/out.mp4")) }
         expectFailure(.output, mentioning: "/proc") { try run(input, "/proc/kineto-test-out.mp4") }
         if getuid() != 0 {  // root writes anywhere
-            try FileManager.default.createDirectory(atPath: clips.path("locked"), withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o555])
+            try FileManager.default.createDirectory(
+                atPath: clips.path("locked"), withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o555])
             expectFailure(.output, mentioning: "not writable") { try run(input, clips.path("locked/out.mp4")) }
             try FileManager.default.removeItem(atPath: clips.path("locked"))
         }
         expectFailure(.output, mentioning: "input file itself") { try run(input, input, overwrite: true) }
         try FileManager.default.createSymbolicLink(atPath: clips.path("link.mp4"), withDestinationPath: input)
-        expectFailure(.output, mentioning: "input file itself") { try run(input, clips.path("link.mp4"), overwrite: true) }
+        expectFailure(.output, mentioning: "input file itself") {
+            try run(input, clips.path("link.mp4"), overwrite: true)
+        }
         try Data("keep".utf8).write(to: URL(fileURLWithPath: clips.path("exists.mp4")))
         expectFailure(.output, mentioning: "already exists") { try run(input, clips.path("exists.mp4")) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: clips.path("exists.mp4"))) == Data("keep".utf8))
@@ -292,8 +321,16 @@ import KinetoPipeline
 final class CallLog: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [Double] = []
-    func add(_ t: Double) { lock.lock(); recorded.append(t); lock.unlock() }
-    var times: [Double] { lock.lock(); defer { lock.unlock() }; return recorded }
+    func add(_ t: Double) {
+        lock.lock()
+        recorded.append(t)
+        lock.unlock()
+    }
+    var times: [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
 }
 
 /// `(1 - t)·a + t·b` in RGB: a stand-in for a network.
@@ -301,12 +338,16 @@ final class AveragingInterpolator: FrameInterpolator {
     let name = "average"
     let supportsArbitraryTimestep: Bool
     let log: CallLog
-    init(arbitrary: Bool, log: CallLog) { supportsArbitraryTimestep = arbitrary; self.log = log }
+    init(arbitrary: Bool, log: CallLog) {
+        supportsArbitraryTimestep = arbitrary
+        self.log = log
+    }
     func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage {
         log.add(t)
         let w = Float(t)
-        return RGBImage(width: first.width, height: first.height,
-                        pixels: zip(first.pixels, second.pixels).map { (1 - w) * $0 + w * $1 })
+        return RGBImage(
+            width: first.width, height: first.height,
+            pixels: zip(first.pixels, second.pixels).map { (1 - w) * $0 + w * $1 })
     }
 }
 
@@ -336,10 +377,10 @@ struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
+        state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
 }
@@ -349,12 +390,29 @@ final class ThreadLog: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [(instance: Int, threads: Int)] = []
     private var made = 1
-    func add(_ instance: Int, _ threads: Int) { lock.lock(); recorded.append((instance, threads)); lock.unlock() }
+    func add(_ instance: Int, _ threads: Int) {
+        lock.lock()
+        recorded.append((instance, threads))
+        lock.unlock()
+    }
     /// A new instance's number.
-    func newInstance() -> Int { lock.lock(); defer { lock.unlock() }; made += 1; return made - 1 }
+    func newInstance() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        made += 1
+        return made - 1
+    }
     /// Instances made so far (the first one, then each sibling).
-    var instances: Int { lock.lock(); defer { lock.unlock() }; return made }
-    var entries: [(instance: Int, threads: Int)] { lock.lock(); defer { lock.unlock() }; return recorded }
+    var instances: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return made
+    }
+    var entries: [(instance: Int, threads: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
 }
 
 /// A stand-in for a network whose instances can share (numbered in order of `sibling()`).
@@ -363,12 +421,16 @@ final class SharingInterpolator: FrameInterpolator, @unchecked Sendable {
     let supportsArbitraryTimestep = true
     let log: ThreadLog
     let instance: Int
-    init(log: ThreadLog, instance: Int) { self.log = log; self.instance = instance }
+    init(log: ThreadLog, instance: Int) {
+        self.log = log
+        self.instance = instance
+    }
     func interpolate(_ first: RGBImage, _ second: RGBImage, at t: Double) throws -> RGBImage {
         log.add(instance, Parallel.maxThreads)
         let w = Float(t)
-        return RGBImage(width: first.width, height: first.height,
-                        pixels: zip(first.pixels, second.pixels).map { (1 - w) * $0 + w * $1 })
+        return RGBImage(
+            width: first.width, height: first.height,
+            pixels: zip(first.pixels, second.pixels).map { (1 - w) * $0 + w * $1 })
     }
     func sibling() -> (any FrameInterpolator)? {
         SharingInterpolator(log: log, instance: log.newInstance())

@@ -1,14 +1,18 @@
 import Foundation
-import Testing
 import KinetoMedia
 import KinetoPipeline
+import Testing
 
 /// `slowmo` jobs: lengths, timestamps and audio that stays in step with the picture.
 @Suite struct SlowMotionTests {
-    private func job(_ input: String, _ output: String, fps: String = "1x", factor: Rational, from: Double? = nil, to: Double? = nil,
-                     audio: SlowMotion.Audio = .drop) throws -> InterpolationJob {
-        var job = InterpolationJob(input: input, output: output, targetRate: try TargetRate(parsing: fps), method: .blend, preset: "ultrafast")
-        job.slowMotion = SlowMotion(stretch: try #require(TimeStretch(factor: factor, start: from, end: to)), audio: audio)
+    private func job(
+        _ input: String, _ output: String, fps: String = "1x", factor: Rational, from: Double? = nil, to: Double? = nil,
+        audio: SlowMotion.Audio = .drop
+    ) throws -> InterpolationJob {
+        var job = InterpolationJob(
+            input: input, output: output, targetRate: try TargetRate(parsing: fps), method: .blend, preset: "ultrafast")
+        job.slowMotion = SlowMotion(
+            stretch: try #require(TimeStretch(factor: factor, start: from, end: to)), audio: audio)
         return job
     }
 
@@ -35,7 +39,8 @@ import KinetoPipeline
     @Test func rangeIsStretchedAndTheRestKeepsItsPace() throws {
         let clips = try TestClips()
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4, audio: false)
-        let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), fps: "50", factor: Rational(4), from: 1, to: 2))
+        let result = try JobRunner.run(
+            try job(input, clips.path("slow.mp4"), fps: "50", factor: Rational(4), from: 1, to: 2))
         #expect(result.framesOut == 350)  // 1 + 4 + 2 = 7 s at 50 fps
         // Outside the range every other output frame is an input frame (25 → 50 fps), inside every 8th.
         #expect(result.framesPassedThrough == 25 + 25 + 50 + 1)
@@ -46,10 +51,14 @@ import KinetoPipeline
         let clips = try TestClips()
         let input = clips.path("beeps.mp4")
         // Beeps start at 1.5 s (inside the slowed range) and 2.5 s (after it).
-        try clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
-                          "-f", "lavfi", "-i", "aevalsrc=exprs='0.8*sin(2*PI*440*t)*(between(t,1.5,1.6)+between(t,2.5,2.6))':s=48000:d=3",
-                          "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "96k", input])
-        let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), factor: Rational(4), from: 1, to: 2, audio: .stretch))
+        try clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+            "-f", "lavfi", "-i",
+            "aevalsrc=exprs='0.8*sin(2*PI*440*t)*(between(t,1.5,1.6)+between(t,2.5,2.6))':s=48000:d=3",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "96k", input,
+        ])
+        let result = try JobRunner.run(
+            try job(input, clips.path("slow.mp4"), factor: Rational(4), from: 1, to: 2, audio: .stretch))
         #expect(result.framesOut == 150)  // 1 + 4 + 1 = 6 s
         let onsets = try Self.onsets(of: clips.path("slow.mp4"), clips: clips)
         // 1.5 s → 1 + 0.5 × 4 = 3 s; 2.5 s → 1 + 4 + 0.5 = 5.5 s. Tolerance 30 ms (one AAC frame is 21 ms).
@@ -84,7 +93,8 @@ import KinetoPipeline
         let clips = try TestClips()
         let plain = try clips.clip("plain.mp4", rate: "25", seconds: 2, audio: false)
         let meta = clips.path("meta.txt")
-        try ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"
+        try
+            ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"
             .write(toFile: meta, atomically: true, encoding: .utf8)
         let input = clips.path("chapters.mkv")
         try clips.ffmpeg(["-i", plain, "-i", meta, "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", input])

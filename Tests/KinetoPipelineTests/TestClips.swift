@@ -6,7 +6,8 @@ final class TestClips {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-pipeline-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-pipeline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -26,8 +27,10 @@ final class TestClips {
 
     /// A testsrc2 clip (x264 ultrafast) with an optional 440 Hz AAC tone.
     @discardableResult
-    func clip(_ name: String, rate: String = "24", seconds: Double = 2, size: String = "160x120", audio: Bool = true,
-              extra: [String] = []) throws -> String {
+    func clip(
+        _ name: String, rate: String = "24", seconds: Double = 2, size: String = "160x120", audio: Bool = true,
+        extra: [String] = []
+    ) throws -> String {
         var args = ["-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)"]
         if audio { args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)"] }
         args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
@@ -54,7 +57,8 @@ final class TestClips {
         return output
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static func sample(_ name: String) -> String { packageRoot.appendingPathComponent("samples/\(name)").path }
 }
 

@@ -22,7 +22,8 @@ private func requireModels() throws {
         let media = try PortraitTestMedia()
         let driving = try media.drivingClip()
         let output = media.path("animated.mp4")
-        let job = PortraitAnimationJob(portrait: facePhoto("biden"), driving: driving, output: output, size: 256, measure: true)
+        let job = PortraitAnimationJob(
+            portrait: facePhoto("biden"), driving: driving, output: output, size: 256, measure: true)
         let result = try PortraitAnimator.run(job)
         #expect(result.frames == 90)
         #expect(result.framesWithFace == 90)
@@ -64,18 +65,25 @@ private func requireModels() throws {
         try requireModels()
         let media = try PortraitTestMedia()
         let still = media.path("still.mp4")
-        try media.ffmpeg(["-loop", "1", "-framerate", "10", "-t", "1", "-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256,format=yuv420p",
-                          "-c:v", "libx264", "-crf", "12", still])
+        try media.ffmpeg([
+            "-loop", "1", "-framerate", "10", "-t", "1", "-i", facePhoto("obama"), "-vf",
+            "crop=520:520:231:0,scale=256:256,format=yuv420p",
+            "-c:v", "libx264", "-crf", "12", still,
+        ])
         let models = try PortraitModels()
         let image = try PortraitAnimator.loadImage(facePhoto("obama"))
-        let prepared = try PortraitAnimator.preparePortrait(image, path: "obama.jpg", crop: .auto, size: 256, models: models)
+        let prepared = try PortraitAnimator.preparePortrait(
+            image, path: "obama.jpg", crop: .auto, size: 256, models: models)
         let rig = prepared.rig
         // Rendering the rest pose reproduces the portrait up to the background plate's blend at soft mask edges.
         let rest = rig.render(landmarks: rig.landmarks, head: .identity(center: rig.face.center))
-        let meanError = zip(rest.pixels, rig.image.pixels).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(rest.pixels.count)
+        let meanError =
+            zip(rest.pixels, rig.image.pixels).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(rest.pixels.count)
         #expect(meanError < 0.01)
-        let result = try PortraitAnimator.run(PortraitAnimationJob(portrait: facePhoto("obama"), driving: still, output: media.path("out.mp4"),
-                                                                   size: 256, measure: true))
+        let result = try PortraitAnimator.run(
+            PortraitAnimationJob(
+                portrait: facePhoto("obama"), driving: still, output: media.path("out.mp4"),
+                size: 256, measure: true))
         #expect(result.frames == 10)
         let metrics = try #require(result.metrics)
         #expect(metrics.retargetedJitter < 0.2)
@@ -89,13 +97,18 @@ private func requireModels() throws {
         let noFace = media.path("testsrc.png")
         try media.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1", noFace])
         let noFaceVideo = media.path("testsrc.mp4")
-        try media.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "1", "-pix_fmt", "yuv420p", noFaceVideo])
+        try media.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "1", "-pix_fmt", "yuv420p", noFaceVideo,
+        ])
         let garbage = media.path("garbage.jpg")
         try Data("not a picture".utf8).write(to: URL(fileURLWithPath: garbage))
         let output = media.path("out.mp4")
 
         func failure(_ job: PortraitAnimationJob) -> PipelineError? {
-            do { _ = try PortraitAnimator.run(job); return nil } catch { return error as? PipelineError }
+            do {
+                _ = try PortraitAnimator.run(job)
+                return nil
+            } catch { return error as? PipelineError }
         }
         let portraitError = failure(PortraitAnimationJob(portrait: noFace, driving: noFaceVideo, output: output))
         #expect(portraitError?.code == .input)
@@ -106,11 +119,14 @@ private func requireModels() throws {
         #expect(unreadable?.code == .input)
         #expect(unreadable?.message.contains(garbage) == true)
 
-        let drivingError = failure(PortraitAnimationJob(portrait: facePhoto("biden"), driving: noFaceVideo, output: output, size: 128))
+        let drivingError = failure(
+            PortraitAnimationJob(portrait: facePhoto("biden"), driving: noFaceVideo, output: output, size: 128))
         #expect(drivingError?.code == .input)
         #expect(drivingError?.message.contains("no face found in any of its 10 frames") == true)
 
-        let missing = failure(PortraitAnimationJob(portrait: facePhoto("biden"), driving: media.path("missing.mp4"), output: output, size: 128))
+        let missing = failure(
+            PortraitAnimationJob(
+                portrait: facePhoto("biden"), driving: media.path("missing.mp4"), output: output, size: 128))
         #expect(missing?.code == .input)
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(media.files.sorted() == ["garbage.jpg", "testsrc.mp4", "testsrc.png"])
@@ -122,7 +138,8 @@ private func requireModels() throws {
         let media = try PortraitTestMedia()
         let driving = try media.drivingClip()
         let token = CancellationToken()
-        let job = PortraitAnimationJob(portrait: facePhoto("biden"), driving: driving, output: media.path("out.mp4"), size: 128)
+        let job = PortraitAnimationJob(
+            portrait: facePhoto("biden"), driving: driving, output: media.path("out.mp4"), size: 128)
         #expect(throws: PipelineError.self) {
             _ = try PortraitAnimator.run(job, progress: { _ in token.cancel() }, cancellation: token)
         }

@@ -8,7 +8,9 @@ import Testing
     let portrait = syntheticFace3D(center: SIMD2(128, 120), width: 50, height: 62, seed: 1)
     let driver = syntheticFace3D(center: SIMD2(300, 220), width: 80, height: 96, seed: 2)
 
-    func scaled(_ points: [SIMD3<Float>], _ s: Float, about c: SIMD2<Float>, shift: SIMD2<Float> = .zero) -> [SIMD3<Float>] {
+    func scaled(_ points: [SIMD3<Float>], _ s: Float, about c: SIMD2<Float>, shift: SIMD2<Float> = .zero) -> [SIMD3<
+        Float
+    >] {
         points.map { SIMD3(c.x + s * ($0.x - c.x) + shift.x, c.y + s * ($0.y - c.y) + shift.y, s * $0.z) }
     }
 
@@ -46,7 +48,9 @@ import Testing
     @Test func noLimitFollowsTheZoom() {
         var normalizer = DriverNormalizer(portrait: portrait, reference: driver, maxZoom: nil)
         var last = LandmarkRetargeter.Motion.rest(count: 468)
-        for i in 0..<50 { last = normalizer.next(scaled(driver, 1 + 0.3 * Float(i) / 49, about: SIMD2(300, 220)), at: Double(i) / 25) }
+        for i in 0..<50 {
+            last = normalizer.next(scaled(driver, 1 + 0.3 * Float(i) / 49, about: SIMD2(300, 220)), at: Double(i) / 25)
+        }
         #expect(abs(last.scale - 1.3) < 0.03)
         #expect(normalizer.cuts == 0)
     }
@@ -56,7 +60,9 @@ import Testing
     @Test func lostFaceHoldsThenEasesBack() {
         var normalizer = DriverNormalizer(portrait: portrait, reference: driver)
         var motion = LandmarkRetargeter.Motion.rest(count: 468)
-        for i in 0..<25 { motion = normalizer.next(scaled(driver, 1, about: .zero, shift: SIMD2(Float(i), 0)), at: Double(i) / 25) }
+        for i in 0..<25 {
+            motion = normalizer.next(scaled(driver, 1, about: .zero, shift: SIMD2(Float(i), 0)), at: Double(i) / 25)
+        }
         let before = motion.translation.x
         #expect(before > 5)
         var held: [Float] = []
@@ -76,12 +82,14 @@ import Testing
     @Test func rigidMotionIsNotExpression() {
         var normalizer = DriverNormalizer(portrait: portrait, reference: driver)
         let c = SIMD2<Float>(300, 220)
-        var worst: Float = 0, perLandmark: Float = 0
+        var worst: Float = 0
+        var perLandmark: Float = 0
         let retargeter = LandmarkRetargeter(portrait: portrait, reference: driver)
         var filters = [OneEuroFilter](repeating: OneEuroFilter(), count: 468 * 3)
         for i in 0..<50 {
             let t = Float(i) / 25
-            let angle = 0.1 * sin(t * 4), s = 1 + 0.06 * sin(t * 3)
+            let angle = 0.1 * sin(t * 4)
+            let s = 1 + 0.06 * sin(t * 3)
             let frame = driver.map { p -> SIMD3<Float> in
                 let d = SIMD2(p.x - c.x, p.y - c.y)
                 let r = SIMD2(cos(angle) * d.x - sin(angle) * d.y, sin(angle) * d.x + cos(angle) * d.y)
@@ -92,9 +100,12 @@ import Testing
             // What animate did before: each landmark filtered on its own (FaceTracker's smoothing), then split.
             var smoothed = frame
             for k in smoothed.indices {
-                for axis in 0..<3 { smoothed[k][axis] = Float(filters[k * 3 + axis].filter(Double(frame[k][axis]), at: Double(t))) }
+                for axis in 0..<3 {
+                    smoothed[k][axis] = Float(filters[k * 3 + axis].filter(Double(frame[k][axis]), at: Double(t)))
+                }
             }
-            perLandmark = max(perLandmark, retargeter.motion(smoothed).expression.map { ($0 * $0).sum().squareRoot() }.max()!)
+            perLandmark = max(
+                perLandmark, retargeter.motion(smoothed).expression.map { ($0 * $0).sum().squareRoot() }.max()!)
         }
         #expect(worst < 0.01, "largest expression change \(worst) face sizes")
         #expect(perLandmark > 2 * worst, "per-landmark filtering: \(perLandmark)")

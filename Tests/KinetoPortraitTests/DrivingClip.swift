@@ -3,7 +3,8 @@ import Foundation
 /// The golden directory: `<package root>/Tests/Fixtures/golden`, or `KINETO_GOLDEN_DIR`.
 func goldenDirectory() -> URL {
     if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Tests/Fixtures/golden")
 }
 
@@ -14,7 +15,8 @@ final class PortraitTestMedia {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-portrait-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kineto-portrait-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -36,7 +38,10 @@ final class PortraitTestMedia {
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw NSError(domain: "ffmpeg", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: text]) }
+        guard process.terminationStatus == 0 else {
+            throw NSError(
+                domain: "ffmpeg", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: text])
+        }
     }
 
     /// The driving clip: the three Obama photos (closed-mouth smile, broad smile showing the teeth, speaking with the mouth open), each
@@ -47,14 +52,19 @@ final class PortraitTestMedia {
         let faces = goldenDirectory().appendingPathComponent("faces")
         var arguments: [String] = []
         for name in ["obama3", "obama", "obama2"] {
-            arguments += ["-loop", "1", "-framerate", "25", "-t", "1.2", "-i", faces.appendingPathComponent("\(name).jpg").path]
+            arguments += [
+                "-loop", "1", "-framerate", "25", "-t", "1.2", "-i", faces.appendingPathComponent("\(name).jpg").path,
+            ]
         }
-        arguments += ["-f", "lavfi", "-t", "3.6", "-i", "sine=frequency=440:sample_rate=44100",
-                      "-filter_complex",
-                      "[0:v]crop=606:606:457:162,scale=288:288,setsar=1[a0];[1:v]crop=520:520:231:0,scale=288:288,setsar=1[a1];"
-                      + "[2:v]crop=600:600:26:136,scale=288:288,setsar=1[a2];[a0][a1][a2]concat=n=3:v=1:a=0,"
-                      + "rotate='0.08*sin(2*PI*t/1.2)',crop=256:256:'16+12*sin(2*PI*t/1.2)':'16+8*sin(4*PI*t/1.2)',format=yuv420p[v]",
-                      "-map", "[v]", "-map", "3:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-c:a", "aac", "-shortest", out]
+        arguments += [
+            "-f", "lavfi", "-t", "3.6", "-i", "sine=frequency=440:sample_rate=44100",
+            "-filter_complex",
+            "[0:v]crop=606:606:457:162,scale=288:288,setsar=1[a0];[1:v]crop=520:520:231:0,scale=288:288,setsar=1[a1];"
+                + "[2:v]crop=600:600:26:136,scale=288:288,setsar=1[a2];[a0][a1][a2]concat=n=3:v=1:a=0,"
+                + "rotate='0.08*sin(2*PI*t/1.2)',crop=256:256:'16+12*sin(2*PI*t/1.2)':'16+8*sin(4*PI*t/1.2)',format=yuv420p[v]",
+            "-map", "[v]", "-map", "3:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-c:a", "aac",
+            "-shortest", out,
+        ]
         try ffmpeg(arguments)
         return out
     }
@@ -71,7 +81,9 @@ func rotateMP4Clockwise90(_ path: String) throws {
     let matrixOffset = range.upperBound + 4 + 20 + 8 + 8
     let matrix: [Int32] = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30]
     for (i, v) in matrix.enumerated() {
-        withUnsafeBytes(of: v.bigEndian) { data.replaceSubrange(matrixOffset + 4 * i ..< matrixOffset + 4 * i + 4, with: $0) }
+        withUnsafeBytes(of: v.bigEndian) {
+            data.replaceSubrange(matrixOffset + 4 * i..<matrixOffset + 4 * i + 4, with: $0)
+        }
     }
     try data.write(to: URL(fileURLWithPath: path))
 }

@@ -10,23 +10,38 @@ import Testing
 /// moved by a known similarity. Outside the silhouettes the background must stay as it is: no halo.
 @Suite(.serialized) struct HaloTests {
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     @Test func movedHeadLeavesNoHalo() throws {
         let media = try PortraitTestMedia()
-        let personPath = media.path("person.png"), backgroundPath = media.path("background.png")
-        try media.ffmpeg(["-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256", "-frames:v", "1", personPath])
-        try media.ffmpeg(["-ss", "7", "-i", Self.packageRoot.appendingPathComponent("samples/tree.avi").path, "-vf",
-                          "crop=240:240:40:0,scale=256:256", "-frames:v", "1", backgroundPath])
-        let person = try PortraitAnimator.loadImage(personPath), background = try PortraitAnimator.loadImage(backgroundPath)
+        let personPath = media.path("person.png")
+        let backgroundPath = media.path("background.png")
+        try media.ffmpeg([
+            "-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256", "-frames:v", "1", personPath,
+        ])
+        try media.ffmpeg([
+            "-ss", "7", "-i", Self.packageRoot.appendingPathComponent("samples/tree.avi").path, "-vf",
+            "crop=240:240:40:0,scale=256:256", "-frames:v", "1", backgroundPath,
+        ])
+        let person = try PortraitAnimator.loadImage(personPath)
+        let background = try PortraitAnimator.loadImage(backgroundPath)
         let models = try PortraitModels()
         let alpha = try models.personMask(person)
-        let n = 256, plane = n * n
+        let n = 256
+        let plane = n * n
         var composite = [Float](repeating: 0, count: 3 * plane)
-        for c in 0..<3 { for i in 0..<plane { composite[c * plane + i] = alpha[i] * person.pixels[c * plane + i] + (1 - alpha[i]) * background.pixels[c * plane + i] } }
+        for c in 0..<3 {
+            for i in 0..<plane {
+                composite[c * plane + i] =
+                    alpha[i] * person.pixels[c * plane + i] + (1 - alpha[i]) * background.pixels[c * plane + i]
+            }
+        }
         let portrait = RGBImage(width: n, height: n, pixels: composite)
-        let rig = try PortraitAnimator.preparePortrait(portrait, path: "composite", crop: .none, size: n, models: models).rig
+        let rig = try PortraitAnimator.preparePortrait(
+            portrait, path: "composite", crop: .none, size: n, models: models
+        ).rig
 
         // The head moves as a rigid layer: shift, turn, a little larger.
         let head = HeadMotion(center: rig.face.center, translation: SIMD2(7, -4), rotation: 0.06, scale: 1.04)
@@ -40,33 +55,39 @@ import Testing
             return head.center + SIMD2(cos(a) * d.x - sin(a) * d.y, sin(a) * d.x + cos(a) * d.y)
         }
         var truth = [Float](repeating: 0, count: 3 * plane)
-        var silhouette = [Bool](repeating: false, count: plane), silhouette0 = [Bool](repeating: false, count: plane)
+        var silhouette = [Bool](repeating: false, count: plane)
+        var silhouette0 = [Bool](repeating: false, count: plane)
         alpha.withUnsafeBufferPointer { a in
             person.pixels.withUnsafeBufferPointer { p in
-                for y in 0..<n { for x in 0..<n {
-                    let s = inverse(SIMD2(Float(x), Float(y)))
-                    let m = ImageResampler.bilinearClamped(a.baseAddress!, n, n, s.x, s.y)
-                    let i = y * n + x
-                    silhouette[i] = m > 0.5
-                    silhouette0[i] = alpha[i] > 0.5
-                    for c in 0..<3 {
-                        let v = ImageResampler.bilinearClamped(p.baseAddress! + c * plane, n, n, s.x, s.y)
-                        truth[c * plane + i] = m * v + (1 - m) * background.pixels[c * plane + i]
+                for y in 0..<n {
+                    for x in 0..<n {
+                        let s = inverse(SIMD2(Float(x), Float(y)))
+                        let m = ImageResampler.bilinearClamped(a.baseAddress!, n, n, s.x, s.y)
+                        let i = y * n + x
+                        silhouette[i] = m > 0.5
+                        silhouette0[i] = alpha[i] > 0.5
+                        for c in 0..<3 {
+                            let v = ImageResampler.bilinearClamped(p.baseAddress! + c * plane, n, n, s.x, s.y)
+                            truth[c * plane + i] = m * v + (1 - m) * background.pixels[c * plane + i]
+                        }
                     }
-                } }
+                }
             }
         }
         // The band 3-25 px outside the moved silhouette, outside the first one too, above the chin (the warp moves
         // the head, not the shoulders, so only the head's surroundings have a ground truth).
         let distance = chamferDistance(silhouette, width: n, height: n)
         let chin = moved[152].y
-        var sum: Float = 0, count = 0
-        for y in 0..<Int(chin) { for x in 0..<n {
-            let i = y * n + x
-            guard distance[i] >= 3, distance[i] <= 25, !silhouette0[i] else { continue }
-            for c in 0..<3 { sum += abs(output.pixels[c * plane + i] - truth[c * plane + i]) }
-            count += 3
-        } }
+        var sum: Float = 0
+        var count = 0
+        for y in 0..<Int(chin) {
+            for x in 0..<n {
+                let i = y * n + x
+                guard distance[i] >= 3, distance[i] <= 25, !silhouette0[i] else { continue }
+                for c in 0..<3 { sum += abs(output.pixels[c * plane + i] - truth[c * plane + i]) }
+                count += 3
+            }
+        }
         #expect(count > 3000)
         let halo = sum / Float(count) * 255
         #expect(halo <= 3, "halo \(halo) grey levels over \(count / 3) pixels")
@@ -78,23 +99,27 @@ func chamferDistance(_ inside: [Bool], width: Int, height: Int) -> [Float] {
     let far = Float(1e9)
     var d = inside.map { $0 ? Float(0) : far }
     func relax(_ i: Int, _ j: Int, _ cost: Float) { if d[j] + cost < d[i] { d[i] = d[j] + cost } }
-    for y in 0..<height { for x in 0..<width {
-        let i = y * width + x
-        if x > 0 { relax(i, i - 1, 3) }
-        if y > 0 {
-            relax(i, i - width, 3)
-            if x > 0 { relax(i, i - width - 1, 4) }
-            if x < width - 1 { relax(i, i - width + 1, 4) }
+    for y in 0..<height {
+        for x in 0..<width {
+            let i = y * width + x
+            if x > 0 { relax(i, i - 1, 3) }
+            if y > 0 {
+                relax(i, i - width, 3)
+                if x > 0 { relax(i, i - width - 1, 4) }
+                if x < width - 1 { relax(i, i - width + 1, 4) }
+            }
         }
-    } }
-    for y in stride(from: height - 1, through: 0, by: -1) { for x in stride(from: width - 1, through: 0, by: -1) {
-        let i = y * width + x
-        if x < width - 1 { relax(i, i + 1, 3) }
-        if y < height - 1 {
-            relax(i, i + width, 3)
-            if x < width - 1 { relax(i, i + width + 1, 4) }
-            if x > 0 { relax(i, i + width - 1, 4) }
+    }
+    for y in stride(from: height - 1, through: 0, by: -1) {
+        for x in stride(from: width - 1, through: 0, by: -1) {
+            let i = y * width + x
+            if x < width - 1 { relax(i, i + 1, 3) }
+            if y < height - 1 {
+                relax(i, i + width, 3)
+                if x < width - 1 { relax(i, i + width + 1, 4) }
+                if x > 0 { relax(i, i + width - 1, 4) }
+            }
         }
-    } }
+    }
     return d.map { $0 / 3 }
 }

@@ -9,14 +9,20 @@ import Testing
 /// phone videos, phone photos with an EXIF orientation, and an output named like an input.
 @Suite(.serialized) struct PortraitInputTests {
     func failure(_ job: PortraitAnimationJob) -> PipelineError? {
-        do { _ = try PortraitAnimator.run(job); return nil } catch { return error as? PipelineError }
+        do {
+            _ = try PortraitAnimator.run(job)
+            return nil
+        } catch { return error as? PipelineError }
     }
 
     /// A 256² clip of obama.jpg's face, `seconds` long (10 fps), optionally with `filter` appended.
     func faceClip(_ media: PortraitTestMedia, _ name: String, seconds: Double, filter: String = "") throws -> String {
         let out = media.path(name)
-        try media.ffmpeg(["-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", facePhoto("obama"),
-                          "-vf", "crop=520:520:231:0,scale=256:256,setsar=1\(filter),format=yuv420p", "-c:v", "libx264", "-crf", "16", out])
+        try media.ffmpeg([
+            "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", facePhoto("obama"),
+            "-vf", "crop=520:520:231:0,scale=256:256,setsar=1\(filter),format=yuv420p", "-c:v", "libx264", "-crf", "16",
+            out,
+        ])
         return out
     }
 
@@ -24,15 +30,21 @@ import Testing
     @Test func twoFacesTakesTheLargest() throws {
         let media = try PortraitTestMedia()
         let pair = media.path("pair.png")
-        try media.ffmpeg(["-i", facePhoto("biden"), "-i", facePhoto("obama"), "-filter_complex",
-                          "[0]crop=700:700:220:80,scale=300:300,setsar=1[a];[1]crop=520:520:231:0,scale=170:170,setsar=1,pad=300:300:65:65:gray[b];[a][b]hstack",
-                          "-frames:v", "1", pair])
+        try media.ffmpeg([
+            "-i", facePhoto("biden"), "-i", facePhoto("obama"), "-filter_complex",
+            "[0]crop=700:700:220:80,scale=300:300,setsar=1[a];[1]crop=520:520:231:0,scale=170:170,setsar=1,pad=300:300:65:65:gray[b];[a][b]hstack",
+            "-frames:v", "1", pair,
+        ])
         let driving = try faceClip(media, "driving.mp4", seconds: 1)
-        let result = try PortraitAnimator.run(PortraitAnimationJob(portrait: pair, driving: driving, output: media.path("out.mp4"), crop: .none))
-        #expect(result.warnings.contains { $0.contains("2 faces in the portrait; the largest is animated") }, "\(result.warnings)")
+        let result = try PortraitAnimator.run(
+            PortraitAnimationJob(portrait: pair, driving: driving, output: media.path("out.mp4"), crop: .none))
+        #expect(
+            result.warnings.contains { $0.contains("2 faces in the portrait; the largest is animated") },
+            "\(result.warnings)")
         let models = try PortraitModels()
-        let prepared = try PortraitAnimator.preparePortrait(try PortraitAnimator.loadImage(pair), path: pair, crop: .none, size: nil, models: models)
-        #expect(prepared.rig.face.center.x < 300)   // Biden's, on the left
+        let prepared = try PortraitAnimator.preparePortrait(
+            try PortraitAnimator.loadImage(pair), path: pair, crop: .none, size: nil, models: models)
+        #expect(prepared.rig.face.center.x < 300)  // Biden's, on the left
     }
 
     /// A black-and-white full-length portrait (biden.jpg in greyscale, 970×2204): at the detector's 128² the face is
@@ -42,7 +54,8 @@ import Testing
         let grey = media.path("grey.jpg")
         try media.ffmpeg(["-i", facePhoto("biden"), "-vf", "format=gray", "-q:v", "2", grey])
         let models = try PortraitModels()
-        let prepared = try PortraitAnimator.preparePortrait(try PortraitAnimator.loadImage(grey), path: grey, crop: .auto, size: 128, models: models)
+        let prepared = try PortraitAnimator.preparePortrait(
+            try PortraitAnimator.loadImage(grey), path: grey, crop: .auto, size: 128, models: models)
         // The crop is around the head (face at about (570, 330)), not the folded arms: the window search also
         // reports a false second "face" there (265 px against the head's 304), and the largest is the head.
         #expect(prepared.region.y < 200 && prepared.region.width < 970)
@@ -58,7 +71,9 @@ import Testing
         let driving = try faceClip(media, "driving.mp4", seconds: 0.5)
         let error = failure(PortraitAnimationJob(portrait: tiny, driving: driving, output: media.path("out.mp4")))
         #expect(error?.code == .input)
-        #expect(error?.message.contains("pixels across; use a portrait whose face is at least 64 pixels") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("pixels across; use a portrait whose face is at least 64 pixels") == true,
+            "\(String(describing: error))")
         #expect(media.files.sorted() == ["driving.mp4", "tiny.png"])
     }
 
@@ -67,12 +82,18 @@ import Testing
         let media = try PortraitTestMedia()
         let face = try faceClip(media, "face.mp4", seconds: 1)
         let driving = media.path("driving.mp4")
-        try media.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=256x256:rate=10:duration=1.2", "-i", face, "-filter_complex",
-                          "[0]format=yuv420p,setsar=1[a];[1]setsar=1[b];[a][b]concat=n=2:v=1:a=0", "-c:v", "libx264", "-crf", "16", driving])
-        let result = try PortraitAnimator.run(PortraitAnimationJob(portrait: facePhoto("biden"), driving: driving, output: media.path("out.mp4"), size: 128))
+        try media.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=size=256x256:rate=10:duration=1.2", "-i", face, "-filter_complex",
+            "[0]format=yuv420p,setsar=1[a];[1]setsar=1[b];[a][b]concat=n=2:v=1:a=0", "-c:v", "libx264", "-crf", "16",
+            driving,
+        ])
+        let result = try PortraitAnimator.run(
+            PortraitAnimationJob(
+                portrait: facePhoto("biden"), driving: driving, output: media.path("out.mp4"), size: 128))
         #expect(result.frames == 22)
         #expect(result.framesWithFace == 10)
-        #expect(result.warnings.contains { $0.contains("no face in its first 12 frames (1.2 s)") }, "\(result.warnings)")
+        #expect(
+            result.warnings.contains { $0.contains("no face in its first 12 frames (1.2 s)") }, "\(result.warnings)")
     }
 
     /// An upright phone video stored sideways with a display rotation: turned before tracking (before, no face was
@@ -81,17 +102,24 @@ import Testing
         let media = try PortraitTestMedia()
         let sideways = media.path("sideways.mp4")
         // Pixels turned 90° counter-clockwise, tagged to be shown turned 90° clockwise: upright on screen.
-        try media.ffmpeg(["-loop", "1", "-framerate", "10", "-t", "1", "-i", facePhoto("obama"), "-vf",
-                          "crop=520:700:231:0,scale=180:242,setsar=1,transpose=2,format=yuv420p", "-c:v", "libx264", "-crf", "16", sideways])
+        try media.ffmpeg([
+            "-loop", "1", "-framerate", "10", "-t", "1", "-i", facePhoto("obama"), "-vf",
+            "crop=520:700:231:0,scale=180:242,setsar=1,transpose=2,format=yuv420p", "-c:v", "libx264", "-crf", "16",
+            sideways,
+        ])
         try rotateMP4Clockwise90(sideways)
         let info = try MediaReader(sideways).info
         #expect(info.video.rotation == 90)
-        let result = try PortraitAnimator.run(PortraitAnimationJob(portrait: facePhoto("biden"), driving: sideways, output: media.path("out.mp4"), size: 128))
+        let result = try PortraitAnimator.run(
+            PortraitAnimationJob(
+                portrait: facePhoto("biden"), driving: sideways, output: media.path("out.mp4"), size: 128))
         #expect(result.framesWithFace == result.frames)
         #expect(result.warnings.contains { $0.contains("turned 90° clockwise") }, "\(result.warnings)")
 
         let vertical = try faceClip(media, "vertical.mp4", seconds: 1, filter: ",pad=256:456:0:100:black")
-        let plain = try PortraitAnimator.run(PortraitAnimationJob(portrait: facePhoto("biden"), driving: vertical, output: media.path("v.mp4"), size: 128))
+        let plain = try PortraitAnimator.run(
+            PortraitAnimationJob(
+                portrait: facePhoto("biden"), driving: vertical, output: media.path("v.mp4"), size: 128))
         #expect(plain.framesWithFace == plain.frames)
     }
 
@@ -99,15 +127,20 @@ import Testing
     @Test func exifOrientedPortrait() throws {
         let media = try PortraitTestMedia()
         let stored = media.path("stored.jpg")
-        try media.ffmpeg(["-i", facePhoto("biden"), "-vf", "crop=700:800:220:60,scale=350:400,transpose=2", "-frames:v", "1", "-q:v", "3", stored])
+        try media.ffmpeg([
+            "-i", facePhoto("biden"), "-vf", "crop=700:800:220:60,scale=350:400,transpose=2", "-frames:v", "1", "-q:v",
+            "3", stored,
+        ])
         let rotated = media.path("phone.jpg")
-        try withExifOrientation(6, jpeg: Data(contentsOf: URL(fileURLWithPath: stored))).write(to: URL(fileURLWithPath: rotated))
+        try withExifOrientation(6, jpeg: Data(contentsOf: URL(fileURLWithPath: stored))).write(
+            to: URL(fileURLWithPath: rotated))
         #expect(ImageOrientation.exifOrientation(ofFileAt: rotated) == 6)
         #expect(ImageOrientation.exifOrientation(ofFileAt: stored) == nil)
         let image = try PortraitAnimator.loadImage(rotated)
         #expect(image.width == 350 && image.height == 400)
         let models = try PortraitModels()
-        let prepared = try PortraitAnimator.preparePortrait(image, path: rotated, crop: .auto, size: 128, models: models)
+        let prepared = try PortraitAnimator.preparePortrait(
+            image, path: rotated, crop: .auto, size: 128, models: models)
         // Upright: the eyes lie above the mouth.
         let eyes = (prepared.rig.landmarks[33].y + prepared.rig.landmarks[263].y) / 2
         #expect(eyes < prepared.rig.landmarks[13].y - 10)
@@ -121,9 +154,11 @@ import Testing
         let driving = try faceClip(media, "driving.mp4", seconds: 0.5)
         try FileManager.default.createSymbolicLink(atPath: media.path("link.jpg"), withDestinationPath: portrait)
         try FileManager.default.linkItem(atPath: driving, toPath: media.path("hard.mp4"))
-        let before = try Data(contentsOf: URL(fileURLWithPath: portrait)), drivingBefore = try Data(contentsOf: URL(fileURLWithPath: driving))
+        let before = try Data(contentsOf: URL(fileURLWithPath: portrait))
+        let drivingBefore = try Data(contentsOf: URL(fileURLWithPath: driving))
         for output in [portrait, media.path("link.jpg"), driving, media.path("hard.mp4")] {
-            let error = failure(PortraitAnimationJob(portrait: portrait, driving: driving, output: output, size: 64, overwrite: true))
+            let error = failure(
+                PortraitAnimationJob(portrait: portrait, driving: driving, output: output, size: 64, overwrite: true))
             #expect(error?.code == .output, "\(output): \(String(describing: error))")
             #expect(error?.message.contains("is the input file itself") == true)
         }
@@ -135,10 +170,10 @@ import Testing
 
 /// `jpeg` with an EXIF APP1 segment holding only Orientation (tag 0x0112) inserted after the start marker.
 func withExifOrientation(_ orientation: UInt16, jpeg: Data) -> Data {
-    var tiff: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]          // big-endian TIFF, IFD0 at offset 8
-    tiff += [0, 1]                                                      // one entry
+    var tiff: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]  // big-endian TIFF, IFD0 at offset 8
+    tiff += [0, 1]  // one entry
     tiff += [0x01, 0x12, 0, 3, 0, 0, 0, 1, UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0, 0]
-    tiff += [0, 0, 0, 0]                                                // no next IFD
+    tiff += [0, 0, 0, 0]  // no next IFD
     let payload = Array("Exif\0\0".utf8) + tiff
     let length = payload.count + 2
     var out = Data(jpeg.prefix(2))

@@ -16,7 +16,8 @@ import Testing
         let converter = FrameConverter()
         var out: [(landmarks: [SIMD3<Float>]?, time: Double)] = []
         while let frame = try reader.nextVideoFrame() {
-            out.append((try tracker.track(try converter.rgbImage(from: frame), at: frame.seconds)?.landmarks, frame.seconds))
+            out.append(
+                (try tracker.track(try converter.rgbImage(from: frame), at: frame.seconds)?.landmarks, frame.seconds))
         }
         return out
     }
@@ -25,8 +26,10 @@ import Testing
         let media = try PortraitTestMedia()
         let path = media.path("portrait.png")
         try media.ffmpeg(["-i", facePhoto(name), "-vf", "\(crop),scale=256:256", "-frames:v", "1", path])
-        return try PortraitAnimator.preparePortrait(try PortraitAnimator.loadImage(path), path: path, crop: .none, size: 256,
-                                                    models: try PortraitModels()).rig
+        return try PortraitAnimator.preparePortrait(
+            try PortraitAnimator.loadImage(path), path: path, crop: .none, size: 256,
+            models: try PortraitModels()
+        ).rig
     }
 
     /// obama2.jpg (speaking, mouth open 0.42 face sizes) shifted, turned ±6° and scaled ±6%: the portrait's (the same
@@ -37,10 +40,12 @@ import Testing
         let media = try PortraitTestMedia()
         let crop = "crop=600:600:26:136"
         let driving = media.path("rigid.mp4")
-        try media.ffmpeg(["-loop", "1", "-framerate", "25", "-t", "2", "-i", facePhoto("obama2"), "-vf",
-                          "\(crop),scale=320:320,rotate='0.105*sin(2*PI*t/1.3)',scale='320*(1+0.06*sin(2*PI*t/1.1))':-1:eval=frame,"
-                          + "crop=256:256:'(iw-256)/2+10*sin(2*PI*t/0.9)':'(ih-256)/2',setsar=1,format=yuv420p",
-                          "-c:v", "libx264", "-crf", "14", driving])
+        try media.ffmpeg([
+            "-loop", "1", "-framerate", "25", "-t", "2", "-i", facePhoto("obama2"), "-vf",
+            "\(crop),scale=320:320,rotate='0.105*sin(2*PI*t/1.3)',scale='320*(1+0.06*sin(2*PI*t/1.1))':-1:eval=frame,"
+                + "crop=256:256:'(iw-256)/2+10*sin(2*PI*t/0.9)':'(ih-256)/2',setsar=1,format=yuv420p",
+            "-c:v", "libx264", "-crf", "14", driving,
+        ])
         let rig = try portrait("obama2", crop: crop)
         let rest = NormalizedFace(rig.landmarks).mouthOpening
         let frames = try track(driving)
@@ -53,9 +58,15 @@ import Testing
         }
         // What animate did before: per-landmark smoothing in the tracker, then the split (for the record).
         let smoothed = try track(driving, smoothing: true)
-        let retargeter = LandmarkRetargeter(portrait: rig.landmarks3D, reference: try #require(smoothed.first?.landmarks))
-        let before = smoothed.compactMap(\.landmarks).map { abs(NormalizedFace(retargeter.retarget($0).landmarks).mouthOpening - rest) }.max() ?? 0
-        print("rigidly moved photo: mouth opening changes by up to \(worst) face sizes (per-landmark smoothing: \(before))")
+        let retargeter = LandmarkRetargeter(
+            portrait: rig.landmarks3D, reference: try #require(smoothed.first?.landmarks))
+        let before =
+            smoothed.compactMap(\.landmarks).map {
+                abs(NormalizedFace(retargeter.retarget($0).landmarks).mouthOpening - rest)
+            }.max() ?? 0
+        print(
+            "rigidly moved photo: mouth opening changes by up to \(worst) face sizes (per-landmark smoothing: \(before))"
+        )
         #expect(frames.count == 50)
         #expect(worst < 0.05, "mouth opening changed by up to \(worst) face sizes (portrait's opening \(rest))")
     }

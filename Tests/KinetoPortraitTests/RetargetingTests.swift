@@ -21,13 +21,15 @@ import Testing
     /// moving and growing the driver moves and grows the portrait in proportion to the face sizes.
     @Test func rigidDriverMotionMovesThePortraitRigidly() {
         let retargeter = LandmarkRetargeter(portrait: portrait, reference: driver, mode: .relative)
-        let driverCenter = NormalizedFace(driver).center, portraitCenter = NormalizedFace(portrait).center
+        let driverCenter = NormalizedFace(driver).center
+        let portraitCenter = NormalizedFace(portrait).center
         let (turned, head) = retargeter.retarget(rotated(driver, by: 0.2, about: driverCenter))
         #expect(abs(head.rotation - 0.2) < 1e-4)
         #expect(maxDistance(turned, rotated(portrait, by: 0.2, about: portraitCenter)) < 1e-2)
 
         // Shift by a tenth of the driver's face size and scale 1.1: the portrait shifts a tenth of its own size.
-        let driverSize = NormalizedFace(driver).size, portraitSize = NormalizedFace(portrait).size
+        let driverSize = NormalizedFace(driver).size
+        let portraitSize = NormalizedFace(portrait).size
         let moved = driver.map { driverCenter + 1.1 * ($0 - driverCenter) + SIMD2(0.1 * driverSize, 0) }
         let (out, motion) = retargeter.retarget(moved)
         let expected = portrait.map { portraitCenter + 1.1 * ($0 - portraitCenter) + SIMD2(0.1 * portraitSize, 0) }
@@ -43,7 +45,8 @@ import Testing
         var open = driver
         for i in [14, 87, 178, 88, 95, 317, 402, 318, 324] { open[i].y += 0.05 * size }
 
-        let relative = LandmarkRetargeter(portrait: portrait, reference: driver, mode: .relative).retarget(open).landmarks
+        let relative = LandmarkRetargeter(portrait: portrait, reference: driver, mode: .relative).retarget(open)
+            .landmarks
         let portraitSize = NormalizedFace(portrait).size
         // Unmoved landmarks stay where the portrait has them; moved ones move by 5% of the portrait's face size.
         // (The moved points shift the rigid fit a little, hence the tolerance.)
@@ -51,7 +54,8 @@ import Testing
         #expect(abs(relative[10].y - portrait[10].y) < 0.01 * portraitSize)
         #expect(NormalizedFace(portrait).shapeDistance(to: NormalizedFace(relative)) < 0.01)
 
-        let absolute = LandmarkRetargeter(portrait: portrait, reference: driver, mode: .absolute).retarget(open).landmarks
+        let absolute = LandmarkRetargeter(portrait: portrait, reference: driver, mode: .absolute).retarget(open)
+            .landmarks
         #expect(NormalizedFace(open).shapeDistance(to: NormalizedFace(absolute)) < 1e-4)
         #expect(NormalizedFace(portrait).shapeDistance(to: NormalizedFace(absolute)) > 0.05)
         // Both put the face where the portrait's is.
@@ -78,9 +82,13 @@ import Testing
         let turnedPoints = turned(points, by: 0.3, about: .zero)
         let fit = Rotation3D.fit(from: points, to: turnedPoints)
         var worst: Float = 0
-        for (a, b) in zip(points, turnedPoints) { worst = max(worst, ((fit.apply(a) - b) * (fit.apply(a) - b)).sum().squareRoot()) }
+        for (a, b) in zip(points, turnedPoints) {
+            worst = max(worst, ((fit.apply(a) - b) * (fit.apply(a) - b)).sum().squareRoot())
+        }
         #expect(worst < 1e-4)
-        #expect(abs(Rotation3D.fit(from: points, to: points.map { Rotation3D(aboutZ: -0.4).apply($0) }).inPlaneAngle + 0.4) < 1e-4)
+        #expect(
+            abs(Rotation3D.fit(from: points, to: points.map { Rotation3D(aboutZ: -0.4).apply($0) }).inPlaneAngle + 0.4)
+                < 1e-4)
     }
 
     /// A driver turning its head 0.3 rad sideways turns the portrait's own 3D landmarks by 0.3 rad: the output is
@@ -98,7 +106,8 @@ import Testing
         #expect(maxDistance(out, expected) < 0.05)
         #expect(abs(head.rotation) < 1e-3)
         // The 2D-only similarity would have had to squash the face instead.
-        let flat = LandmarkRetargeter(portrait: portrait.map { SIMD2($0.x, $0.y) }, reference: driver.map { SIMD2($0.x, $0.y) })
+        let flat = LandmarkRetargeter(
+            portrait: portrait.map { SIMD2($0.x, $0.y) }, reference: driver.map { SIMD2($0.x, $0.y) })
         let (squashed, _) = flat.retarget(turned(driver, by: 0.3, about: centroid(driver)).map { SIMD2($0.x, $0.y) })
         #expect(maxDistance(squashed, expected) > 1)
     }

@@ -6,11 +6,11 @@ import KinetoPortrait
 func syntheticFace(center: SIMD2<Float>, width: Float, height: Float, seed: UInt64) -> [SIMD2<Float>] {
     var state = seed &+ 0x9E37_79B9_7F4A_7C15
     func next() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Float(state >> 40) / Float(1 << 24)
     }
     return (0..<FaceMeshRegions.count).map { i in
-        let angle = Float(i) * 2.399963   // golden angle: an even spread
+        let angle = Float(i) * 2.399963  // golden angle: an even spread
         let radius = (Float(i) + 0.5) / Float(FaceMeshRegions.count)
         let r = radius.squareRoot() * (0.9 + 0.2 * next())
         return center + SIMD2(width * r * cos(angle), height * r * sin(angle))

@@ -7,10 +7,18 @@ import Testing
 @Suite struct WarpTests {
     /// A mesh over a `w × h` frame: a jittered grid plus the frame corners just outside the pixel centres.
     func mesh(width w: Int, height h: Int) -> [SIMD2<Float>] {
-        var points: [SIMD2<Float>] = [SIMD2(-0.5, -0.5), SIMD2(Float(w) - 0.5, -0.5), SIMD2(-0.5, Float(h) - 0.5), SIMD2(Float(w) - 0.5, Float(h) - 0.5)]
-        for gy in 1..<6 { for gx in 1..<6 {
-            points.append(SIMD2(Float(gx) * Float(w) / 6 + Float((gx * 7 + gy * 3) % 5) - 2, Float(gy) * Float(h) / 6 + Float((gx * 3 + gy * 5) % 5) - 2))
-        } }
+        var points: [SIMD2<Float>] = [
+            SIMD2(-0.5, -0.5), SIMD2(Float(w) - 0.5, -0.5), SIMD2(-0.5, Float(h) - 0.5),
+            SIMD2(Float(w) - 0.5, Float(h) - 0.5),
+        ]
+        for gy in 1..<6 {
+            for gx in 1..<6 {
+                points.append(
+                    SIMD2(
+                        Float(gx) * Float(w) / 6 + Float((gx * 7 + gy * 3) % 5) - 2,
+                        Float(gy) * Float(h) / 6 + Float((gx * 3 + gy * 5) % 5) - 2))
+            }
+        }
         return points
     }
 
@@ -27,7 +35,9 @@ import Testing
         var area: Float = 0
         var used = Set<Int32>()
         for t in mesh.triangles {
-            let a = mesh.points[Int(t.x)], b = mesh.points[Int(t.y)], c = mesh.points[Int(t.z)]
+            let a = mesh.points[Int(t.x)]
+            let b = mesh.points[Int(t.y)]
+            let c = mesh.points[Int(t.z)]
             let signed = ((b - a).x * (c - a).y - (b - a).y * (c - a).x) / 2
             #expect(signed > 0)
             area += signed
@@ -49,7 +59,9 @@ import Testing
         // Warp into a black image: every pixel must be written (the mesh covers the frame).
         image.pixels.withUnsafeBufferPointer { src in
             blank.pixels.withUnsafeMutableBufferPointer { dst in
-                warp.warp(source: src.baseAddress!, into: dst.baseAddress!, channels: 3, width: 80, height: 60, from: points, to: points)
+                warp.warp(
+                    source: src.baseAddress!, into: dst.baseAddress!, channels: 3, width: 80, height: 60, from: points,
+                    to: points)
             }
         }
         let error = zip(blank.pixels, image.pixels).map { abs($0 - $1) }.max()!
@@ -63,10 +75,14 @@ import Testing
         let image = pattern(width: w, height: h) { x, y, c in 0.1 + 0.008 * x + 0.005 * y + 0.1 * Float(c) }
         let points = mesh(width: w, height: h)
         // A: rotate 0.1 rad about (40, 30), scale 0.9, shift (3, -2).
-        let center = SIMD2<Float>(40, 30), angle: Float = 0.1, scale: Float = 0.9, shift = SIMD2<Float>(3, -2)
+        let center = SIMD2<Float>(40, 30)
+        let angle: Float = 0.1
+        let scale: Float = 0.9
+        let shift = SIMD2<Float>(3, -2)
         func forward(_ p: SIMD2<Float>) -> SIMD2<Float> {
             let d = p - center
-            return center + shift + scale * SIMD2(cos(angle) * d.x - sin(angle) * d.y, sin(angle) * d.x + cos(angle) * d.y)
+            return center + shift + scale
+                * SIMD2(cos(angle) * d.x - sin(angle) * d.y, sin(angle) * d.x + cos(angle) * d.y)
         }
         func inverse(_ q: SIMD2<Float>) -> SIMD2<Float> {
             let d = (q - center - shift) / scale
@@ -76,16 +92,18 @@ import Testing
         let out = warp.warp(image, from: points, to: points.map(forward))
         var checked = 0
         var worst: Float = 0
-        for y in 0..<h { for x in 0..<w {
-            let s = inverse(SIMD2(Float(x), Float(y)))
-            // Only pixels whose source lies well inside the image (no edge clamping).
-            guard s.x > 2, s.y > 2, s.x < Float(w - 3), s.y < Float(h - 3) else { continue }
-            for c in 0..<3 {
-                let expected = 0.1 + 0.008 * s.x + 0.005 * s.y + 0.1 * Float(c)
-                worst = max(worst, abs(out.pixels[(c * h + y) * w + x] - expected))
+        for y in 0..<h {
+            for x in 0..<w {
+                let s = inverse(SIMD2(Float(x), Float(y)))
+                // Only pixels whose source lies well inside the image (no edge clamping).
+                guard s.x > 2, s.y > 2, s.x < Float(w - 3), s.y < Float(h - 3) else { continue }
+                for c in 0..<3 {
+                    let expected = 0.1 + 0.008 * s.x + 0.005 * s.y + 0.1 * Float(c)
+                    worst = max(worst, abs(out.pixels[(c * h + y) * w + x] - expected))
+                }
+                checked += 1
             }
-            checked += 1
-        } }
+        }
         #expect(checked > w * h / 2)
         #expect(worst < 1e-4)
     }
@@ -102,7 +120,9 @@ import Testing
         image.pixels.withUnsafeBufferPointer { src in
             banded.pixels.withUnsafeMutableBufferPointer { dst in
                 for rows in [0..<20, 20..<h] {
-                    warp.warp(source: src.baseAddress!, into: dst.baseAddress!, channels: 3, width: w, height: h, from: points, to: moved, rows: rows)
+                    warp.warp(
+                        source: src.baseAddress!, into: dst.baseAddress!, channels: 3, width: w, height: h,
+                        from: points, to: moved, rows: rows)
                 }
             }
         }

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import KinetoWeights
+import Testing
 
 @Suite struct DeterministicWeightsTests {
     @Test func readmeTestVector() {
-        #expect(DeterministicWeights.fnv1a64("a.weight") == 16029347488473366350)
+        #expect(DeterministicWeights.fnv1a64("a.weight") == 16_029_347_488_473_366_350)
         let values = DeterministicWeights.values("a.weight", count: 4, center: 0, scale: 1)
         #expect(values == [0.34106361865997314, -0.325417160987854, 0.009931564331054688, 0.8677395582199097])
     }
@@ -30,9 +30,15 @@ import KinetoWeights
         let alias = try manifest.tensor(aliased.aliases[0])
         #expect(alias.values == primary.values)
         #expect(alias.name == aliased.aliases[0])
-        #expect(primary.values == DeterministicWeights.values(aliased.name, count: aliased.count, center: aliased.center, scale: aliased.scale))
+        #expect(
+            primary.values
+                == DeterministicWeights.values(
+                    aliased.name, count: aliased.count, center: aliased.center, scale: aliased.scale))
         let bdcn = manifest.tensors(withPrefix: "bdcn.")
-        #expect(bdcn["bdcn.features.conv1_1.weight"]?.values == DeterministicWeights.values("bdcn.features.conv1_1.weight", count: 1728, center: 0, scale: conv.scale))
+        #expect(
+            bdcn["bdcn.features.conv1_1.weight"]?.values
+                == DeterministicWeights.values(
+                    "bdcn.features.conv1_1.weight", count: 1728, center: 0, scale: conv.scale))
         #expect(bdcn.keys.allSatisfy { $0.hasPrefix("bdcn.") })
         #expect(throws: WeightError.self) { _ = try manifest.entry("no.such") }
     }
@@ -40,7 +46,8 @@ import KinetoWeights
     @Test func badManifestIsAnError() throws {
         try withTemporaryDirectory { dir in
             let url = dir.appendingPathComponent("m.json")
-            try Data(#"{"generator":"detweights","tensors":{"a":{"shape":[-3],"center":0,"scale":1}}}"#.utf8).write(to: url)
+            try Data(#"{"generator":"detweights","tensors":{"a":{"shape":[-3],"center":0,"scale":1}}}"#.utf8).write(
+                to: url)
             let error = #expect(throws: WeightError.self) { _ = try DeterministicManifest(contentsOf: url) }
             #expect(error?.key == "a")
             try Data("not json".utf8).write(to: url)

@@ -6,14 +6,21 @@ import Foundation
 let installedModelDirectories: [URL] = {
     let env = ProcessInfo.processInfo.environment
     var dirs: [URL] = []
-    if let explicit = env["KINETO_MODEL_DIR"] { dirs.append(URL(fileURLWithPath: explicit)) }
-    else if let data = env["XDG_DATA_HOME"], !data.isEmpty { dirs.append(URL(fileURLWithPath: data).appendingPathComponent("kineto/models")) }
-    else { dirs.append(FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/kineto/models")) }
+    if let explicit = env["KINETO_MODEL_DIR"] {
+        dirs.append(URL(fileURLWithPath: explicit))
+    } else if let data = env["XDG_DATA_HOME"], !data.isEmpty {
+        dirs.append(URL(fileURLWithPath: data).appendingPathComponent("kineto/models"))
+    } else {
+        dirs.append(
+            FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/kineto/models"))
+    }
     dirs.append(URL(fileURLWithPath: "/var/lib/kineto/models"))
     return dirs
 }()
 
 /// The first existing `relative` path under the model directories.
 func installedModelFile(_ relative: String) -> URL? {
-    installedModelDirectories.map { $0.appendingPathComponent(relative) }.first { FileManager.default.fileExists(atPath: $0.path) }
+    installedModelDirectories.map { $0.appendingPathComponent(relative) }.first {
+        FileManager.default.fileExists(atPath: $0.path)
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoWeights
+import Testing
 
 @Suite struct SHA256Tests {
     private func hex(_ text: String) -> String { SHA256.hex(SHA256.hash(Array(text.utf8))) }
@@ -8,11 +8,17 @@ import KinetoWeights
     @Test func standardVectors() {
         #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+        #expect(
+            hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu")
+        #expect(
+            hex(
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+            )
                 == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
-        #expect(hex(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            hex(String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func portableLoopAgreesWithTheSHAExtensions() {
@@ -25,7 +31,8 @@ import KinetoWeights
                 seed = seed &* 1_664_525 &+ 1_013_904_223
                 message.append(UInt8(truncatingIfNeeded: seed >> 24))
             }
-            var portable = SHA256(portable: true), fast = SHA256()
+            var portable = SHA256(portable: true)
+            var fast = SHA256()
             portable.update(Array(message.prefix(length)))
             fast.update(Array(message.prefix(length)))
             #expect(portable.finalize() == fast.finalize(), "\(length) bytes")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoWeights
+import Testing
 
 @Suite struct SafeTensorsFileTests {
     @Test func readsGoldenOpsFile() throws {
@@ -52,11 +52,17 @@ import KinetoWeights
         try withTemporaryDirectory { dir in
             let cases = [
                 (#"{"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}}"#, 24, "needs 24 bytes"),
-                (#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, 12, "overlap"),
+                (
+                    #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                    12, "overlap"
+                ),
                 (#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, 8, "outside"),
                 (#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, 0, "impossible shape"),
                 (#"{"w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}"#, 1, "unsupported dtype"),
-                (#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#, 16, "impossible shape"),
+                (
+                    #"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#, 16,
+                    "impossible shape"
+                ),
                 (#"{"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,16]}}"#, 16, "outside"),
                 (#"{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, 4, "impossible shape"),
             ]
@@ -64,7 +70,9 @@ import KinetoWeights
                 let url = try file(header: header, dataBytes: dataBytes, in: dir)
                 let error = #expect(throws: WeightError.self) { _ = try SafeTensorsFile(contentsOf: url) }
                 #expect(error?.key == "w" || error?.key == "v", "\(header)")
-                #expect(error?.description.contains(expected) == true, "\(String(describing: error)) should mention \(expected)")
+                #expect(
+                    error?.description.contains(expected) == true,
+                    "\(String(describing: error)) should mention \(expected)")
                 #expect(error?.description.contains("hand.safetensors") == true)
             }
         }

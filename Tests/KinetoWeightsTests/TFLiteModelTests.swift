@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoWeights
+import Testing
 
 /// MediaPipe's models from the mediapipe 0.10.21 wheel (`pip download --no-deps --only-binary=:all:
 /// --python-version 3.11 --platform manylinux_2_28_x86_64 mediapipe==0.10.21`), found under $KINETO_MEDIAPIPE_DIR
@@ -46,8 +46,11 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
         #expect(graph.inputs.map { graph.tensors[$0].name } == ["input"])
         #expect(graph.outputs.map { graph.tensors[$0].name } == ["regressors", "classificators"])
         #expect(graph.outputs.map { graph.tensors[$0].shape } == [[1, 896, 16], [1, 896, 1]])
-        #expect(histogram(graph) == ["DEQUANTIZE": 74, "CONV_2D": 21, "RELU": 17, "DEPTHWISE_CONV_2D": 16, "ADD": 16,
-                                     "PAD": 11, "MAX_POOL_2D": 3, "RESHAPE": 4, "CONCATENATION": 2])
+        #expect(
+            histogram(graph) == [
+                "DEQUANTIZE": 74, "CONV_2D": 21, "RELU": 17, "DEPTHWISE_CONV_2D": 16, "ADD": 16,
+                "PAD": 11, "MAX_POOL_2D": 3, "RESHAPE": 4, "CONCATENATION": 2,
+            ])
         #expect(typeHistogram(graph) == [.float32: 165, .float16: 74, .int32: 11])
 
         let conv = graph.operators[2]
@@ -86,16 +89,23 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
         #expect(model.description == "facemesh-lite.tflite.no_meta")
         #expect(graph.inputs.map { graph.tensors[$0].shape } == [[1, 192, 192, 3]])
         #expect(graph.outputs.map { graph.tensors[$0].shape } == [[1, 1, 1, 1404], [1, 1, 1, 1]])
-        #expect(histogram(graph) == ["DEQUANTIZE": 113, "CONV_2D": 25, "PRELU": 23, "DEPTHWISE_CONV_2D": 20, "ADD": 20,
-                                     "MAX_POOL_2D": 6, "PAD": 3])
+        #expect(
+            histogram(graph) == [
+                "DEQUANTIZE": 113, "CONV_2D": 25, "PRELU": 23, "DEPTHWISE_CONV_2D": 20, "ADD": 20,
+                "MAX_POOL_2D": 6, "PAD": 3,
+            ])
         #expect(typeHistogram(graph) == [.float32: 211, .float16: 113, .int32: 3])
         let depthwise = graph.operators[7]
         #expect(depthwise.builtin == .depthwiseConv2D)
-        #expect(depthwise.options.padding == .same && depthwise.options.strideW == 1 && depthwise.options.depthMultiplier == 1)
+        #expect(
+            depthwise.options.padding == .same && depthwise.options.strideW == 1
+                && depthwise.options.depthMultiplier == 1)
         #expect(depthwise.inputs.map { graph.tensors[$0].shape } == [[1, 96, 96, 16], [1, 3, 3, 16], [16]])
         let pool = graph.operators[26]
         #expect(pool.builtin == .maxPool2D)
-        #expect(pool.options.padding == .valid && pool.options.strideW == 2 && pool.options.filterWidth == 2 && pool.options.filterHeight == 2)
+        #expect(
+            pool.options.padding == .valid && pool.options.strideW == 2 && pool.options.filterWidth == 2
+                && pool.options.filterHeight == 2)
     }
 
     @Test
@@ -104,9 +114,12 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
         let graph = model.main
         #expect(graph.inputs.map { graph.tensors[$0].shape } == [[1, 256, 256, 3]])
         #expect(graph.outputs.map { graph.tensors[$0].shape } == [[1, 256, 256, 1]])
-        #expect(histogram(graph) == ["DEQUANTIZE": 110, "CONV_2D": 43, "HARD_SWISH": 11, "RELU": 22, "DEPTHWISE_CONV_2D": 11,
-                                     "AVERAGE_POOL_2D": 10, "LOGISTIC": 11, "MUL": 10, "ADD": 14, "RESIZE_BILINEAR": 3,
-                                     "CUSTOM:Convolution2DTransposeBias": 1])
+        #expect(
+            histogram(graph) == [
+                "DEQUANTIZE": 110, "CONV_2D": 43, "HARD_SWISH": 11, "RELU": 22, "DEPTHWISE_CONV_2D": 11,
+                "AVERAGE_POOL_2D": 10, "LOGISTIC": 11, "MUL": 10, "ADD": 14, "RESIZE_BILINEAR": 3,
+                "CUSTOM:Convolution2DTransposeBias": 1,
+            ])
         let transpose = graph.operators[244]
         #expect(transpose.customCode == "Convolution2DTransposeBias")
         #expect(transpose.inputs.map { graph.tensors[$0].shape } == [[1, 128, 128, 16], [1, 2, 2, 16], [1]])
@@ -125,7 +138,8 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
             #expect(error?.description.contains("not a TFLite model") == true)
             #expect(throws: WeightError.self) { _ = try TFLiteModel(contentsOf: golden("frames/i0.png")) }
             // The right identifier but nonsense offsets.
-            try Data([0xF0, 0xFF, 0xFF, 0x7F] + Array("TFL3".utf8) + [UInt8](repeating: 0xEE, count: 40)).write(to: text)
+            try Data([0xF0, 0xFF, 0xFF, 0x7F] + Array("TFL3".utf8) + [UInt8](repeating: 0xEE, count: 40)).write(
+                to: text)
             #expect(throws: WeightError.self) { _ = try TFLiteModel(contentsOf: text) }
         }
     }
@@ -154,7 +168,9 @@ private func typeHistogram(_ graph: TFLiteSubgraph) -> [TFLiteTensorType: Int] {
                         let model = try TFLiteModel(contentsOf: url)
                         for graph in model.subgraphs.indices {
                             for tensor in model.subgraphs[graph].tensors.indices {
-                                do { _ = try model.constantValues(of: tensor, in: graph) } catch is WeightError { refused += 1 }
+                                do { _ = try model.constantValues(of: tensor, in: graph) } catch is WeightError {
+                                    refused += 1
+                                }
                             }
                         }
                     } catch is WeightError {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KinetoWeights
+import Testing
 
 @Suite struct TorchCheckpointTests {
     static let files = ["FeFlow-legacy.ckpt", "FeFlow-zip.ckpt", "bdcn-legacy.pth", "bdcn-zip.pth"]
@@ -47,7 +47,10 @@ import KinetoWeights
             #expect(counter.int64s() == [123456])
             let half = try checkpoint.tensor("state_dictDE.reconstruct.conv_last.weight")
             #expect(half.dtype == .f16)
-            #expect(half.floats() == (try SafeTensorsFile(contentsOf: golden("checkpoints/checkpoints-expected.safetensors")).floats("FeFlow:state_dictDE.reconstruct.conv_last.weight")))
+            #expect(
+                half.floats()
+                    == (try SafeTensorsFile(contentsOf: golden("checkpoints/checkpoints-expected.safetensors")).floats(
+                        "FeFlow:state_dictDE.reconstruct.conv_last.weight")))
         }
     }
 
@@ -55,16 +58,25 @@ import KinetoWeights
         for file in ["FeFlow-legacy.ckpt", "FeFlow-zip.ckpt"] {
             let checkpoint = try TorchCheckpoint(contentsOf: golden("checkpoints/\(file)"))
             let root = try #require(checkpoint.root.dictionary)
-            #expect(root.keys == ["Detail", "epoch", "timestamp", "trainBatchSz", "validationBatchSz", "learningRate",
-                                  "loss", "valLoss", "valPSNR", "state_dictGEN", "state_dictDE"])
+            #expect(
+                root.keys == [
+                    "Detail", "epoch", "timestamp", "trainBatchSz", "validationBatchSz", "learningRate",
+                    "loss", "valLoss", "valPSNR", "state_dictGEN", "state_dictDE",
+                ])
             #expect(checkpoint.root["Detail"]?.string == "End to end FeFlow.")
             #expect(checkpoint.root["epoch"]?.int == 41)
             #expect(checkpoint.root["learningRate"]?.double == 1e-5)
             #expect(checkpoint.root["loss"]?.elements?.compactMap(\.double) == [0.03, 0.029])
             // datetime(2019, 11, 20, 8, 30, 1) is kept, not executed: its constructor bytes are year (2 bytes), month, day, h, m, s, µs.
-            guard case .object(let timestamp)? = checkpoint.root["timestamp"] else { Issue.record("timestamp is not opaque"); continue }
+            guard case .object(let timestamp)? = checkpoint.root["timestamp"] else {
+                Issue.record("timestamp is not opaque")
+                continue
+            }
             #expect(timestamp.typeName == "datetime.datetime")
-            guard case .bytes(let raw)? = timestamp.arguments.first else { Issue.record("datetime without bytes"); continue }
+            guard case .bytes(let raw)? = timestamp.arguments.first else {
+                Issue.record("datetime without bytes")
+                continue
+            }
             #expect(raw.prefix(7) == [0x07, 0xE3, 11, 20, 8, 30, 1])
             #expect(checkpoint.root["state_dictGEN"]?.dictionary?.isOrdered == true)
             #expect(try checkpoint.tensors().count == 8)

@@ -15,9 +15,14 @@ struct ConfigValidator {
             problems.append(.init(line: lines.line(table: "daemon", key: key), message))
         }
         if !config.http.isLoopback && (config.token ?? "").isEmpty {
-            daemonProblem("http", "http = \"\(config.http)\" is reachable from other machines: set token = \"…\" in [daemon] (clients send it as 'Authorization: Bearer …'), or bind to 127.0.0.1")
+            daemonProblem(
+                "http",
+                "http = \"\(config.http)\" is reachable from other machines: set token = \"…\" in [daemon] (clients send it as 'Authorization: Bearer …'), or bind to 127.0.0.1"
+            )
         }
-        if let problem = Self.creatableFolderProblem(config.stateDirectory, what: "state_dir") { daemonProblem("state_dir", problem) }
+        if let problem = Self.creatableFolderProblem(config.stateDirectory, what: "state_dir") {
+            daemonProblem("state_dir", problem)
+        }
 
         let inputs = config.watches.map { PathIdentity.resolve($0.input) }
         var names = Set<String>()
@@ -32,30 +37,53 @@ struct ConfigValidator {
             if let problem = Self.folderProblem(watch.input, needsWrite: watch.afterSuccess != .keep, what: "input") {
                 watchProblem("input", "\(label): \(problem)")
             }
-            if let problem = Self.folderProblem(watch.output, needsWrite: true, what: "output") { watchProblem("output", "\(label): \(problem)") }
-            let defaultQuarantine = watch.quarantine.hasPrefix((config.stateDirectory as NSString).appendingPathComponent("quarantine"))
-            let quarantineProblem = defaultQuarantine ? Self.creatableFolderProblem(watch.quarantine, what: "quarantine")
-                                                      : Self.folderProblem(watch.quarantine, needsWrite: true, what: "quarantine")
+            if let problem = Self.folderProblem(watch.output, needsWrite: true, what: "output") {
+                watchProblem("output", "\(label): \(problem)")
+            }
+            let defaultQuarantine = watch.quarantine.hasPrefix(
+                (config.stateDirectory as NSString).appendingPathComponent("quarantine"))
+            let quarantineProblem =
+                defaultQuarantine
+                ? Self.creatableFolderProblem(watch.quarantine, what: "quarantine")
+                : Self.folderProblem(watch.quarantine, needsWrite: true, what: "quarantine")
             if let quarantineProblem { watchProblem("quarantine", "\(label): \(quarantineProblem)") }
-            if case .move(let folder) = watch.afterSuccess, let problem = Self.folderProblem(folder, needsWrite: true, what: "move_to") {
+            if case .move(let folder) = watch.afterSuccess,
+                let problem = Self.folderProblem(folder, needsWrite: true, what: "move_to")
+            {
                 watchProblem("move_to", "\(label): \(problem)")
             }
 
             let input = inputs[index]
             let output = PathIdentity.resolve(watch.output)
             for (otherIndex, otherInput) in inputs.enumerated() {
-                let whose = otherIndex == index ? "its own input" : "the input of [[watch]] '\(config.watches[otherIndex].name)'"
+                let whose =
+                    otherIndex == index
+                    ? "its own input" : "the input of [[watch]] '\(config.watches[otherIndex].name)'"
                 if PathIdentity.isSameOrInside(output, otherInput) {
-                    watchProblem("output", "\(label): output \(watch.output) is \(output == otherInput ? "the same folder as" : "inside") \(whose) (\(config.watches[otherIndex].input)); results would be taken as new jobs: choose a folder outside every watched folder")
+                    watchProblem(
+                        "output",
+                        "\(label): output \(watch.output) is \(output == otherInput ? "the same folder as" : "inside") \(whose) (\(config.watches[otherIndex].input)); results would be taken as new jobs: choose a folder outside every watched folder"
+                    )
                 }
                 if PathIdentity.isSameOrInside(PathIdentity.resolve(watch.quarantine), otherInput) {
-                    watchProblem("quarantine", "\(label): quarantine \(watch.quarantine) is inside \(whose); choose a folder outside every watched folder")
+                    watchProblem(
+                        "quarantine",
+                        "\(label): quarantine \(watch.quarantine) is inside \(whose); choose a folder outside every watched folder"
+                    )
                 }
-                if case .move(let folder) = watch.afterSuccess, PathIdentity.isSameOrInside(PathIdentity.resolve(folder), otherInput) {
-                    watchProblem("move_to", "\(label): move_to \(folder) is inside \(whose); moved sources would be taken again: choose a folder outside every watched folder")
+                if case .move(let folder) = watch.afterSuccess,
+                    PathIdentity.isSameOrInside(PathIdentity.resolve(folder), otherInput)
+                {
+                    watchProblem(
+                        "move_to",
+                        "\(label): move_to \(folder) is inside \(whose); moved sources would be taken again: choose a folder outside every watched folder"
+                    )
                 }
                 if otherIndex < index, otherInput == input {
-                    watchProblem("input", "\(label): input \(watch.input) is already watched by [[watch]] '\(config.watches[otherIndex].name)'; each file would be processed twice")
+                    watchProblem(
+                        "input",
+                        "\(label): input \(watch.input) is already watched by [[watch]] '\(config.watches[otherIndex].name)'; each file would be processed twice"
+                    )
                 }
             }
         }
@@ -66,10 +94,13 @@ struct ConfigValidator {
     static func folderProblem(_ path: String, needsWrite: Bool, what: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            return "\(what) folder \(path) does not exist (\(String(cString: strerror(errno)))); create it (and give the kineto user access) or fix the path"
+            return
+                "\(what) folder \(path) does not exist (\(String(cString: strerror(errno)))); create it (and give the kineto user access) or fix the path"
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(what) \(path) is not a folder" }
-        guard access(path, R_OK | X_OK) == 0 else { return "\(what) folder \(path) is not readable by this user (uid \(getuid()))" }
+        guard access(path, R_OK | X_OK) == 0 else {
+            return "\(what) folder \(path) is not readable by this user (uid \(getuid()))"
+        }
         if needsWrite, access(path, W_OK) != 0 {
             return "\(what) folder \(path) is not writable by this user (uid \(getuid())); fix its owner or permissions"
         }
@@ -85,7 +116,8 @@ struct ConfigValidator {
         }
         if parent.isEmpty { parent = "/" }
         if access(parent, W_OK | X_OK) != 0 {
-            return "\(what) folder \(path) does not exist and cannot be created (\(parent) is not writable by uid \(getuid()))"
+            return
+                "\(what) folder \(path) does not exist and cannot be created (\(parent) is not writable by uid \(getuid()))"
         }
         return nil
     }

@@ -42,9 +42,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public static let defaultStateDirectory = "/var/lib/kineto"
     public static let defaultHTTP = HTTPAddress(host: "127.0.0.1", port: 8750)
 
-    public init(stateDirectory: String = DaemonConfig.defaultStateDirectory, http: HTTPAddress = DaemonConfig.defaultHTTP,
-                token: String? = nil, concurrency: Int = 1, maxAttempts: Int = 3, retryBackoffSeconds: Double = 30,
-                stallSeconds: Double = 300, watches: [WatchConfig] = [], sourcePath: String? = nil) {
+    public init(
+        stateDirectory: String = DaemonConfig.defaultStateDirectory, http: HTTPAddress = DaemonConfig.defaultHTTP,
+        token: String? = nil, concurrency: Int = 1, maxAttempts: Int = 3, retryBackoffSeconds: Double = 30,
+        stallSeconds: Double = 300, watches: [WatchConfig] = [], sourcePath: String? = nil
+    ) {
         self.stateDirectory = stateDirectory
         self.http = http
         self.token = token
@@ -62,7 +64,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Reads, parses and validates the file at `path`; every problem found is in the thrown `ConfigError`.
     public static func load(path: String) throws -> DaemonConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, "cannot read the configuration file (missing or not readable); see Config/kineto.toml for an example")
+            throw ConfigError(
+                file: path,
+                "cannot read the configuration file (missing or not readable); see Config/kineto.toml for an example")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, "the configuration file is not UTF-8 text")

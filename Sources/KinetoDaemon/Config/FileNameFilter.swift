@@ -2,7 +2,9 @@
 /// downloaders and copy tools, hidden files, and Kineto's own temporary files and reports.
 public enum FileNameFilter {
     /// Suffixes of files that are still being written by someone (case-insensitive).
-    public static let partialSuffixes = [".part", ".tmp", ".crdownload", ".partial", ".download", ".!qb", ".swp", ".error.json"]
+    public static let partialSuffixes = [
+        ".part", ".tmp", ".crdownload", ".partial", ".download", ".!qb", ".swp", ".error.json",
+    ]
     /// Marker in the names of Kineto's own temporary files (`.NAME.kineto-partial-XXXX`, `.NAME.kineto-partial.jobN.mp4`).
     public static let kinetoPartialMarker = ".kineto-partial"
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the status API listens: `127.0.0.1:8750`, `[::1]:8750`, `0.0.0.0:8750`, `localhost:8750`.
 public struct HTTPAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -36,5 +38,3 @@ public struct HTTPAddress: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
-
-import Foundation

@@ -10,7 +10,8 @@ public struct TimeWindow: Sendable, Equatable, CustomStringConvertible {
 
     public init?(parsing text: String) {
         let parts = text.replacingOccurrences(of: " ", with: "").split(separator: "-")
-        guard parts.count == 2, let start = Self.minutes(parts[0]), let end = Self.minutes(parts[1]), start != end else { return nil }
+        guard parts.count == 2, let start = Self.minutes(parts[0]), let end = Self.minutes(parts[1]), start != end
+        else { return nil }
         self.start = start
         self.end = end
     }
@@ -18,7 +19,8 @@ public struct TimeWindow: Sendable, Equatable, CustomStringConvertible {
     private static func minutes(_ text: Substring) -> Int? {
         let fields = text.split(separator: ":")
         guard fields.count == 2, fields[1].count == 2, let hours = Int(fields[0]), let minutes = Int(fields[1]),
-              (0...24).contains(hours), (0..<60).contains(minutes), hours * 60 + minutes <= 24 * 60 else { return nil }
+            (0...24).contains(hours), (0..<60).contains(minutes), hours * 60 + minutes <= 24 * 60
+        else { return nil }
         return hours * 60 + minutes
     }
 

@@ -51,11 +51,13 @@ public struct WatchConfig: Sendable, Equatable {
         "*.mpg", "*.mpeg", "*.wmv", "*.flv", "*.3gp", "*.ogv", "*.y4m",
     ]
 
-    public init(name: String, input: String, output: String, quarantine: String, job: JobKind = .interpolate,
-                fps: String = "2x", model: String = "blend", factor: Int = 2, codec: VideoCodecChoice = .h264,
-                crf: Int? = nil, preset: String? = nil, container: String = "mp4",
-                patterns: [String] = WatchConfig.defaultPatterns, stableSeconds: Double = 10,
-                afterSuccess: AfterSuccess = .keep, rescanSeconds: Double = 60, portrait: String? = nil) throws {
+    public init(
+        name: String, input: String, output: String, quarantine: String, job: JobKind = .interpolate,
+        fps: String = "2x", model: String = "blend", factor: Int = 2, codec: VideoCodecChoice = .h264,
+        crf: Int? = nil, preset: String? = nil, container: String = "mp4",
+        patterns: [String] = WatchConfig.defaultPatterns, stableSeconds: Double = 10,
+        afterSuccess: AfterSuccess = .keep, rescanSeconds: Double = 60, portrait: String? = nil
+    ) throws {
         self.portrait = portrait
         self.name = name
         self.input = input

@@ -45,7 +45,8 @@ public struct JobView: Codable, Sendable, Equatable {
         finishedAt = job.finishedAt
         worker = job.worker
         run = job.run
-        retryInSeconds = job.state == .queued ? job.notBefore.map { max(0, $0 - now) }.flatMap { $0 > 0 ? $0 : nil } : nil
+        retryInSeconds =
+            job.state == .queued ? job.notBefore.map { max(0, $0 - now) }.flatMap { $0 > 0 ? $0 : nil } : nil
         self.thumbnails = thumbnails
     }
 }

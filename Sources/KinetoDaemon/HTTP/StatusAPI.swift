@@ -14,8 +14,10 @@ public struct StatusAPI: Sendable {
     /// Token in force (read at start; a reload cannot change who may connect).
     let token: String?
 
-    public init(config: ConfigBox, store: any JobStore, scheduler: JobScheduler, metrics: DaemonMetrics,
-                activity: ActivityMonitor, thumbnailDirectory: String) {
+    public init(
+        config: ConfigBox, store: any JobStore, scheduler: JobScheduler, metrics: DaemonMetrics,
+        activity: ActivityMonitor, thumbnailDirectory: String
+    ) {
         self.config = config
         self.store = store
         self.scheduler = scheduler
@@ -36,13 +38,16 @@ public struct StatusAPI: Sendable {
         router.get("/metrics") { _, _ in
             metrics.update(counts: (try? store.countsByState()) ?? [:])
             if let workers = try? store.workers(withinSeconds: 60) { metrics.update(workers: workers) }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("/api/jobs") { request, _ in
             let state = try request.uri.queryParameters.get("state").map { text -> JobState in
                 guard let state = JobState(rawValue: text) else {
-                    throw HTTPError(.badRequest, message: "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw HTTPError(
+                        .badRequest,
+                        message: "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return state
             }
@@ -63,7 +68,9 @@ public struct StatusAPI: Sendable {
             let id = try context.parameters.require("id", as: Int64.self)
             guard let job = try store.retry(id: id) else { throw notFound(id) }
             guard job.state == .queued else {
-                throw HTTPError(.conflict, message: "job \(id) is \(job.state.rawValue); only failed or cancelled jobs can be retried")
+                throw HTTPError(
+                    .conflict,
+                    message: "job \(id) is \(job.state.rawValue); only failed or cancelled jobs can be retried")
             }
             return try json(view(job))
         }
@@ -71,7 +78,9 @@ public struct StatusAPI: Sendable {
             let id = try context.parameters.require("id", as: Int64.self)
             guard let job = try scheduler.cancel(id: id) else { throw notFound(id) }
             guard job.state == .cancelled else {
-                throw HTTPError(.conflict, message: "job \(id) is \(job.state.rawValue); only queued or running jobs can be cancelled")
+                throw HTTPError(
+                    .conflict,
+                    message: "job \(id) is \(job.state.rawValue); only queued or running jobs can be cancelled")
             }
             return try json(view(job))
         }
@@ -92,11 +101,13 @@ public struct StatusAPI: Sendable {
             let id = try context.parameters.require("id", as: Int64.self)
             let which = try context.parameters.require("which")
             guard which == "before" || which == "after",
-                  let data = FileManager.default.contents(atPath: thumbnailPath(id, which)) else {
+                let data = FileManager.default.contents(atPath: thumbnailPath(id, which))
+            else {
                 throw HTTPError(.notFound, message: "no \(which) thumbnail for job \(id)")
             }
-            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "max-age=3600"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .ok, headers: [.contentType: "image/png", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router
     }
@@ -106,36 +117,49 @@ public struct StatusAPI: Sendable {
     func healthz() -> Response {
         if let trouble = scheduler.storeTrouble {
             let body = "{\"status\":\"store unreachable\",\"reason\":\(Self.quoted(trouble))}\n"
-            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         let stall = activity.stallReason(stallSeconds: config.current.stallSeconds)
         let body = stall.map { "{\"status\":\"stalled\",\"reason\":\(Self.quoted($0))}\n" } ?? "{\"status\":\"ok\"}\n"
-        return Response(status: stall == nil ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(
+            status: stall == nil ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     func submit(_ body: SubmitRequest) throws -> (JobRecord, Bool) {
         let current = config.current
         guard let watch = body.watch.map({ current.watch(named: $0) }) ?? current.watches.first else {
-            throw HTTPError(.badRequest, message: "unknown watch '\(body.watch ?? "")'; configured: \(current.watches.map(\.name).joined(separator: ", "))")
+            throw HTTPError(
+                .badRequest,
+                message:
+                    "unknown watch '\(body.watch ?? "")'; configured: \(current.watches.map(\.name).joined(separator: ", "))"
+            )
         }
         let source = body.source.trimmingCharacters(in: .whitespaces)
         if let range = source.range(of: "://") {
             let scheme = source[..<range.lowerBound].lowercased()
             guard Self.streamSchemes.contains(scheme) else {
-                throw HTTPError(.badRequest, message: "stream URLs must use one of \(Self.streamSchemes.sorted().joined(separator: ", "))")
+                throw HTTPError(
+                    .badRequest,
+                    message: "stream URLs must use one of \(Self.streamSchemes.sorted().joined(separator: ", "))")
             }
             // Each submission of a stream is a new job: a stream has no identity to compare.
-            let stamp = FileIdentity(size: 0, mtimeNanoseconds: Int64(Date().timeIntervalSince1970 * 1e9), inode: 0, device: 0)
+            let stamp = FileIdentity(
+                size: 0, mtimeNanoseconds: Int64(Date().timeIntervalSince1970 * 1e9), inode: 0, device: 0)
             return try store.enqueue(watch: watch.name, source: source, identity: stamp)
         }
-        guard source.hasPrefix("/") else { throw HTTPError(.badRequest, message: "source must be an absolute path or a stream URL") }
+        guard source.hasPrefix("/") else {
+            throw HTTPError(.badRequest, message: "source must be an absolute path or a stream URL")
+        }
         let path = (source as NSString).standardizingPath
         guard let identity = FileIdentity(path: path) else {
             throw HTTPError(.badRequest, message: "\(path) is not a regular file the daemon can see")
         }
-        guard access(path, R_OK) == 0 else { throw HTTPError(.forbidden, message: "\(path) is not readable by the daemon's user") }
+        guard access(path, R_OK) == 0 else {
+            throw HTTPError(.forbidden, message: "\(path) is not readable by the daemon's user")
+        }
         return try store.enqueue(watch: watch.name, source: path, identity: identity)
     }
 
@@ -160,12 +184,20 @@ public struct StatusAPI: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)
         data.append(0x0A)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func html(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'self'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy:
+                    "default-src 'self'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func quoted(_ text: String) -> String {

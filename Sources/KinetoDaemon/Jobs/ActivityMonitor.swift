@@ -19,8 +19,12 @@ public final class ActivityMonitor: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    public func jobStarted(_ id: Int64, now: Double = ActivityMonitor.now()) { lock.withLock { lastProgress[id] = now } }
-    public func jobProgressed(_ id: Int64, now: Double = ActivityMonitor.now()) { lock.withLock { lastProgress[id] = now } }
+    public func jobStarted(_ id: Int64, now: Double = ActivityMonitor.now()) {
+        lock.withLock { lastProgress[id] = now }
+    }
+    public func jobProgressed(_ id: Int64, now: Double = ActivityMonitor.now()) {
+        lock.withLock { lastProgress[id] = now }
+    }
     public func jobEnded(_ id: Int64) { lock.withLock { lastProgress[id] = nil } }
     public func schedulerTicked(now: Double = ActivityMonitor.now()) { lock.withLock { lastSchedulerTick = now } }
 

@@ -8,8 +8,10 @@ import KinetoPipeline
 public protocol JobExecutor: Sendable {
     /// Runs one job on the calling thread; throws `PipelineError` (or any error) on failure and
     /// `PipelineError.cancelled` when cancelled. Must leave nothing at `output` when it throws.
-    func run(_ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
-             cancellation: CancellationToken) throws -> ExecutionResult
+    func run(
+        _ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
+        cancellation: CancellationToken
+    ) throws -> ExecutionResult
 }
 
 /// One run of a job: where to read, where to write, how.

@@ -22,9 +22,11 @@ public struct JobProcessor: Sendable {
     /// Free bytes in a folder (statvfs); replaceable so a test can simulate a full disk.
     public var availableBytes: @Sendable (String) -> Int64?
 
-    public init(store: any JobStore, executor: any JobExecutor, metrics: DaemonMetrics, activity: ActivityMonitor,
-                logger: Logger, thumbnailDirectory: String, maxAttempts: Int, retryBackoffSeconds: Double,
-                availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:)) {
+    public init(
+        store: any JobStore, executor: any JobExecutor, metrics: DaemonMetrics, activity: ActivityMonitor,
+        logger: Logger, thumbnailDirectory: String, maxAttempts: Int, retryBackoffSeconds: Double,
+        availableBytes: @escaping @Sendable (String) -> Int64? = DiskSpace.available(at:)
+    ) {
         self.store = store
         self.executor = executor
         self.metrics = metrics
@@ -40,8 +42,10 @@ public struct JobProcessor: Sendable {
     /// output folder (so the final rename stays on one file system).
     /// With a run and a worker, the name also says which run of which worker wrote it: workers on
     /// several hosts may run the same job into one shared folder (after a lease ended).
-    public static func stagingPath(folder: String, stem: String, extension ext: String, jobID: Int64,
-                                   run: Int64? = nil, worker: String? = nil) -> String {
+    public static func stagingPath(
+        folder: String, stem: String, extension ext: String, jobID: Int64,
+        run: Int64? = nil, worker: String? = nil
+    ) -> String {
         var name = ".\(stem)\(FileNameFilter.kinetoPartialMarker).job\(jobID)"
         if let run { name += ".r\(run)" }
         if let worker { name += ".w\(WorkerIdentity.fileSafe(worker))" }
@@ -85,8 +89,11 @@ public struct JobProcessor: Sendable {
         // An earlier run of this job may have placed its output and died before recording it.
         if let placedRun = job.placedRun, placedRun < run {
             if let placed = PlacedOutputRecovery.placedOutput(folder: watch.output, id: id, run: placedRun) {
-                try? store.markDone(id: id, run: run, output: placed, framesOut: job.framesOut, framesPerSecond: job.framesPerSecond)
-                log.notice("an earlier run placed this job's output before it stopped; recorded as done", metadata: ["output": "\(placed)"])
+                try? store.markDone(
+                    id: id, run: run, output: placed, framesOut: job.framesOut, framesPerSecond: job.framesPerSecond)
+                log.notice(
+                    "an earlier run placed this job's output before it stopped; recorded as done",
+                    metadata: ["output": "\(placed)"])
                 return .done(output: placed)
             }
         }
@@ -98,33 +105,46 @@ public struct JobProcessor: Sendable {
             }
             // Inode numbers of one file differ between hosts (SMB): a shared store compares size and time.
             if identity.size != job.size || identity.mtimeNanoseconds != job.mtimeNanoseconds
-                || (!store.isShared && identity.inode != job.inode) {
-                return supersede(id, log, "the source file changed after it was queued; the new version is a job of its own")
+                || (!store.isShared && identity.inode != job.inode)
+            {
+                return supersede(
+                    id, log, "the source file changed after it was queued; the new version is a job of its own")
             }
         }
 
         let stem = Self.outputStem(source: job.source, jobID: id)
-        let staging = store.isShared
-            ? Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id, run: run, worker: store.workerID)
+        let staging =
+            store.isShared
+            ? Self.stagingPath(
+                folder: watch.output, stem: stem, extension: watch.container, jobID: id, run: run,
+                worker: store.workerID)
             : Self.stagingPath(folder: watch.output, stem: stem, extension: watch.container, jobID: id, run: run)
         unlink(staging)
         defer { unlink(staging) }
 
         // Free space: a full disk fails now, cleanly, not after an hour of work.
         if !isStream {
-            let needed = DiskSpace.estimatedOutputBytes(inputBytes: job.size, frameFactor: frameFactor(watch, source: job.source),
-                                                        lossless: watch.codec == .ffv1)
+            let needed = DiskSpace.estimatedOutputBytes(
+                inputBytes: job.size, frameFactor: frameFactor(watch, source: job.source),
+                lossless: watch.codec == .ffv1)
             if let free = availableBytes(watch.output), free < needed {
-                return fail(job, watch: watch, log: log, kind: "output", permanent: false,
-                            message: "not enough free space in \(watch.output): \(free >> 20) MiB free, about \(needed >> 20) MiB needed; free some space (the job is retried)")
+                return fail(
+                    job, watch: watch, log: log, kind: "output", permanent: false,
+                    message:
+                        "not enough free space in \(watch.output): \(free >> 20) MiB free, about \(needed >> 20) MiB needed; free some space (the job is retried)"
+                )
             }
         }
 
         let started = ActivityMonitor.now()
-        let tracker = ProgressTracker(store: store, metrics: metrics, activity: activity, jobID: id, run: run, started: started)
+        let tracker = ProgressTracker(
+            store: store, metrics: metrics, activity: activity, jobID: id, run: run, started: started)
         let request = ExecutionRequest(input: source, output: staging, watch: watch)
         log.info("job started", metadata: ["watch": "\(watch.name)", "output": "\(watch.output)"])
-        note(id, run: run, "started", "\(source) on \(WorkerIdentity.hostName), attempt \(job.attempts + 1), interruptions so far \(job.interruptions)")
+        note(
+            id, run: run, "started",
+            "\(source) on \(WorkerIdentity.hostName), attempt \(job.attempts + 1), interruptions so far \(job.interruptions)"
+        )
         let result: ExecutionResult
         do {
             result = try executor.run(request, progress: { tracker.report($0) }, cancellation: control.token)
@@ -136,8 +156,9 @@ public struct JobProcessor: Sendable {
             let pipelineError = error as? PipelineError
             if pipelineError?.code == .cancelled { return stopped(id, run: run, reason: .shutdown, log: log) }
             let permanent = pipelineError?.code == .input || pipelineError?.code == .usage
-            return fail(job, watch: watch, log: log, kind: pipelineError?.code.rawValue ?? "internal", permanent: permanent,
-                        message: "\(pipelineError?.description ?? "\(error)")")
+            return fail(
+                job, watch: watch, log: log, kind: pipelineError?.code.rawValue ?? "internal", permanent: permanent,
+                message: "\(pipelineError?.description ?? "\(error)")")
         }
         if let reason = control.stopReason { return stopped(id, run: run, reason: reason, log: log) }
 
@@ -156,7 +177,9 @@ public struct JobProcessor: Sendable {
         case .granted: break
         case .placedElsewhere(let placed):
             unlink(staging)
-            log.notice("another worker placed this job's output; this run's copy is dropped", metadata: ["output": "\(placed ?? "?")"])
+            log.notice(
+                "another worker placed this job's output; this run's copy is dropped",
+                metadata: ["output": "\(placed ?? "?")"])
             note(id, run: run, "placed-elsewhere", "output already placed by another run: \(placed ?? "?")")
             return .done(output: placed ?? "")
         case .lost(let reason):
@@ -165,8 +188,9 @@ public struct JobProcessor: Sendable {
             return .superseded(reason: reason)
         }
         do {
-            output = try OutputPlacer.place(staging: staging, folder: watch.output, stem: stem, extension: watch.container,
-                                            keepStaging: true)
+            output = try OutputPlacer.place(
+                staging: staging, folder: watch.output, stem: stem, extension: watch.container,
+                keepStaging: true)
         } catch {
             unlink(staging)
             return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
@@ -177,18 +201,24 @@ public struct JobProcessor: Sendable {
         }
 
         makeThumbnails(id: id, source: isStream ? nil : source, output: output, log: log)
-        if !isStream { applyAfterSuccess(watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log) }
+        if !isStream {
+            applyAfterSuccess(
+                watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log)
+        }
         // The store may be out of reach (a database restart): keep trying, keeping the staging name as
         // the evidence that the output was placed, so that neither a crash nor a takeover runs it again.
         var delay = 0.25
         let deadline = ActivityMonitor.now() + 600
         while true {
             do {
-                try store.markDone(id: id, run: run, output: output, framesOut: result.framesOut, framesPerSecond: result.framesPerSecond)
+                try store.markDone(
+                    id: id, run: run, output: output, framesOut: result.framesOut,
+                    framesPerSecond: result.framesPerSecond)
                 break
             } catch {
                 if ActivityMonitor.now() > deadline {
-                    log.error("cannot record the finished job (its output is in place; the next start records it): \(error)")
+                    log.error(
+                        "cannot record the finished job (its output is in place; the next start records it): \(error)")
                     return .done(output: output)
                 }
                 log.warning("cannot record the finished job yet, retrying in \(delay) s: \(error)")
@@ -200,11 +230,18 @@ public struct JobProcessor: Sendable {
         // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery).
         unlink(staging)
         OutputPlacer.syncDirectory(watch.output)
-        note(id, run: run, "done", "\(output): \(result.framesOut) frames, \(String(format: "%.1f", result.framesPerSecond)) fps, \(String(format: "%.1f", ActivityMonitor.now() - started)) s")
+        note(
+            id, run: run, "done",
+            "\(output): \(result.framesOut) frames, \(String(format: "%.1f", result.framesPerSecond)) fps, \(String(format: "%.1f", ActivityMonitor.now() - started)) s"
+        )
         metrics.jobDone(seconds: ActivityMonitor.now() - started)
         metrics.speed(result.framesPerSecond)
-        log.info("job done", metadata: ["output": "\(output)", "frames": "\(result.framesOut)",
-                                        "fps": "\(String(format: "%.1f", result.framesPerSecond))"])
+        log.info(
+            "job done",
+            metadata: [
+                "output": "\(output)", "frames": "\(result.framesOut)",
+                "fps": "\(String(format: "%.1f", result.framesPerSecond))",
+            ])
         return .done(output: output)
     }
 
@@ -220,7 +257,8 @@ public struct JobProcessor: Sendable {
         let source = job.localSource(watchInput: watch.input)
         makeThumbnails(id: id, source: isStream ? nil : source, output: output, log: log)
         if !isStream {
-            applyAfterSuccess(watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log)
+            applyAfterSuccess(
+                watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log)
         }
     }
 
@@ -239,7 +277,11 @@ public struct JobProcessor: Sendable {
         return .superseded(reason: reason)
     }
 
-    enum Placement { case granted, placedElsewhere(String?), lost(String) }
+    enum Placement {
+        case granted
+        case placedElsewhere(String?)
+        case lost(String)
+    }
 
     /// Asks the store whether this run may place the job's output.
     private func placementGranted(id: Int64, run: Int64, watch: WatchConfig, log: Logger) -> Placement {
@@ -250,12 +292,15 @@ public struct JobProcessor: Sendable {
                 guard let current = try store.job(id: id) else { return .lost("the job was removed") }
                 if current.state == .done { return .placedElsewhere(current.output) }
                 if current.run != run || current.state != .running {
-                    return .lost("this worker's lease ended and the job went to run \(current.run) (\(current.state.rawValue))")
+                    return .lost(
+                        "this worker's lease ended and the job went to run \(current.run) (\(current.state.rawValue))")
                 }
                 // An earlier run began placing and stopped: take over only if it placed nothing.
                 if let earlier = current.placedRun, earlier < run {
                     if let placed = PlacedOutputRecovery.placedOutput(folder: watch.output, id: id, run: earlier) {
-                        try store.markDone(id: id, run: run, output: placed, framesOut: current.framesOut, framesPerSecond: current.framesPerSecond)
+                        try store.markDone(
+                            id: id, run: run, output: placed, framesOut: current.framesOut,
+                            framesPerSecond: current.framesPerSecond)
                         return .placedElsewhere(placed)
                     }
                     if try store.claimPlacement(id: id, run: run, takeOver: true) { return .granted }
@@ -297,24 +342,30 @@ public struct JobProcessor: Sendable {
         return .superseded(reason: "lease lost")
     }
 
-    private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String) -> JobOutcome {
+    private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String)
+        -> JobOutcome
+    {
         let id = job.id!
         metrics.attemptFailed()
         let attempt = job.attempts + 1
         if !permanent && attempt < maxAttempts {
             let delay = retryBackoffSeconds * pow(2, Double(attempt - 1))
-            let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: Date().timeIntervalSince1970 + delay)
+            let updated = try? store.markFailed(
+                id: id, run: job.run, error: message, retryAt: Date().timeIntervalSince1970 + delay)
             if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
             log.warning("job failed, retry in \(Int(delay)) s (attempt \(attempt) of \(maxAttempts)): \(message)")
-            note(id, run: job.run, "failed", "attempt \(attempt) of \(maxAttempts) failed (\(kind)), retry in \(Int(delay)) s: \(message)")
+            note(
+                id, run: job.run, "failed",
+                "attempt \(attempt) of \(maxAttempts) failed (\(kind)), retry in \(Int(delay)) s: \(message)")
             return .willRetry(error: message)
         }
         let updated = try? store.markFailed(id: id, run: job.run, error: message, retryAt: nil)
         if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
         note(id, run: job.run, "quarantined", "attempt \(attempt) failed (\(kind)), quarantined: \(message)")
         metrics.jobQuarantined()
-        let report = QuarantineReport(source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
-                                      attempts: attempt, failedAt: Date(), size: job.size)
+        let report = QuarantineReport(
+            source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
+            attempts: attempt, failedAt: Date(), size: job.size)
         do {
             let path = try report.write(into: watch.quarantine)
             log.error("job quarantined: \(message)", metadata: ["report": "\(path)"])
@@ -354,25 +405,32 @@ public struct JobProcessor: Sendable {
         }
     }
 
-    private func applyAfterSuccess(_ action: AfterSuccess, source: String, identity: FileIdentity?, expected: JobRecord, log: Logger) {
+    private func applyAfterSuccess(
+        _ action: AfterSuccess, source: String, identity: FileIdentity?, expected: JobRecord, log: Logger
+    ) {
         // Only the very file that was processed is moved or deleted, never a newer one under its name.
         guard let identity, identity.size == expected.size, identity.mtimeNanoseconds == expected.mtimeNanoseconds,
-              store.isShared || identity.inode == expected.inode else { return }
+            store.isShared || identity.inode == expected.inode
+        else { return }
         switch action {
         case .keep:
             return
         case .move(let folder):
             let name = source as NSString
             do {
-                let moved = try OutputPlacer.place(staging: source, folder: folder, stem: (name.lastPathComponent as NSString).deletingPathExtension,
-                                                   extension: name.pathExtension)
+                let moved = try OutputPlacer.place(
+                    staging: source, folder: folder, stem: (name.lastPathComponent as NSString).deletingPathExtension,
+                    extension: name.pathExtension)
                 log.info("source moved", metadata: ["to": "\(moved)"])
             } catch {
                 log.warning("the source could not be moved after success: \(error)")
             }
         case .delete:
-            if unlink(source) == 0 { log.info("source deleted (after_success = delete)") }
-            else { log.warning("the source could not be deleted: \(String(cString: strerror(errno)))") }
+            if unlink(source) == 0 {
+                log.info("source deleted (after_success = delete)")
+            } else {
+                log.warning("the source could not be deleted: \(String(cString: strerror(errno)))")
+            }
         }
     }
 }
@@ -392,7 +450,10 @@ final class ProgressTracker: @unchecked Sendable {
     private var lastStored = 0.0
     private var firstFrameSeen = false
 
-    init(store: any JobStore, metrics: DaemonMetrics, activity: ActivityMonitor, jobID: Int64, run: Int64, started: Double) {
+    init(
+        store: any JobStore, metrics: DaemonMetrics, activity: ActivityMonitor, jobID: Int64, run: Int64,
+        started: Double
+    ) {
         self.run = run
         self.store = store
         self.metrics = metrics
@@ -420,8 +481,9 @@ final class ProgressTracker: @unchecked Sendable {
         if firstFrame { metrics.modelLoaded(seconds: now - started) }
         if store {
             metrics.speed(progress.framesPerSecond)
-            try? self.store.updateProgress(id: jobID, run: run, progress: progress.fractionDone, framesOut: progress.framesOut,
-                                           totalFrames: progress.totalFrames, framesPerSecond: progress.framesPerSecond)
+            try? self.store.updateProgress(
+                id: jobID, run: run, progress: progress.fractionDone, framesOut: progress.framesOut,
+                totalFrames: progress.totalFrames, framesPerSecond: progress.framesPerSecond)
         }
     }
 }

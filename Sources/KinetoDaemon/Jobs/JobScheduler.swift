@@ -22,7 +22,10 @@ public final class JobScheduler: Service, @unchecked Sendable {
     /// Seconds between looks at the queue when nothing wakes the scheduler.
     private let pollInterval: Double
 
-    private struct Running { let control: RunControl; let run: Int64 }
+    private struct Running {
+        let control: RunControl
+        let run: Int64
+    }
 
     private let lock = NSLock()
     private var running: [Int64: Running] = [:]
@@ -36,8 +39,10 @@ public final class JobScheduler: Service, @unchecked Sendable {
     private var jobsDone: Int64 = 0
     private let startedAt = Date().timeIntervalSince1970
 
-    public init(config: ConfigBox, store: any JobStore, processor: JobProcessor, activity: ActivityMonitor, logger: Logger,
-                pollInterval: Double = 0.25) {
+    public init(
+        config: ConfigBox, store: any JobStore, processor: JobProcessor, activity: ActivityMonitor, logger: Logger,
+        pollInterval: Double = 0.25
+    ) {
         self.config = config
         self.store = store
         self.processor = processor
@@ -139,10 +144,15 @@ public final class JobScheduler: Service, @unchecked Sendable {
             do {
                 let recovered = try store.recoverExpiredLeases(interruptionLimit: 10, now: Date().timeIntervalSince1970)
                 for job in recovered {
-                    try? store.addEvent(JobEvent(jobID: job.id ?? 0, worker: store.workerID, run: job.run, kind: "lease-expired",
-                                                 message: "worker \(job.worker ?? "?") stopped renewing its lease; \(job.state == .failed ? "failed after \(job.interruptions) interruptions" : "back in the queue")"))
-                    logger.notice("job \(job.id ?? 0)'s lease ended (worker \(job.worker ?? "?") stopped answering); back in the queue",
-                                  metadata: ["state": "\(job.state.rawValue)", "interruptions": "\(job.interruptions)"])
+                    try? store.addEvent(
+                        JobEvent(
+                            jobID: job.id ?? 0, worker: store.workerID, run: job.run, kind: "lease-expired",
+                            message:
+                                "worker \(job.worker ?? "?") stopped renewing its lease; \(job.state == .failed ? "failed after \(job.interruptions) interruptions" : "back in the queue")"
+                        ))
+                    logger.notice(
+                        "job \(job.id ?? 0)'s lease ended (worker \(job.worker ?? "?") stopped answering); back in the queue",
+                        metadata: ["state": "\(job.state.rawValue)", "interruptions": "\(job.interruptions)"])
                 }
                 noteStoreAnswered()
             } catch {
@@ -231,9 +241,10 @@ public final class JobScheduler: Service, @unchecked Sendable {
     /// This worker as `kineto workers` shows it.
     public func workerRecord() -> WorkerRecord {
         let (ids, done, isDraining) = lock.withLock { (running.keys.sorted(), jobsDone, draining) }
-        return WorkerRecord(id: store.workerID, host: WorkerIdentity.hostName, version: WorkerIdentity.kinetoVersion,
-                            labels: config.current.labels, startedAt: startedAt, lastSeen: Date().timeIntervalSince1970,
-                            runningJobs: ids, jobsDone: done, framesPerSecond: processor.metrics.currentSpeed,
-                            draining: isDraining || isShuttingDown)
+        return WorkerRecord(
+            id: store.workerID, host: WorkerIdentity.hostName, version: WorkerIdentity.kinetoVersion,
+            labels: config.current.labels, startedAt: startedAt, lastSeen: Date().timeIntervalSince1970,
+            runningJobs: ids, jobsDone: done, framesPerSecond: processor.metrics.currentSpeed,
+            draining: isDraining || isShuttingDown)
     }
 }

@@ -11,8 +11,10 @@ public enum OutputPlacer {
     /// The final path used. Throws when the folder refuses new names. With `keepStaging` the staging
     /// name stays as a second link to the file until the caller removes it: a crash before the job is
     /// recorded as done then leaves evidence (a staging file with two links) that it was placed.
-    public static func place(staging: String, folder: String, stem: String, extension ext: String,
-                             keepStaging: Bool = false) throws -> String {
+    public static func place(
+        staging: String, folder: String, stem: String, extension ext: String,
+        keepStaging: Bool = false
+    ) throws -> String {
         for index in 0..<10_000 {
             let name = index == 0 ? "\(stem).\(ext)" : "\(stem) (\(index)).\(ext)"
             let destination = (folder as NSString).appendingPathComponent(name)
@@ -28,7 +30,8 @@ public enum OutputPlacer {
                 // window between the check and the rename is the only one in which a file could be replaced.
                 if access(destination, F_OK) == 0 { continue }
                 guard rename(staging, destination) == 0 else {
-                    throw DaemonError("cannot move the finished file to \(destination): \(String(cString: strerror(errno)))")
+                    throw DaemonError(
+                        "cannot move the finished file to \(destination): \(String(cString: strerror(errno)))")
                 }
                 syncDirectory(folder)
                 return destination
@@ -41,7 +44,10 @@ public enum OutputPlacer {
     /// Flushes a folder's entries to disk (a new or removed name survives a power loss).
     public static func syncDirectory(_ folder: String) {
         let fd = open(folder, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
     }
 
     /// Flushes a file's data to disk; throws with the reason (ENOSPC on a full disk) when it fails.

@@ -31,6 +31,7 @@ public enum OutputVerifier {
         if let expectedFrames, let stated = info.video.frameCount, stated > 0, Int64(stated) != expectedFrames {
             throw DaemonError("the finished file holds \(stated) frames, but \(expectedFrames) were written")
         }
-        return Summary(duration: duration, frameCount: info.video.frameCount, width: info.video.width, height: info.video.height)
+        return Summary(
+            duration: duration, frameCount: info.video.frameCount, width: info.video.width, height: info.video.height)
     }
 }

@@ -13,14 +13,17 @@ public struct PipelineExecutor: JobExecutor {
         self.encoderThreads = encoderThreads
     }
 
-    public func run(_ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
-                    cancellation: CancellationToken) throws -> ExecutionResult {
+    public func run(
+        _ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
+        cancellation: CancellationToken
+    ) throws -> ExecutionResult {
         let watch = request.watch
         if watch.job == .animate { return try animate(request, progress: progress, cancellation: cancellation) }
         let method = try registry.method(named: watch.model)
-        var job = InterpolationJob(input: request.input, output: request.output, targetRate: watch.targetRate, method: method,
-                                   codec: watch.codec, crf: watch.crf, preset: watch.preset,
-                                   encoderThreads: encoderThreads, overwrite: false)
+        var job = InterpolationJob(
+            input: request.input, output: request.output, targetRate: watch.targetRate, method: method,
+            codec: watch.codec, crf: watch.crf, preset: watch.preset,
+            encoderThreads: encoderThreads, overwrite: false)
         switch watch.job {
         case .interpolate, .animate:
             break
@@ -33,22 +36,27 @@ public struct PipelineExecutor: JobExecutor {
             job.slowMotion = SlowMotion(stretch: stretch, audio: .drop)
         }
         let result = try JobRunner.run(job, progress: progress, cancellation: cancellation)
-        return ExecutionResult(framesIn: result.framesIn, framesOut: result.framesOut,
-                               elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
+        return ExecutionResult(
+            framesIn: result.framesIn, framesOut: result.framesOut,
+            elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
     }
 
     /// The dropped video drives the watch's portrait (`kineto animate`, relative mode, the portrait's size).
-    private func animate(_ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
-                         cancellation: CancellationToken) throws -> ExecutionResult {
+    private func animate(
+        _ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
+        cancellation: CancellationToken
+    ) throws -> ExecutionResult {
         guard let portrait = request.watch.portrait else {
             throw PipelineError(.usage, "watch '\(request.watch.name)' has job = \"animate\" but no portrait")
         }
         let watch = request.watch
-        let job = PortraitAnimationJob(portrait: portrait, driving: request.input, output: request.output,
-                                       codec: watch.codec, crf: watch.crf, preset: watch.preset,
-                                       encoderThreads: encoderThreads, overwrite: false)
+        let job = PortraitAnimationJob(
+            portrait: portrait, driving: request.input, output: request.output,
+            codec: watch.codec, crf: watch.crf, preset: watch.preset,
+            encoderThreads: encoderThreads, overwrite: false)
         let result = try PortraitAnimator.run(job, progress: progress, cancellation: cancellation)
-        return ExecutionResult(framesIn: Int64(result.frames), framesOut: Int64(result.frames),
-                               elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
+        return ExecutionResult(
+            framesIn: Int64(result.frames), framesOut: Int64(result.frames),
+            elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
     }
 }

@@ -21,7 +21,9 @@ public enum PlacedOutputRecovery {
                 if let worker, !name.contains(JobProcessor.workerTag(worker)) { continue }
                 let staging = (folder as NSString).appendingPathComponent(name)
                 var info = stat()
-                guard lstat(staging, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink >= 2 else { continue }
+                guard lstat(staging, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink >= 2 else {
+                    continue
+                }
                 let twin = names.first { other in
                     guard !other.hasPrefix(".") else { return false }
                     var otherInfo = stat()
@@ -30,7 +32,9 @@ public enum PlacedOutputRecovery {
                 }
                 if let twin, let job = try? store.job(id: id), job.state != .done {
                     let output = (folder as NSString).appendingPathComponent(twin)
-                    if (try? store.markDone(id: id, output: output, framesOut: job.framesOut, framesPerSecond: job.framesPerSecond)) != nil {
+                    if (try? store.markDone(
+                        id: id, output: output, framesOut: job.framesOut, framesPerSecond: job.framesPerSecond)) != nil
+                    {
                         recovered.append(id)
                     }
                 }
@@ -53,7 +57,8 @@ public enum PlacedOutputRecovery {
             for other in names where !other.hasPrefix(".") {
                 var otherInfo = stat()
                 if lstat((folder as NSString).appendingPathComponent(other), &otherInfo) == 0,
-                   otherInfo.st_ino == info.st_ino, otherInfo.st_dev == info.st_dev {
+                    otherInfo.st_ino == info.st_ino, otherInfo.st_dev == info.st_dev
+                {
                     return (folder as NSString).appendingPathComponent(other)
                 }
             }

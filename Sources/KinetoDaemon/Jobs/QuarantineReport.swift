@@ -13,7 +13,10 @@ public struct QuarantineReport: Codable, Sendable, Equatable {
     public var failedAt: String
     public var size: Int64
 
-    public init(source: String, watch: String, jobID: Int64, error: String, kind: String, attempts: Int, failedAt: Date, size: Int64) {
+    public init(
+        source: String, watch: String, jobID: Int64, error: String, kind: String, attempts: Int, failedAt: Date,
+        size: Int64
+    ) {
         self.source = source
         self.watch = watch
         self.jobID = jobID
@@ -37,7 +40,8 @@ public struct QuarantineReport: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self) + Data("\n".utf8)
-        let temporary = (folder as NSString).appendingPathComponent(".\((destination as NSString).lastPathComponent).kineto-partial")
+        let temporary = (folder as NSString).appendingPathComponent(
+            ".\((destination as NSString).lastPathComponent).kineto-partial")
         guard FileManager.default.createFile(atPath: temporary, contents: data) else {
             throw DaemonError("cannot write the error report \(destination): the quarantine folder is not writable")
         }

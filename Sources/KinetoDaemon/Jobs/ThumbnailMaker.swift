@@ -17,7 +17,9 @@ public enum ThumbnailMaker {
     public static func makeThumbnail(of video: String, to destination: String, width: Int = 320) throws {
         let reader = try MediaReader(video, options: ReaderOptions(passthrough: false, decoderThreads: 1))
         let offset = thumbnailTime(duration: reader.info.video.duration ?? reader.info.duration)
-        guard var frame = try reader.nextVideoFrame() else { throw DaemonError("\(video): no frame to make a thumbnail of") }
+        guard var frame = try reader.nextVideoFrame() else {
+            throw DaemonError("\(video): no frame to make a thumbnail of")
+        }
         let target = frame.seconds + offset
         // At most 240 more frames decoded (1 s even at 240 fps), whatever the timestamps say.
         var decoded = 0
@@ -27,7 +29,9 @@ public enum ThumbnailMaker {
         }
         let height = max(2, Int((Double(width) * Double(frame.height) / Double(max(frame.width, 1))).rounded()) & ~1)
         let png = try encodePNG(frame.avFrame, width: width, height: height)
-        let temporary = (destination as NSString).deletingLastPathComponent + "/." + (destination as NSString).lastPathComponent + ".kineto-partial"
+        let temporary =
+            (destination as NSString).deletingLastPathComponent + "/." + (destination as NSString).lastPathComponent
+            + ".kineto-partial"
         guard FileManager.default.createFile(atPath: temporary, contents: png) else {
             throw DaemonError("cannot write the thumbnail \(destination)")
         }
@@ -38,8 +42,11 @@ public enum ThumbnailMaker {
     }
 
     static func encodePNG(_ source: UnsafeMutablePointer<AVFrame>, width: Int, height: Int) throws -> Data {
-        guard let scaler = sws_getContext(source.pointee.width, source.pointee.height, AVPixelFormat(rawValue: source.pointee.format),
-                                          Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(SWS_BICUBIC), nil, nil, nil) else {
+        guard
+            let scaler = sws_getContext(
+                source.pointee.width, source.pointee.height, AVPixelFormat(rawValue: source.pointee.format),
+                Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(SWS_BICUBIC), nil, nil, nil)
+        else {
             throw DaemonError("cannot scale a \(source.pointee.width)×\(source.pointee.height) frame for a thumbnail")
         }
         defer { sws_freeContext(scaler) }
@@ -51,10 +58,13 @@ public enum ThumbnailMaker {
         out.pointee.format = AV_PIX_FMT_RGB24.rawValue
         guard av_frame_get_buffer(out, 0) >= 0 else { throw DaemonError("out of memory") }
         let srcData = UnsafePointer<UnsafePointer<UInt8>?>(OpaquePointer(kineto_frame_data_array(source)))
-        sws_scale(scaler, srcData, kineto_frame_linesize_array(source), 0, source.pointee.height,
-                  kineto_frame_data_array(out), kineto_frame_linesize_array(out))
+        sws_scale(
+            scaler, srcData, kineto_frame_linesize_array(source), 0, source.pointee.height,
+            kineto_frame_data_array(out), kineto_frame_linesize_array(out))
 
-        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw DaemonError("this FFmpeg build has no PNG encoder") }
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
+            throw DaemonError("this FFmpeg build has no PNG encoder")
+        }
         var context: UnsafeMutablePointer<AVCodecContext>? = avcodec_alloc_context3(codec)
         defer { avcodec_free_context(&context) }
         guard let encoder = context else { throw DaemonError("out of memory") }

@@ -1,5 +1,5 @@
-import Foundation
 import CoreMetrics
+import Foundation
 import Metrics
 import Prometheus
 
@@ -28,9 +28,10 @@ public final class DaemonMetrics: Sendable {
         let factory = PrometheusMetricsFactory(registry: registry)
         self.registry = registry
         self.factory = factory
-        jobsByState = Dictionary(uniqueKeysWithValues: JobState.allCases.map {
-            ($0, CoreMetrics.Gauge(label: "kineto_jobs", dimensions: [("state", $0.rawValue)], factory: factory))
-        })
+        jobsByState = Dictionary(
+            uniqueKeysWithValues: JobState.allCases.map {
+                ($0, CoreMetrics.Gauge(label: "kineto_jobs", dimensions: [("state", $0.rawValue)], factory: factory))
+            })
         queueDepth = CoreMetrics.Gauge(label: "kineto_queue_depth", factory: factory)
         runningJobs = CoreMetrics.Gauge(label: "kineto_running_jobs", factory: factory)
         framesProcessed = CoreMetrics.Counter(label: "kineto_frames_processed_total", factory: factory)
@@ -73,8 +74,10 @@ public final class DaemonMetrics: Sendable {
     /// Which worker these metrics are from (a constant 1 with the worker's id, host and version), so a
     /// farm's scrapes can be told apart.
     public func identify(worker: String, host: String, version: String) {
-        CoreMetrics.Gauge(label: "kineto_worker_info", dimensions: [("worker", worker), ("host", host), ("version", version)],
-                          factory: factory).record(1)
+        CoreMetrics.Gauge(
+            label: "kineto_worker_info", dimensions: [("worker", worker), ("host", host), ("version", version)],
+            factory: factory
+        ).record(1)
     }
 
     /// Workers seen by the shared store within the last minute, by state (`busy`, `idle`, `draining`).
@@ -84,7 +87,8 @@ public final class DaemonMetrics: Sendable {
             counts[worker.draining ? "draining" : (worker.runningJobs.isEmpty ? "idle" : "busy"), default: 0] += 1
         }
         for (state, count) in counts {
-            CoreMetrics.Gauge(label: "kineto_workers", dimensions: [("state", state)], factory: factory).record(Double(count))
+            CoreMetrics.Gauge(label: "kineto_workers", dimensions: [("state", state)], factory: factory).record(
+                Double(count))
         }
     }
 

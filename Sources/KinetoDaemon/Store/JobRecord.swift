@@ -47,7 +47,10 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// The run that began placing the output: the store's half of the place-exactly-once rule.
     public var placedRun: Int64?
 
-    public init(id: Int64? = nil, watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?, createdAt: Double) {
+    public init(
+        id: Int64? = nil, watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?,
+        createdAt: Double
+    ) {
         self.id = id
         self.watch = watch
         self.source = source

@@ -25,7 +25,9 @@ public protocol JobStore: AnyObject, Sendable {
     func recoverExpiredLeases(interruptionLimit: Int, now: Double) throws -> [JobRecord]
 
     /// Adds a queued job unless one for the same file exists: then returns that one and false.
-    func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double) throws -> (job: JobRecord, inserted: Bool)
+    func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double) throws -> (
+        job: JobRecord, inserted: Bool
+    )
     func contains(source: String, identity: FileIdentity) throws -> Bool
     /// Claims the oldest queued job of one of `watches` (nil: any) whose backoff has passed.
     func claimNext(now: Double, watches: Set<String>?) throws -> JobRecord?
@@ -35,7 +37,9 @@ public protocol JobStore: AnyObject, Sendable {
     /// without recording the job done (`takeOver` true: the caller checked it placed nothing).
     func claimPlacement(id: Int64, run: Int64, takeOver: Bool) throws -> Bool
     func secondsUntilNextRetry(now: Double) throws -> Double?
-    func updateProgress(id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double) throws
+    func updateProgress(
+        id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double)
+        throws
     func markDone(id: Int64, run: Int64?, output: String, framesOut: Int64, framesPerSecond: Double, now: Double) throws
     /// Counts a failed attempt and either queues a retry at `retryAt` or, when nil, marks the job `failed`.
     func markFailed(id: Int64, run: Int64?, error: String, retryAt: Double?, now: Double) throws -> JobRecord?
@@ -63,45 +67,60 @@ public protocol JobStore: AnyObject, Sendable {
 }
 
 /// The default arguments of the common calls.
-public extension JobStore {
-    func recoverInterruptedJobs(interruptionLimit: Int = 10, now: Double = Date().timeIntervalSince1970) throws -> [JobRecord] {
+extension JobStore {
+    public func recoverInterruptedJobs(interruptionLimit: Int = 10, now: Double = Date().timeIntervalSince1970) throws
+        -> [JobRecord]
+    {
         try releaseOwnLeases(interruptionLimit: interruptionLimit, now: now)
     }
 
     @discardableResult
-    func enqueue(watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?,
-                 now: Double = Date().timeIntervalSince1970) throws -> (job: JobRecord, inserted: Bool) {
+    public func enqueue(
+        watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?,
+        now: Double = Date().timeIntervalSince1970
+    ) throws -> (job: JobRecord, inserted: Bool) {
         try enqueue(watch: watch, source: source, relativePath: relativePath, identity: identity, now: now)
     }
 
-    func claimNext(now: Double = Date().timeIntervalSince1970, watches: Set<String>? = nil) throws -> JobRecord? {
+    public func claimNext(now: Double = Date().timeIntervalSince1970, watches: Set<String>? = nil) throws -> JobRecord?
+    {
         try claimNext(now: now, watches: watches)
     }
 
-    func secondsUntilNextRetry(now: Double = Date().timeIntervalSince1970) throws -> Double? {
+    public func secondsUntilNextRetry(now: Double = Date().timeIntervalSince1970) throws -> Double? {
         try secondsUntilNextRetry(now: now)
     }
 
-    func updateProgress(id: Int64, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double) throws {
-        try updateProgress(id: id, run: nil, progress: progress, framesOut: framesOut, totalFrames: totalFrames, framesPerSecond: framesPerSecond)
+    public func updateProgress(
+        id: Int64, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double
+    ) throws {
+        try updateProgress(
+            id: id, run: nil, progress: progress, framesOut: framesOut, totalFrames: totalFrames,
+            framesPerSecond: framesPerSecond)
     }
 
-    func markDone(id: Int64, run: Int64? = nil, output: String, framesOut: Int64, framesPerSecond: Double,
-                  now: Double = Date().timeIntervalSince1970) throws {
+    public func markDone(
+        id: Int64, run: Int64? = nil, output: String, framesOut: Int64, framesPerSecond: Double,
+        now: Double = Date().timeIntervalSince1970
+    ) throws {
         try markDone(id: id, run: run, output: output, framesOut: framesOut, framesPerSecond: framesPerSecond, now: now)
     }
 
     @discardableResult
-    func markFailed(id: Int64, run: Int64? = nil, error: String, retryAt: Double?, now: Double = Date().timeIntervalSince1970) throws -> JobRecord? {
+    public func markFailed(
+        id: Int64, run: Int64? = nil, error: String, retryAt: Double?, now: Double = Date().timeIntervalSince1970
+    ) throws -> JobRecord? {
         try markFailed(id: id, run: run, error: error, retryAt: retryAt, now: now)
     }
 
-    func requeue(id: Int64) throws { try requeue(id: id, run: nil) }
+    public func requeue(id: Int64) throws { try requeue(id: id, run: nil) }
 
     @discardableResult
-    func cancel(id: Int64) throws -> JobRecord? { try cancel(id: id, now: Date().timeIntervalSince1970) }
+    public func cancel(id: Int64) throws -> JobRecord? { try cancel(id: id, now: Date().timeIntervalSince1970) }
 
-    func jobs(state: JobState? = nil, limit: Int = 500) throws -> [JobRecord] { try jobs(state: state, limit: limit) }
+    public func jobs(state: JobState? = nil, limit: Int = 500) throws -> [JobRecord] {
+        try jobs(state: state, limit: limit)
+    }
 }
 
 /// One line of a job's report: each claim, attempt, warning and ending, with its worker and run.
@@ -114,7 +133,10 @@ public struct JobEvent: Codable, Sendable, Equatable {
     public var kind: String
     public var message: String
 
-    public init(jobID: Int64, at: Double = Date().timeIntervalSince1970, worker: String, run: Int64, kind: String, message: String) {
+    public init(
+        jobID: Int64, at: Double = Date().timeIntervalSince1970, worker: String, run: Int64, kind: String,
+        message: String
+    ) {
         self.jobID = jobID
         self.at = at
         self.worker = worker
@@ -138,8 +160,10 @@ public struct WorkerRecord: Codable, Sendable, Equatable {
     /// Finishing its jobs, taking no new ones.
     public var draining: Bool
 
-    public init(id: String, host: String, version: String, labels: [String], startedAt: Double, lastSeen: Double,
-                runningJobs: [Int64], jobsDone: Int64, framesPerSecond: Double, draining: Bool) {
+    public init(
+        id: String, host: String, version: String, labels: [String], startedAt: Double, lastSeen: Double,
+        runningJobs: [Int64], jobsDone: Int64, framesPerSecond: Double, draining: Bool
+    ) {
         self.id = id
         self.host = host
         self.version = version
@@ -155,5 +179,7 @@ public struct WorkerRecord: Codable, Sendable, Equatable {
 
 /// The store's schema is newer than this Kineto knows: refuse to touch it.
 public func newerSchemaError(location: String, found: Int, known: Int) -> DaemonError {
-    DaemonError("the job database \(location) has schema version \(found), made by a newer Kineto; this one knows versions up to \(known). Upgrade Kineto on this host (never downgrade against a shared database)")
+    DaemonError(
+        "the job database \(location) has schema version \(found), made by a newer Kineto; this one knows versions up to \(known). Upgrade Kineto on this host (never downgrade against a shared database)"
+    )
 }

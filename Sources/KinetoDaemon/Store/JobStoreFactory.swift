@@ -6,11 +6,14 @@ public enum JobStoreFactory {
     /// SQLite in the state folder, or the PostgreSQL queue of `store = "postgres://…"`. Throws a
     /// message naming the problem: unreadable password file, unreachable server, wrong password,
     /// schema from a newer Kineto.
-    public static func open(_ config: DaemonConfig, logger: Logger,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any JobStore {
+    public static func open(
+        _ config: DaemonConfig, logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> any JobStore {
         let worker = config.workerID ?? WorkerIdentity.defaultID
         guard let url = config.store else {
-            return try SQLiteJobStore(directory: config.stateDirectory, workerID: worker, leaseSeconds: config.leaseSeconds)
+            return try SQLiteJobStore(
+                directory: config.stateDirectory, workerID: worker, leaseSeconds: config.leaseSeconds)
         }
         var password: String?
         if let file = config.storePasswordFile {
@@ -22,6 +25,7 @@ public enum JobStoreFactory {
             password = value
         }
         let location = try PostgresLocation(url: url, password: password)
-        return try PostgresJobStore(location: location, workerID: worker, leaseSeconds: config.leaseSeconds, logger: logger)
+        return try PostgresJobStore(
+            location: location, workerID: worker, leaseSeconds: config.leaseSeconds, logger: logger)
     }
 }

@@ -21,8 +21,10 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     /// Connects and brings the schema up to date; throws a message naming the problem (unreachable
     /// server, wrong password, missing database, schema from a newer Kineto).
-    public init(location: PostgresLocation, workerID: String = WorkerIdentity.defaultID, leaseSeconds: Double = 60,
-                logger: Logger = Logger(label: "kineto.store")) throws {
+    public init(
+        location: PostgresLocation, workerID: String = WorkerIdentity.defaultID, leaseSeconds: Double = 60,
+        logger: Logger = Logger(label: "kineto.store")
+    ) throws {
         self.workerID = workerID
         self.leaseSeconds = leaseSeconds
         session = PostgresSession(location: location, logger: logger)
@@ -81,7 +83,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             record TEXT NOT NULL,
             last_seen DOUBLE PRECISION NOT NULL
         );
-        """,
+        """
     ]
 
     private func migrate() throws {
@@ -92,11 +94,15 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             _ = try run("CREATE TABLE IF NOT EXISTS kineto_schema (version BIGINT NOT NULL)")
             let rows = try run("SELECT version FROM kineto_schema")
             var version = 0
-            if let row = rows.first { version = Int(try row.decode(Int64.self)) }
-            else { _ = try run("INSERT INTO kineto_schema (version) VALUES (0)") }
+            if let row = rows.first {
+                version = Int(try row.decode(Int64.self))
+            } else {
+                _ = try run("INSERT INTO kineto_schema (version) VALUES (0)")
+            }
             if version > known { throw newerSchemaError(location: location, found: version, known: known) }
             while version < known {
-                for statement in Self.migrations[version].split(separator: ";") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                for statement in Self.migrations[version].split(separator: ";")
+                where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     _ = try run(PostgresQuery(unsafeSQL: String(statement)))
                 }
                 version += 1
@@ -119,9 +125,10 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     private static func record(_ row: PostgresRow) throws -> JobRecord {
         let r = row.makeRandomAccess()
-        var job = JobRecord(id: try r["id"].decode(Int64.self), watch: try r["watch"].decode(String.self),
-                            source: try r["source"].decode(String.self), relativePath: try r["relative_path"].decode(String?.self),
-                            identity: nil, createdAt: try r["created_at"].decode(Double.self))
+        var job = JobRecord(
+            id: try r["id"].decode(Int64.self), watch: try r["watch"].decode(String.self),
+            source: try r["source"].decode(String.self), relativePath: try r["relative_path"].decode(String?.self),
+            identity: nil, createdAt: try r["created_at"].decode(Double.self))
         job.size = try r["size"].decode(Int64.self)
         job.mtimeNanoseconds = try r["mtime_ns"].decode(Int64.self)
         job.inode = try r["inode"].decode(Int64.self)
@@ -162,19 +169,23 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func recoverExpiredLeases(interruptionLimit: Int, now: Double) throws -> [JobRecord] {
-        try interrupt(condition: "(lease_expires_at IS NULL OR lease_expires_at < \(Self.serverNow))", workerBind: nil,
-                      interruptionLimit: interruptionLimit, now: now)
+        try interrupt(
+            condition: "(lease_expires_at IS NULL OR lease_expires_at < \(Self.serverNow))", workerBind: nil,
+            interruptionLimit: interruptionLimit, now: now)
     }
 
-    private func interrupt(condition: String, workerBind: String?, interruptionLimit: Int, now: Double) throws -> [JobRecord] {
-        var query = PostgresQuery(unsafeSQL: """
-            UPDATE job SET interruptions = interruptions + 1, progress = 0, frames_out = 0, fps = 0, lease_expires_at = NULL,
-              state = CASE WHEN interruptions + 1 >= $1 THEN 'failed' ELSE 'queued' END,
-              finished_at = CASE WHEN interruptions + 1 >= $1 THEN $3 ELSE finished_at END,
-              error = CASE WHEN interruptions + 1 >= $1 THEN $4 ELSE error END
-            WHERE state = 'running' AND \(condition)
-            RETURNING \(Self.columns)
-            """)
+    private func interrupt(condition: String, workerBind: String?, interruptionLimit: Int, now: Double) throws
+        -> [JobRecord]
+    {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE job SET interruptions = interruptions + 1, progress = 0, frames_out = 0, fps = 0, lease_expires_at = NULL,
+                  state = CASE WHEN interruptions + 1 >= $1 THEN 'failed' ELSE 'queued' END,
+                  finished_at = CASE WHEN interruptions + 1 >= $1 THEN $3 ELSE finished_at END,
+                  error = CASE WHEN interruptions + 1 >= $1 THEN $4 ELSE error END
+                WHERE state = 'running' AND \(condition)
+                RETURNING \(Self.columns)
+                """)
         var binds = PostgresBindings()
         binds.append(Int64(interruptionLimit))
         binds.append(workerBind ?? "")
@@ -187,26 +198,34 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     // MARK: - Adding
 
     public func contains(source: String, identity: FileIdentity) throws -> Bool {
-        try !session.query("SELECT 1 FROM job WHERE source = \(source) AND size = \(identity.size) AND mtime_ns = \(identity.mtimeNanoseconds) LIMIT 1").rows.isEmpty
+        try !session.query(
+            "SELECT 1 FROM job WHERE source = \(source) AND size = \(identity.size) AND mtime_ns = \(identity.mtimeNanoseconds) LIMIT 1"
+        ).rows.isEmpty
     }
 
-    public func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double) throws -> (job: JobRecord, inserted: Bool) {
+    public func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double)
+        throws -> (job: JobRecord, inserted: Bool)
+    {
         // Watched files are known by their path inside the watch folder, which every host shares.
         let key = relativePath ?? source
         let size = identity?.size ?? 0
         let mtime = identity?.mtimeNanoseconds ?? 0
         let inode = identity?.inode ?? 0
-        let inserted = try records("""
+        let inserted = try records(
+            """
             INSERT INTO job (watch, source, relative_path, file_key, size, mtime_ns, inode, state, created_at)
             VALUES (\(watch), \(source), \(relativePath), \(key), \(size), \(mtime), \(inode), 'queued', \(now))
             ON CONFLICT (watch, file_key, size, mtime_ns) DO NOTHING
             RETURNING \(unescaped: Self.columns)
             """)
         if let job = inserted.first { return (job, true) }
-        let existing = try records("""
+        let existing = try records(
+            """
             SELECT \(unescaped: Self.columns) FROM job WHERE watch = \(watch) AND file_key = \(key) AND size = \(size) AND mtime_ns = \(mtime)
             """)
-        guard let job = existing.first else { throw DaemonError("job store \(location): a job for \(source) vanished while it was queued") }
+        guard let job = existing.first else {
+            throw DaemonError("job store \(location): a job for \(source) vanished while it was queued")
+        }
         return (job, false)
     }
 
@@ -214,7 +233,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     public func claimNext(now: Double, watches: Set<String>?) throws -> JobRecord? {
         let names = watches.map { Array($0) }
-        return try records("""
+        return try records(
+            """
             UPDATE job SET state = 'running', worker = \(workerID), lease_expires_at = \(unescaped: Self.serverNow) + \(leaseSeconds),
               run = run + 1, started_at = \(now), finished_at = NULL, progress = 0, frames_out = 0, total_frames = NULL, fps = 0
             WHERE id = (
@@ -222,18 +242,21 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
                 AND (\(names == nil) OR watch = ANY(\(names ?? [])))
               ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING \(unescaped: Self.columns)
-            """).first
+            """
+        ).first
     }
 
     public func heartbeat(id: Int64, run: Int64, now: Double) throws -> Bool {
-        try changed("""
+        try changed(
+            """
             UPDATE job SET lease_expires_at = \(unescaped: Self.serverNow) + \(leaseSeconds)
             WHERE id = \(id) AND run = \(run) AND state = 'running'
             """) == 1
     }
 
     public func claimPlacement(id: Int64, run: Int64, takeOver: Bool) throws -> Bool {
-        try changed("""
+        try changed(
+            """
             UPDATE job SET placed_run = \(run)
             WHERE id = \(id) AND run = \(run) AND state = 'running'
               AND (placed_run IS NULL OR placed_run = \(run) OR (\(takeOver) AND placed_run < \(run)))
@@ -241,19 +264,26 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func secondsUntilNextRetry(now: Double) throws -> Double? {
-        let row = try session.query("SELECT MIN(not_before) FROM job WHERE state = 'queued' AND not_before > \(now)").first
+        let row = try session.query("SELECT MIN(not_before) FROM job WHERE state = 'queued' AND not_before > \(now)")
+            .first
         return try row?.decode(Double?.self).map { $0 - now }
     }
 
-    public func updateProgress(id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double) throws {
-        _ = try changed("""
+    public func updateProgress(
+        id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double
+    ) throws {
+        _ = try changed(
+            """
             UPDATE job SET progress = \(progress ?? 0), frames_out = \(framesOut), total_frames = \(totalFrames), fps = \(framesPerSecond)
             WHERE id = \(id) AND state = 'running' AND (\(run == nil) OR run = \(run ?? 0))
             """)
     }
 
-    public func markDone(id: Int64, run: Int64?, output: String, framesOut: Int64, framesPerSecond: Double, now: Double) throws {
-        _ = try changed("""
+    public func markDone(id: Int64, run: Int64?, output: String, framesOut: Int64, framesPerSecond: Double, now: Double)
+        throws
+    {
+        _ = try changed(
+            """
             UPDATE job SET state = 'done', output = \(output), frames_out = \(framesOut), fps = \(framesPerSecond), progress = 1,
               finished_at = \(now), not_before = NULL, lease_expires_at = NULL
             WHERE id = \(id) AND (\(run == nil) OR run = \(run ?? 0))
@@ -261,7 +291,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func markFailed(id: Int64, run: Int64?, error: String, retryAt: Double?, now: Double) throws -> JobRecord? {
-        let updated = try records("""
+        let updated = try records(
+            """
             UPDATE job SET attempts = attempts + 1, error = \(error), progress = 0, lease_expires_at = NULL,
               state = CASE WHEN \(retryAt == nil) THEN 'failed' ELSE 'queued' END,
               not_before = \(retryAt),
@@ -273,14 +304,16 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func requeue(id: Int64, run: Int64?) throws {
-        _ = try changed("""
+        _ = try changed(
+            """
             UPDATE job SET state = 'queued', progress = 0, frames_out = 0, fps = 0, started_at = NULL, lease_expires_at = NULL
             WHERE id = \(id) AND state = 'running' AND (\(run == nil) OR run = \(run ?? 0))
             """)
     }
 
     public func cancel(id: Int64, now: Double) throws -> JobRecord? {
-        let updated = try records("""
+        let updated = try records(
+            """
             UPDATE job SET state = 'cancelled', finished_at = \(now), progress = 0, lease_expires_at = NULL
             WHERE id = \(id) AND state IN ('queued', 'running')
             RETURNING \(unescaped: Self.columns)
@@ -289,7 +322,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func retry(id: Int64) throws -> JobRecord? {
-        let updated = try records("""
+        let updated = try records(
+            """
             UPDATE job SET state = 'queued', attempts = 0, interruptions = 0, not_before = NULL, finished_at = NULL, progress = 0
             WHERE id = \(id) AND state IN ('failed', 'cancelled')
             RETURNING \(unescaped: Self.columns)
@@ -305,7 +339,9 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     public func jobs(state: JobState?, limit: Int) throws -> [JobRecord] {
         if let state {
-            return try records("SELECT \(unescaped: Self.columns) FROM job WHERE state = \(state.rawValue) ORDER BY id DESC LIMIT \(Int64(limit))")
+            return try records(
+                "SELECT \(unescaped: Self.columns) FROM job WHERE state = \(state.rawValue) ORDER BY id DESC LIMIT \(Int64(limit))"
+            )
         }
         return try records("SELECT \(unescaped: Self.columns) FROM job ORDER BY id DESC LIMIT \(Int64(limit))")
     }
@@ -322,15 +358,19 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     // MARK: - Reports
 
     public func addEvent(_ event: JobEvent) throws {
-        _ = try changed("""
+        _ = try changed(
+            """
             INSERT INTO job_event (job_id, at, worker, run, kind, message)
             VALUES (\(event.jobID), \(event.at), \(event.worker), \(event.run), \(event.kind), \(event.message))
             """)
     }
 
     public func events(jobID: Int64) throws -> [JobEvent] {
-        try session.query("SELECT job_id, at, worker, run, kind, message FROM job_event WHERE job_id = \(jobID) ORDER BY at").map { row in
-            let (job, at, worker, run, kind, message) = try row.decode((Int64, Double, String, Int64, String, String).self)
+        try session.query(
+            "SELECT job_id, at, worker, run, kind, message FROM job_event WHERE job_id = \(jobID) ORDER BY at"
+        ).map { row in
+            let (job, at, worker, run, kind, message) = try row.decode(
+                (Int64, Double, String, Int64, String, String).self)
             return JobEvent(jobID: job, at: at, worker: worker, run: run, kind: kind, message: message)
         }
     }
@@ -343,7 +383,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     public func recordWorker(_ worker: WorkerRecord) throws {
         let text = String(decoding: try JSONEncoder().encode(worker), as: UTF8.self)
-        _ = try changed("""
+        _ = try changed(
+            """
             INSERT INTO worker (id, record, last_seen) VALUES (\(worker.id), \(text), \(worker.lastSeen))
             ON CONFLICT (id) DO UPDATE SET record = excluded.record, last_seen = excluded.last_seen
             """)
@@ -351,7 +392,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     public func workers(withinSeconds: Double) throws -> [WorkerRecord] {
         let since = Date().timeIntervalSince1970 - withinSeconds
-        return try session.query("SELECT record FROM worker WHERE last_seen >= \(since) ORDER BY id").compactMap { row in
+        return try session.query("SELECT record FROM worker WHERE last_seen >= \(since) ORDER BY id").compactMap {
+            row in
             try? JSONDecoder().decode(WorkerRecord.self, from: Data(try row.decode(String.self).utf8))
         }
     }

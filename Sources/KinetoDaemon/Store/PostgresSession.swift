@@ -16,14 +16,21 @@ public struct PostgresLocation: Sendable, Equatable {
     /// Parses the URL; throws with the reason when it is not one (or carries a password).
     public init(url text: String, password: String?) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
-              scheme == "postgres" || scheme == "postgresql" else {
+            scheme == "postgres" || scheme == "postgresql"
+        else {
             throw DaemonError("store = \"\(text)\" is not postgres://USER@HOST[:PORT]/DATABASE")
         }
         if components.password != nil {
-            throw DaemonError("store names a password in its URL; put it in store_password_file or the KINETO_STORE_PASSWORD environment variable instead (it would be shown in logs)")
+            throw DaemonError(
+                "store names a password in its URL; put it in store_password_file or the KINETO_STORE_PASSWORD environment variable instead (it would be shown in logs)"
+            )
         }
-        guard let user = components.user, !user.isEmpty else { throw DaemonError("store URL needs a user: postgres://USER@HOST/DATABASE") }
-        guard let host = components.host, !host.isEmpty else { throw DaemonError("store URL needs a host: postgres://USER@HOST/DATABASE") }
+        guard let user = components.user, !user.isEmpty else {
+            throw DaemonError("store URL needs a user: postgres://USER@HOST/DATABASE")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw DaemonError("store URL needs a host: postgres://USER@HOST/DATABASE")
+        }
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty else { throw DaemonError("store URL needs a database: postgres://USER@HOST/DATABASE") }
         self.user = user
@@ -124,17 +131,24 @@ final class PostgresSession: @unchecked Sendable {
         connection = nil
         let now = ActivityMonitor.now()
         if now < nextAttempt, let lastFailure { throw DaemonError(lastFailure) }
-        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                             password: location.password, database: location.database, tls: .disable)
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: location.password, database: location.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(5)
         connectionCount += 1
         do {
-            let opened = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: connectionCount,
-                                                        logger: logger).wait()
+            let opened = try PostgresConnection.connect(
+                on: group.next(), configuration: configuration, id: connectionCount,
+                logger: logger
+            ).wait()
             connection = opened
             if let since = outageStarted {
-                logger.notice("job store reachable again", metadata: ["store": "\(location.description)",
-                                                                      "outage_seconds": "\(String(format: "%.1f", now - since))"])
+                logger.notice(
+                    "job store reachable again",
+                    metadata: [
+                        "store": "\(location.description)",
+                        "outage_seconds": "\(String(format: "%.1f", now - since))",
+                    ])
             }
             outageStarted = nil
             lastFailure = nil
@@ -160,7 +174,8 @@ final class PostgresSession: @unchecked Sendable {
 
     static func isConnectionLoss(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return true }
-        return error.code == .serverClosedConnection || error.code == .clientClosedConnection || error.code == .connectionError
+        return error.code == .serverClosedConnection || error.code == .clientClosedConnection
+            || error.code == .connectionError
             || error.code == .uncleanShutdown
     }
 
@@ -172,7 +187,8 @@ final class PostgresSession: @unchecked Sendable {
             let message = info[.message] ?? "server error"
             switch state {
             case "28P01", "28000":
-                return "job store \(location.description): authentication failed for user \(location.user) (wrong password or not allowed): \(message)"
+                return
+                    "job store \(location.description): authentication failed for user \(location.user) (wrong password or not allowed): \(message)"
             case "3D000":
                 return "job store \(location.description): the database does not exist: \(message)"
             default:
@@ -184,7 +200,8 @@ final class PostgresSession: @unchecked Sendable {
             return "job store \(location.description) is unreachable: \(cause)"
         }
         if error.code == .authMechanismRequiresPassword {
-            return "job store \(location.description): the server asks for a password; set store_password_file or KINETO_STORE_PASSWORD"
+            return
+                "job store \(location.description): the server asks for a password; set store_password_file or KINETO_STORE_PASSWORD"
         }
         return "job store \(location.description): connection problem (\(error.code))"
     }

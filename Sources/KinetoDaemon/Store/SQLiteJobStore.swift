@@ -104,12 +104,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func releaseOwnLeases(interruptionLimit: Int, now: Double) throws -> [JobRecord] {
         // One host, one daemon per state folder: every job still running at start-up was its previous process's.
-        try interrupt(filter: Column("state") == JobState.running.rawValue, interruptionLimit: interruptionLimit, now: now)
+        try interrupt(
+            filter: Column("state") == JobState.running.rawValue, interruptionLimit: interruptionLimit, now: now)
     }
 
     public func recoverExpiredLeases(interruptionLimit: Int, now: Double) throws -> [JobRecord] {
-        try interrupt(filter: Column("state") == JobState.running.rawValue && Column("leaseExpiresAt") < now,
-                      interruptionLimit: interruptionLimit, now: now)
+        try interrupt(
+            filter: Column("state") == JobState.running.rawValue && Column("leaseExpiresAt") < now,
+            interruptionLimit: interruptionLimit, now: now)
     }
 
     private func interrupt(filter: SQLExpression, interruptionLimit: Int, now: Double) throws -> [JobRecord] {
@@ -139,17 +141,24 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func contains(source: String, identity: FileIdentity) throws -> Bool {
         try pool.read { db in
-            try JobRecord.filter(Column("source") == source && Column("size") == identity.size
-                                 && Column("mtimeNanoseconds") == identity.mtimeNanoseconds && Column("inode") == identity.inode)
-                .fetchCount(db) > 0
+            try JobRecord.filter(
+                Column("source") == source && Column("size") == identity.size
+                    && Column("mtimeNanoseconds") == identity.mtimeNanoseconds && Column("inode") == identity.inode
+            )
+            .fetchCount(db) > 0
         }
     }
 
-    public func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double) throws -> (job: JobRecord, inserted: Bool) {
+    public func enqueue(watch: String, source: String, relativePath: String?, identity: FileIdentity?, now: Double)
+        throws -> (job: JobRecord, inserted: Bool)
+    {
         try pool.write { db in
-            var job = JobRecord(watch: watch, source: source, relativePath: relativePath, identity: identity, createdAt: now)
-            if let existing = try JobRecord.filter(Column("source") == source && Column("size") == job.size
-                                                   && Column("mtimeNanoseconds") == job.mtimeNanoseconds && Column("inode") == job.inode).fetchOne(db) {
+            var job = JobRecord(
+                watch: watch, source: source, relativePath: relativePath, identity: identity, createdAt: now)
+            if let existing = try JobRecord.filter(
+                Column("source") == source && Column("size") == job.size
+                    && Column("mtimeNanoseconds") == job.mtimeNanoseconds && Column("inode") == job.inode
+            ).fetchOne(db) {
                 return (existing, false)
             }
             try job.insert(db)
@@ -161,8 +170,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func claimNext(now: Double, watches: Set<String>?) throws -> JobRecord? {
         try pool.write { db in
-            let candidates = try JobRecord
-                .filter(Column("state") == JobState.queued.rawValue && (Column("notBefore") == nil || Column("notBefore") <= now))
+            let candidates =
+                try JobRecord
+                .filter(
+                    Column("state") == JobState.queued.rawValue
+                        && (Column("notBefore") == nil || Column("notBefore") <= now)
+                )
                 .order(Column("id")).limit(50).fetchAll(db)
             guard var job = candidates.first(where: { watches?.contains($0.watch) ?? true }) else { return nil }
             job.state = .running
@@ -182,42 +195,55 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func heartbeat(id: Int64, run: Int64, now: Double) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: "UPDATE job SET leaseExpiresAt = ? WHERE id = ? AND run = ? AND state = ?",
-                           arguments: [now + leaseSeconds, id, run, JobState.running.rawValue])
+            try db.execute(
+                sql: "UPDATE job SET leaseExpiresAt = ? WHERE id = ? AND run = ? AND state = ?",
+                arguments: [now + leaseSeconds, id, run, JobState.running.rawValue])
             return db.changesCount == 1
         }
     }
 
     public func claimPlacement(id: Int64, run: Int64, takeOver: Bool) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE job SET placedRun = ? WHERE id = ? AND run = ? AND state = ? AND (placedRun IS NULL OR placedRun = ? OR (? AND placedRun < ?))
-                """, arguments: [run, id, run, JobState.running.rawValue, run, takeOver, run])
+            try db.execute(
+                sql: """
+                    UPDATE job SET placedRun = ? WHERE id = ? AND run = ? AND state = ? AND (placedRun IS NULL OR placedRun = ? OR (? AND placedRun < ?))
+                    """, arguments: [run, id, run, JobState.running.rawValue, run, takeOver, run])
             return db.changesCount == 1
         }
     }
 
     public func secondsUntilNextRetry(now: Double) throws -> Double? {
         try pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(notBefore) FROM job WHERE state = ? AND notBefore > ?",
-                                arguments: [JobState.queued.rawValue, now]).map { $0 - now }
+            try Double.fetchOne(
+                db, sql: "SELECT MIN(notBefore) FROM job WHERE state = ? AND notBefore > ?",
+                arguments: [JobState.queued.rawValue, now]
+            ).map { $0 - now }
         }
     }
 
-    public func updateProgress(id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double) throws {
+    public func updateProgress(
+        id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double
+    ) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE job SET progress = ?, framesOut = ?, totalFrames = ?, framesPerSecond = ? WHERE id = ? AND state = ? AND (? IS NULL OR run = ?)
-                """, arguments: [progress ?? 0, framesOut, totalFrames, framesPerSecond, id, JobState.running.rawValue, run, run])
+            try db.execute(
+                sql: """
+                    UPDATE job SET progress = ?, framesOut = ?, totalFrames = ?, framesPerSecond = ? WHERE id = ? AND state = ? AND (? IS NULL OR run = ?)
+                    """,
+                arguments: [
+                    progress ?? 0, framesOut, totalFrames, framesPerSecond, id, JobState.running.rawValue, run, run,
+                ])
         }
     }
 
-    public func markDone(id: Int64, run: Int64?, output: String, framesOut: Int64, framesPerSecond: Double, now: Double) throws {
+    public func markDone(id: Int64, run: Int64?, output: String, framesOut: Int64, framesPerSecond: Double, now: Double)
+        throws
+    {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE job SET state = ?, output = ?, framesOut = ?, framesPerSecond = ?, progress = 1, finishedAt = ?, notBefore = NULL,
-                leaseExpiresAt = NULL WHERE id = ? AND (? IS NULL OR run = ?)
-                """, arguments: [JobState.done.rawValue, output, framesOut, framesPerSecond, now, id, run, run])
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = ?, output = ?, framesOut = ?, framesPerSecond = ?, progress = 1, finishedAt = ?, notBefore = NULL,
+                    leaseExpiresAt = NULL WHERE id = ? AND (? IS NULL OR run = ?)
+                    """, arguments: [JobState.done.rawValue, output, framesOut, framesPerSecond, now, id, run, run])
         }
     }
 
@@ -244,10 +270,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func requeue(id: Int64, run: Int64?) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE job SET state = ?, progress = 0, framesOut = 0, framesPerSecond = 0, startedAt = NULL, leaseExpiresAt = NULL
-                WHERE id = ? AND (? IS NULL OR run = ?)
-                """, arguments: [JobState.queued.rawValue, id, run, run])
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = ?, progress = 0, framesOut = 0, framesPerSecond = 0, startedAt = NULL, leaseExpiresAt = NULL
+                    WHERE id = ? AND (? IS NULL OR run = ?)
+                    """, arguments: [JobState.queued.rawValue, id, run, run])
         }
     }
 
@@ -307,16 +334,20 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func addEvent(_ event: JobEvent) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO jobEvent (jobID, at, worker, run, kind, message) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [event.jobID, event.at, event.worker, event.run, event.kind, event.message])
+            try db.execute(
+                sql: "INSERT INTO jobEvent (jobID, at, worker, run, kind, message) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [event.jobID, event.at, event.worker, event.run, event.kind, event.message])
         }
     }
 
     public func events(jobID: Int64) throws -> [JobEvent] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM jobEvent WHERE jobID = ? ORDER BY at, rowid", arguments: [jobID]).map { row in
-                JobEvent(jobID: row["jobID"], at: row["at"], worker: row["worker"], run: row["run"], kind: row["kind"], message: row["message"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM jobEvent WHERE jobID = ? ORDER BY at, rowid", arguments: [jobID])
+                .map { row in
+                    JobEvent(
+                        jobID: row["jobID"], at: row["at"], worker: row["worker"], run: row["run"], kind: row["kind"],
+                        message: row["message"])
+                }
         }
     }
 
@@ -332,16 +363,20 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func recordWorker(_ worker: WorkerRecord) throws {
         let text = String(decoding: try JSONEncoder().encode(worker), as: UTF8.self)
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO worker (id, record, lastSeen) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record, lastSeen = excluded.lastSeen",
-                           arguments: [worker.id, text, worker.lastSeen])
+            try db.execute(
+                sql:
+                    "INSERT INTO worker (id, record, lastSeen) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record, lastSeen = excluded.lastSeen",
+                arguments: [worker.id, text, worker.lastSeen])
         }
     }
 
     public func workers(withinSeconds: Double) throws -> [WorkerRecord] {
         let since = Date().timeIntervalSince1970 - withinSeconds
         return try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT record FROM worker WHERE lastSeen >= ? ORDER BY id", arguments: [since])
-                .compactMap { try? JSONDecoder().decode(WorkerRecord.self, from: Data($0.utf8)) }
+            try String.fetchAll(
+                db, sql: "SELECT record FROM worker WHERE lastSeen >= ? ORDER BY id", arguments: [since]
+            )
+            .compactMap { try? JSONDecoder().decode(WorkerRecord.self, from: Data($0.utf8)) }
         }
     }
 }

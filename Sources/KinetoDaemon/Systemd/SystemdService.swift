@@ -15,7 +15,9 @@ public final class SystemdService: Service, @unchecked Sendable {
     private var lastStatus = ""
     private var lastStallReason: String?
 
-    public init(notifier: SystemdNotifier, activity: ActivityMonitor, store: any JobStore, config: ConfigBox, logger: Logger) {
+    public init(
+        notifier: SystemdNotifier, activity: ActivityMonitor, store: any JobStore, config: ConfigBox, logger: Logger
+    ) {
         self.notifier = notifier
         self.activity = activity
         self.store = store
@@ -44,7 +46,9 @@ public final class SystemdService: Service, @unchecked Sendable {
         }
         lastStallReason = stall
         let counts = (try? store.countsByState()) ?? [:]
-        let status = "\(counts[.running] ?? 0) running, \(counts[.queued] ?? 0) queued, \(counts[.done] ?? 0) done, \(counts[.failed] ?? 0) failed" + (stall.map { "; STALLED: \($0)" } ?? "")
+        let status =
+            "\(counts[.running] ?? 0) running, \(counts[.queued] ?? 0) queued, \(counts[.done] ?? 0) done, \(counts[.failed] ?? 0) failed"
+            + (stall.map { "; STALLED: \($0)" } ?? "")
         if status != lastStatus {
             notifier.status(status)
             lastStatus = status

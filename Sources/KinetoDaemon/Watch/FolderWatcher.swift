@@ -61,26 +61,34 @@ public final class FolderWatcher: Service, @unchecked Sendable {
         var queued: [JobRecord] = []
         lock.withLock {
             for watch in watches {
-                let due = hints.overflow || hints.folders.contains(watch.input)
+                let due =
+                    hints.overflow || hints.folders.contains(watch.input)
                     || now - (lastScan[watch.input] ?? -Double.infinity) >= watch.rescanSeconds
                 if due { scan(watch, now: now) } else { recheckPending(in: watch, now: now) }
             }
-            for (path, identity) in tracker.stableFiles(now: now, stableSeconds: { path in
-                watches.first { $0.input == (path as NSString).deletingLastPathComponent }?.stableSeconds ?? 10
-            }) {
-                guard let watch = watches.first(where: { $0.input == (path as NSString).deletingLastPathComponent }) else { continue }
+            for (path, identity) in tracker.stableFiles(
+                now: now,
+                stableSeconds: { path in
+                    watches.first { $0.input == (path as NSString).deletingLastPathComponent }?.stableSeconds ?? 10
+                })
+            {
+                guard let watch = watches.first(where: { $0.input == (path as NSString).deletingLastPathComponent })
+                else { continue }
                 if WriterDetector.isOpenForWriting(path) == true {
                     tracker.restart(path, now: now)
                     continue
                 }
                 do {
                     // Named relative to the watch folder, so hosts that mount the share elsewhere find the same job.
-                    let (job, inserted) = try store.enqueue(watch: watch.name, source: path,
-                                                            relativePath: (path as NSString).lastPathComponent, identity: identity)
+                    let (job, inserted) = try store.enqueue(
+                        watch: watch.name, source: path,
+                        relativePath: (path as NSString).lastPathComponent, identity: identity)
                     tracker.settle(path)
                     if inserted {
                         queued.append(job)
-                        logger.info("job queued", metadata: ["job": "\(job.id ?? 0)", "source": "\(path)", "watch": "\(watch.name)"])
+                        logger.info(
+                            "job queued",
+                            metadata: ["job": "\(job.id ?? 0)", "source": "\(path)", "watch": "\(watch.name)"])
                     }
                 } catch {
                     logger.error("cannot queue \(path): \(error)")

@@ -30,7 +30,9 @@ public final class InotifyWatcher: @unchecked Sendable {
         guard lock.withLock({ watchIDs[folder] == nil }) else { return }
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR)
         let wd = inotify_add_watch(fd, folder, mask)
-        guard wd >= 0 else { throw DaemonError("cannot watch \(folder) with inotify: \(String(cString: strerror(errno)))") }
+        guard wd >= 0 else {
+            throw DaemonError("cannot watch \(folder) with inotify: \(String(cString: strerror(errno)))")
+        }
         lock.withLock {
             folders[wd] = folder
             watchIDs[folder] = wd
@@ -39,7 +41,9 @@ public final class InotifyWatcher: @unchecked Sendable {
 
     /// Stops watching folders not in `keep` (after a configuration reload).
     public func unwatchAll(except keep: Set<String>) {
-        let remove: [(String, Int32)] = lock.withLock { watchIDs.filter { !keep.contains($0.key) }.map { ($0.key, $0.value) } }
+        let remove: [(String, Int32)] = lock.withLock {
+            watchIDs.filter { !keep.contains($0.key) }.map { ($0.key, $0.value) }
+        }
         for (folder, wd) in remove {
             inotify_rm_watch(fd, wd)
             lock.withLock {
@@ -53,7 +57,10 @@ public final class InotifyWatcher: @unchecked Sendable {
     /// every folder should be rescanned.
     public func takeHints() -> (folders: Set<String>, overflow: Bool) {
         lock.withLock {
-            defer { hinted.removeAll(); overflowed = false }
+            defer {
+                hinted.removeAll()
+                overflowed = false
+            }
             return (hinted, overflowed)
         }
     }

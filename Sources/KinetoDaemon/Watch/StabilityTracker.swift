@@ -26,7 +26,8 @@ public struct StabilityTracker: Sendable {
     }
 
     /// Files not yet settled whose identity has been unchanged for at least `stableSeconds(path)`.
-    public func stableFiles(now: Double, stableSeconds: (String) -> Double) -> [(path: String, identity: FileIdentity)] {
+    public func stableFiles(now: Double, stableSeconds: (String) -> Double) -> [(path: String, identity: FileIdentity)]
+    {
         entries.filter { !$0.value.settled && now - $0.value.since >= stableSeconds($0.key) }
             .map { ($0.key, $0.value.identity) }
             .sorted { $0.path < $1.path }

@@ -6,8 +6,8 @@ import Glibc
 /// and the stable window alone decides.
 public enum WriterDetector {
     private static let setLease: Int32 = 1024  // F_SETLEASE
-    private static let readLease: Int32 = 0     // F_RDLCK
-    private static let unlock: Int32 = 2        // F_UNLCK
+    private static let readLease: Int32 = 0  // F_RDLCK
+    private static let unlock: Int32 = 2  // F_UNLCK
 
     public static func isOpenForWriting(_ path: String) -> Bool? {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)

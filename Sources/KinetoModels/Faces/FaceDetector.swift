@@ -43,11 +43,15 @@ public final class FaceDetector: @unchecked Sendable {
 
     /// Decodes anchor `index`: centre offset and size are in input pixels, relative to the anchor centre.
     public static func decode(_ regressors: [Float], _ classificators: [Float], index i: Int) -> FaceDetection {
-        let r = Array(regressors[(i * 16)..<(i * 16 + 16)]), anchor = anchors[i]
+        let r = Array(regressors[(i * 16)..<(i * 16 + 16)])
+        let anchor = anchors[i]
         let logit = min(max(classificators[i], -scoreClip), scoreClip)
-        let keypoints = (0..<6).map { k in (x: r[4 + 2 * k] / inputSize + anchor.x, y: r[5 + 2 * k] / inputSize + anchor.y) }
-        return FaceDetection(centerX: r[0] / inputSize + anchor.x, centerY: r[1] / inputSize + anchor.y,
-                             width: r[2] / inputSize, height: r[3] / inputSize, score: 1 / (1 + exp(-logit)), keypoints: keypoints)
+        let keypoints = (0..<6).map { k in
+            (x: r[4 + 2 * k] / inputSize + anchor.x, y: r[5 + 2 * k] / inputSize + anchor.y)
+        }
+        return FaceDetection(
+            centerX: r[0] / inputSize + anchor.x, centerY: r[1] / inputSize + anchor.y,
+            width: r[2] / inputSize, height: r[3] / inputSize, score: 1 / (1 + exp(-logit)), keypoints: keypoints)
     }
 
     /// The highest-scoring anchor's box, whatever its score.
@@ -66,14 +70,20 @@ public final class FaceDetector: @unchecked Sendable {
         while let top = candidates.first {
             let group = candidates.filter { top.overlap($0) > suppressionOverlap }
             candidates.removeAll { top.overlap($0) > suppressionOverlap }
-            if group.isEmpty { candidates.removeFirst(); faces.append(top); continue }
+            if group.isEmpty {
+                candidates.removeFirst()
+                faces.append(top)
+                continue
+            }
             let total = group.reduce(0) { $0 + $1.score }
             var merged = top
             merged.centerX = group.reduce(0) { $0 + $1.centerX * $1.score } / total
             merged.centerY = group.reduce(0) { $0 + $1.centerY * $1.score } / total
             merged.width = group.reduce(0) { $0 + $1.width * $1.score } / total
             merged.height = group.reduce(0) { $0 + $1.height * $1.score } / total
-            merged.keypointValues = top.keypointValues.indices.map { k in group.reduce(0) { $0 + $1.keypointValues[k] * $1.score } / total }
+            merged.keypointValues = top.keypointValues.indices.map { k in
+                group.reduce(0) { $0 + $1.keypointValues[k] * $1.score } / total
+            }
             faces.append(merged)
         }
         return faces

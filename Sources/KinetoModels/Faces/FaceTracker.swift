@@ -46,7 +46,9 @@ public final class FaceTracker: @unchecked Sendable {
 
     /// Loads the installed models.
     public convenience init(modelDirectory: URL? = nil) throws {
-        try self.init(detector: FaceDetector(modelDirectory: modelDirectory), landmarker: FaceLandmarker(modelDirectory: modelDirectory))
+        try self.init(
+            detector: FaceDetector(modelDirectory: modelDirectory),
+            landmarker: FaceLandmarker(modelDirectory: modelDirectory))
     }
 
     /// Forgets the tracked face: the next frame runs the detector.
@@ -71,16 +73,22 @@ public final class FaceTracker: @unchecked Sendable {
             guard !detected, let found = try detect(image) else { return nil }
             crop = found
             detected = true
-            guard let again = try landmarks(image, crop: found, angle: 0), again.presence >= minPresence else { reset(); return nil }
+            guard let again = try landmarks(image, crop: found, angle: 0), again.presence >= minPresence else {
+                reset()
+                return nil
+            }
             face = again
         }
         face.detected = detected
         (crop, cropAngle) = Self.nextCrop(face.landmarks, scale: landmarkCropScale)
         if smoothing {
-            if filters.count != face.landmarks.count * 3 { filters = Array(repeating: OneEuroFilter(), count: face.landmarks.count * 3) }
+            if filters.count != face.landmarks.count * 3 {
+                filters = Array(repeating: OneEuroFilter(), count: face.landmarks.count * 3)
+            }
             for i in face.landmarks.indices {
                 for axis in 0..<3 {
-                    face.landmarks[i][axis] = Float(filters[i * 3 + axis].filter(Double(face.landmarks[i][axis]), at: time))
+                    face.landmarks[i][axis] = Float(
+                        filters[i * 3 + axis].filter(Double(face.landmarks[i][axis]), at: time))
                 }
             }
         }
@@ -90,7 +98,8 @@ public final class FaceTracker: @unchecked Sendable {
     /// The largest detected face as a square crop in image pixels (detector on the letterboxed square image).
     func detect(_ image: RGBImage) throws -> (centerX: Float, centerY: Float, side: Float)? {
         let side = Float(max(image.width, image.height))
-        let left = Float((Int(side) - image.width) / 2), top = Float((Int(side) - image.height) / 2)
+        let left = Float((Int(side) - image.width) / 2)
+        let top = Float((Int(side) - image.height) / 2)
         var faces = try detectSquare(image, centerX: side / 2 - left, centerY: side / 2 - top, side: side)
         // The short-range detector sees the picture at 128²: in a tall full-length portrait (or a large photo) the
         // face is a few pixels there. Still pictures are searched again in overlapping squares of the shorter side
@@ -112,12 +121,16 @@ public final class FaceTracker: @unchecked Sendable {
             }
             // Overlapping windows find one face several times: count centres that are far apart.
             var distinct: [(x: Float, y: Float, side: Float)] = []
-            for f in faces.sorted(by: { $0.side > $1.side }) where !distinct.contains(where: { abs($0.x - f.x) < $0.side / 2 && abs($0.y - f.y) < $0.side / 2 }) {
+            for f in faces.sorted(by: { $0.side > $1.side })
+            where !distinct.contains(where: { abs($0.x - f.x) < $0.side / 2 && abs($0.y - f.y) < $0.side / 2 }) {
                 distinct.append(f)
             }
             faces = distinct
         }
-        guard let best = faces.max(by: { $0.side < $1.side }) else { facesAtLastDetection = 0; return nil }
+        guard let best = faces.max(by: { $0.side < $1.side }) else {
+            facesAtLastDetection = 0
+            return nil
+        }
         // Faces worth mentioning: those at least 0.4× the largest (not a face in a crowd far behind, nor a stray
         // detection in one of the windows).
         facesAtLastDetection = faces.filter { $0.side >= 0.4 * best.side }.count
@@ -125,7 +138,9 @@ public final class FaceTracker: @unchecked Sendable {
     }
 
     /// Faces the detector finds in the square (centre, side) of `image`: centres and box sides in image pixels.
-    func detectSquare(_ image: RGBImage, centerX: Float, centerY: Float, side: Float) throws -> [(x: Float, y: Float, side: Float)] {
+    func detectSquare(_ image: RGBImage, centerX: Float, centerY: Float, side: Float) throws -> [(
+        x: Float, y: Float, side: Float
+    )] {
         let input = Self.sample(image, centerX: centerX, centerY: centerY, side: side, size: 128, scale: 2, shift: -1)
         return try detector.detect(input).map {
             (centerX + ($0.centerX - 0.5) * side, centerY + ($0.centerY - 0.5) * side, max($0.width, $0.height) * side)
@@ -134,14 +149,19 @@ public final class FaceTracker: @unchecked Sendable {
 
     /// The next frame's crop from `landmarks`: their extent in the face's own upright frame (turned by the eyes'
     /// tilt), squared and enlarged by `scale`, and the tilt.
-    static func nextCrop(_ landmarks: [SIMD3<Float>], scale: Float) -> ((centerX: Float, centerY: Float, side: Float), Float) {
+    static func nextCrop(_ landmarks: [SIMD3<Float>], scale: Float) -> (
+        (centerX: Float, centerY: Float, side: Float), Float
+    ) {
         let eyes = landmarks[263] - landmarks[33]
         let angle = atan2(eyes.y, eyes.x)
-        let c = cos(angle), s = sin(angle)
-        var lo = SIMD2<Float>(repeating: .greatestFiniteMagnitude), hi = -lo
+        let c = cos(angle)
+        let s = sin(angle)
+        var lo = SIMD2<Float>(repeating: .greatestFiniteMagnitude)
+        var hi = -lo
         for p in landmarks {
-            let q = SIMD2(c * p.x + s * p.y, -s * p.x + c * p.y)   // turned by −angle
-            lo = pointwiseMin(lo, q); hi = pointwiseMax(hi, q)
+            let q = SIMD2(c * p.x + s * p.y, -s * p.x + c * p.y)  // turned by −angle
+            lo = pointwiseMin(lo, q)
+            hi = pointwiseMax(hi, q)
         }
         let m = (lo + hi) / 2
         let center = SIMD2(c * m.x - s * m.y, s * m.x + c * m.y)
@@ -149,15 +169,21 @@ public final class FaceTracker: @unchecked Sendable {
     }
 
     /// Landmarks of the square crop turned by `angle` (radians), mapped back to image pixels.
-    func landmarks(_ image: RGBImage, crop: (centerX: Float, centerY: Float, side: Float), angle: Float = 0) throws -> TrackedFace? {
+    func landmarks(_ image: RGBImage, crop: (centerX: Float, centerY: Float, side: Float), angle: Float = 0) throws
+        -> TrackedFace?
+    {
         let size = FaceLandmarker.inputSize
-        let input = Self.sample(image, centerX: crop.centerX, centerY: crop.centerY, side: crop.side, size: size, scale: 1, shift: 0,
-                                angle: angle)
+        let input = Self.sample(
+            image, centerX: crop.centerX, centerY: crop.centerY, side: crop.side, size: size, scale: 1, shift: 0,
+            angle: angle)
         let (points, flag) = try landmarker.landmarks(input)
         let unit = crop.side / Float(size)
-        let c = cos(angle), s = sin(angle), half = crop.side / 2
+        let c = cos(angle)
+        let s = sin(angle)
+        let half = crop.side / 2
         let landmarks = stride(from: 0, to: points.count - 2, by: 3).map { k -> SIMD3<Float> in
-            let u = points[k] * unit - half, v = points[k + 1] * unit - half
+            let u = points[k] * unit - half
+            let v = points[k + 1] * unit - half
             return SIMD3(crop.centerX + c * u - s * v, crop.centerY + s * u + c * v, points[k + 2] * unit)
         }
         return TrackedFace(landmarks: landmarks, presence: 1 / (1 + exp(-flag)), crop: crop, detected: false)
@@ -165,23 +191,33 @@ public final class FaceTracker: @unchecked Sendable {
 
     /// A `size`×`size` NCHW tensor of the square (centre, side) of `image`, bilinear, black outside, values
     /// `v · scale + shift`.
-    static func sample(_ image: RGBImage, centerX: Float, centerY: Float, side: Float, size: Int, scale: Float, shift: Float,
-                       angle: Float = 0) -> Tensor {
+    static func sample(
+        _ image: RGBImage, centerX: Float, centerY: Float, side: Float, size: Int, scale: Float, shift: Float,
+        angle: Float = 0
+    ) -> Tensor {
         let (w, h) = (image.width, image.height)
         let step = side / Float(size)
-        let c = cos(angle), s = sin(angle)
+        let c = cos(angle)
+        let s = sin(angle)
         var values = [Float](repeating: 0, count: 3 * size * size)
         image.pixels.withUnsafeBufferPointer { p in
             for v in 0..<size {
                 let dv = (Float(v) + 0.5) * step - side / 2
                 for u in 0..<size {
                     let du = (Float(u) + 0.5) * step - side / 2
-                    let sx = centerX + c * du - s * dv - 0.5, sy = centerY + s * du + c * dv - 0.5
-                    let xa = Int(sx.rounded(.down)), fx = sx - Float(xa)
-                    let ya = Int(sy.rounded(.down)), fy = sy - Float(ya)
+                    let sx = centerX + c * du - s * dv - 0.5
+                    let sy = centerY + s * du + c * dv - 0.5
+                    let xa = Int(sx.rounded(.down))
+                    let fx = sx - Float(xa)
+                    let ya = Int(sy.rounded(.down))
+                    let fy = sy - Float(ya)
                     for c in 0..<3 {
-                        func at(_ x: Int, _ y: Int) -> Float { x >= 0 && x < w && y >= 0 && y < h ? p[c * w * h + y * w + x] : 0 }
-                        let value = (at(xa, ya) * (1 - fx) + at(xa + 1, ya) * fx) * (1 - fy) + (at(xa, ya + 1) * (1 - fx) + at(xa + 1, ya + 1) * fx) * fy
+                        func at(_ x: Int, _ y: Int) -> Float {
+                            x >= 0 && x < w && y >= 0 && y < h ? p[c * w * h + y * w + x] : 0
+                        }
+                        let value =
+                            (at(xa, ya) * (1 - fx) + at(xa + 1, ya) * fx) * (1 - fy)
+                            + (at(xa, ya + 1) * (1 - fx) + at(xa + 1, ya + 1) * fx) * fy
                         values[(c * size + v) * size + u] = value * scale + shift
                     }
                 }

@@ -29,8 +29,10 @@ public enum MediaPipeModel: String, CaseIterable, Sendable {
     public func installedFile(in directory: URL? = nil) throws -> URL {
         let store = directory.map { ModelStore(directory: $0) } ?? ModelStore.standard()
         guard let url = store.installedFile(descriptor) else {
-            throw TFLiteGraphError(file: store.path(of: descriptor).path,
-                                   "MediaPipe model \(fileName) is not installed; run scripts/setup, or `kineto models install \(descriptor.id) --from PATH/TO/\(fileName)`")
+            throw TFLiteGraphError(
+                file: store.path(of: descriptor).path,
+                "MediaPipe model \(fileName) is not installed; run scripts/setup, or `kineto models install \(descriptor.id) --from PATH/TO/\(fileName)`"
+            )
         }
         return url
     }

@@ -11,7 +11,9 @@ public struct OneEuroFilter: Sendable {
     private var last: (time: Double, value: Double, speed: Double)?
 
     public init(minCutoff: Double = 1, beta: Double = 0.05, derivativeCutoff: Double = 1) {
-        self.minCutoff = minCutoff; self.beta = beta; self.derivativeCutoff = derivativeCutoff
+        self.minCutoff = minCutoff
+        self.beta = beta
+        self.derivativeCutoff = derivativeCutoff
     }
 
     private static func alpha(cutoff: Double, interval: Double) -> Double {
@@ -28,7 +30,8 @@ public struct OneEuroFilter: Sendable {
         }
         let interval = time - previous.time
         let rawSpeed = (value - previous.value) / interval
-        let speed = previous.speed + Self.alpha(cutoff: derivativeCutoff, interval: interval) * (rawSpeed - previous.speed)
+        let speed =
+            previous.speed + Self.alpha(cutoff: derivativeCutoff, interval: interval) * (rawSpeed - previous.speed)
         let cutoff = minCutoff + beta * abs(speed)
         let filtered = previous.value + Self.alpha(cutoff: cutoff, interval: interval) * (value - previous.value)
         last = (time, filtered, speed)

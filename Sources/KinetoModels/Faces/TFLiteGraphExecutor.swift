@@ -50,7 +50,9 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
         for (index, tensor) in zip(graph.inputs, inputs) {
             let s = NHWCLayout.nhwc(graph.tensors[index].shape)
             guard tensor.shape == [s[0], s[3], s[1], s[2]] else {
-                throw TFLiteGraphError(file: model.path, "input \(graph.tensors[index].name) must be NCHW \([s[0], s[3], s[1], s[2]]), got \(tensor.shape)")
+                throw TFLiteGraphError(
+                    file: model.path,
+                    "input \(graph.tensors[index].name) must be NCHW \([s[0], s[3], s[1], s[2]]), got \(tensor.shape)")
             }
             values[index] = .nchw(tensor)
         }
@@ -71,7 +73,10 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
         let tensors = try zip(graph.inputs, inputs).map { index, values in
             let shape = graph.tensors[index].shape
             guard values.count == shape.reduce(1, *) else {
-                throw TFLiteGraphError(file: model.path, "input \(graph.tensors[index].name) needs \(shape.reduce(1, *)) values \(shape), got \(values.count)")
+                throw TFLiteGraphError(
+                    file: model.path,
+                    "input \(graph.tensors[index].name) needs \(shape.reduce(1, *)) values \(shape), got \(values.count)"
+                )
             }
             return NHWCLayout.tensor(fromNHWC: values, shape: shape)
         }
@@ -97,7 +102,8 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
 
     private func value(_ index: Int, _ values: [Int: Value]) throws -> Value {
         guard let v = values[index] else {
-            throw TFLiteGraphError(file: model.path, "tensor \(index) (\(graph.tensors[index].name)) is used before it is computed")
+            throw TFLiteGraphError(
+                file: model.path, "tensor \(index) (\(graph.tensors[index].name)) is used before it is computed")
         }
         return v
     }
@@ -119,7 +125,8 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
     /// Stores a result: rank-4 TFLite tensors as NCHW, others flat.
     private func store(_ values: inout [Int: Value], _ index: Int, nhwc flat: [Float]) {
         let shape = graph.tensors[index].shape
-        values[index] = shape.count == 4 ? .nchw(NHWCLayout.tensor(fromNHWC: flat, shape: shape)) : .flat(flat, shape: shape)
+        values[index] =
+            shape.count == 4 ? .nchw(NHWCLayout.tensor(fromNHWC: flat, shape: shape)) : .flat(flat, shape: shape)
     }
 
     /// The fused activation as an engine activation plus clamping bounds for RELU6 / RELU_N1_TO_1.
@@ -156,7 +163,8 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
         case "ADD", "MUL":
             try prepareBinary(op, multiply: op.name == "MUL")
         case "RELU", "RELU6", "LOGISTIC", "HARD_SWISH":
-            let input = op.inputs[0], name = op.name
+            let input = op.inputs[0]
+            let name = op.name
             steps.append { [unowned self] values in
                 let x = try nchw(input, values)
                 let y: Tensor
@@ -171,8 +179,11 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
         case "PRELU":
             let alpha = try constant(op.inputs[1], op)
             let channels = NHWCLayout.nhwc(graph.tensors[op.inputs[0]].shape)[3]
-            guard alpha.count == channels || alpha.count == 1 else { throw fail(op, "slopes of \(graph.tensors[op.inputs[1]].shape) are not per channel") }
-            let slopes = Tensor(shape: [alpha.count], values: alpha), input = op.inputs[0]
+            guard alpha.count == channels || alpha.count == 1 else {
+                throw fail(op, "slopes of \(graph.tensors[op.inputs[1]].shape) are not per channel")
+            }
+            let slopes = Tensor(shape: [alpha.count], values: alpha)
+            let input = op.inputs[0]
             steps.append { [unowned self] values in
                 values[output] = .nchw(Ops.prelu(try nchw(input, values), weight: slopes))
             }
@@ -180,8 +191,11 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
             guard let pads = try model.constantIntegers(of: op.inputs[1]), pads.count == 8 else {
                 throw fail(op, "paddings must be a constant 4×2 tensor")
             }
-            let p = pads.map(Int.init), input = op.inputs[0]
-            guard p[0] == 0, p[1] == 0, p.allSatisfy({ $0 >= 0 }) else { throw fail(op, "padding the batch is not supported") }
+            let p = pads.map(Int.init)
+            let input = op.inputs[0]
+            guard p[0] == 0, p[1] == 0, p.allSatisfy({ $0 >= 0 }) else {
+                throw fail(op, "padding the batch is not supported")
+            }
             steps.append { [unowned self] values in
                 var x = try nchw(input, values)
                 if p[2] != 0 || p[3] != 0 || p[4] != 0 || p[5] != 0 {
@@ -191,30 +205,40 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
                 values[output] = .nchw(x)
             }
         case "MAX_POOL_2D", "AVERAGE_POOL_2D":
-            let o = op.options, input = op.inputs[0], isMax = op.name == "MAX_POOL_2D"
-            guard let kh = o.filterHeight, let kw = o.filterWidth, let sh = o.strideH, let sw = o.strideW, let padding = o.padding else {
+            let o = op.options
+            let input = op.inputs[0]
+            let isMax = op.name == "MAX_POOL_2D"
+            guard let kh = o.filterHeight, let kw = o.filterWidth, let sh = o.strideH, let sw = o.strideW,
+                let padding = o.padding
+            else {
                 throw fail(op, "pooling options are missing")
             }
             let (activation, bounds) = try fused(op)
             steps.append { [unowned self] values in
-                let y = TFLiteKernels.pool(try nchw(input, values), kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
-                                           same: padding == .same, max: isMax)
+                let y = TFLiteKernels.pool(
+                    try nchw(input, values), kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
+                    same: padding == .same, max: isMax)
                 values[output] = .nchw(Self.finish(y, activation, bounds))
             }
         case "RESIZE_BILINEAR":
             guard let size = try model.constantIntegers(of: op.inputs[1]), size.count == 2 else {
                 throw fail(op, "the output size must be a constant pair")
             }
-            let (ho, wo) = (Int(size[0]), Int(size[1])), input = op.inputs[0]
-            let align = op.options.alignCorners ?? false, half = op.options.halfPixelCenters ?? false
+            let (ho, wo) = (Int(size[0]), Int(size[1]))
+            let input = op.inputs[0]
+            let align = op.options.alignCorners ?? false
+            let half = op.options.halfPixelCenters ?? false
             steps.append { [unowned self] values in
-                values[output] = .nchw(TFLiteKernels.resizeBilinear(try nchw(input, values), height: ho, width: wo,
-                                                                     alignCorners: align, halfPixelCenters: half))
+                values[output] = .nchw(
+                    TFLiteKernels.resizeBilinear(
+                        try nchw(input, values), height: ho, width: wo,
+                        alignCorners: align, halfPixelCenters: half))
             }
         case "RESHAPE":
             let input = op.inputs[0]
             guard graph.tensors[output].count == graph.tensors[input].count else {
-                throw fail(op, "reshape of \(graph.tensors[input].shape) to \(graph.tensors[output].shape) changes the size")
+                throw fail(
+                    op, "reshape of \(graph.tensors[input].shape) to \(graph.tensors[output].shape) changes the size")
             }
             steps.append { [unowned self] values in
                 store(&values, output, nhwc: try nhwcFlat(input, values))
@@ -227,13 +251,17 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
     }
 
     private func prepareConvolution(_ op: TFLiteOperator, depthwise: Bool) throws {
-        let o = op.options, input = op.inputs[0], output = op.outputs[0]
+        let o = op.options
+        let input = op.inputs[0]
+        let output = op.outputs[0]
         let inShape = NHWCLayout.nhwc(graph.tensors[input].shape)
         let wShape = graph.tensors[op.inputs[1]].shape
         guard wShape.count == 4 else { throw fail(op, "weight shape \(wShape) is not 4-D") }
         let raw = try constant(op.inputs[1], op)
         let (kh, kw) = (wShape[1], wShape[2])
-        let weight: Tensor, groups: Int, cout: Int
+        let weight: Tensor
+        let groups: Int
+        let cout: Int
         if depthwise {
             let channels = wShape[3]
             guard (o.depthMultiplier ?? 1) == 1, channels == inShape[3] else {
@@ -241,17 +269,28 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
             }
             // [1, kh, kw, ch] → [ch, 1, kh, kw]
             var w = [Float](repeating: 0, count: raw.count)
-            for y in 0..<kh { for x in 0..<kw { for c in 0..<channels { w[(c * kh + y) * kw + x] = raw[(y * kw + x) * channels + c] } } }
+            for y in 0..<kh {
+                for x in 0..<kw {
+                    for c in 0..<channels { w[(c * kh + y) * kw + x] = raw[(y * kw + x) * channels + c] }
+                }
+            }
             weight = Tensor(shape: [channels, 1, kh, kw], values: w)
-            groups = channels; cout = channels
+            groups = channels
+            cout = channels
         } else {
             let cin = wShape[3]
             guard cin == inShape[3] else { throw fail(op, "weight \(wShape) does not fit input \(inShape)") }
             cout = wShape[0]
             var w = [Float](repeating: 0, count: raw.count)
-            for oc in 0..<cout { for y in 0..<kh { for x in 0..<kw { for c in 0..<cin {
-                w[((oc * cin + c) * kh + y) * kw + x] = raw[((oc * kh + y) * kw + x) * cin + c]
-            } } } }
+            for oc in 0..<cout {
+                for y in 0..<kh {
+                    for x in 0..<kw {
+                        for c in 0..<cin {
+                            w[((oc * cin + c) * kh + y) * kw + x] = raw[((oc * kh + y) * kw + x) * cin + c]
+                        }
+                    }
+                }
+            }
             weight = Tensor(shape: [cout, cin, kh, kw], values: w)
             groups = 1
         }
@@ -261,14 +300,18 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
             guard b.count == cout else { throw fail(op, "bias of \(b.count) values for \(cout) channels") }
             bias = Tensor(shape: [cout], values: b)
         }
-        let sh = o.strideH ?? 1, sw = o.strideW ?? 1, dh = o.dilationH ?? 1, dw = o.dilationW ?? 1
+        let sh = o.strideH ?? 1
+        let sw = o.strideW ?? 1
+        let dh = o.dilationH ?? 1
+        let dw = o.dilationW ?? 1
         let same = o.padding == .same
         let rows = TFLiteKernels.samePadding(inShape[1], kernel: kh, stride: sh, dilation: dh)
         let cols = TFLiteKernels.samePadding(inShape[2], kernel: kw, stride: sw, dilation: dw)
         // Symmetric SAME padding goes to the convolution; TF's extra bottom/right pixel needs an explicit pad.
         let symmetric = !same || (rows.before == rows.after && cols.before == cols.after)
-        let window = Window2D(strideH: sh, strideW: sw, padH: same && symmetric ? rows.before : 0,
-                              padW: same && symmetric ? cols.before : 0, dilationH: dh, dilationW: dw)
+        let window = Window2D(
+            strideH: sh, strideW: sw, padH: same && symmetric ? rows.before : 0,
+            padW: same && symmetric ? cols.before : 0, dilationH: dh, dilationW: dw)
         let (activation, bounds) = try fused(op)
         steps.append { [unowned self] values in
             var x = try nchw(input, values)
@@ -279,19 +322,30 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
     }
 
     private func prepareTransposeConvolution(_ op: TFLiteOperator) throws {
-        guard let (padding, sw, sh) = op.transposeConvolutionBiasParameters else { throw fail(op, "unreadable options") }
+        guard let (padding, sw, sh) = op.transposeConvolutionBiasParameters else {
+            throw fail(op, "unreadable options")
+        }
         guard sw == sh else { throw fail(op, "unequal strides \(sw)×\(sh) are not supported") }
-        let input = op.inputs[0], output = op.outputs[0]
+        let input = op.inputs[0]
+        let output = op.outputs[0]
         let wShape = graph.tensors[op.inputs[1]].shape
         let raw = try constant(op.inputs[1], op)
         let (cout, kh, kw, cin) = (wShape[0], wShape[1], wShape[2], wShape[3])
         // [out, kh, kw, in] → [in, out, kh, kw]
         var w = [Float](repeating: 0, count: raw.count)
-        for oc in 0..<cout { for y in 0..<kh { for x in 0..<kw { for c in 0..<cin {
-            w[((c * cout + oc) * kh + y) * kw + x] = raw[((oc * kh + y) * kw + x) * cin + c]
-        } } } }
+        for oc in 0..<cout {
+            for y in 0..<kh {
+                for x in 0..<kw {
+                    for c in 0..<cin {
+                        w[((c * cout + oc) * kh + y) * kw + x] = raw[((oc * kh + y) * kw + x) * cin + c]
+                    }
+                }
+            }
+        }
         let weight = Tensor(shape: [cin, cout, kh, kw], values: w)
-        let bias = op.inputs.count > 2 && op.inputs[2] >= 0 ? Tensor(shape: [cout], values: try constant(op.inputs[2], op)) : nil
+        let bias =
+            op.inputs.count > 2 && op.inputs[2] >= 0
+            ? Tensor(shape: [cout], values: try constant(op.inputs[2], op)) : nil
         let outShape = NHWCLayout.nhwc(graph.tensors[output].shape)
         let (ho, wo) = (outShape[1], outShape[2])
         steps.append { [unowned self] values in
@@ -299,7 +353,8 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
             var y = Ops.convTranspose2d(x, weight: weight, bias: bias, stride: sh)
             // TF's SAME/VALID: the full result cropped to the output size, the odd pixel cut at the bottom/right.
             if y.h != ho || y.w != wo {
-                let top = padding == .same ? (y.h - ho) / 2 : 0, left = padding == .same ? (y.w - wo) / 2 : 0
+                let top = padding == .same ? (y.h - ho) / 2 : 0
+                let left = padding == .same ? (y.w - wo) / 2 : 0
                 y = Ops.crop(y, top: top, left: left, height: ho, width: wo)
             }
             values[output] = .nchw(y)
@@ -318,15 +373,19 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
         let rank4 = graph.tensors[output].shape.count == 4
         let shapesEqual = graph.tensors[a].shape == graph.tensors[b].shape
         guard rank4 || (shapesEqual && constants.isEmpty) else {
-            throw fail(op, "broadcasting \(graph.tensors[a].shape) with \(graph.tensors[b].shape) below rank 4 is not supported")
+            throw fail(
+                op,
+                "broadcasting \(graph.tensors[a].shape) with \(graph.tensors[b].shape) below rank 4 is not supported")
         }
         steps.append { [unowned self] values in
             if rank4 {
-                let x = try constants[a] ?? nchw(a, values), y = try constants[b] ?? nchw(b, values)
+                let x = try constants[a] ?? nchw(a, values)
+                let y = try constants[b] ?? nchw(b, values)
                 let z = multiply ? Ops.mul(x, y) : Ops.add(x, y)
                 values[output] = .nchw(Self.finish(z, activation, bounds))
             } else {
-                let x = try nhwcFlat(a, values), y = try nhwcFlat(b, values)
+                let x = try nhwcFlat(a, values)
+                let y = try nhwcFlat(b, values)
                 var z = zip(x, y).map { multiply ? $0 * $1 : $0 + $1 }
                 switch op.options.activation ?? .none {
                 case .relu: z = z.map { max($0, 0) }
@@ -339,7 +398,8 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
     }
 
     private func prepareConcatenation(_ op: TFLiteOperator) throws {
-        let output = op.outputs[0], inputs = op.inputs
+        let output = op.outputs[0]
+        let inputs = op.inputs
         let outShape = graph.tensors[output].shape
         var axis = op.options.axis ?? 0
         if axis < 0 { axis += outShape.count }
@@ -352,7 +412,9 @@ public final class TFLiteGraphExecutor: @unchecked Sendable {
             }
             return
         }
-        guard bounds == nil, case .none = activation else { throw fail(op, "fused activation on a non-channel concatenation") }
+        guard bounds == nil, case .none = activation else {
+            throw fail(op, "fused activation on a non-channel concatenation")
+        }
         // Row-major concatenation: blocks of `inner` values per outer index.
         let outer = outShape[..<axis].reduce(1, *)
         let inners = inputs.map { graph.tensors[$0].shape[axis...].reduce(1, *) }
