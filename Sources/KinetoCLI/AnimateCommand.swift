@@ -79,7 +79,7 @@ struct AnimateCommand: ParsableCommand {
         do {
             let job = PortraitAnimationJob(
                 portrait: portrait, driving: driving, output: output, size: size, mode: mode, crop: crop,
-                fillMouth: !noMouthFill, codec: try encoding.codecChoice(allowingSame: false),
+                fillMouth: !noMouthFill, codec: try encoding.codecChoice(allowingSame: false, output: output),
                 crf: encoding.crf, preset: encoding.preset, encoderThreads: encoding.threads,
                 overwrite: encoding.overwrite, measure: report, maxZoom: maxZoom)
             let result = try encoding.withJobControls { progress, cancellation in
