@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "KinetoDaemon",
             dependencies: [
-                "KinetoPipeline", "KinetoPortrait", "KinetoMedia", "KinetoModels", "CFFmpeg",
+                "KinetoPipeline", "KinetoPortrait", "KinetoMedia", "KinetoModels",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -110,6 +110,15 @@ public final class FrameConverter: @unchecked Sendable {
         return out
     }
 
+    /// `frame` scaled to `width × height` packed 8-bit RGB (for pictures shown to people: thumbnails), decoded
+    /// with the frame's own YUV matrix and range, as `rgbImage(from:)` does.
+    public func rgb24(from frame: VideoFrame, width: Int, height: Int) throws -> VideoFrame {
+        let out = try VideoFrame.allocate(width: width, height: height, pixelFormat: AV_PIX_FMT_RGB24)
+        let color = Self.colorOf(frame.avFrame)
+        try scale(frame.avFrame, into: out.avFrame, sourceColor: color, destinationColor: color)
+        return out
+    }
+
     /// `frame` converted to `pixelFormat` (same size, colour description, timestamp and duration).
     public func convert(_ frame: VideoFrame, to pixelFormat: AVPixelFormat) throws -> VideoFrame {
         if frame.pixelFormat == pixelFormat { return frame }
