@@ -84,19 +84,28 @@ let package = Package(
             ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
 
-        .testTarget(name: "KinetoMediaTests", dependencies: ["KinetoMedia"]),
+        // What the test targets share: scratch folders, the ffmpeg/ffprobe runner, generated clips, fixture paths.
+        .target(name: "KinetoTestSupport", path: "Tests/KinetoTestSupport"),
+        .testTarget(name: "KinetoMediaTests", dependencies: ["KinetoMedia", "KinetoTestSupport"]),
         .testTarget(name: "KinetoEngineTests", dependencies: ["KinetoEngine", "KinetoWeights"]),
-        .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights"]),
-        .testTarget(name: "KinetoModelsTests", dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights"]),
+        .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights", "KinetoTestSupport"]),
+        .testTarget(
+            name: "KinetoModelsTests",
+            dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights", "KinetoTestSupport"]
+        ),
         .testTarget(
             name: "KinetoGoldenTests",
-            dependencies: ["KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia"]),
-        .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia"]),
+            dependencies: [
+                "KinetoGolden", "KinetoEngine", "KinetoWeights", "KinetoModels", "KinetoMedia", "KinetoTestSupport",
+            ]),
+        .testTarget(name: "KinetoPipelineTests", dependencies: ["KinetoPipeline", "KinetoMedia", "KinetoTestSupport"]),
         .testTarget(
             name: "KinetoPortraitTests",
-            dependencies: ["KinetoPortrait", "KinetoPipeline", "KinetoMedia", "KinetoModels"]),
-        .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI"]),
-        .testTarget(name: "KinetoDaemonTests", dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia"]),
+            dependencies: ["KinetoPortrait", "KinetoPipeline", "KinetoMedia", "KinetoModels", "KinetoTestSupport"]),
+        .testTarget(name: "KinetoCLITests", dependencies: ["KinetoCLI", "KinetoTestSupport"]),
+        .testTarget(
+            name: "KinetoDaemonTests",
+            dependencies: ["KinetoDaemon", "KinetoPipeline", "KinetoMedia", "KinetoTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import KinetoTestSupport
 import Testing
 
 /// `kineto animate`'s command line: exit codes and messages (the animation itself is tested in KinetoPortraitTests).

@@ -1,4 +1,5 @@
 import Foundation
+import KinetoTestSupport
 import Testing
 
 @Suite struct InterpolateCommandTests {
@@ -12,7 +13,7 @@ import Testing
             ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("out.mkv: 120 frames at 60 fps"))
-        let streams = try Scratch.streams(scratch.path("out.mkv"))
+        let streams = try Tool.streams(scratch.path("out.mkv"))
         let video = try #require(streams.first { $0.type == "video" })
         #expect(video.codec == "h264")
         #expect(video.frames == 120)
@@ -30,7 +31,7 @@ import Testing
                 "--codec", "ffv1", "--quiet",
             ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
-        let video = try #require(try Scratch.streams(scratch.path("out.mkv")).first)
+        let video = try #require(try Tool.streams(scratch.path("out.mkv")).first)
         #expect(video.codec == "ffv1")
         #expect(video.frames == 50)
     }
@@ -114,17 +115,18 @@ import Testing
     private func checkSignalCancelsCleanly(_ signal: Int32) throws {
         let scratch = try Scratch()
         try scratch.clip("in.mp4", rate: "25", seconds: 20, size: "640x360", audio: false)
-        let (process, out, err) = try KinetoProcess.start(
+        let result = try KinetoProcess.withStarted(
             ["interpolate", "in.mp4", "out.mp4", "--fps", "60", "--preset", "slow"],
-            in: scratch.directory)
-        // Wait until the partial output exists (the job is running), then press Ctrl-C.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && !scratch.contents.contains(where: { $0.contains("kineto-partial") }) {
-            Thread.sleep(forTimeInterval: 0.02)
+            in: scratch.directory, timeout: 20
+        ) { process in
+            // Wait until the partial output exists (the job is running), then press Ctrl-C.
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline && !scratch.contents.contains(where: { $0.contains("kineto-partial") }) {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            #expect(scratch.contents.contains { $0.contains("kineto-partial") })
+            kill(process.processIdentifier, signal)
         }
-        #expect(scratch.contents.contains { $0.contains("kineto-partial") })
-        kill(process.processIdentifier, signal)
-        let result = KinetoProcess.finish(process, out, err, timeout: 20)
         #expect(!result.timedOut)
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("cancelled"))
@@ -135,21 +137,22 @@ import Testing
     @Test func readsAUDPStream() throws {
         let scratch = try Scratch()
         let port = 20_000 + Int.random(in: 0..<20_000)
-        let (kineto, out, err) = try KinetoProcess.start(
+        let result = try KinetoProcess.withStarted(
             [
                 "interpolate", "udp://127.0.0.1:\(port)", "stream.mp4", "--fps", "2x", "--preset", "ultrafast",
                 "--network-timeout", "2", "--quiet",
-            ], in: scratch.directory)
-        // Start sending once the reader's socket is bound (it then waits up to 2 s for data).
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && !UDPPorts.isBound(port) { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(UDPPorts.isBound(port))
-        try LoopbackSender.send(to: port, size: "320x240", rate: 25, seconds: 3, keyframeInterval: 12, timeout: 15)
-        let result = KinetoProcess.finish(kineto, out, err, timeout: 30)
+            ], in: scratch.directory, timeout: 30
+        ) { _ in
+            // Start sending once the reader's socket is bound (it then waits up to 2 s for data).
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline && !UDPPorts.isBound(port) { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(UDPPorts.isBound(port))
+            try LoopbackSender.send(to: port, size: "320x240", rate: 25, seconds: 3, keyframeInterval: 12, timeout: 15)
+        }
         #expect(!result.timedOut)
         #expect(result.status == 0, "\(result.stderr)")
         // 75 frames sent at 25 fps; a few at the start may be missed before the first key frame arrives.
-        let video = try #require(try Scratch.streams(scratch.path("stream.mp4")).first { $0.type == "video" })
+        let video = try #require(try Tool.streams(scratch.path("stream.mp4")).first { $0.type == "video" })
         let frames = try #require(video.frames)
         #expect(frames >= 120 && frames <= 152, "\(frames) frames")
         #expect(result.stdout.contains("stream.mp4: \(frames) frames at 50 fps"))

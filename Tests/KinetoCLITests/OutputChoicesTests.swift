@@ -1,9 +1,6 @@
 import Foundation
+import KinetoTestSupport
 import Testing
-
-private func ffmpeg(_ arguments: [String]) throws {
-    _ = try Scratch.tool("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error"] + arguments)
-}
 
 /// What a new user asks for and libav alone would refuse in its own words: Kineto picks what works or
 /// says in plain words what to change.
@@ -11,7 +8,7 @@ private func ffmpeg(_ arguments: [String]) throws {
     /// FLAC audio cannot go into MP4 without FFmpeg's "experimental" switch: it is re-encoded to AAC.
     @Test func flacAudioIntoMP4BecomesAAC() throws {
         let scratch = try Scratch()
-        try ffmpeg([
+        try Tool.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "flac", scratch.path("in.mkv"),
         ])
@@ -21,7 +18,7 @@ private func ffmpeg(_ arguments: [String]) throws {
                 "--preset", "ultrafast", "--quiet",
             ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
-        let streams = try Scratch.streams(scratch.path("out.mp4"))
+        let streams = try Tool.streams(scratch.path("out.mp4"))
         #expect(streams.first { $0.type == "audio" }?.codec == "aac")
     }
 
@@ -34,7 +31,7 @@ private func ffmpeg(_ arguments: [String]) throws {
             ["interpolate", "in.mp4", "out.webm", "--fps", "50", "--model", "blend", "--quiet"],
             in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
-        let streams = try Scratch.streams(scratch.path("out.webm"))
+        let streams = try Tool.streams(scratch.path("out.webm"))
         #expect(streams.first { $0.type == "video" }?.codec == "vp9")
         #expect(streams.first { $0.type == "video" }?.frames == 50)
         #expect(streams.first { $0.type == "audio" }?.codec == "opus")
@@ -78,14 +75,16 @@ private func ffmpeg(_ arguments: [String]) throws {
     @Test func readsAnImageSequence() throws {
         let scratch = try Scratch()
         try FileManager.default.createDirectory(atPath: scratch.path("frames"), withIntermediateDirectories: true)
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1", scratch.path("frames/%04d.png")])
+        try Tool.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1", scratch.path("frames/%04d.png"),
+        ])
         let result = try KinetoProcess.run(
             [
                 "interpolate", "frames/%04d.png", "out.mp4", "--input-fps", "10", "--fps", "20",
                 "--model", "blend", "--preset", "ultrafast", "--quiet",
             ], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try Scratch.streams(scratch.path("out.mp4")).first?.frames == 20)
+        #expect(try Tool.streams(scratch.path("out.mp4")).first?.frames == 20)
         // A pattern matching no file is still "no such file", naming the first file looked for.
         let missing = try KinetoProcess.run(
             ["interpolate", "none/%04d.png", "out2.mp4", "--fps", "20", "--quiet"], in: scratch.directory)

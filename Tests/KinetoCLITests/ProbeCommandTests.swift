@@ -1,10 +1,11 @@
 import Foundation
+import KinetoTestSupport
 import Testing
 
 @Suite struct ProbeCommandTests {
     @Test func describesTheSample() throws {
         let scratch = try Scratch()
-        let result = try KinetoProcess.run(["probe", Scratch.sample("Megamind.avi")], in: scratch.directory)
+        let result = try KinetoProcess.run(["probe", Fixtures.sample("Megamind.avi")], in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("video #0: mpeg4"))
         #expect(result.stdout.contains("720×528"))
@@ -14,7 +15,7 @@ import Testing
 
     @Test func printsJSON() throws {
         let scratch = try Scratch()
-        let result = try KinetoProcess.run(["probe", "--json", Scratch.sample("Megamind.avi")], in: scratch.directory)
+        let result = try KinetoProcess.run(["probe", "--json", Fixtures.sample("Megamind.avi")], in: scratch.directory)
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let video = try #require(object["video"] as? [String: Any])

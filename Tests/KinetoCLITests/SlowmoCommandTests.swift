@@ -1,14 +1,11 @@
 import Foundation
+import KinetoTestSupport
 import Testing
-
-private func ffmpeg(_ arguments: [String]) throws {
-    _ = try Scratch.tool("/usr/bin/ffmpeg", ["-nostdin", "-y", "-loglevel", "error"] + arguments)
-}
 
 @Suite struct SlowmoCommandTests {
     @Test func slowsARangeWithItsAudio() throws {
         let scratch = try Scratch()
-        try ffmpeg([
+        try Tool.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3", "-f", "lavfi", "-i", "sine=duration=3",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", scratch.path("in.mp4"),
         ])
@@ -20,14 +17,14 @@ private func ffmpeg(_ arguments: [String]) throws {
             in: scratch.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("out.mp4: 125 frames at 25 fps"))  // 1 + 3 + 1 = 5 s
-        let streams = try Scratch.streams(scratch.path("out.mp4"))
+        let streams = try Tool.streams(scratch.path("out.mp4"))
         let audio = try #require(streams.first { $0.type == "audio" })
         #expect(abs(try #require(audio.duration) - 5) < 0.06)
     }
 
     @Test func badArgumentsAreUsageErrors() throws {
         let scratch = try Scratch()
-        try ffmpeg([
+        try Tool.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", "-c:v", "libx264", scratch.path("in.mp4"),
         ])
         for arguments in [
@@ -59,47 +56,45 @@ private func ffmpeg(_ arguments: [String]) throws {
         receiver.standardInput = FileHandle.nullDevice
         receiver.standardOutput = FileHandle.nullDevice
         receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
-        defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL) } }
-        let (kineto, out, err) = try KinetoProcess.start(
-            [
-                "interpolate", "udp://127.0.0.1:\(inPort)", "udp://127.0.0.1:\(outPort)?pkt_size=1316", "--fps", "60",
-                "--model", "rife", "--preset", "ultrafast", "--network-timeout", "2", "--quiet",
-            ], in: scratch.directory)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && !(UDPPorts.isBound(inPort) && UDPPorts.isBound(outPort)) {
-            Thread.sleep(forTimeInterval: 0.01)
+        try Tool.withProcess(receiver) { _ in
+            let result = try KinetoProcess.withStarted(
+                [
+                    "interpolate", "udp://127.0.0.1:\(inPort)", "udp://127.0.0.1:\(outPort)?pkt_size=1316", "--fps",
+                    "60", "--model", "rife", "--preset", "ultrafast", "--network-timeout", "2", "--quiet",
+                ], in: scratch.directory, timeout: 40
+            ) { _ in
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline && !(UDPPorts.isBound(inPort) && UDPPorts.isBound(outPort)) {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+                #expect(UDPPorts.isBound(inPort))
+                try LoopbackSender.send(
+                    to: inPort, size: "640x360", rate: 30, seconds: 8, keyframeInterval: 15, timeout: 20)
+            }
+            #expect(!result.timedOut)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(
+                result.stderr.contains("behind real time: making frames with rife at scale 0.5 instead of rife"),
+                "\(result.stderr)")
+            // Latency stays bounded: the quality ladder ends in repeating frames, which costs nothing.
+            let summary = try #require(
+                result.stdout.range(of: #"at most ([0-9.]+) s behind"#, options: .regularExpression))
+            let lag = Double(result.stdout[summary].split(separator: " ")[2]) ?? 99
+            #expect(lag < 8, "\(result.stdout)")
+            // The receiver got a 60 fps stream. UDP has no end, and MPEG-TS is written as it arrives: the
+            // receiver's file is read as it stands, then the receiver is ended.
+            Thread.sleep(forTimeInterval: 1)
+            let text = try Tool.execute(
+                "/usr/bin/ffprobe",
+                [
+                    "-v", "quiet", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                    "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", scratch.path("received.ts"),
+                ]
+            ).stdout
+            let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+            #expect(fields.first == "60/1", "received: \(text)")
+            #expect((fields.last.flatMap { Int($0) } ?? 0) >= 300, "received: \(text)")
         }
-        #expect(UDPPorts.isBound(inPort))
-        try LoopbackSender.send(to: inPort, size: "640x360", rate: 30, seconds: 8, keyframeInterval: 15, timeout: 20)
-        let result = KinetoProcess.finish(kineto, out, err, timeout: 40)
-        #expect(!result.timedOut)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(
-            result.stderr.contains("behind real time: making frames with rife at scale 0.5 instead of rife"),
-            "\(result.stderr)")
-        // Latency stays bounded: the quality ladder ends in repeating frames, which costs nothing.
-        let summary = try #require(result.stdout.range(of: #"at most ([0-9.]+) s behind"#, options: .regularExpression))
-        let lag = Double(result.stdout[summary].split(separator: " ")[2]) ?? 99
-        #expect(lag < 8, "\(result.stdout)")
-        // The receiver got a 60 fps stream. UDP has no end, and MPEG-TS is written as it arrives: the
-        // receiver's file is read as it stands, then the receiver is killed.
-        Thread.sleep(forTimeInterval: 1)
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        probe.arguments = [
-            "-v", "quiet", "-select_streams", "v:0", "-count_frames", "-show_entries",
-            "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", scratch.path("received.ts"),
-        ]
-        let pipe = Pipe()
-        probe.standardOutput = pipe
-        probe.standardError = FileHandle.nullDevice
-        try probe.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        probe.waitUntilExit()
-        let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
-        #expect(fields.first == "60/1", "received: \(text)")
-        #expect((fields.last.flatMap { Int($0) } ?? 0) >= 300, "received: \(text)")
     }
 }
 
@@ -113,7 +108,7 @@ private func ffmpeg(_ arguments: [String]) throws {
     @Test func aLongInputNeedsNoMoreMemoryThanAShortOne() throws {
         let scratch = try Scratch()
         for (name, seconds) in [("short.mp4", 3), ("long.mp4", 60)] {
-            try ffmpeg([
+            try Tool.ffmpeg([
                 "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=\(seconds)", "-c:v", "libx264",
                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path(name),
             ])
@@ -136,7 +131,7 @@ private func ffmpeg(_ arguments: [String]) throws {
     /// job started by a big parent (this test holds 768 MB) must not report the parent's memory.
     @Test func theReportedPeakIsTheJobsOwnNotItsParents() throws {
         let scratch = try Scratch()
-        try ffmpeg([
+        try Tool.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=1", "-c:v", "libx264",
             "-preset", "ultrafast", "-pix_fmt", "yuv420p", scratch.path("clip.mp4"),
         ])

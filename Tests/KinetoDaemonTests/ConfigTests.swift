@@ -1,14 +1,14 @@
 import Foundation
 import KinetoDaemon
+import KinetoTestSupport
 import Testing
 
 @Suite struct ConfigTests {
     @Test func parsesTheDocumentedExample() throws {
         // The shipped example, pointed at folders that exist here.
         let fixture = try DaemonFixture()
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        var text = try String(contentsOf: packageRoot.appendingPathComponent("Config/kineto.toml"), encoding: .utf8)
+        var text = try String(
+            contentsOf: Fixtures.packageRoot.appendingPathComponent("Config/kineto.toml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "/srv/kineto/in", with: fixture.input)
             .replacingOccurrences(of: "/srv/kineto/out", with: fixture.output)
             .replacingOccurrences(of: "/srv/kineto/failed", with: fixture.quarantine)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KinetoDaemon
 import KinetoMedia
+import KinetoTestSupport
 import Logging
 import Testing
 
@@ -22,7 +23,7 @@ import Testing
         let task = Task { try await daemon.run() }
         guard try await eventually(20, { daemon.boundPort != nil }), let port = daemon.boundPort else {
             await daemon.shutdown()
-            throw TestFailure("the daemon did not start listening")
+            throw TestError("the daemon did not start listening")
         }
         do {
             try await body(daemon, HTTPClient(port: port, token: config.token))
@@ -60,7 +61,7 @@ import Testing
         let staging = fixture.root + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try DaemonFixture.makeClip(staging + "/good.mp4", frames: 12)
-        try DaemonFixture.run(
+        try Tool.run(
             "/usr/bin/ffmpeg",
             [
                 "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1",
@@ -185,9 +186,9 @@ import Testing
     func aFullDiskFailsTheJobCleanly() async throws {
         let fixture = try DaemonFixture()
         guard
-            (try? DaemonFixture.run("/bin/mount", ["-t", "tmpfs", "-o", "size=200k", "tmpfs", fixture.output])) != nil
+            (try? Tool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=200k", "tmpfs", fixture.output])) != nil
         else { return }
-        defer { _ = try? DaemonFixture.run("/bin/umount", [fixture.output]) }
+        defer { _ = try? Tool.run("/bin/umount", [fixture.output]) }
         try DaemonFixture.makeClip(fixture.root + "/big.mp4", frames: 120, size: "320x240", rate: 24)
         #expect(rename(fixture.root + "/big.mp4", fixture.input + "/big.mp4") == 0)
         // First with the free-space check bypassed, so the encoder itself hits ENOSPC.

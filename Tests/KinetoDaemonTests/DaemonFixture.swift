@@ -1,13 +1,10 @@
 import Foundation
 import KinetoDaemon
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
+import KinetoTestSupport
 
 /// A temporary folder tree for one test: in/, out/, failed/, state/; removed when released.
 final class DaemonFixture: @unchecked Sendable {
+    private let scratch: Scratch
     let root: String
     var input: String { root + "/in" }
     var output: String { root + "/out" }
@@ -15,14 +12,11 @@ final class DaemonFixture: @unchecked Sendable {
     var state: String { root + "/state" }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-daemon-\(UUID().uuidString)").path
+        scratch = try Scratch("kineto-daemon")
+        root = scratch.directory.path
         for folder in ["in", "out", "failed", "state"] {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
         }
-    }
-
-    deinit {
-        _ = try? FileManager.default.removeItem(atPath: root)
     }
 
     /// A configuration with one watch over in/ → out/, short windows for tests.
@@ -57,33 +51,9 @@ final class DaemonFixture: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
 
-    /// A small testsrc2 clip made by the ffmpeg CLI at `path`.
+    /// A small testsrc2 clip without audio at `path`.
     static func makeClip(_ path: String, frames: Int = 12, size: String = "64x48", rate: Int = 12) throws {
-        try run(
-            "/usr/bin/ffmpeg",
-            [
-                "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
-                "-i", "testsrc2=size=\(size):rate=\(rate)", "-frames:v", "\(frames)",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path,
-            ])
-    }
-
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed: \(output)")
-        }
-        return output
+        try TestClip.make(path, size: size, rate: "\(rate)", length: .frames(frames), audio: false)
     }
 }
 

@@ -1,16 +1,15 @@
 import Foundation
 import KinetoDaemon
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// The job kinds besides frame-rate conversion: `slowmo` runs the pipeline's slow-motion mode (`factor`
 /// times as many frames at the input's rate); `animate` drives the watch's portrait with each video.
 @Suite struct JobKindTests {
     @Test func slowmoWatchMakesALongerVideo() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-slowmo-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try Scratch("kineto-slowmo")
+        let folder = scratch.directory.path
         let input = folder + "/in.mp4"
         let output = folder + "/out.mp4"
         try DaemonFixture.makeClip(input, frames: 12, rate: 12)
@@ -25,18 +24,14 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: output))
     }
 
-    static let faces = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/golden/faces").path
+    static let faces = golden("faces").path
 
     @Test func animateWatchDrivesItsPortrait() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kineto-animate-\(UUID().uuidString)"
-        ).path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try Scratch("kineto-animate")
+        let folder = scratch.directory.path
         let driving = folder + "/driving.mp4"
         let output = folder + "/out.mp4"
-        try DaemonFixture.run(
+        try Tool.run(
             "/usr/bin/ffmpeg",
             [
                 "-nostdin", "-y", "-loglevel", "error", "-loop", "1", "-i", Self.faces + "/obama2.jpg",

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KinetoDaemon
+import KinetoTestSupport
 
 /// The PostgreSQL server that `scripts/test` starts (`scripts/test-postgres`): its address comes in
 /// `KINETO_TEST_POSTGRES` (HOST:PORT), the `kineto` superuser's password in `KINETO_TEST_POSTGRES_PASSWORD`.
@@ -14,30 +15,15 @@ enum PostgresTestServer {
     static var password: String { environment["KINETO_TEST_POSTGRES_PASSWORD"] ?? "" }
     static var directory: String? { environment["KINETO_TEST_POSTGRES_DIR"] }
 
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
     /// Runs SQL through psql against `database`.
     @discardableResult
     static func psql(_ sql: String, database: String = "postgres") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [
-            "-h", host, "-p", "\(port)", "-U", "kineto", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql,
-        ]
-        var env = ProcessInfo.processInfo.environment
-        env["PGPASSWORD"] = password
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw TestFailure("psql \(sql): \(output)") }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = password
+        let output = try Tool.run(
+            "/usr/bin/psql",
+            ["-h", host, "-p", "\(port)", "-U", "kineto", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
+            environment: environment)
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -45,14 +31,14 @@ enum PostgresTestServer {
     /// Runs on a thread of its own with system(3): Foundation's Process wait, called there while the test
     /// also has daemon children, was seen never to return.
     static func restart(downFor seconds: Double) async throws {
-        guard let directory else { throw TestFailure("KINETO_TEST_POSTGRES_DIR is not set: cannot restart the server") }
-        let script = packageRoot.appendingPathComponent("scripts/test-postgres").path
+        guard let directory else { throw TestError("KINETO_TEST_POSTGRES_DIR is not set: cannot restart the server") }
+        let script = Fixtures.packageRoot.appendingPathComponent("scripts/test-postgres").path
         let command = "'\(script)' restart '\(directory)' \(seconds) >/dev/null 2>&1"
         let status = LockedStatus()
         let thread = Thread { status.set(system(command)) }
         thread.start()
         while status.get() == nil { try await Task.sleep(nanoseconds: 50_000_000) }
-        guard status.get() == 0 else { throw TestFailure("\(command) failed: status \(status.get() ?? -1)") }
+        guard status.get() == 0 else { throw TestError("\(command) failed: status \(status.get() ?? -1)") }
     }
 }
 

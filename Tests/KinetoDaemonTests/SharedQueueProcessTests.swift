@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KinetoDaemon
+import KinetoTestSupport
 import Testing
 
 /// Three real `kineto daemon` processes of the built binary share one PostgreSQL queue and one watched
@@ -51,11 +52,7 @@ struct SharedQueueProcessTests {
         }
 
         deinit {
-            for process in processes where process.isRunning {
-                kill(process.processIdentifier, SIGCONT)
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
+            for process in processes { Tool.end(process, grace: 0) }
         }
 
         static var executable: URL {
@@ -97,7 +94,7 @@ struct SharedQueueProcessTests {
             let temporary = farm.fixture.root + "/." + name
             try FileManager.default.copyItem(atPath: master, toPath: temporary)
             guard rename(temporary, farm.fixture.input + "/" + name) == 0 else {
-                throw TestFailure("cannot move \(name) into in/")
+                throw TestError("cannot move \(name) into in/")
             }
         }
     }

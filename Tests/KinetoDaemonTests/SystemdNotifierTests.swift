@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KinetoDaemon
+import KinetoTestSupport
 import Logging
 import Testing
 
@@ -22,7 +23,7 @@ final class NotifySocket {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
         }
-        guard result == 0 else { throw TestFailure("bind \(name): \(String(cString: strerror(errno)))") }
+        guard result == 0 else { throw TestError("bind \(name): \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

@@ -1,19 +1,19 @@
 import Foundation
+import KinetoTestSupport
 import Testing
 
 /// `systemd/kineto.service` and `systemd/kineto-worker.service` pass `systemd-analyze verify` and their
 /// exposure scores stay ≤ 2.5.
 /// Skipped (with nothing asserted) where systemd-analyze is not installed.
 @Suite struct SystemdUnitTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     static let analyzer = "/usr/bin/systemd-analyze"
 
     /// The unit with ExecStart pointing at a binary that exists here (verify checks it is executable).
     static let units = ["kineto.service": "kineto.toml", "kineto-worker.service": "worker.toml"]
 
     func unitCopy(_ fixture: DaemonFixture, unit: String = "kineto.service") throws -> String {
-        var text = try String(contentsOf: Self.packageRoot.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
+        var text = try String(
+            contentsOf: Fixtures.packageRoot.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
         #expect(text.contains("ExecStart=/usr/local/bin/kineto daemon --config /etc/kineto/\(Self.units[unit] ?? "")"))
         text = text.replacingOccurrences(of: "/usr/local/bin/kineto", with: "/bin/true")
         let path = fixture.root + "/" + unit
@@ -22,16 +22,8 @@ import Testing
     }
 
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.analyzer)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outcome = try Tool.execute(Self.analyzer, arguments)
+        return (outcome.status, outcome.stdout + outcome.stderr)
     }
 
     @Test(arguments: ["kineto.service", "kineto-worker.service"]) func unitVerifies(unit: String) throws {

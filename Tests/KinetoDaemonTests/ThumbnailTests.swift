@@ -1,11 +1,12 @@
 import Foundation
 import KinetoDaemon
+import KinetoTestSupport
 import Testing
 
 @Suite struct ThumbnailTests {
     /// The mean luma (0–255) of a picture, measured by the ffmpeg CLI's signalstats filter.
     static func meanLuma(_ path: String) throws -> Double {
-        let output = try DaemonFixture.run(
+        let output = try Tool.run(
             "/usr/bin/ffmpeg",
             [
                 "-nostdin", "-v", "error", "-i", path, "-vf",
@@ -28,7 +29,7 @@ import Testing
         let fixture = try DaemonFixture()
         let clip = fixture.root + "/fade.mp4"
         // 5 s at 12 fps; frames 0–5 fade in from black (mean luma 16 at frame 0, about 71 from frame 6 on).
-        try DaemonFixture.run(
+        try Tool.run(
             "/usr/bin/ffmpeg",
             [
                 "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=12",

@@ -3,6 +3,7 @@ import KinetoEngine
 import KinetoGolden
 import KinetoMedia
 import KinetoModels
+import KinetoTestSupport
 import Testing
 
 /// The tracker on the golden photos (decoded by FFmpeg), against the TFLite landmarks of the golden crop.

@@ -2,6 +2,7 @@ import Foundation
 import KinetoEngine
 import KinetoGolden
 import KinetoModels
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 

@@ -1,14 +1,7 @@
 import Foundation
 import KinetoGolden
+import KinetoTestSupport
 import Testing
-
-/// The golden directory: `<package root>/Tests/Fixtures/golden`, or `KINETO_GOLDEN_DIR`.
-func goldenDirectory() -> URL {
-    if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return packageRoot.appendingPathComponent("Tests/Fixtures/golden")
-}
 
 @Suite struct OpsGoldenTests {
     /// Every operator case of PyTorch's golden file within 1e-5 of the reference's largest magnitude

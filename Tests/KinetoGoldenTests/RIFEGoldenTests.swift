@@ -1,6 +1,7 @@
 import Foundation
 import KinetoGolden
 import KinetoModels
+import KinetoTestSupport
 import Testing
 
 @Suite struct RIFEGoldenTests {

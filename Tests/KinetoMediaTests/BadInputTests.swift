@@ -1,5 +1,6 @@
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 @Suite struct BadInputTests {
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func missingEmptyTextAndDirectory() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         expectError(fx.path("nope.mp4"), .fileNotFound)
         #expect(FileManager.default.createFile(atPath: fx.path("empty.mp4"), contents: Data()))
         expectError(fx.path("empty.mp4"), .emptyFile)
@@ -27,8 +28,9 @@ import Testing
     }
 
     @Test func unknownCodecIsUnsupportedAndNamed() throws {
-        let fx = try MediaFixtures()
-        let avi = try fx.clip("mpeg4.avi", seconds: 0.5, audio: false, codec: ["-c:v", "mpeg4"])
+        let fx = try Scratch("kineto-media")
+        let avi = try fx.clip(
+            "mpeg4.avi", rate: "25", shortest: true, seconds: 0.5, audio: false, codec: ["-c:v", "mpeg4"])
         // Re-label the stream with a four-character code no decoder knows, as an exotic camera codec would be.
         let data = try Data(contentsOf: URL(fileURLWithPath: avi))
         let relabelled = fx.path("exotic.avi")
@@ -47,14 +49,14 @@ import Testing
     }
 
     @Test func audioOnlyHasNoVideoStream() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         try fx.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", fx.path("tone.m4a")])
         expectError(fx.path("tone.m4a"), .noVideoStream)
     }
 
     @Test func truncatedMP4WithIndexAtTheEndIsNotReadable() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("whole.mp4", seconds: 2)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("whole.mp4", rate: "25", shortest: true, seconds: 2)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: fx.path("half.mp4")))
         // Without +faststart the index (moov) is at the end: nothing can be decoded, and the error says why.
@@ -62,9 +64,10 @@ import Testing
     }
 
     @Test func truncatedFaststartMP4DecodesWhatIsThereAndReportsIt() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // An interrupted download of a web-ready MP4: the index is complete, the picture data stops halfway.
-        let input = try fx.clip("whole.mp4", seconds: 4, extra: ["-movflags", "+faststart"])
+        let input = try fx.clip(
+            "whole.mp4", rate: "25", shortest: true, seconds: 4, extra: ["-movflags", "+faststart"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         let cut = fx.path("cut.mp4")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
@@ -75,8 +78,8 @@ import Testing
     }
 
     @Test func truncatedStreamDecodesWhatIsThereAndReportsIt() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("whole.mkv", seconds: 4, audio: false)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("whole.mkv", rate: "25", shortest: true, seconds: 4, audio: false)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         let cut = fx.path("cut.mkv")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
@@ -88,9 +91,9 @@ import Testing
     }
 
     @Test func corruptBytesMidStreamAreCountedNotFatal() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "clean.ts", size: "320x240", seconds: 4, audio: false,
+            "clean.ts", rate: "25", shortest: true, seconds: 4, size: "320x240", audio: false,
             codec: ["-c:v", "mpeg2video", "-q:v", "4", "-g", "12"])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         // Overwrite 20 KB in the middle with garbage (deterministic), keeping TS packet sync bytes intact.
@@ -113,8 +116,9 @@ import Testing
     }
 
     @Test func inputWhereNothingDecodesIsAnError() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("whole.mp4", seconds: 1, audio: false, extra: ["-movflags", "+faststart"])
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip(
+            "whole.mp4", rate: "25", shortest: true, seconds: 1, audio: false, extra: ["-movflags", "+faststart"])
         var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
         // The index (moov) stays intact, every byte of picture data after it is noise.
         let mdat = try #require(bytes.range(of: Data("mdat".utf8)))
@@ -141,8 +145,8 @@ import Testing
     }
 
     @Test func writerRefusesBadDestinationsAndLeavesNothing() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mp4", seconds: 1)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 1)
         let reader = try MediaReader(input)
         let settings = VideoEncoderSettings(frameRate: Rational(25))
         func kind(_ destination: String, overwrite: Bool = false) -> MediaError.Kind? {
@@ -167,8 +171,8 @@ import Testing
     }
 
     @Test func abortedWriterLeavesNoFile() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mp4", seconds: 1)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 1)
         let reader = try MediaReader(input)
         let output = fx.path("out.mp4")
         do {

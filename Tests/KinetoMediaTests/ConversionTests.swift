@@ -1,6 +1,7 @@
 import CFFmpeg
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 @Suite struct ConversionTests {
@@ -8,11 +9,11 @@ import Testing
         ("320x240", "yuv420p"), ("321x241", "yuv420p"), ("127x93", "yuv444p"), ("200x100", "yuv420p10le"),
     ])
     func rgbRoundTripIsCloseAndOddSizesWork(_ size: String, _ pixfmt: String) throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // testsrc2 rounds sizes to even numbers; the scale filter makes the odd size exactly.
         let dims = size.split(separator: "x").map { Int($0)! }
         let input = try fx.clip(
-            "in.mkv", size: "320x240", seconds: 0.2, audio: false,
+            "in.mkv", rate: "25", shortest: true, seconds: 0.2, size: "320x240", audio: false,
             codec: ["-vf", "scale=\(dims[0]):\(dims[1])", "-c:v", "ffv1", "-pix_fmt", pixfmt])
         let reader = try MediaReader(input)
         let frame = try #require(try reader.nextVideoFrame())
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func tenBitKeepsPrecisionThatEightBitWouldLose() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // A smooth 10-bit gradient: its RGB values must take more than 256 distinct levels.
         let input = fx.path("grad.mkv")
         // An 8-bit gradient stretched in 16-bit arithmetic: 877 distinct 10-bit levels across a row.
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func matrixFromTagsDecidesColour() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // Pure red encoded as BT.709 and as BT.601: each must decode back to red under its own tags.
         for (space, name) in [("bt709", "709"), ("smpte170m", "601")] {
             let path = fx.path("red\(name).mkv")
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func blendMixesByTimeDistance() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let black = fx.path("black.mkv")
         let white = fx.path("white.mkv")
         try fx.ffmpeg([
@@ -98,8 +99,8 @@ import Testing
     }
 
     @Test func retimedFrameSharesPixels() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mp4", seconds: 0.2, audio: false)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 0.2, audio: false)
         let frame = try #require(try MediaReader(input).nextVideoFrame())
         let copy = frame.retimed(pts: 1234, timeBase: Rational(1, 1000))
         #expect(copy.pts == 1234)

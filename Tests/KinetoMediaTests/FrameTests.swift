@@ -1,13 +1,14 @@
 import CFFmpeg
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 /// `VideoFrame` durations, retiming and pooled allocation; native-format blending in 16 bits.
 @Suite struct FrameTests {
     @Test func durationComesFromThePacketAndFollowsRetiming() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mkv", seconds: 0.4, audio: false)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mkv", rate: "25", shortest: true, seconds: 0.4, audio: false)
         let reader = try MediaReader(input)
         #expect(reader.info.video.timeBase == Rational(1, 1000))
         let frame = try #require(try reader.nextVideoFrame())

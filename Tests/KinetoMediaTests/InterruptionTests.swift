@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 /// A reader waiting on a silent network stream can be stopped from another thread.
@@ -25,8 +26,8 @@ import Testing
     }
 
     @Test func interruptedReaderEndsWithoutError() throws {
-        let fx = try MediaFixtures()
-        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 1))
+        let fx = try Scratch("kineto-media")
+        let reader = try MediaReader(try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 1))
         #expect(try reader.nextVideoFrame() != nil)
         #expect(!reader.wasInterrupted)
         reader.interrupt()

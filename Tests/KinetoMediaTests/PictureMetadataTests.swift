@@ -1,11 +1,12 @@
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 /// What the picture carries besides its pixels must reach the output: its orientation and its HDR10 metadata.
 @Suite struct PictureMetadataTests {
     /// Luma samples of the first frame of `path` (ffmpeg's own decode, no rotation applied).
-    private func firstLuma(_ fx: MediaFixtures, _ path: String) throws -> (width: Int, height: Int, samples: [UInt8]) {
+    private func firstLuma(_ fx: Scratch, _ path: String) throws -> (width: Int, height: Int, samples: [UInt8]) {
         let raw = fx.path("luma-\(UUID().uuidString).gray")
         try fx.ffmpeg(["-noautorotate", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", raw])
         let info = try MediaReader(path, options: ReaderOptions(passthrough: false)).info.video
@@ -22,27 +23,21 @@ import Testing
             settings: VideoEncoderSettings(
                 codec: codec, crf: 10, preset: "ultrafast",
                 frameRate: Rational(25)), source: reader)
-        while let event = try reader.next() {
-            switch event {
-            case .video(let frame): try writer.write(frame)
-            case .packet(let packet): try writer.write(packet)
-            }
-        }
-        try writer.finish()
+        try copyAll(reader, into: writer)
         return writer
     }
 
     /// A phone clip (stored 160×120, shown rotated 90° clockwise) into .mkv, which cannot record the rotation:
     /// the pixels are turned, so the file is 120×160 and its white corner block sits where the viewer saw it.
     @Test func rotationIsTurnedIntoThePixelsForMatroska() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "phone.mp4", seconds: 0.4, audio: false,
+            "phone.mp4", rate: "25", shortest: true, seconds: 0.4, audio: false,
             extra: [
                 "-vf",
                 "drawbox=x=0:y=0:w=40:h=30:color=white:t=fill,drawbox=x=40:y=0:w=120:h=120:color=black:t=fill,drawbox=x=0:y=30:w=40:h=90:color=black:t=fill",
             ])
-        try fx.rotateMP4Clockwise90(input)
+        try rotateMP4Clockwise90(input)
         #expect(try MediaReader(input).info.video.rotation == 90)
         #expect(
             MediaWriter.containerKeepsRotation(destination: "x.mp4")
@@ -72,9 +67,9 @@ import Testing
     /// HDR10 static metadata (mastering display, content light level) carried in-band by x265 reaches the output:
     /// in the stream for Matroska, in the HEVC stream's SEI for both MP4 and Matroska.
     @Test func hdr10MetadataIsCopied() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "hdr.mkv", seconds: 0.2, audio: false,
+            "hdr.mkv", rate: "25", shortest: true, seconds: 0.2, audio: false,
             codec: [
                 "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
                 "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
@@ -85,7 +80,7 @@ import Testing
         #expect(hdr.contentLight?.MaxCLL == 1000 && hdr.contentLight?.MaxFALL == 400)
         for name in ["hdr-out.mkv", "hdr-out.mp4"] {
             _ = try copy(input, to: fx.path(name), codec: .h265)
-            let frames = try MediaFixtures.run(
+            let frames = try Tool.run(
                 "/usr/bin/ffprobe",
                 [
                     "-v", "error", "-select_streams", "v", "-read_intervals", "%+#1",
@@ -99,14 +94,14 @@ import Testing
                     && frames.contains("max_average=400"))
             #expect(frames.contains("color_transfer=smpte2084") && frames.contains("yuv420p10le"))
         }
-        let streams = try MediaFixtures.run(
+        let streams = try Tool.run(
             "/usr/bin/ffprobe", ["-v", "error", "-show_streams", fx.path("hdr-out.mkv")])
         #expect(
             streams.contains("Mastering display metadata") && streams.contains("Content light level metadata"),
             "\(streams)")
         // Another codec in Matroska keeps the metadata in the container.
         _ = try copy(input, to: fx.path("hdr-ffv1.mkv"), codec: .ffv1)
-        let ffv1 = try MediaFixtures.run("/usr/bin/ffprobe", ["-v", "error", "-show_streams", fx.path("hdr-ffv1.mkv")])
+        let ffv1 = try Tool.run("/usr/bin/ffprobe", ["-v", "error", "-show_streams", fx.path("hdr-ffv1.mkv")])
         #expect(ffv1.contains("Mastering display metadata") && ffv1.contains("max_content=1000"), "\(ffv1)")
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 @Suite struct RoundTripTests {
     @Test func h264WithAudioKeepsFramesDurationAndSync() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mp4", seconds: 2)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 2)
         let output = fx.path("out.mp4")
         try transcode(input, to: output)
         let before = try readAll(input)
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func audioTheContainerCannotHoldIsReencodedToAACInSync() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // PCM audio that starts 0.5 s after the video: MP4 cannot hold PCM, so it becomes AAC, still 0.5 s late.
         let input = fx.path("pcm.mkv")
         try fx.ffmpeg([
@@ -54,7 +55,7 @@ import Testing
     }
 
     @Test func lateAudioStaysLateWhenCopied() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = fx.path("late.mkv")
         try fx.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
@@ -82,8 +83,8 @@ import Testing
 
     @Test(arguments: ["mkv", "mov", "webm", "ts"])
     func containersByExtension(_ ext: String) throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("in.mp4", seconds: 1)
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 1)
         let output = fx.path("out.\(ext)")
         let settings = VideoEncoderSettings(
             codec: ext == "webm" ? .av1 : .h264, preset: ext == "webm" ? "12" : "ultrafast", frameRate: Rational(25))
@@ -98,9 +99,9 @@ import Testing
     }
 
     @Test func tenBitStaysTenBitWithBT2020Tags() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "in10.mkv", seconds: 1, audio: false,
+            "in10.mkv", rate: "25", shortest: true, seconds: 1, audio: false,
             codec: [
                 "-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020",
                 "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-color_range", "tv",
@@ -124,9 +125,9 @@ import Testing
     }
 
     @Test func oddSizeEncodesInFullChromaWithAWarning() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "odd.mkv", size: "320x240", seconds: 0.4, audio: false,
+            "odd.mkv", rate: "25", shortest: true, seconds: 0.4, size: "320x240", audio: false,
             codec: ["-vf", "scale=321:241", "-c:v", "ffv1", "-pix_fmt", "yuv420p"])
         let writer = try transcode(input, to: fx.path("odd.mp4"))
         #expect(writer.pixelFormatName == "yuv444p")
@@ -145,8 +146,8 @@ import Testing
     }
 
     @Test func outputSizeCanDifferFromTheSource() throws {
-        let fx = try MediaFixtures()
-        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.4, audio: false))
+        let fx = try Scratch("kineto-media")
+        let reader = try MediaReader(try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 0.4, audio: false))
         let settings = VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25), width: 64, height: 48)
         let writer = try MediaWriter(destination: fx.path("small.mkv"), settings: settings, source: reader)
         let converter = FrameConverter()
@@ -169,14 +170,14 @@ import Testing
     }
 
     @Test func rotationAndColourTagsKept() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let input = try fx.clip(
-            "rot.mp4", seconds: 1, audio: false,
+            "rot.mp4", rate: "25", shortest: true, seconds: 1, audio: false,
             codec: [
                 "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                 "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
             ])
-        try fx.rotateMP4Clockwise90(input)
+        try rotateMP4Clockwise90(input)
         let source = try MediaReader(input).info.video
         #expect(source.rotation == 90)
         let output = fx.path("rot-out.mov")
@@ -189,7 +190,7 @@ import Testing
     }
 
     @Test func variableFrameRateKeepsItsTiming() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         // Frames at irregular times: 0, 0.04, 0.08 … then a slow stretch; mkv keeps per-frame times (1 ms base).
         let input = fx.path("vfr.mkv")
         try fx.ffmpeg([
@@ -216,11 +217,11 @@ import Testing
     }
 
     @Test func subtitlesCopiedWhereTheContainerTakesThemElseDroppedWithAWarning() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let srt = fx.path("subs.srt")
         try "1\n00:00:00,100 --> 00:00:00,600\nHello\n\n2\n00:00:00,700 --> 00:00:00,900\nWorld\n".write(
             toFile: srt, atomically: true, encoding: .utf8)
-        let plain = try fx.clip("plain.mkv", seconds: 1)
+        let plain = try fx.clip("plain.mkv", rate: "25", shortest: true, seconds: 1)
         let input = fx.path("subbed.mkv")
         try fx.ffmpeg([
             "-i", plain, "-i", srt, "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "srt",
@@ -245,12 +246,12 @@ import Testing
     }
 
     @Test func chaptersAndMetadataKept() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let meta = fx.path("meta.txt")
         try
             ";FFMETADATA1\ntitle=Kineto test\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=500\nEND=1000\ntitle=Two\n"
             .write(toFile: meta, atomically: true, encoding: .utf8)
-        let plain = try fx.clip("plain.mkv", seconds: 1, audio: false)
+        let plain = try fx.clip("plain.mkv", rate: "25", shortest: true, seconds: 1, audio: false)
         let input = fx.path("chapters.mkv")
         try fx.ffmpeg(["-i", plain, "-i", meta, "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", input])
         let output = fx.path("chapters-out.mp4")

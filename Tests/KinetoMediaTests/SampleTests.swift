@@ -1,11 +1,12 @@
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 /// The real clips in samples/ probe and decode completely.
 @Suite struct SampleTests {
     @Test func megamindHasVideoAndAC3Audio() throws {
-        let result = try readAll(MediaFixtures.sample("Megamind.avi"))
+        let result = try readAll(Fixtures.sample("Megamind.avi"))
         let info = result.reader.info
         #expect(info.video.codec == "mpeg4")
         #expect(info.video.width == 720 && info.video.height == 528)
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func treeIsCinepakWithoutAudio() throws {
-        let result = try readAll(MediaFixtures.sample("tree.avi"))
+        let result = try readAll(Fixtures.sample("tree.avi"))
         #expect(result.reader.info.video.codec == "cinepak")
         #expect(result.reader.info.audio.isEmpty)
         // 444 packets, but most are empty "repeat the previous frame" chunks: 68 pictures (as ffprobe
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func stillImageReadsAsOneFrame() throws {
-        let fx = try MediaFixtures()
+        let fx = try Scratch("kineto-media")
         let png = fx.path("portrait.png")
         try fx.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64", "-vf", "scale=97:61", "-frames:v", "1", png])
         let result = try readAll(png)
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func probeInfoEncodesAsJSON() throws {
-        let info = try MediaReader(MediaFixtures.sample("Megamind.avi")).info
+        let info = try MediaReader(Fixtures.sample("Megamind.avi")).info
         let json = try JSONEncoder().encode(info)
         let decoded = try JSONDecoder().decode(MediaInfo.self, from: json)
         #expect(decoded == info)

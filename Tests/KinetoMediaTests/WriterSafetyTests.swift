@@ -1,13 +1,14 @@
 import CFFmpeg
 import Foundation
 import KinetoMedia
+import KinetoTestSupport
 import Testing
 
 /// Failures late in `MediaWriter.init` and while writing: a clear error, no crash, nothing left behind.
 @Suite struct WriterSafetyTests {
     @Test func destinationThatCannotBeCreatedThrowsWithoutCrashing() throws {
-        let fx = try MediaFixtures()
-        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2))
+        let fx = try Scratch("kineto-media")
+        let reader = try MediaReader(try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 0.2))
         // /proc exists and passes the folder checks; creating the file fails only at avio_open, after every
         // property of the writer is set (this once freed the FFmpeg contexts twice).
         for _ in 0..<3 {
@@ -22,8 +23,8 @@ import Testing
     }
 
     @Test func frameOfTheWrongSizeIsAnErrorNotACorruptFile() throws {
-        let fx = try MediaFixtures()
-        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2, audio: false))
+        let fx = try Scratch("kineto-media")
+        let reader = try MediaReader(try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 0.2, audio: false))
         let writer = try MediaWriter(
             destination: fx.path("out.mp4"),
             settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
@@ -34,8 +35,8 @@ import Testing
     }
 
     @Test func finishingWithoutFramesMakesNoFile() throws {
-        let fx = try MediaFixtures()
-        let reader = try MediaReader(try fx.clip("in.mp4", seconds: 0.2))
+        let fx = try Scratch("kineto-media")
+        let reader = try MediaReader(try fx.clip("in.mp4", rate: "25", shortest: true, seconds: 0.2))
         let writer = try MediaWriter(
             destination: fx.path("out.mp4"),
             settings: VideoEncoderSettings(preset: "ultrafast", frameRate: Rational(25)), source: reader)
@@ -46,12 +47,13 @@ import Testing
     /// A 128 KiB tmpfs fills up mid-job: ENOSPC becomes `.diskFull`, the temporary file is removed, and the
     /// destination never appears. Needs permission to mount (root in CI's container).
     @Test func fullDiskIsReportedAndCleanedUp() throws {
-        let fx = try MediaFixtures()
-        let input = try fx.clip("big.mkv", size: "320x240", seconds: 2, audio: false, codec: ["-c:v", "ffv1"])
+        let fx = try Scratch("kineto-media")
+        let input = try fx.clip(
+            "big.mkv", rate: "25", shortest: true, seconds: 2, size: "320x240", audio: false, codec: ["-c:v", "ffv1"])
         let mountPoint = fx.path("small")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         do {
-            try MediaFixtures.run("/bin/mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", mountPoint])
+            try Tool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", mountPoint])
         } catch {
             // Containers without CAP_SYS_ADMIN cannot mount; then the only acceptable failure is that refusal.
             let text = "\(error)".lowercased()
@@ -60,7 +62,7 @@ import Testing
                 "mount failed: \(error)")
             return
         }
-        defer { _ = try? MediaFixtures.run("/bin/umount", [mountPoint]) }
+        defer { _ = try? Tool.run("/bin/umount", [mountPoint]) }
         let output = mountPoint + "/out.mkv"
         var caught: MediaError?
         do {

@@ -1,11 +1,12 @@
 import Foundation
 import KinetoEngine
 import KinetoModels
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 
 @Suite(.serialized) struct FeatureFlowImporterTests {
-    static let checkpoints = featureFlowGoldenDirectory().appendingPathComponent("checkpoints")
+    static let checkpoints = goldenDirectory().appendingPathComponent("checkpoints")
 
     /// Both serializations of the small official-format files: every tensor they hold reads as the expected values
     /// (float16, shared storage at an offset, non-contiguous views included), under the prefixed names.
@@ -112,7 +113,7 @@ import Testing
         #expect(try SHA256.hexDigest(ofFile: report.file) == report.sha256)
         let interpolator = try FeatureFlowModelFiles.makeInterpolator(explicit: report.file)
         let golden = try SafeTensorsFile(
-            contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
+            contentsOf: goldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
         func tensor(_ name: String) throws -> Tensor {
             let t = try golden.tensor(name)
             return Tensor(shape: t.shape, values: t.values)

@@ -2,6 +2,7 @@ import Foundation
 import KinetoEngine
 import KinetoMedia
 import KinetoModels
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 
@@ -46,7 +47,7 @@ import Testing
     @Test func tilesMatchTheWholeFrame() throws {
         let network = FeatureFlowTestNetwork.shared
         let golden = try SafeTensorsFile(
-            contentsOf: featureFlowGoldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
+            contentsOf: goldenDirectory().appendingPathComponent("featureflow-golden.safetensors"))
         func tensor(_ name: String) throws -> Tensor {
             let t = try golden.tensor(name)
             return Tensor(shape: t.shape, values: t.values)

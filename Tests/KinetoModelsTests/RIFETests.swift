@@ -2,6 +2,7 @@ import Foundation
 import KinetoEngine
 import KinetoMedia
 import KinetoModels
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 
@@ -14,13 +15,6 @@ enum RIFEFixtures {
         do { return try RIFEModelFiles.loadWeights() } catch {
             throw RIFEError("RIFE tests need the model: run scripts/install-models (\(error))")
         }
-    }
-
-    static func goldenDirectory() -> URL {
-        if let path = ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"] { return URL(fileURLWithPath: path) }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return packageRoot.appendingPathComponent("Tests/Fixtures/golden")
     }
 
     /// `name` from rife-golden.safetensors as an RGBImage (`[1, 3, H, W]` tensors).

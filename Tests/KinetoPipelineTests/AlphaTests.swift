@@ -1,6 +1,7 @@
 import Foundation
 import KinetoMedia
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// Transparency is interpolated with the colour where the output codec keeps it, and its loss is named
@@ -8,7 +9,7 @@ import Testing
 @Suite struct AlphaTests {
     /// A white band 16 pixels wide moving 6 pixels a frame across black, opaque where the band is and 40/255
     /// elsewhere: 6 frames at 10 fps, 64×48, centres 8, 14, …, 38. QuickTime Animation (ARGB) unless `codec` says.
-    private func bandClip(_ clips: TestClips, _ name: String, codec: [String] = ["-c:v", "qtrle", "-pix_fmt", "argb"])
+    private func bandClip(_ clips: Scratch, _ name: String, codec: [String] = ["-c:v", "qtrle", "-pix_fmt", "argb"])
         throws -> String
     {
         let inBand = "lt(abs(X-(8+T*60)),8)"
@@ -22,7 +23,7 @@ import Testing
     }
 
     /// The alpha plane of every frame of `path` (middle row), decoded by ffmpeg (`decoder` before the input).
-    private func alphaRows(_ clips: TestClips, _ path: String, decoder: [String] = []) throws -> [[UInt8]] {
+    private func alphaRows(_ clips: Scratch, _ path: String, decoder: [String] = []) throws -> [[UInt8]] {
         let raw = clips.path("\(UUID().uuidString).gray")
         try clips.ffmpeg(decoder + ["-i", path, "-vf", "alphaextract", "-f", "rawvideo", "-pix_fmt", "gray", raw])
         let samples = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func blendMixesAlphaLikeColour() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try bandClip(clips, "band.mov")
         let result = try JobRunner.run(job(input, clips.path("out.mkv"), method: .blend))
         #expect(result.adjustments.isEmpty, "\(result.adjustments)")
@@ -54,7 +55,7 @@ import Testing
     /// RIFE warps the alpha with the flow it warps the colour with: halfway from centre 14 to 20 the band is
     /// opaque around 17 and transparent at 7, where only the earlier frame's band was (a cross-fade gives 148 there).
     @Test func rifeMovesAlphaWithThePicture() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try bandClip(clips, "band.mov")
         let rife = try InterpolationMethodRegistry.standard.method(named: "rife")
         let result = try JobRunner.run(job(input, clips.path("rife.mkv"), method: rife))
@@ -68,7 +69,7 @@ import Testing
 
     /// VP9 with alpha in WebM (alpha in a side channel FFmpeg's own VP9 decoder ignores) keeps it into WebM.
     @Test func vp9AlphaSurvivesIntoWebM() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try bandClip(
             clips, "band.webm", codec: ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-crf", "10", "-b:v", "0"])
         let result = try JobRunner.run(job(input, clips.path("out.webm"), method: .blend, codec: .vp9))
@@ -80,7 +81,7 @@ import Testing
 
     /// H.264 keeps no alpha: the job says it dropped the transparency.
     @Test func droppingAlphaIsSaid() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try bandClip(clips, "band.mov")
         let result = try JobRunner.run(job(input, clips.path("out.mp4"), method: .blend, codec: .h264))
         #expect(result.adjustments.contains { $0.contains("transparency dropped") }, "\(result.adjustments)")

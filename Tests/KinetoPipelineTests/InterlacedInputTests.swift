@@ -1,6 +1,7 @@
 import Foundation
 import KinetoMedia
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// Interlaced video is deinterlaced before frames are made (or refused on request), never interpolated
@@ -8,7 +9,7 @@ import Testing
 @Suite struct InterlacedInputTests {
     /// 25 interlaced frames a second, top field first, woven from a 50 fps pattern scrolling 8 pixels a field
     /// (each field from another moment, so every frame is combed), encoded as interlaced H.264.
-    private func interlacedClip(_ clips: TestClips) throws -> String {
+    private func interlacedClip(_ clips: Scratch) throws -> String {
         let path = clips.path("interlaced.mkv")
         try clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc=size=160x120:rate=50:duration=1,scroll=h=0.05", "-vf", "interlace=scan=tff",
@@ -19,7 +20,7 @@ import Testing
     }
 
     /// Mean of |2·L(y) − L(y−1) − L(y+1)| over all frames: the line-to-line zigzag that combing adds.
-    private func combing(_ clips: TestClips, _ path: String) throws -> Double {
+    private func combing(_ clips: Scratch, _ path: String) throws -> Double {
         let raw = clips.path("\(UUID().uuidString).gray")
         try clips.ffmpeg(["-i", path, "-f", "rawvideo", "-pix_fmt", "gray", raw])
         let info = try MediaReader(path, options: ReaderOptions(passthrough: false)).info.video
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func interlacedInputIsDeinterlacedAtTheFrameRate() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try interlacedClip(clips)
         #expect(try combing(clips, input) > 50)  // progressive, the same pattern scores about 6
         let result = try JobRunner.run(try job(input, clips.path("out.mkv")))
@@ -65,7 +66,7 @@ import Testing
 
     /// At the field rate every field becomes a frame: 50 a second from 25 interlaced frames, all passed through at 50 fps.
     @Test func fieldRateKeepsEveryField() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try interlacedClip(clips)
         var fields = try job(input, clips.path("fields.mkv"))
         fields.deinterlacing = .fieldRate
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func refusingNamesTheChoices() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try interlacedClip(clips)
         var refused = try job(input, clips.path("no.mkv"))
         refused.deinterlacing = .refuse

@@ -3,6 +3,7 @@ import KinetoEngine
 import KinetoMedia
 import KinetoModels
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// End-to-end jobs on generated clips and the samples: frame counts, exact timestamps, audio, damage.
@@ -15,7 +16,7 @@ import Testing
     }
 
     @Test func film24To60KeepsAudioInSync() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "24", seconds: 2)
         let result = try JobRunner.run(try job(input, clips.path("out.mp4"), fps: "60"))
         #expect(result.framesIn == 48)
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func palAndNTSCRates() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let pal = try clips.clip("pal.mkv", rate: "25", seconds: 2, audio: false)
         let r1 = try JobRunner.run(try job(pal, clips.path("pal50.mkv"), fps: "50", method: .repeatFrames))
         #expect(r1.framesOut == 100)
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func downconversion60To24() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "60", seconds: 1, audio: false)
         let result = try JobRunner.run(try job(input, clips.path("out.mp4"), fps: "24"))
         #expect(result.framesOut == 24)
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func variableFrameRateInput() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         // Frames at uneven times: every 3rd frame of a 30 fps source dropped, ms time base (Matroska).
         let vfr = clips.path("vfr.mkv")
         try clips.ffmpeg([
@@ -84,10 +85,10 @@ import Testing
     }
 
     @Test func sampleWithAC3AudioIntoMP4() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let result = try JobRunner.run(
             try job(
-                TestClips.sample("Megamind.avi"), clips.path("mega.mp4"), fps: "2x",
+                Fixtures.sample("Megamind.avi"), clips.path("mega.mp4"), fps: "2x",
                 method: .repeatFrames))
         // The AVI states 2997/125 fps (23.976 exactly), so 2x is 5994/125.
         #expect(result.outputRate == FrameRate(frames: 5994, seconds: 125))
@@ -101,7 +102,7 @@ import Testing
     }
 
     @Test func truncatedInputSucceedsWithDamageReported() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("whole.mkv", rate: "25", seconds: 4, audio: false)
         let data = try Data(contentsOf: URL(fileURLWithPath: input))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: clips.path("half.mkv")))
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func corruptBytesInTheMiddleAreSkipped() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.ts", rate: "25", seconds: 4, audio: false)
         var data = try Data(contentsOf: URL(fileURLWithPath: input))
         var generator = SplitMix(seed: 7)
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func cancellationMidJobLeavesNoOutput() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4)
         let token = CancellationToken()
         #expect {
@@ -139,7 +140,7 @@ import Testing
     }
 
     @Test func cancellationFromAnotherThread() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4, size: "640x360")
         let token = CancellationToken()
         let gate = DispatchSemaphore(value: 0)
@@ -159,7 +160,7 @@ import Testing
     }
 
     @Test func aFailingModelStopsTheJobAndNamesTheStage() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 2)
         let method = InterpolationMethod(name: "broken", summary: "", engine: .model({ _ in FailingInterpolator() }))
         do {
@@ -174,7 +175,7 @@ import Testing
     }
 
     @Test func modelsGetRGBFramesAndMidpointOnlyModelsGetDyadicTimes() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
         let calls = CallLog()
         let arbitrary = InterpolationMethod(
@@ -207,7 +208,7 @@ import Testing
     /// A model that runs better several frames at once gets one worker per frame, the cores shared out among them,
     /// and instances made by `sibling()` after the first; the video is the same as with one worker.
     @Test func severalFramesAtOnceShareTheCores() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
         let cores = Parallel.maxThreads
         let calls = ThreadLog()
@@ -270,7 +271,7 @@ import Testing
     }
 
     @Test func badInputs() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         expectFailure(.input, mentioning: "missing.mp4") { try run(clips.path("missing.mp4"), clips.path("o1.mp4")) }
         FileManager.default.createFile(atPath: clips.path("empty.mp4"), contents: Data())
         expectFailure(.input, mentioning: "empty") { try run(clips.path("empty.mp4"), clips.path("o2.mp4")) }
@@ -282,7 +283,7 @@ import Testing
     }
 
     @Test func badOutputs() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", seconds: 1)
         let before = try Data(contentsOf: URL(fileURLWithPath: input))
         expectFailure(.output, mentioning: "does not exist") { try run(input, clips.path("nowhere/out.mp4")) }
@@ -310,7 +311,7 @@ import Testing
     }
 
     @Test func badRequests() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", seconds: 1)
         expectFailure(.usage, mentioning: "extension") { try run(input, clips.path("out.unknownext")) }
         #expect(clips.contents == ["in.mp4"])

@@ -1,6 +1,7 @@
 import Foundation
 import KinetoMedia
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// Scene cuts are never interpolated across; repeated frames are skipped and the motion around them
@@ -15,7 +16,7 @@ import Testing
     }
 
     /// Two scenes: a moving test pattern, then a zooming Mandelbrot set. 24 → 60 fps with `blend`.
-    private func cutClip(_ clips: TestClips) throws -> String {
+    private func cutClip(_ clips: Scratch) throws -> String {
         let path = clips.path("cut.mp4")
         try clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=24:duration=1",
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func aCutIsNotBlended() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try cutClip(clips)
         var job = InterpolationJob(
             input: input, output: clips.path("out.mp4"), targetRate: try TargetRate(parsing: "60"),
@@ -60,7 +61,7 @@ import Testing
     /// The new shot appears where its first frame is (1 s), not half a source frame before: outputs between
     /// the last frame of scene 1 and the first of scene 2 still show scene 1.
     @Test func aCutLandsOnTheNewShotsFirstFrame() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try cutClip(clips)
         let job = InterpolationJob(
             input: input, output: clips.path("out.mp4"), targetRate: try TargetRate(parsing: "96"),
@@ -82,7 +83,7 @@ import Testing
     }
 
     @Test func steadyMotionHasNoCuts() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("motion.mp4", rate: "24", seconds: 2, size: "320x240", audio: false)
         let result = try JobRunner.run(
             InterpolationJob(
@@ -94,7 +95,7 @@ import Testing
 
     /// Animation on twos: 12 pictures a second stored at 24 fps, each twice.
     @Test func repeatedFramesAreRetimed() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = clips.path("twos.mp4")
         try clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=12:duration=2", "-vf", "fps=24,format=yuv420p",
@@ -127,7 +128,7 @@ import Testing
 
     /// A still shot longer than a few frames stays still instead of becoming a slow cross-fade.
     @Test func aLongHoldStaysStill() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = clips.path("hold.mp4")
         // 1 s of motion, its last picture held for 1 s, then 1 s of motion again.
         try clips.ffmpeg([

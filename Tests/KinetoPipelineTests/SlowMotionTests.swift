@@ -1,6 +1,7 @@
 import Foundation
 import KinetoMedia
 import KinetoPipeline
+import KinetoTestSupport
 import Testing
 
 /// `slowmo` jobs: lengths, timestamps and audio that stays in step with the picture.
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func wholeClipFourTimesLongerAtTheInputRate() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 2)
         let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), factor: Rational(4)))
         #expect(result.framesIn == 50)
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func fractionalFactorAndOwnRate() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "24", seconds: 1, audio: false)
         let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), fps: "60", factor: Rational(5, 2)))
         #expect(result.framesOut == 150)  // 2.5 s at 60 fps
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func rangeIsStretchedAndTheRestKeepsItsPace() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 4, audio: false)
         let result = try JobRunner.run(
             try job(input, clips.path("slow.mp4"), fps: "50", factor: Rational(4), from: 1, to: 2))
@@ -48,7 +49,7 @@ import Testing
 
     /// Beeps at known times in the input must sound where the slowed picture puts them.
     @Test func stretchedAudioStaysInSync() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = clips.path("beeps.mp4")
         // Beeps start at 1.5 s (inside the slowed range) and 2.5 s (after it).
         try clips.ffmpeg([
@@ -75,7 +76,7 @@ import Testing
     /// A range whose slowed part is not a whole number of output frames (0.25 s × 3 more = 18.75 frames at
     /// 25 fps) still leaves every frame after it the input's own, not re-made between two input frames.
     @Test func rangeOffTheFrameGridLeavesTheRestUntouched() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let input = try clips.clip("in.mp4", rate: "25", seconds: 2, audio: false)
         let result = try JobRunner.run(try job(input, clips.path("slow.mp4"), factor: Rational(4), from: 0.5, to: 0.75))
         // 0.5 + 1 + 1.25 s at 25 fps; the slowed second holds about 25 frames, all others are input frames.
@@ -90,7 +91,7 @@ import Testing
     /// Chapters point at the same picture after slowing down: one starting at 1 s in a 2× range from 0.5 s
     /// starts at 0.5 + 0.5 × 2 = 1.5 s.
     @Test func chaptersMoveWithTheSlowedRange() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let plain = try clips.clip("plain.mp4", rate: "25", seconds: 2, audio: false)
         let meta = clips.path("meta.txt")
         try
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func slowMotionOfALiveStreamIsRefused() throws {
-        let clips = try TestClips()
+        let clips = try Scratch("kineto-pipeline")
         let thrown = #expect(throws: PipelineError.self) {
             try JobRunner.run(try job("udp://127.0.0.1:9", clips.path("x.mp4"), factor: Rational(2)))
         }
@@ -118,7 +119,7 @@ import Testing
     }
 
     /// Times (s) where the audio rises above half scale after at least 0.2 s of quiet.
-    static func onsets(of path: String, clips: TestClips) throws -> [Double] {
+    static func onsets(of path: String, clips: Scratch) throws -> [Double] {
         let raw = clips.path("audio.f32")
         try clips.ffmpeg(["-i", path, "-vn", "-ac", "1", "-ar", "8000", "-f", "f32le", raw])
         let data = try Data(contentsOf: URL(fileURLWithPath: raw))

@@ -3,6 +3,7 @@ import KinetoMedia
 import KinetoModels
 import KinetoPipeline
 import KinetoPortrait
+import KinetoTestSupport
 import Testing
 
 /// MediaPipe's models must be installed (`scripts/setup`); a missing model fails the test, it is not skipped.
@@ -19,7 +20,7 @@ private func requireModels() throws {
     /// output frame; landmark accuracy and identity are within measured bounds.
     @Test func bidenDrivenByObamaClip() throws {
         try requireModels()
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let driving = try media.drivingClip()
         let output = media.path("animated.mp4")
         let job = PortraitAnimationJob(
@@ -45,7 +46,7 @@ private func requireModels() throws {
         #expect(metrics.framesRedetected == 90)
         #expect(metrics.akd < 5)
         #expect(metrics.outputJitter < 2.5)
-        #expect(media.files.sorted() == ["animated.mp4", "driving.mp4"])
+        #expect(media.contents == ["animated.mp4", "driving.mp4"])
 
         // Identity: relative mode's output is further from the driver's face shape than absolute mode's (which copies
         // the driver's shape). Measured 0.071 vs 0.029. Its distance to the portrait's shape (0.092; absolute 0.059)
@@ -63,7 +64,7 @@ private func requireModels() throws {
     /// With the portrait itself as a still driving clip, the output stays the portrait (no motion, no drift).
     @Test func stillDriverKeepsThePortrait() throws {
         try requireModels()
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let still = media.path("still.mp4")
         try media.ffmpeg([
             "-loop", "1", "-framerate", "10", "-t", "1", "-i", facePhoto("obama"), "-vf",
@@ -93,7 +94,7 @@ private func requireModels() throws {
     /// file; nothing is written.
     @Test func inputErrors() throws {
         try requireModels()
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let noFace = media.path("testsrc.png")
         try media.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1", noFace])
         let noFaceVideo = media.path("testsrc.mp4")
@@ -129,13 +130,13 @@ private func requireModels() throws {
                 portrait: facePhoto("biden"), driving: media.path("missing.mp4"), output: output, size: 128))
         #expect(missing?.code == .input)
         #expect(!FileManager.default.fileExists(atPath: output))
-        #expect(media.files.sorted() == ["garbage.jpg", "testsrc.mp4", "testsrc.png"])
+        #expect(media.contents == ["garbage.jpg", "testsrc.mp4", "testsrc.png"])
     }
 
     /// Cancelling mid-run stops with `.cancelled` and leaves no output or temporary file.
     @Test func cancellationLeavesNothing() throws {
         try requireModels()
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let driving = try media.drivingClip()
         let token = CancellationToken()
         let job = PortraitAnimationJob(
@@ -144,6 +145,6 @@ private func requireModels() throws {
             _ = try PortraitAnimator.run(job, progress: { _ in token.cancel() }, cancellation: token)
         }
         #expect(token.isCancelled)
-        #expect(media.files == ["driving.mp4"])
+        #expect(media.contents == ["driving.mp4"])
     }
 }

@@ -3,26 +3,22 @@ import KinetoMedia
 import KinetoModels
 import KinetoPipeline
 import KinetoPortrait
+import KinetoTestSupport
 import Testing
 
 /// The whole-picture warp against a ground truth with a known background: a person (obama.jpg's head and
 /// shoulders, cut out with the segmentation model) over a real background (a frame of samples/tree.avi), the head
 /// moved by a known similarity. Outside the silhouettes the background must stay as it is: no halo.
 @Suite(.serialized) struct HaloTests {
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
     @Test func movedHeadLeavesNoHalo() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let personPath = media.path("person.png")
         let backgroundPath = media.path("background.png")
         try media.ffmpeg([
             "-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256", "-frames:v", "1", personPath,
         ])
         try media.ffmpeg([
-            "-ss", "7", "-i", Self.packageRoot.appendingPathComponent("samples/tree.avi").path, "-vf",
+            "-ss", "7", "-i", Fixtures.sample("tree.avi"), "-vf",
             "crop=240:240:40:0,scale=256:256", "-frames:v", "1", backgroundPath,
         ])
         let person = try PortraitAnimator.loadImage(personPath)

@@ -3,6 +3,7 @@ import KinetoMedia
 import KinetoModels
 import KinetoPipeline
 import KinetoPortrait
+import KinetoTestSupport
 import Testing
 
 /// Inputs a new user brings: several faces, tiny faces, drivers without a face at first or for a while, upright
@@ -16,7 +17,7 @@ import Testing
     }
 
     /// A 256² clip of obama.jpg's face, `seconds` long (10 fps), optionally with `filter` appended.
-    func faceClip(_ media: PortraitTestMedia, _ name: String, seconds: Double, filter: String = "") throws -> String {
+    func faceClip(_ media: Scratch, _ name: String, seconds: Double, filter: String = "") throws -> String {
         let out = media.path(name)
         try media.ffmpeg([
             "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", facePhoto("obama"),
@@ -28,7 +29,7 @@ import Testing
 
     /// Two faces: the larger is animated, and the result says so.
     @Test func twoFacesTakesTheLargest() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let pair = media.path("pair.png")
         try media.ffmpeg([
             "-i", facePhoto("biden"), "-i", facePhoto("obama"), "-filter_complex",
@@ -50,7 +51,7 @@ import Testing
     /// A black-and-white full-length portrait (biden.jpg in greyscale, 970×2204): at the detector's 128² the face is
     /// too small to be found on the whole picture; the search over windows finds it (before: "no face found").
     @Test func greyFullLengthPortrait() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let grey = media.path("grey.jpg")
         try media.ffmpeg(["-i", facePhoto("biden"), "-vf", "format=gray", "-q:v", "2", grey])
         let models = try PortraitModels()
@@ -65,7 +66,7 @@ import Testing
 
     /// A face under 64 pixels is a clear input error; nothing is written.
     @Test func tinyFaceIsRefused() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let tiny = media.path("tiny.png")
         try media.ffmpeg(["-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=96:96", "-frames:v", "1", tiny])
         let driving = try faceClip(media, "driving.mp4", seconds: 0.5)
@@ -74,12 +75,12 @@ import Testing
         #expect(
             error?.message.contains("pixels across; use a portrait whose face is at least 64 pixels") == true,
             "\(String(describing: error))")
-        #expect(media.files.sorted() == ["driving.mp4", "tiny.png"])
+        #expect(media.contents == ["driving.mp4", "tiny.png"])
     }
 
     /// A driver whose first second shows no face: the portrait holds still until one appears, and the result says so.
     @Test func driverWithoutFaceAtFirst() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let face = try faceClip(media, "face.mp4", seconds: 1)
         let driving = media.path("driving.mp4")
         try media.ffmpeg([
@@ -99,7 +100,7 @@ import Testing
     /// An upright phone video stored sideways with a display rotation: turned before tracking (before, no face was
     /// found in any frame). A plain vertical video works as it is.
     @Test func verticalAndRotatedPhoneVideo() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let sideways = media.path("sideways.mp4")
         // Pixels turned 90° counter-clockwise, tagged to be shown turned 90° clockwise: upright on screen.
         try media.ffmpeg([
@@ -125,7 +126,7 @@ import Testing
 
     /// A phone photo stored sideways with EXIF Orientation 6 is turned upright (before: "no face found").
     @Test func exifOrientedPortrait() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let stored = media.path("stored.jpg")
         try media.ffmpeg([
             "-i", facePhoto("biden"), "-vf", "crop=700:800:220:60,scale=350:400,transpose=2", "-frames:v", "1", "-q:v",
@@ -148,7 +149,7 @@ import Testing
 
     /// The output may not be the portrait or the driving video, by path, symlink or hard link, even with --overwrite.
     @Test func outputNamingAnInputIsRefused() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let portrait = media.path("portrait.jpg")
         try FileManager.default.copyItem(atPath: facePhoto("biden"), toPath: portrait)
         let driving = try faceClip(media, "driving.mp4", seconds: 0.5)
@@ -164,7 +165,7 @@ import Testing
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: portrait)) == before)
         #expect(try Data(contentsOf: URL(fileURLWithPath: driving)) == drivingBefore)
-        #expect(media.files.sorted() == ["driving.mp4", "hard.mp4", "link.jpg", "portrait.jpg"])
+        #expect(media.contents == ["driving.mp4", "hard.mp4", "link.jpg", "portrait.jpg"])
     }
 }
 

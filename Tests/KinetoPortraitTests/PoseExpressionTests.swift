@@ -3,6 +3,7 @@ import KinetoMedia
 import KinetoModels
 import KinetoPipeline
 import KinetoPortrait
+import KinetoTestSupport
 import Testing
 
 /// Real landmarks from MediaPipe: a photo moved rigidly (the face itself never changes) must leave the portrait's
@@ -23,7 +24,7 @@ import Testing
     }
 
     func portrait(_ name: String, crop: String) throws -> PortraitRig {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let path = media.path("portrait.png")
         try media.ffmpeg(["-i", facePhoto(name), "-vf", "\(crop),scale=256:256", "-frames:v", "1", path])
         return try PortraitAnimator.preparePortrait(
@@ -37,7 +38,7 @@ import Testing
     /// 1.25× tracking crops, per-landmark smoothing) 0.34: the landmark model read the open mouth as closed once the
     /// crop had drifted. The rest is the landmark model's own noise (the driver's raw opening varies 0.31-0.44).
     @Test func rigidlyMovedPhotoKeepsTheMouth() throws {
-        let media = try PortraitTestMedia()
+        let media = try Scratch("kineto-portrait")
         let crop = "crop=600:600:26:136"
         let driving = media.path("rigid.mp4")
         try media.ffmpeg([

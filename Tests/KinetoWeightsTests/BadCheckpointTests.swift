@@ -1,4 +1,5 @@
 import Foundation
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 

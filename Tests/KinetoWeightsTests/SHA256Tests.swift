@@ -1,4 +1,5 @@
 import Foundation
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 
@@ -66,14 +67,7 @@ import Testing
         // sha256sum of the golden file at the time it was made; both sides read the same bytes.
         let url = golden("ops-golden.safetensors")
         let digest = try SHA256.hexDigest(ofFile: url)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try Tool.run("/usr/bin/sha256sum", [url.path])
         #expect(output.hasPrefix(digest + " "))
         #expect(digest.count == 64)
     }

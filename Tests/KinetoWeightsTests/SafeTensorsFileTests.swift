@@ -1,10 +1,11 @@
 import Foundation
+import KinetoTestSupport
 import KinetoWeights
 import Testing
 
 @Suite struct SafeTensorsFileTests {
     @Test func readsGoldenOpsFile() throws {
-        let file = try SafeTensorsFile(contentsOf: goldenDirectory.appendingPathComponent("ops-golden.safetensors"))
+        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("ops-golden.safetensors"))
         let entry = try file.entry("conv3x3.weight")
         #expect(entry.dtype == .f32)
         #expect(entry.shape.count == 4)
@@ -14,14 +15,14 @@ import Testing
     }
 
     @Test func missingKeyNamesFileAndKey() throws {
-        let file = try SafeTensorsFile(contentsOf: goldenDirectory.appendingPathComponent("ops-golden.safetensors"))
+        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("ops-golden.safetensors"))
         let error = #expect(throws: WeightError.self) { try file.floats("no.such.tensor") }
         #expect(error?.description.contains("no.such.tensor") == true)
         #expect(error?.description.contains("ops-golden.safetensors") == true)
     }
 
     @Test func truncatedFilesFailCleanly() throws {
-        let source = goldenDirectory.appendingPathComponent("ops-golden.safetensors")
+        let source = goldenDirectory().appendingPathComponent("ops-golden.safetensors")
         let bytes = try Data(contentsOf: source)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-st-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
