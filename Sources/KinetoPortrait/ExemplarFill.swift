@@ -10,7 +10,7 @@ enum ExemplarFill {
     ) -> [Float] {
         let plane = width * height
         var out = pushPull(pixels, known: hole.map { !$0 }, width: width, height: height)
-        let inside = PortraitRig.distanceToPerson(hole.map { $0 ? 0 : 1 }, width: width, height: height)
+        let inside = ChamferDistance.toNearest(hole.map { !$0 }, width: width, height: height)
         // Hole pixels to synthesize, nearest the known area first (texture grows inward).
         var targets = (0..<plane).filter { hole[$0] && inside[$0] <= depth }
         targets.sort { inside[$0] < inside[$1] }

@@ -239,33 +239,7 @@ public final class PortraitRig: @unchecked Sendable {
 extension PortraitRig {
     /// Distance in pixels (3-4 chamfer) from every pixel to the nearest person pixel (mask > 0.5).
     static func distanceToPerson(_ mask: [Float], width: Int, height: Int) -> [Float] {
-        var d = mask.map { $0 > 0.5 ? Float(0) : 1e9 }
-        d.withUnsafeMutableBufferPointer { d in
-            func relax(_ i: Int, _ j: Int, _ cost: Float) { if d[j] + cost < d[i] { d[i] = d[j] + cost } }
-            for y in 0..<height {
-                for x in 0..<width {
-                    let i = y * width + x
-                    if x > 0 { relax(i, i - 1, 3) }
-                    if y > 0 {
-                        relax(i, i - width, 3)
-                        if x > 0 { relax(i, i - width - 1, 4) }
-                        if x < width - 1 { relax(i, i - width + 1, 4) }
-                    }
-                }
-            }
-            for y in stride(from: height - 1, through: 0, by: -1) {
-                for x in stride(from: width - 1, through: 0, by: -1) {
-                    let i = y * width + x
-                    if x < width - 1 { relax(i, i + 1, 3) }
-                    if y < height - 1 {
-                        relax(i, i + width, 3)
-                        if x < width - 1 { relax(i, i + width + 1, 4) }
-                        if x > 0 { relax(i, i + width - 1, 4) }
-                    }
-                }
-            }
-        }
-        return d.map { $0 / 3 }
+        ChamferDistance.toNearest(mask.map { $0 > 0.5 }, width: width, height: height)
     }
 }
 

@@ -4,14 +4,7 @@ import Testing
 
 /// `kineto animate`'s command line: exit codes and messages (the animation itself is tested in KinetoPortraitTests).
 @Suite struct AnimateCommandTests {
-    static var biden: String {
-        let golden =
-            ProcessInfo.processInfo.environment["KINETO_GOLDEN_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("Tests/Fixtures/golden")
-        return golden.appendingPathComponent("faces/biden.jpg").path
-    }
+    static var biden: String { facePhoto("biden") }
 
     @Test func usageErrorsExit64() throws {
         let scratch = try Scratch()
@@ -62,5 +55,23 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path("p.jpg"))) == portrait)
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path("d.mp4"))) == driving)
         #expect(scratch.contents == ["d.mp4", "link.jpg", "p.jpg"])
+    }
+
+    /// Without --codec, a .webm output gets VP9 (H.264, the default elsewhere, cannot go into WebM), as interpolate
+    /// and slowmo do.
+    @Test func webmOutputGetsVP9() throws {
+        let scratch = try Scratch()
+        _ = try scratch.ffmpeg([
+            "-loop", "1", "-framerate", "10", "-t", "0.5", "-i", facePhoto("obama"), "-vf",
+            "crop=520:520:231:0,scale=256:256,format=yuv420p", "-c:v", "libx264", scratch.path("d.mp4"),
+        ])
+        let result = try KinetoProcess.run(
+            ["animate", facePhoto("obama"), "d.mp4", "out.webm", "--size", "128", "--quiet"], in: scratch.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let codec = try Tool.ffprobe([
+            "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+            scratch.path("out.webm"),
+        ])
+        #expect(codec.trimmingCharacters(in: .whitespacesAndNewlines) == "vp9")
     }
 }

@@ -72,7 +72,7 @@ import Testing
         }
         // The band 3-25 px outside the moved silhouette, outside the first one too, above the chin (the warp moves
         // the head, not the shoulders, so only the head's surroundings have a ground truth).
-        let distance = chamferDistance(silhouette, width: n, height: n)
+        let distance = ChamferDistance.toNearest(silhouette, width: n, height: n)
         let chin = moved[152].y
         var sum: Float = 0
         var count = 0
@@ -88,34 +88,4 @@ import Testing
         let halo = sum / Float(count) * 255
         #expect(halo <= 3, "halo \(halo) grey levels over \(count / 3) pixels")
     }
-}
-
-/// Distance (pixels, 3-4 chamfer ÷ 3) of every pixel to the nearest `true` one.
-func chamferDistance(_ inside: [Bool], width: Int, height: Int) -> [Float] {
-    let far = Float(1e9)
-    var d = inside.map { $0 ? Float(0) : far }
-    func relax(_ i: Int, _ j: Int, _ cost: Float) { if d[j] + cost < d[i] { d[i] = d[j] + cost } }
-    for y in 0..<height {
-        for x in 0..<width {
-            let i = y * width + x
-            if x > 0 { relax(i, i - 1, 3) }
-            if y > 0 {
-                relax(i, i - width, 3)
-                if x > 0 { relax(i, i - width - 1, 4) }
-                if x < width - 1 { relax(i, i - width + 1, 4) }
-            }
-        }
-    }
-    for y in stride(from: height - 1, through: 0, by: -1) {
-        for x in stride(from: width - 1, through: 0, by: -1) {
-            let i = y * width + x
-            if x < width - 1 { relax(i, i + 1, 3) }
-            if y < height - 1 {
-                relax(i, i + width, 3)
-                if x < width - 1 { relax(i, i + width + 1, 4) }
-                if x > 0 { relax(i, i + width - 1, 4) }
-            }
-        }
-    }
-    return d.map { $0 / 3 }
 }
