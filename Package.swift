@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights", "KinetoTestSupport"]),
         .testTarget(
             name: "KinetoModelsTests",
-            dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights", "KinetoTestSupport"]
+            dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights", "KinetoGolden", "KinetoTestSupport"]
         ),
         .testTarget(
             name: "KinetoGoldenTests",

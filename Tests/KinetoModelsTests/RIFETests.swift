@@ -1,5 +1,6 @@
 import Foundation
 import KinetoEngine
+import KinetoGolden
 import KinetoMedia
 import KinetoModels
 import KinetoTestSupport
@@ -19,14 +20,17 @@ enum RIFEFixtures {
 
     /// `name` from rife-golden.safetensors as an RGBImage (`[1, 3, H, W]` tensors).
     static func image(_ name: String) throws -> RGBImage {
-        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("rife-golden.safetensors"))
-        let entry = try file.entry(name)
-        return RGBImage(width: entry.shape[3], height: entry.shape[2], pixels: try file.floats(name))
+        let tensor = try golden(name)
+        return RGBImage(width: tensor.shape[3], height: tensor.shape[2], pixels: tensor.toArray())
     }
 
-    static func tensor(_ name: String) throws -> [Float] {
-        let file = try SafeTensorsFile(contentsOf: goldenDirectory().appendingPathComponent("rife-golden.safetensors"))
-        return try file.floats(name)
+    static func tensor(_ name: String) throws -> [Float] { try golden(name).toArray() }
+
+    /// Read as `kineto golden check` reads it (8-bit pictures in [0, 1]).
+    private static func golden(_ name: String) throws -> Tensor {
+        let file = try GoldenFile.open(goldenDirectory().appendingPathComponent("rife-golden.safetensors"))
+        guard let tensor = try file.tensor(name) else { throw RIFEError("rife-golden.safetensors has no \(name)") }
+        return tensor
     }
 
     /// The top-left `width × height` of `image`.
