@@ -3,9 +3,9 @@ import Foundation
 
 /// A libavfilter graph for decoded audio: frames in at the decoder's format, frames out.
 final class AudioFilter {
-    private var graph: UnsafeMutablePointer<AVFilterGraph>?
-    private let source: UnsafeMutablePointer<AVFilterContext>
-    private let sink: UnsafeMutablePointer<AVFilterContext>
+    private let graph: FilterGraph
+    private var source: UnsafeMutablePointer<AVFilterContext> { graph.source }
+    private var sink: UnsafeMutablePointer<AVFilterContext> { graph.sink }
     /// Time base of the frames pushed in (one tick per sample).
     let inputTimeBase: AVRational
     /// Time base of the frames pulled out.
@@ -34,58 +34,14 @@ final class AudioFilter {
         path: String
     ) throws {
         self.path = path
-        var built: UnsafeMutablePointer<AVFilterGraph>? = avfilter_graph_alloc()
-        var succeeded = false
-        defer { if !succeeded { avfilter_graph_free(&built) } }
-        guard let g = built else { throw MediaError(.internalFailure, path: path, "out of memory") }
         inputTimeBase = AVRational(num: 1, den: rate)
         let arguments =
             "time_base=1/\(rate):sample_rate=\(rate):sample_fmt=\(formatName):channel_layout=\(channelLayout)"
-        var src: UnsafeMutablePointer<AVFilterContext>?
-        var snk: UnsafeMutablePointer<AVFilterContext>?
-        var ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("abuffer"), "in", arguments, nil, g)
-        if ret >= 0 {
-            ret = avfilter_graph_create_filter(&snk, avfilter_get_by_name("abuffersink"), "out", nil, nil, g)
-        }
-        guard ret >= 0, let src, let snk else {
-            throw MediaError(.internalFailure, path: path, "cannot set up the audio filter: \(MediaError.text(ret))")
-        }
-        // The parser's view: our source feeds the graph's [in], our sink takes its [out].
-        // The parser takes both lists over and hands back what it left unlinked, freed below.
-        var inputsOptional = avfilter_inout_alloc()
-        var outputsOptional = avfilter_inout_alloc()
-        guard let outputs = outputsOptional, let inputs = inputsOptional else {
-            avfilter_inout_free(&inputsOptional)
-            avfilter_inout_free(&outputsOptional)
-            throw MediaError(.internalFailure, path: path, "out of memory")
-        }
-        outputs.pointee.name = av_strdup("in")
-        outputs.pointee.filter_ctx = src
-        outputs.pointee.pad_idx = 0
-        outputs.pointee.next = nil
-        inputs.pointee.name = av_strdup("out")
-        inputs.pointee.filter_ctx = snk
-        inputs.pointee.pad_idx = 0
-        inputs.pointee.next = nil
         // The graph ends in the decoder's own format, the one the resampler after it was set up for.
         let ending = "aformat=sample_fmts=\(formatName):sample_rates=\(rate):channel_layouts=\(channelLayout)"
         let full = description.replacingOccurrences(of: "[out]", with: "[kineto_end]") + ";[kineto_end]\(ending)[out]"
-        ret = avfilter_graph_parse_ptr(g, full, &inputsOptional, &outputsOptional, nil)
-        avfilter_inout_free(&inputsOptional)
-        avfilter_inout_free(&outputsOptional)
-        if ret >= 0 { ret = avfilter_graph_config(g, nil) }
-        guard ret >= 0 else {
-            throw MediaError(
-                .internalFailure, path: path, "cannot set up the audio filter '\(description)': \(MediaError.text(ret))"
-            )
-        }
-        source = src
-        sink = snk
-        graph = g
-        succeeded = true
+        graph = try FilterGraph(.audio, sourceArguments: arguments, description: full, shownAs: description, path: path)
     }
-
-    deinit { avfilter_graph_free(&graph) }
 
     /// Feeds a frame (nil: the end of the audio). The frame's data is taken over; the caller unrefs the shell.
     func push(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
