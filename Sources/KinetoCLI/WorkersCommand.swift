@@ -43,12 +43,7 @@ struct WorkersCommand: AsyncParsableCommand {
             commandName: "drain", abstract: "The daemon at --server finishes its jobs and takes no new ones.")
         @OptionGroup var options: JobsCommand.ServerOptions
 
-        func run() async throws {
-            let data = try await options.client().request("POST", "/api/drain")
-            print(
-                WorkersCommand.line(
-                    try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
-        }
+        func run() async throws { try await WorkersCommand.post("/api/drain", options) }
     }
 
     struct Resume: AsyncParsableCommand {
@@ -56,12 +51,13 @@ struct WorkersCommand: AsyncParsableCommand {
             commandName: "resume", abstract: "A drained daemon takes jobs again.")
         @OptionGroup var options: JobsCommand.ServerOptions
 
-        func run() async throws {
-            let data = try await options.client().request("POST", "/api/drain?resume=1")
-            print(
-                WorkersCommand.line(
-                    try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
-        }
+        func run() async throws { try await WorkersCommand.post("/api/drain?resume=1", options) }
+    }
+
+    /// Posts to the daemon's drain endpoint and prints the worker as it now stands.
+    static func post(_ path: String, _ options: JobsCommand.ServerOptions) async throws {
+        let data = try await options.client().request("POST", path)
+        print(line(try JSONDecoder().decode(WorkerRecord.self, from: data), now: Date().timeIntervalSince1970))
     }
 
     /// The store's own cost per job, as a worker pays it: claim, heartbeats, placement, completion.
