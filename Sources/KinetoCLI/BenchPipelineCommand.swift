@@ -26,8 +26,8 @@ struct BenchPipelineCommand: ParsableCommand {
     @Option(help: "Input frame rate of the generated clips.")
     var rate: Int = 30
 
-    @Option(help: "Model setting 'scale' (RIFE: 0.25 … 4).")
-    var scale: Double?
+    @Option(help: "RIFE's scale: 0.25, 0.5, 1, 2, 4.", transform: { try RIFEScale(parsing: $0) })
+    var scale: RIFEScale?
 
     @Option(help: "x264 preset.")
     var preset: String = "medium"
@@ -44,7 +44,8 @@ struct BenchPipelineCommand: ParsableCommand {
         guard case .model(let make) = method.engine else {
             throw ValidationError("--model must name a network (rife, featureflow)")
         }
-        let options = InterpolatorOptions(weightsPath: weights, settings: scale.map { ["scale": "\($0)"] } ?? [:])
+        let options = InterpolatorOptions(weightsPath: weights, rifeScale: scale)
+        try method.check(options)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "kineto-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinetoMedia
+import KinetoModels
 import KinetoPipeline
 
 /// The options `interpolate` and `slowmo` share: how frames are made, how the output is encoded, and
@@ -12,8 +13,10 @@ struct JobOptions: ParsableArguments {
     )
     var model: String?
 
-    @Option(help: "RIFE's scale: 0.25, 0.5, 1, 2, 4 (0.5 for 4K; 2 or 4 for small frames).")
-    var scale: Double?
+    @Option(
+        help: "RIFE's scale: 0.25, 0.5, 1, 2, 4 (0.5 for 4K; 2 or 4 for small frames).",
+        transform: { try RIFEScale(parsing: $0) })
+    var scale: RIFEScale?
 
     @Option(help: "Model weights file or folder (models only).")
     var weights: String?
@@ -52,9 +55,7 @@ struct JobOptions: ParsableArguments {
             named: model ?? (InterpolationMethod.rifeIsInstalled ? "rife" : "blend"))
         var job = InterpolationJob(
             input: input, output: output, targetRate: rate, method: method,
-            interpolatorOptions: InterpolatorOptions(
-                weightsPath: weights,
-                settings: scale.map { ["scale": "\($0)"] } ?? [:]),
+            interpolatorOptions: InterpolatorOptions(weightsPath: weights, rifeScale: scale),
             codec: try encoding.codecChoice(output: output), crf: encoding.crf, preset: encoding.preset,
             encoderThreads: encoding.threads, overwrite: encoding.overwrite,
             networkTimeout: networkTimeout)

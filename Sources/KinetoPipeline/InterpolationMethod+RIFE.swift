@@ -4,28 +4,20 @@ import KinetoModels
 
 extension InterpolationMethod {
     /// `rife`: RIFE 4.25 (Practical-RIFE, MIT), any time between two frames. Options: the weights file
-    /// (default: the installed, verified model), `scale=0.25|0.5|1|2|4` (the reference's scale: 0.5 for 4K,
-    /// 2 or 4 for small frames; default 1), threads.
+    /// (default: the installed, verified model), `rifeScale` (the reference's scale: 0.5 for 4K, 2 or 4 for small
+    /// frames; default 1), threads.
     public static let rife = InterpolationMethod(
         name: "rife", summary: "RIFE 4.25 neural frame interpolation (any time between frames)",
         engine: .model { options in
-            var scale = 1.0
-            if let text = options.settings["scale"] {
-                guard let value = Double(text) else {
-                    throw RIFEError("RIFE scale '\(text)' is not a number; use one of 0.25, 0.5, 1, 2, 4")
-                }
-                scale = value
-            }
             if options.threads > 0 { Parallel.maxThreads = options.threads }
             let weights = try RIFEModelFiles.loadWeights(explicit: options.weightsPath.map { URL(fileURLWithPath: $0) })
-            return try RIFEInterpolator(weights: weights, scale: scale)
+            return try RIFEInterpolator(weights: weights, scale: (options.rifeScale ?? .full).value)
         },
         cheaper: { options in
             // Half the scale is a coarser flow search: about a quarter of the work in the flow blocks.
-            let scale = options.settings["scale"].flatMap(Double.init) ?? 1
-            guard scale / 2 >= 0.25 else { return nil }
+            guard let scale = (options.rifeScale ?? .full).halved else { return nil }
             var cheaper = options
-            cheaper.settings["scale"] = "\(scale / 2)"
+            cheaper.rifeScale = scale
             return cheaper
         },
         parallelFrames: { width, height, cores in

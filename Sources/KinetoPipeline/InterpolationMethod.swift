@@ -49,18 +49,43 @@ public struct InterpolationMethod: Sendable {
         name: "blend", summary: "cross-fade the two neighbouring frames by time distance", engine: .crossFade)
 }
 
-/// Settings passed to a model's factory when a job starts.
-public struct InterpolatorOptions: Sendable {
+/// Settings passed to a model's factory when a job starts. Each is a checked value (made where a person wrote it:
+/// the command line, the config file), so a factory never parses or re-validates text.
+public struct InterpolatorOptions: Sendable, Equatable {
     /// Where the model's weights are, when not the model's default location.
     public var weightsPath: String?
     /// Threads the model may use for its own computation (0: all cores).
     public var threads: Int
-    /// Model-specific settings (`scale=0.5`, …), passed through untouched.
-    public var settings: [String: String]
+    /// RIFE's scale (nil: full detail, 1). Other models refuse it (`InterpolationMethod.check`).
+    public var rifeScale: RIFEScale?
+    /// FeatureFlow's DetailEnhance tiling (nil: `FeatureFlowTiling.standard`).
+    public var featureFlowTiling: FeatureFlowTiling?
 
-    public init(weightsPath: String? = nil, threads: Int = 0, settings: [String: String] = [:]) {
+    public init(
+        weightsPath: String? = nil, threads: Int = 0, rifeScale: RIFEScale? = nil,
+        featureFlowTiling: FeatureFlowTiling? = nil
+    ) {
         self.weightsPath = weightsPath
         self.threads = threads
-        self.settings = settings
+        self.rifeScale = rifeScale
+        self.featureFlowTiling = featureFlowTiling
+    }
+
+    /// What a log line or summary says of the options beyond the model's name (" at scale 0.5"), empty by default.
+    public var label: String {
+        rifeScale.map { " at scale \($0)" } ?? ""
+    }
+}
+
+extension InterpolationMethod {
+    /// A usage error when `options` set something this method has no use for (a scale for `blend`), so a setting is
+    /// never silently ignored.
+    public func check(_ options: InterpolatorOptions) throws {
+        if options.rifeScale != nil, name != InterpolationMethod.rife.name {
+            throw PipelineError(.usage, "a scale applies to the rife model only, not to '\(name)'")
+        }
+        if options.featureFlowTiling != nil, name != InterpolationMethod.featureflow.name {
+            throw PipelineError(.usage, "a tiling applies to the featureflow model only, not to '\(name)'")
+        }
     }
 }

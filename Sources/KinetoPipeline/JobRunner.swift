@@ -44,6 +44,7 @@ public enum JobRunner {
         if cancellation.isCancelled { throw PipelineError.cancelled }
         guard job.queueCapacity >= 1 else { throw PipelineError(.usage, "the queue capacity must be at least 1") }
         if let workers = job.workers, workers < 1 { throw PipelineError(.usage, "at least one worker is needed") }
+        try job.method.check(job.interpolatorOptions)
 
         let reader: MediaReader
         do {
@@ -153,10 +154,7 @@ public enum JobRunner {
             var levels: [LiveQualityGovernor.Level] = []
             if case .model = job.method.engine {
                 for (index, options) in modelOptions.enumerated() {
-                    levels.append(
-                        .model(
-                            index: index,
-                            label: job.method.name + (options.settings["scale"].map { " at scale \($0)" } ?? "")))
+                    levels.append(.model(index: index, label: job.method.name + options.label))
                 }
             }
             switch job.method.engine {

@@ -54,6 +54,15 @@ import Testing
         #expect(badCRF.status == 64)
         let missingFPS = try KinetoProcess.run(["interpolate", "in.mp4", "o.mp4"], in: scratch.directory)
         #expect(missingFPS.status == 64)
+        let badScale = try KinetoProcess.run(
+            ["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--scale", "3"], in: scratch.directory)
+        #expect(badScale.status == 64)
+        #expect(badScale.stderr.contains("RIFE scale '3' is not one of 0.25, 0.5, 1, 2, 4"), "\(badScale.stderr)")
+        let scaleForBlend = try KinetoProcess.run(
+            ["interpolate", "in.mp4", "o.mp4", "--fps", "60", "--model", "blend", "--scale", "0.5"],
+            in: scratch.directory)
+        #expect(scaleForBlend.status == 64)
+        #expect(scaleForBlend.stderr.contains("a scale applies to the rife model only"), "\(scaleForBlend.stderr)")
         #expect(scratch.contents == ["in.mp4"])
     }
 

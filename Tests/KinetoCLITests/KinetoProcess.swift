@@ -18,34 +18,31 @@ struct KinetoProcess {
         return testBinary.deletingLastPathComponent().appendingPathComponent("kineto")
     }
 
-    /// Starts `kineto arguments…` with stdout and stderr going to files in `directory`.
-    static func start(_ arguments: [String], in directory: URL) throws -> (Process, URL, URL) {
+    /// Starts `kineto arguments…` with stdout and stderr going to files in a scratch folder of their own (removed
+    /// with the returned `Scratch`).
+    static func start(_ arguments: [String], in directory: URL) throws -> (Process, Scratch) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let id = UUID().uuidString
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-out-\(id)")
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-err-\(id)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
+        let logs = try Scratch("kineto-process")
+        FileManager.default.createFile(atPath: logs.path("stdout"), contents: nil)
+        FileManager.default.createFile(atPath: logs.path("stderr"), contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logs.path("stdout")))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logs.path("stderr")))
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return (process, out, err)
+        return (process, logs)
     }
 
-    /// Waits for `process` (ending it after `timeout` seconds) and collects its output.
-    static func finish(_ process: Process, _ out: URL, _ err: URL, timeout: Double) -> Outcome {
+    /// Waits for `process` (ending it after `timeout` seconds) and collects its output from `logs`.
+    static func finish(_ process: Process, _ logs: Scratch, timeout: Double) -> Outcome {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let timedOut = process.isRunning
         Tool.end(process, grace: 0.5)
-        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: out)
-        try? FileManager.default.removeItem(at: err)
+        let stdout = (try? String(contentsOfFile: logs.path("stdout"), encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: logs.path("stderr"), encoding: .utf8)) ?? ""
         return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr, timedOut: timedOut)
     }
 
@@ -54,20 +51,16 @@ struct KinetoProcess {
     static func withStarted(
         _ arguments: [String], in directory: URL, timeout: Double, _ body: (Process) throws -> Void
     ) throws -> Outcome {
-        let (process, out, err) = try start(arguments, in: directory)
-        defer {
-            Tool.end(process, grace: 0.5)
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
+        let (process, logs) = try start(arguments, in: directory)
+        defer { Tool.end(process, grace: 0.5) }
         try body(process)
-        return finish(process, out, err, timeout: timeout)
+        return finish(process, logs, timeout: timeout)
     }
 
     /// Runs `kineto arguments…` to the end (at most `timeout` seconds).
     static func run(_ arguments: [String], in directory: URL, timeout: Double = 60) throws -> Outcome {
-        let (process, out, err) = try start(arguments, in: directory)
-        return finish(process, out, err, timeout: timeout)
+        let (process, logs) = try start(arguments, in: directory)
+        return finish(process, logs, timeout: timeout)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinetoCLI
+import KinetoTestSupport
 import Testing
 
 @Suite struct ModelsCommandTests {
@@ -27,9 +28,9 @@ import Testing
     @Test func installingAnUnknownModelOrAWrongFileFails() throws {
         var unknown = try KinetoCommand.parseAsRoot(["models", "install", "nope", "--from", "/etc/hostname"])
         #expect(throws: (any Error).self) { try unknown.run() }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-fake-\(UUID().uuidString).pkl")
+        let scratch = try Scratch("kineto-fake-weights")
+        let url = URL(fileURLWithPath: scratch.path("flownet.pkl"))
         try Data("not the weights".utf8).write(to: url)
-        defer { try? FileManager.default.removeItem(at: url) }
         var wrong = try KinetoCommand.parseAsRoot(["models", "install", "rife", "--from", url.path])
         do {
             try wrong.run()

@@ -51,9 +51,8 @@ private func requireMediaPipeModels() throws {
                     bytes: try source.rawBytes(name))
             }
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kineto-faces-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let scratch = try Scratch("kineto-faces")
+        let file = URL(fileURLWithPath: scratch.path("faces.safetensors"))
         try writer.write(to: file)
         let report = try GoldenSuite.named("faces").run(file, nil)
         #expect(Set(report.entries.map(\.name)) == ["portrait_a", "someone else"])
@@ -98,8 +97,9 @@ private func requireMediaPipeModels() throws {
         #expect(try ModelStore.descriptor(named: "face-landmark") == .faceLandmark)
     }
 
-    @Test func missingModelNamesSetup() {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-no-models-\(getpid())")
+    @Test func missingModelNamesSetup() throws {
+        let scratch = try Scratch("kineto-no-models")
+        let empty = scratch.directory
         do {
             _ = try FaceLandmarker(modelDirectory: empty)
             Issue.record("loading from an empty directory succeeded")

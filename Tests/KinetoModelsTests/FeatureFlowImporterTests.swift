@@ -39,8 +39,8 @@ import Testing
     /// The small files hold a few real keys only: the import must fail and list what is missing and what has the
     /// wrong shape, writing nothing.
     @Test(arguments: ["legacy", "zip"]) func incompleteCheckpointsAreReportedPrecisely(format: String) throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-ff-import-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
+        let scratch = try Scratch("kineto-ff-import")
+        let out = scratch.directory.appendingPathComponent("model")
         do {
             try FeatureFlowImporter.importOfficial(
                 checkpoint: Self.checkpoints.appendingPathComponent("FeFlow-\(format).ckpt"),
@@ -103,8 +103,8 @@ import Testing
     func fullSizeCheckpointReproducesTheGoldenFrame(format: String) throws {
         let dir = try #require(ProcessInfo.processInfo.environment["KINETO_FEATUREFLOW_FULLSIZE_DIR"])
         let base = URL(fileURLWithPath: dir)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-ff-full-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
+        let scratch = try Scratch("kineto-ff-full")
+        let out = scratch.directory.appendingPathComponent("model")
         let report = try FeatureFlowImporter.importOfficial(
             checkpoint: base.appendingPathComponent("FeFlow-\(format).ckpt"),
             bdcn: base.appendingPathComponent("bdcn-\(format).pth"), into: out)

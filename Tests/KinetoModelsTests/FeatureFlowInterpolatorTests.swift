@@ -76,9 +76,8 @@ import Testing
     }
 
     @Test func missingModelSaysHowToImportIt() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kineto-ff-empty-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: empty) }
+        let scratch = try Scratch("kineto-ff-empty")
+        let empty = scratch.directory
         do {
             _ = try FeatureFlowModelFiles.loadWeights(store: ModelStore(directory: empty))
             Issue.record("loading from an empty store should fail")

@@ -1,15 +1,9 @@
 import Foundation
 import KinetoModels
+import KinetoTestSupport
 import Testing
 
 @Suite struct ModelStoreTests {
-    /// A fresh empty directory under the system temporary directory.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// A catalogue entry for a small test file whose SHA-256 is known (`printf 'kineto' | sha256sum`).
     static let toy = ModelDescriptor(
         id: "toy-1", aliases: ["toy"], summary: "test model", licence: "MIT", source: "a test", fileName: "toy.bin",
@@ -40,8 +34,8 @@ import Testing
     }
 
     @Test func installChecksTheHashAndCopiesAtomically() throws {
-        let root = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = try Scratch("kineto-store")
+        let root = scratch.directory
         let store = ModelStore(directory: root.appendingPathComponent("store"))
         let good = root.appendingPathComponent("good.bin")
         let bad = root.appendingPathComponent("bad.bin")
@@ -65,8 +59,8 @@ import Testing
     }
 
     @Test func missingAndCorruptModelsSayHowToInstall() throws {
-        let root = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = try Scratch("kineto-store")
+        let root = scratch.directory
         let store = ModelStore(directory: root)
         do {
             _ = try store.verifiedFile(Self.toy)
@@ -90,8 +84,8 @@ import Testing
     }
 
     @Test func fallbackDirectoryIsSearchedAfterTheUserStore() throws {
-        let root = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: root) }
+        let scratch = try Scratch("kineto-store")
+        let root = scratch.directory
         let system = ModelStore(directory: root.appendingPathComponent("system"))
         try Data("kineto".utf8).write(to: root.appendingPathComponent("toy.bin"))
         try system.install(Self.toy, from: root.appendingPathComponent("toy.bin"))

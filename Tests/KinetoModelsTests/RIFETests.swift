@@ -86,10 +86,9 @@ enum RIFEFixtures {
     }
 
     @Test func aFileThatIsNoCheckpointIsAnError() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kineto-not-a-model-\(UUID().uuidString).pkl")
+        let scratch = try Scratch("kineto-not-a-model")
+        let url = URL(fileURLWithPath: scratch.path("flownet.pkl"))
         try Data("hello".utf8).write(to: url)
-        defer { try? FileManager.default.removeItem(at: url) }
         #expect(throws: WeightError.self) { _ = try RIFEWeights(contentsOf: url) }
         #expect(throws: WeightError.self) {
             _ = try RIFEWeights(contentsOf: URL(fileURLWithPath: "/nonexistent/flownet.pkl"))

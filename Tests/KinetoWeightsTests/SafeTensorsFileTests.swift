@@ -24,9 +24,8 @@ import Testing
     @Test func truncatedFilesFailCleanly() throws {
         let source = goldenDirectory().appendingPathComponent("ops-golden.safetensors")
         let bytes = try Data(contentsOf: source)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kineto-st-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch("kineto-st")
+        let dir = scratch.directory
         for cut in [0, 4, 8, 20, 1000, bytes.count / 2, bytes.count - 1] {
             let url = dir.appendingPathComponent("cut-\(cut).safetensors")
             try bytes.prefix(cut).write(to: url)

@@ -1,5 +1,6 @@
 import Foundation
 import KinetoMedia
+import KinetoModels
 import KinetoPipeline
 import TOMLKit
 
@@ -23,13 +24,13 @@ struct ConfigParser {
     static let watchKeys = [
         "name", "input", "output", "quarantine", "job", "fps", "model", "factor", "portrait", "codec", "crf",
         "preset", "container", "patterns", "stable_seconds", "after_success", "move_to", "rescan_seconds",
-        "workers", "hours",
+        "workers", "hours", "scale",
     ]
 
-    /// The model a watch uses when it names none: RIFE when this build has it, else the cross-fade.
-    static var defaultModel: String {
-        InterpolationMethodRegistry.standard.names.contains("rife") ? "rife" : "blend"
-    }
+    /// The model a watch uses when it names none. RIFE even where its weights are not installed yet: such a job fails
+    /// with the install command in its report rather than quietly cross-fading (the command line, run by a person who
+    /// sees its output, falls back to `blend` instead).
+    static let defaultModel = InterpolationMethod.rife.name
 
     func parse() throws -> DaemonConfig {
         let root: TOMLTable
@@ -200,6 +201,16 @@ struct ConfigParser {
                     "model = \"\(model)\" is unknown; this build has \(InterpolationMethodRegistry.standard.names.joined(separator: ", "))"
                 )
             }
+            var rifeScale: RIFEScale?
+            if let value = reader.number("scale") {
+                if model.lowercased() != InterpolationMethod.rife.name {
+                    reader.fail("scale", "scale applies to model = \"rife\" only, not to \"\(model)\"")
+                } else if let scale = RIFEScale(value) {
+                    rifeScale = scale
+                } else {
+                    reader.fail("scale", "scale = \(value) is not one of 0.25, 0.5, 1, 2, 4 (0.5 for 4K)")
+                }
+            }
             var factor = 2
             if let value = reader.int("factor") {
                 if (2...64).contains(value) {
@@ -307,6 +318,7 @@ struct ConfigParser {
             {
                 var watch = watch
                 watch.requiredLabels = requiredLabels
+                watch.rifeScale = rifeScale
                 watch.hours = hours
                 config.watches.append(watch)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import KinetoMedia
+import KinetoModels
 import KinetoPipeline
 
 /// One `[[watch]]` entry: a folder whose new videos become jobs, and what the jobs do.
@@ -19,6 +20,8 @@ public struct WatchConfig: Sendable, Equatable {
     public var targetRate: TargetRate
     /// Interpolation method name (`rife`, `blend`, …), checked against the pipeline's registry.
     public var model: String
+    /// RIFE's scale for this watch's jobs (nil: full detail; 0.5 for 4K sources).
+    public var rifeScale: RIFEScale?
     /// Slow-motion factor (slowmo jobs): output frames per input frame, at the input's rate.
     public var factor: Int
     /// The still portrait that animate jobs bring to life (absolute path).

@@ -22,6 +22,7 @@ public struct PipelineExecutor: JobExecutor {
         let method = try registry.method(named: watch.model)
         var job = InterpolationJob(
             input: request.input, output: request.output, targetRate: watch.targetRate, method: method,
+            interpolatorOptions: InterpolatorOptions(rifeScale: watch.rifeScale),
             codec: watch.codec, crf: watch.crf, preset: watch.preset,
             encoderThreads: encoderThreads, overwrite: false)
         switch watch.job {
