@@ -1,4 +1,5 @@
 import ArgumentParser
+import KinetoPipeline
 
 /// The `kineto` command line: one subcommand a type, each in its own file.
 public struct KinetoCommand: AsyncParsableCommand {
@@ -29,8 +30,4 @@ struct VersionCommand: ParsableCommand {
     func run() throws {
         print(KinetoVersion.string)
     }
-}
-
-public enum KinetoVersion {
-    public static let string = "0.1.0"
 }

@@ -1,4 +1,5 @@
 import KinetoCLI
+import KinetoPipeline
 import Testing
 
 @Test func versionIsSemantic() {

@@ -1,4 +1,5 @@
 import Foundation
+import KinetoPipeline
 
 /// Who this daemon is among the workers of a shared queue.
 public enum WorkerIdentity {
@@ -8,7 +9,7 @@ public enum WorkerIdentity {
     }
 
     /// Kineto's version as workers report it (the CLI's `kineto version` prints the same).
-    public static let kinetoVersion = "0.1.0"
+    public static var kinetoVersion: String { KinetoVersion.string }
 
     public static var hostName: String { ProcessInfo.processInfo.hostName }
 
