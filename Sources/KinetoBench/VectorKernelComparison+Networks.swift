@@ -1,5 +1,6 @@
 import Foundation
 import KinetoEngine
+import KinetoModels
 
 extension VectorKernelComparison {
     /// Every vector kernel at a frame of `width × height` (RIFE's 480p is 640×512 padded), `repeats` timed runs each
