@@ -51,6 +51,9 @@ let package = Package(
         .target(
             name: "KinetoModels", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoMedia", "CKinetoKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Timings and kernel comparisons for `kineto bench` (ops, vector kernels, FeatureFlow's stages): kept out of
+        // the product modules, which expose what it needs with `package` access.
+        .target(name: "KinetoBench", dependencies: ["KinetoEngine", "KinetoModels", "KinetoMedia", "COpenBLAS"]),
         // Comparisons with reference tensors from the official implementations (`kineto golden check`).
         .target(name: "KinetoGolden", dependencies: ["KinetoEngine", "KinetoWeights", "KinetoModels"]),
         // Jobs: frame scheduling, bounded-queue pipeline, progress.
@@ -79,7 +82,7 @@ let package = Package(
             name: "KinetoCLI",
             dependencies: [
                 "KinetoPipeline", "KinetoPortrait", "KinetoDaemon", "KinetoModels", "KinetoMedia", "KinetoEngine",
-                "KinetoWeights", "KinetoGolden",
+                "KinetoWeights", "KinetoGolden", "KinetoBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "kineto", dependencies: ["KinetoCLI"]),
@@ -91,7 +94,9 @@ let package = Package(
         .testTarget(name: "KinetoWeightsTests", dependencies: ["KinetoWeights", "KinetoTestSupport"]),
         .testTarget(
             name: "KinetoModelsTests",
-            dependencies: ["KinetoModels", "KinetoEngine", "KinetoWeights", "KinetoGolden", "KinetoTestSupport"]
+            dependencies: [
+                "KinetoModels", "KinetoEngine", "KinetoWeights", "KinetoGolden", "KinetoBench", "KinetoTestSupport",
+            ]
         ),
         .testTarget(
             name: "KinetoGoldenTests",

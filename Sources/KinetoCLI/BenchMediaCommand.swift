@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KinetoEngine
 import KinetoMedia
 import KinetoPipeline
 
@@ -79,14 +80,14 @@ struct BenchMediaCommand: ParsableCommand {
                 let job = InterpolationJob(
                     input: input, output: kinetoOut, targetRate: .multiple(numerator: 2, denominator: 1),
                     method: .blend, codec: .h264, crf: crf, preset: preset, encoderThreads: threads)
-                let cpuBefore = cpuSeconds(RUSAGE_SELF)
+                let cpuBefore = ProcessStatistics.cpuSeconds
                 let result = try JobRunner.run(job)
-                kinetoCPU = min(kinetoCPU, cpuSeconds(RUSAGE_SELF) - cpuBefore)
+                kinetoCPU = min(kinetoCPU, ProcessStatistics.cpuSeconds - cpuBefore)
                 if result.elapsedSeconds < kinetoBest.seconds { kinetoBest = (result.elapsedSeconds, result.framesOut) }
 
                 let ffmpegOut = directory.appendingPathComponent("ffmpeg-\(height)-\(attempt).mp4").path
                 let started = DispatchTime.now().uptimeNanoseconds
-                let childCPUBefore = cpuSeconds(RUSAGE_CHILDREN)
+                let childCPUBefore = ProcessStatistics.childrenCPUSeconds
                 try runTool(
                     ffmpeg,
                     [
@@ -95,7 +96,7 @@ struct BenchMediaCommand: ParsableCommand {
                         "-an", ffmpegOut,
                     ])
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                ffmpegCPU = min(ffmpegCPU, cpuSeconds(RUSAGE_CHILDREN) - childCPUBefore)
+                ffmpegCPU = min(ffmpegCPU, ProcessStatistics.childrenCPUSeconds - childCPUBefore)
                 let frames =
                     try MediaReader(ffmpegOut).info.video.frameCount.map(Int64.init)
                     ?? Int64(Double(2 * rate) * seconds)
@@ -112,14 +113,6 @@ struct BenchMediaCommand: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    /// User + system CPU seconds of this process (`RUSAGE_SELF`, all threads) or of its waited-for children.
-    private func cpuSeconds(_ who: __rusage_who) -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(who.rawValue), &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
 
     private func runTool(_ executable: String, _ arguments: [String]) throws {
         let process = Process()

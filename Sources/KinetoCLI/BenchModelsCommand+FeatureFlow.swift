@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KinetoBench
 import KinetoEngine
 import KinetoModels
 import KinetoWeights

@@ -102,10 +102,10 @@ struct BenchModelsCommand: ParsableCommand {
             _ = try interpolator.interpolate(frames[0], frames[1], at: 0.5)
             for k in 1...repeats {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let startCPU = BenchModelsCommand.processCPUSeconds()
+                let startCPU = ProcessStatistics.cpuSeconds
                 _ = try interpolator.interpolate(frames[k], frames[k + 1], at: 0.5)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let cpu = BenchModelsCommand.processCPUSeconds() - startCPU
+                let cpu = ProcessStatistics.cpuSeconds - startCPU
                 bestCPU = min(bestCPU, cpu)
                 allSeconds.append(seconds)
                 allCPU.append(cpu)
@@ -120,7 +120,7 @@ struct BenchModelsCommand: ParsableCommand {
                     "rife %5dx%-5d (padded %dx%d): %.3f s/frame (best of %d; median %.3f), %.2f fps, CPU %.2f s (median %.2f), pool %d MB, max RSS %d MB",
                 width, height, pw, ph, best, repeats, BenchModelsCommand.median(allSeconds), 1 / best, bestCPU,
                 BenchModelsCommand.median(allCPU),
-                interpolator.network.pool.allocatedBytes >> 20, BenchModelsCommand.maxResidentMegabytes())
+                interpolator.network.pool.allocatedBytes >> 20, ProcessStatistics.peakResidentMegabytes ?? 0)
             print(line)
             if listRuns {
                 print("  runs (s): " + allSeconds.map { String(format: "%.4f", $0) }.joined(separator: " "))
@@ -180,29 +180,6 @@ struct BenchModelsCommand: ParsableCommand {
         let sorted = values.sorted()
         return sorted.count % 2 == 1
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    /// Peak resident memory of this program so far: the high-water mark of its own address space (`VmHWM`), not
-    /// `ru_maxrss`, which Linux carries across exec from the process that spawned it (a test runner's or a
-    /// daemon's gigabytes would be counted as the job's). `ru_maxrss` only where `/proc` cannot be read.
-    static func maxResidentMegabytes() -> Int {
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        {
-            return kilobytes / 1024
-        }
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return usage.ru_maxrss / 1024
-    }
-
-    /// CPU time of the whole process so far (all threads): with other processes on the machine, wall time varies
-    /// more than this.
-    static func processCPUSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     static func parseSize(_ text: String) throws -> (Int, Int) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KinetoEngine
 import KinetoMedia
 import KinetoModels
 import KinetoPipeline
@@ -89,7 +90,7 @@ struct BenchPipelineCommand: ParsableCommand {
                 targetRate: .multiple(numerator: 2, denominator: 1), method: method,
                 interpolatorOptions: options, preset: preset)
             let result = try JobRunner.run(job)
-            let peak = BenchModelsCommand.maxResidentMegabytes()  // since the last reset
+            let peak = ProcessStatistics.peakResidentMegabytes ?? 0  // since the last reset
             let made = max(1, result.framesOut - result.framesPassedThrough)
             let perFrame = result.elapsedSeconds / Double(made)
             print(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KinetoEngine
 import KinetoMedia
 import KinetoModels
 import KinetoPipeline
@@ -101,7 +102,7 @@ struct JobOptions: ParsableArguments {
             notes.append(
                 "\(result.duplicatesSkipped) repeated input frame\(result.duplicatesSkipped == 1 ? "" : "s") skipped")
         }
-        notes.append("peak memory \(BenchModelsCommand.maxResidentMegabytes()) MB")
+        if let peak = ProcessStatistics.peakResidentMegabytes { notes.append("peak memory \(peak) MB") }
         notes.append(contentsOf: result.adjustments)
         if let lag = result.worstLiveLag { notes.append(String(format: "at most %.1f s behind the live input", lag)) }
         print(

@@ -8,9 +8,11 @@ import Foundation
 /// it computes: im2col writes `9 · Cin` floats per output pixel, OpenBLAS packs them again, and a 16-row GEMM
 /// reaches half the core's peak (`kineto bench ops` shows both side by side). Reading the few input rows an output
 /// row needs and accumulating in registers avoids all of it. Exists only where the CPU has AVX-512 (and
-/// `KINETO_PORTABLE_KERNELS` is not set); callers keep the `Conv2d` as the fallback.
+/// `KINETO_PORTABLE_KERNELS` is not set); `Conv2d` prepares one at load when its `ConvolutionPolicy` allows
+/// (`ConvolutionPlan`).
 public struct DirectConv3x3: @unchecked Sendable {
-    public let conv: Conv2d
+    public let inputChannels: Int
+    public let outputChannels: Int
     /// The weight as `[Cout/16][Cin][9][16]`.
     let packed: [Float]
     let bias: [Float]?
@@ -31,7 +33,8 @@ public struct DirectConv3x3: @unchecked Sendable {
         case .leakyReLU(let s): slope = s
         default: return nil
         }
-        self.conv = conv
+        inputChannels = conv.inputChannels
+        outputChannels = conv.outputChannels
         self.stride = stride
         bias = conv.bias?.toArray()
         var packed = [Float](repeating: 0, count: w.count)
@@ -41,14 +44,12 @@ public struct DirectConv3x3: @unchecked Sendable {
         self.packed = packed
     }
 
-    public var outputChannels: Int { conv.outputChannels }
-
     /// The convolution of `x` `[N, Cin, H, W]`, `+ residual` (the output's shape) before the activation, into `out`
     /// if given (which may be a channel view; not `residual` or `x`).
     public func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
         let (cin, h, w) = (x.c, x.h, x.w)
-        Engine.check(cin == conv.inputChannels, "conv2d: input \(x.shape) does not fit weight \(conv.weight.shape)")
-        let cout = conv.outputChannels
+        Engine.check(cin == inputChannels, "conv2d: input \(x.shape) does not fit \(inputChannels) input channels")
+        let cout = outputChannels
         let ho = Window2D.convOutput(h, kernel: 3, stride: stride, pad: 1, dilation: 1)
         let wo = Window2D.convOutput(w, kernel: 3, stride: stride, pad: 1, dilation: 1)
         let y = out ?? Tensor.empty([x.n, cout, ho, wo], like: x)

@@ -23,7 +23,7 @@ import Testing
         let slopes = Tensor(shape: [5], values: [0.1, 0.2, 0.25, 0.3, 0.5])
         let conv = try Conv2d(
             weight: randomTensor([5, 4, 3, 3], seed: 22), bias: randomTensor([5], seed: 23), padding: 1)
-        let fused = conv.with(activation: .prelu(slopes))(x)
+        let fused = try conv.with(activation: .prelu(slopes))(x)
         let separate = Ops.prelu(conv(x), weight: slopes)
         #expect(maxAbsDifference(fused, separate) == 0)
     }

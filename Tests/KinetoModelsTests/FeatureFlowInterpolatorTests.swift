@@ -1,4 +1,5 @@
 import Foundation
+import KinetoBench
 import KinetoEngine
 import KinetoMedia
 import KinetoModels

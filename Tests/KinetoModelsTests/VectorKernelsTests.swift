@@ -1,3 +1,4 @@
+import KinetoBench
 import KinetoEngine
 import KinetoModels
 import Testing

@@ -1,17 +1,20 @@
 import KinetoEngine
 
-/// A FeatureFlow convolution: the engine's `Conv2d`, or for 3×3 stride-1 layers `WinogradConv3x3` when the map is
-/// large enough for the transforms to pay off. `reflect` marks the official `ReflectionPad2d(1)` + `Conv2d(padding=0)`
-/// pairs, whose padding the Winograd path applies while reading (the direct path pads first).
+/// A FeatureFlow convolution, planned by the engine under FeatureFlow's policy: 3×3 stride-1 layers of at least 16
+/// input channels prepare Winograd F(4×4, 3×3), which runs on maps of at least
+/// `FeatureFlowNetwork.winogradMinimumTiles` 4×4 tiles; the rest, and smaller maps, run by im2col + GEMM. `reflect`
+/// marks the official `ReflectionPad2d(1)` + `Conv2d(padding=0)` pairs, whose padding Winograd applies while
+/// reading (im2col pads first).
 struct FeatureFlowConv {
-    let direct: Conv2d
-    let winograd: WinogradConv3x3?
-    let reflect: Bool
+    static let policy = ConvolutionPolicy(winogradF4MinimumInputChannels: 16)
+
+    let conv: Conv2d
 
     init(_ conv: Conv2d, reflect: Bool = false) {
-        direct = conv
-        self.reflect = reflect
-        winograd = conv.inputChannels >= 16 ? WinogradConv3x3(conv, padding: reflect ? .reflect : .zeros) : nil
+        // The weights were checked when `conv` was made.
+        self.conv = try! Conv2d(
+            weight: conv.weight, bias: conv.bias, window: conv.window, groups: conv.groups,
+            activation: conv.activation, reflectionPadding: reflect ? 1 : 0, policy: FeatureFlowConv.policy)
     }
 
     /// `activation(conv(x) + residual) + addAfterActivation`.
@@ -19,12 +22,8 @@ struct FeatureFlowConv {
         _ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
         out: Tensor? = nil
     ) -> Tensor {
-        if let winograd, ((x.h + 3) / 4) * ((x.w + 3) / 4) >= FeatureFlowNetwork.winogradMinimumTiles {
-            return winograd(x, residual: residual, addAfterActivation: addAfterActivation, out: out)
-        }
-        let input = reflect ? Ops.pad(x, left: 1, right: 1, top: 1, bottom: 1, mode: .reflect) : x
-        let y = direct(input, residual: residual, out: out)
-        if let addAfterActivation { return Ops.add(addAfterActivation, y, out: y) }
-        return y
+        var thresholds = conv.plan.policy.thresholds
+        thresholds.winogradF4MinimumTiles = FeatureFlowNetwork.winogradMinimumTiles
+        return conv(x, residual: residual, addAfterActivation: addAfterActivation, out: out, thresholds: thresholds)
     }
 }

@@ -116,10 +116,10 @@ public final class FeatureFlowNetwork: @unchecked Sendable {
     func timed<T>(_ stage: String, _ body: () -> T) -> T {
         guard profiling else { return body() }
         let wall = DispatchTime.now().uptimeNanoseconds
-        let cpu = FeatureFlowBenchmark.processCPUSeconds()
+        let cpu = ProcessStatistics.cpuSeconds
         let result = body()
         stageSeconds[stage] = Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9
-        stageCPUSeconds[stage] = FeatureFlowBenchmark.processCPUSeconds() - cpu
+        stageCPUSeconds[stage] = ProcessStatistics.cpuSeconds - cpu
         return result
     }
 }

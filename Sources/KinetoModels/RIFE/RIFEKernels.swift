@@ -4,14 +4,14 @@ import KinetoEngine
 
 /// RIFE-specific fused loops over full-size planes, where the engine's general operators would make extra passes
 /// over memory.
-enum RIFEKernels {
+package enum RIFEKernels {
     /// The reference's last step in one pass: `warp(img0, F[0:2]) · σ(m) + warp(img1, F[2:4]) · (1 − σ(m))`, with
     /// `warp` = `grid_sample(bilinear, border, align_corners=True)`. `packed0`/`packed1` are the padded frames
     /// (`sourceHeight × sourceWidth`) made by `interleave8`, the frame in lanes 0-2; `flow` `[1, 4, b, w]` and
     /// `logits` `[1, 1, b, w]` cover rows `firstRow ..< firstRow + b` of the top-left `h × w` that `out`
     /// `[1, 3, h, w]` covers (b = h: the whole frame at once), and those rows of `out` are written.
     @discardableResult
-    static func warpAndMerge(
+    package static func warpAndMerge(
         _ packed0: UnsafeMutablePointer<Float>, _ packed1: UnsafeMutablePointer<Float>,
         sourceHeight: Int, sourceWidth: Int, flow: Tensor, logits: Tensor, out: Tensor,
         firstRow: Int = 0, avx2: Bool = VectorKernels.avx2
@@ -82,16 +82,16 @@ enum RIFEKernels {
     // MARK: - Sampling on pixel grids
 
     /// One output position of a separable bilinear resampling: the two source indices and the weight of the second.
-    struct Tap {
-        var i0: Int
-        var i1: Int
-        var lambda: Float
+    package struct Tap {
+        package var i0: Int
+        package var i1: Int
+        package var lambda: Float
     }
 
     /// Taps of `interpolate(x, scale_factor: scale, bilinear, align_corners=False)` (PyTorch's
     /// `area_pixel_compute_source_index` with `1 / scale`) at the given output `indices` only, for an input of
     /// `inputSize` samples.
-    static func taps(at indices: [Int], inputSize: Int, scale: Double) -> [Tap] {
+    package static func taps(at indices: [Int], inputSize: Int, scale: Double) -> [Tap] {
         let step = Float(1.0 / scale)
         return indices.map { index in
             if scale == 1 { return Tap(i0: index, i1: index, lambda: 0) }
@@ -107,7 +107,7 @@ enum RIFEKernels {
     /// `[1, C, rows.count, cols.count]`, each result multiplied by `factor`.
     /// With `accumulate`, the result is added to what `out` holds (`out + value · factor`, the reference's
     /// `flow + tmp · scale`).
-    static func resample(
+    package static func resample(
         _ x: Tensor, rows: [Tap], cols: [Tap], out: Tensor, multiplyBy factor: Float = 1,
         accumulate: Bool = false, avx2: Bool = VectorKernels.avx2
     ) {
@@ -290,13 +290,13 @@ enum RIFEKernels {
 
     /// `source` `[1, C, H, W]` (C ≤ 8) rearranged pixel by pixel into `out` (`H · W · 8` floats, lanes past C zero),
     /// so that `warpInterleaved` reads one pixel of every channel with a single 8-wide load.
-    static func interleave8(_ source: Tensor, into out: UnsafeMutablePointer<Float>) {
+    package static func interleave8(_ source: Tensor, into out: UnsafeMutablePointer<Float>) {
         interleave8([source], into: out)
     }
 
     /// `interleave8` of the channels of `parts` (each `[1, Cᵢ, H, W]`, ΣCᵢ ≤ 8) one after another, as of their
     /// concatenation.
-    static func interleave8(_ parts: [Tensor], into out: UnsafeMutablePointer<Float>) {
+    package static func interleave8(_ parts: [Tensor], into out: UnsafeMutablePointer<Float>) {
         let (h, w) = (parts[0].h, parts[0].w)
         let c = parts.reduce(0) { $0 + $1.c }
         precondition(
@@ -324,7 +324,7 @@ enum RIFEKernels {
     /// `rows` × `cols`: output (i, j) samples the source at (cols[j] + flow[0, i, j], rows[i] + flow[1, i, j]) as
     /// `grid_sample(bilinear, border, align_corners=True)` does. `flow` `[1, 2, rows, cols]`, `out`
     /// `[1, channels, rows, cols]`. Each bilinear corner is one 8-wide load of every channel.
-    static func warpInterleaved(
+    package static func warpInterleaved(
         _ packed: UnsafeMutablePointer<Float>, channels c: Int, height h: Int, width w: Int,
         rows: [Int], cols: [Int], flow: Tensor, out: Tensor,
         avx2: Bool = VectorKernels.avx2
@@ -399,7 +399,7 @@ enum RIFEKernels {
     /// `warpInterleaved` of 7 channels at grid rows `rows` (in pairs) × columns `cols` (in pairs), then `halve`:
     /// `out` `[1, 7, rows/2, cols/2]` (may be a channel view). With AVX2 and `cols.count / 2` a multiple of 8, in one
     /// pass (`kineto_warp7_halve_avx2`: the warped grid never goes to memory); the same bits either way.
-    static func warpAndHalve(
+    package static func warpAndHalve(
         _ packed: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rows: [Int], cols: [Int],
         flow: Tensor, out: Tensor, pool: TensorPool, avx2: Bool = VectorKernels.avx2
     ) {
@@ -491,116 +491,6 @@ enum RIFEKernels {
             store4(SIMD4(v0[5], v1[5], v2[5], v3[5]), d + 5 * outPlane)
             store4(SIMD4(v0[6], v1[6], v2[6], v3[6]), d + 6 * outPlane)
             j += 4
-        }
-    }
-
-    // MARK: - Transposed convolution 4×4, stride 2, padding 1
-
-    /// `ConvTranspose2d(k=4, stride=2, padding=1)` of `x` `[1, Cin, H, W]` (weight `[Cin, Cout, 4, 4]`), optionally
-    /// followed by `PixelShuffle(2)` (`shuffle`), written into `out` (`[1, Cout, 2H, 2W]`, or `[1, Cout/4, 4H, 4W]`
-    /// shuffled; may be a channel view). Where the CPU has AVX-512, directly (`kineto_conv_transpose4x4_rows_avx512`:
-    /// each output row as its two 2×2 phase convolutions, written once). Else as the engine's operator: a GEMM
-    /// `weightᵀ · x` then a scatter-add of the columns, but over bands of input rows so the column buffer stays
-    /// small (a few MB at any frame size), and the scatter writes straight to the shuffled position.
-    ///
-    /// `out` may hold fewer planes than the layer makes (`out.c`): the rest are not computed (RIFE's last block
-    /// needs only the flow and mask of its 13 output channels).
-    static func convTranspose4x4(
-        _ x: Tensor, _ layer: RIFETransposedConv, shuffle: Bool, pool: TensorPool,
-        out: Tensor, avx512: Bool = VectorKernels.avx512
-    ) {
-        let (weight, bias) = (layer.conv.weight, layer.conv.bias)
-        let (cin, h, w) = (x.c, x.h, x.w)
-        let lda = weight.shape[1] * 16
-        let cout = shuffle ? 4 * out.c : out.c
-        let m = cout * 16
-        let (ho, wo) = (2 * h, 2 * w)
-        // Output planes and where conv-transpose pixel (o, Y, X) lands.
-        let planes = shuffle ? cout / 4 : cout
-        let (outH, outW) = shuffle ? (2 * ho, 2 * wo) : (ho, wo)
-        let outPlane = outH * outW
-        let base = out.pointer
-        let b = bias?.pointer
-        if avx512, let packed = layer.packed {
-            // Direct: every output row is computed whole, once (no column buffer, no scatter-add, no bias pass).
-            let blocks = (cout + 7) / 8
-            let items = blocks * ho
-            let chunk = max(1, items / (8 * Parallel.maxThreads))
-            let chunks = (items + chunk - 1) / chunk
-            let claimed = ClaimCounter()
-            packed.withUnsafeBufferPointer { weights in
-                Parallel.forEach(min(chunks, Parallel.maxThreads)) { _ in
-                    while let index = claimed.next(below: chunks) {
-                        kineto_conv_transpose4x4_rows_avx512(
-                            x.pointer, Int64(cin), Int64(h), Int64(w), weights.baseAddress!,
-                            b, Int64(cout), shuffle ? 1 : 0, base, Int64(outPlane),
-                            Int64(index * chunk), Int64(min(items, (index + 1) * chunk)))
-                    }
-                }
-            }
-            return
-        }
-        // Start from the bias.
-        Parallel.forEach(planes) { plane in
-            let p = base + plane * outPlane
-            if shuffle {
-                for i in 0..<2 {
-                    for j in 0..<2 {
-                        let value = b?[plane * 4 + i * 2 + j] ?? 0
-                        for y in 0..<ho { for xx in 0..<wo { p[(2 * y + i) * outW + 2 * xx + j] = value } }
-                    }
-                }
-            } else {
-                p.update(repeating: b?[plane] ?? 0, count: outPlane)
-            }
-        }
-        let bandRows = max(1, min(h, (1 << 21) / max(1, m * w)))
-        let columns = pool.tensor([m * bandRows * w])
-        var row0 = 0
-        while row0 < h {
-            let rows = min(bandRows, h - row0)
-            let n = rows * w
-            Gemm.parallelSgemm(
-                m: m, n: n, k: cin, a: weight.pointer, lda: lda, transposeA: true,
-                b: x.pointer + row0 * w, ldb: h * w, c: columns.pointer, ldc: n)
-            let cols = columns.pointer
-            // One task per output channel: no two tasks write the same pixel. Input row iy reaches output rows
-            // Y = 2·iy − 1 + ky; along a row, output X = 2b takes taps kx = 1 (ix = b) and 3 (ix = b − 1), and
-            // X = 2b + 1 takes kx = 2 (ix = b) and 0 (ix = b + 1): one pass per (input row, ky) adds both taps.
-            Parallel.forEach(cout) { o in
-                let (plane, i, j) = shuffle ? (o / 4, (o / 2) % 2, o % 2) : (o, 0, 0)
-                let dst = base + plane * outPlane
-                let (rowStride, colStride, offset) = shuffle ? (2 * outW, 2, i * outW + j) : (outW, 1, 0)
-                for r in 0..<rows {
-                    for ky in 0..<4 {
-                        let y = 2 * (row0 + r) - 1 + ky
-                        if y < 0 || y >= ho { continue }
-                        let taps = cols + (o * 16 + ky * 4) * n + r * w
-                        let t0 = taps
-                        let t1 = taps + n
-                        let t2 = taps + 2 * n
-                        let t3 = taps + 3 * n
-                        let target = dst + y * rowStride + offset
-                        let step = 2 * colStride
-                        // b = 0 has no kx = 3 tap, b = w − 1 no kx = 0 tap.
-                        target[0] += t1[0]
-                        target[colStride] += t2[0] + (w > 1 ? t0[1] : 0)
-                        if w > 1 {
-                            var even = target + step
-                            var odd = target + step + colStride
-                            for b in 1..<(w - 1) {
-                                even.pointee += t1[b] + t3[b - 1]
-                                odd.pointee += t2[b] + t0[b + 1]
-                                even += step
-                                odd += step
-                            }
-                            even.pointee += t1[w - 1] + t3[w - 2]
-                            odd.pointee += t2[w - 1]
-                        }
-                    }
-                }
-            }
-            row0 += rows
         }
     }
 

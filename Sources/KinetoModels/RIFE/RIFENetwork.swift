@@ -120,7 +120,7 @@ public final class RIFENetwork: @unchecked Sendable {
         map = head.conv1(map)
         map = head.conv2(map)
         let features = pool.tensor([1, 4, paddedHeight, paddedWidth])
-        RIFEKernels.convTranspose4x4(map, head.up, shuffle: false, pool: pool, out: features)
+        head.up(map, shuffle: false, pool: pool, out: features)
         clock.lap("head")
         if profiling { headSeconds = clock.laps["head"] ?? 0 }
         let s = scales[0]
@@ -426,9 +426,7 @@ public final class RIFENetwork: @unchecked Sendable {
             feature = conv(feature, winogradMinimumTiles: winogradMinimumTiles)
         }
         let raw = pool.tensor([1, last ? 5 : 13, 4 * feature.h, 4 * feature.w])
-        RIFEKernels.convTranspose4x4(
-            feature, block.up, shuffle: true, pool: pool,
-            out: raw)
+        block.up(feature, shuffle: true, pool: pool, out: raw)
         return raw
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KinetoEngine
 
 /// A vector kernel against the portable code it replaces, on the same pseudo-random data: the largest difference
 /// (0 when the two agree bit for bit, as the AVX2 kernels must; at most `tolerance` for the AVX-512 direct

@@ -1,6 +1,5 @@
 import CKinetoKernels
 import Foundation
-import KinetoEngine
 
 /// A 3×3, stride-1 convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016): each 4×4 output
 /// tile takes 36 multiplications per channel pair instead of 144, as 36 GEMMs `U_ξ · V_ξ` between the transformed
@@ -10,20 +9,20 @@ import KinetoEngine
 /// their arithmetic about 4× at a float32 error of the order of 1e-6 relative (checked by the golden test).
 /// Padding (zeros, or reflection as `ReflectionPad2d(1)` before a `padding=0` convolution) is applied while the
 /// input tiles are gathered, so the padded copy is never made. Bias, a residual and the activation are applied in
-/// the output transform. Private to KinetoModels (a candidate for KinetoEngine).
-struct WinogradConv3x3: @unchecked Sendable {
-    enum Padding: Equatable { case zeros, reflect }
+/// the output transform. `Conv2d` prepares one at load when its `ConvolutionPolicy` allows (`ConvolutionPlan`).
+public struct WinogradConv3x3: @unchecked Sendable {
+    public enum Padding: Sendable, Equatable { case zeros, reflect }
 
     /// `U`: `[36][K][C]`.
     let transformedWeight: [Float]
     let bias: [Float]?
-    let inputChannels: Int, outputChannels: Int
-    let padding: Padding
+    public let inputChannels: Int, outputChannels: Int
+    public let padding: Padding
     let activation: Activation
 
     /// From a convolution with a 3×3 kernel, stride 1, dilation 1, one group and `padding` 1 (zeros), or 0 when
     /// `padding == .reflect` (the official `ReflectionPad2d(1)` + `Conv2d(padding=0)`).
-    init?(_ conv: Conv2d, padding: Padding) {
+    public init?(_ conv: Conv2d, padding: Padding) {
         let w = conv.weight
         guard w.rank == 4, w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
             conv.window == Window2D(stride: 1, padding: padding == .zeros ? 1 : 0, dilation: 1)
@@ -88,7 +87,7 @@ struct WinogradConv3x3: @unchecked Sendable {
     /// The convolution of `x` `[1, C, H, W]` (batch items one after another), optionally `+ residual` before the
     /// activation and `+ addAfterActivation` after it (a ResnetBlock's skip connection), into `out` if given (which
     /// may be a channel view).
-    func callAsFunction(
+    public func callAsFunction(
         _ x: Tensor, residual: Tensor? = nil, addAfterActivation: Tensor? = nil,
         out: Tensor? = nil, avx2: Bool = VectorKernels.avx2
     ) -> Tensor {

@@ -1,6 +1,7 @@
 import Foundation
 import KinetoEngine
 import KinetoMedia
+import KinetoModels
 
 /// Seconds per interpolated frame of FeatureFlow, per stage, and peak memory (`kineto bench models --model
 /// featureflow`). Timing does not depend on the weights' values, so the deterministic test weights serve when the
@@ -19,7 +20,7 @@ public enum FeatureFlowBenchmark {
         public var stageCPUSeconds: [String: Double]
         /// Bytes the network's tensor pool held at its peak (intermediates, not weights).
         public var poolBytes: Int
-        /// The process's peak resident memory so far (weights included), in bytes.
+        /// The process's peak resident memory so far (weights included), in bytes (`VmHWM`; 0 where unknown).
         public var peakResidentBytes: Int
     }
 
@@ -40,14 +41,14 @@ public enum FeatureFlowBenchmark {
         var stagesCPU: [String: Double] = [:]
         for _ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let cpu = processCPUSeconds()
+            let cpu = ProcessStatistics.cpuSeconds
             _ = try interpolator.interpolate(first, second, at: 0.5)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if seconds < best {
                 best = seconds
                 stages = network.stageSeconds
             }
-            let cpuSeconds = processCPUSeconds() - cpu
+            let cpuSeconds = ProcessStatistics.cpuSeconds - cpu
             if cpuSeconds < bestCPU {
                 bestCPU = cpuSeconds
                 stagesCPU = network.stageCPUSeconds
@@ -56,15 +57,7 @@ public enum FeatureFlowBenchmark {
         return Result(
             width: width, height: height, seconds: best, cpuSeconds: bestCPU, stageSeconds: stages,
             stageCPUSeconds: stagesCPU,
-            poolBytes: network.pool.allocatedBytes, peakResidentBytes: peakResidentBytes())
-    }
-
-    /// CPU seconds of the whole process so far (all threads): with other processes competing for the cores, wall
-    /// time says little and this says what the work costs.
-    public static func processCPUSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+            poolBytes: network.pool.allocatedBytes, peakResidentBytes: ProcessStatistics.peakResidentBytes ?? 0)
     }
 
     /// CPU and wall milliseconds of FeatureFlow's typical 3×3 convolutions, direct (im2col + sgemm) against
@@ -87,10 +80,10 @@ public enum FeatureFlowBenchmark {
                 var bestCPU = Double.infinity
                 var bestWall = Double.infinity
                 for _ in 0..<repeats {
-                    let cpu = processCPUSeconds()
+                    let cpu = ProcessStatistics.cpuSeconds
                     let wall = DispatchTime.now().uptimeNanoseconds
                     body()
-                    bestCPU = min(bestCPU, processCPUSeconds() - cpu)
+                    bestCPU = min(bestCPU, ProcessStatistics.cpuSeconds - cpu)
                     bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9)
                 }
                 return (bestCPU * 1000, bestWall * 1000)
@@ -113,9 +106,9 @@ public enum FeatureFlowBenchmark {
         let d = network.detail
         var parts: [(String, Double)] = []
         func measure<T>(_ name: String, _ body: () -> T) -> T {
-            let cpu = processCPUSeconds()
+            let cpu = ProcessStatistics.cpuSeconds
             let result = body()
-            parts.append((name, processCPUSeconds() - cpu))
+            parts.append((name, ProcessStatistics.cpuSeconds - cpu))
             return result
         }
         let f = measure("features ×3") { [d.alignedFeatures(ref), d.alignedFeatures(x0), d.alignedFeatures(x1)] }
@@ -123,13 +116,6 @@ public enum FeatureFlowBenchmark {
         let fused = measure("tsa") { d.fuse(p) }
         _ = measure("reconstruct") { d.reconstruct(fused, center: ref) }
         return parts
-    }
-
-    /// The process's peak resident set size (Linux `ru_maxrss` is in KiB).
-    public static func peakResidentBytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss * 1024
     }
 
     /// A smooth textured frame and the same shifted 3 px right and 2 px down, in [0, 1].

@@ -1,5 +1,6 @@
 import Foundation
 import KinetoEngine
+import KinetoModels
 
 extension VectorKernelComparison {
     /// Every vector kernel at a frame of `width × height` (RIFE's 480p is 640×512 padded), `repeats` timed runs each
@@ -114,7 +115,7 @@ extension VectorKernelComparison {
             portable: Tensor(zeros: [1, c, height, width]), vector: Tensor(zeros: [1, c, height, width]),
             instructionSet: "F(2,3)", tolerance: 1e-4
         ) { useWinograd, out in
-            out.copy(from: useWinograd ? winograd(x) : conv(x, residual: x))
+            out.copy(from: useWinograd ? winograd(x, residual: x) : conv(x, residual: x))
         }
     }
 
@@ -182,7 +183,9 @@ extension VectorKernelComparison {
         let weight = random.tensor([cin, layerOutputs, 4, 4], range: -0.5..<0.5)
         let bias = random.tensor([layerOutputs], range: -0.5..<0.5)
         let shape = shuffle ? [1, planes, 4 * height, 4 * width] : [1, planes, 2 * height, 2 * width]
-        let layer = RIFETransposedConv(try! ConvTranspose2d(weight: weight, bias: bias, stride: 2, padding: 1))
+        let layer = try! ConvTranspose2d(
+            weight: weight, bias: bias, stride: 2, padding: 1,
+            policy: ConvolutionPolicy(directMaximumOutputChannels: .max))
         let pool = TensorPool()
         let name =
             "convT 4×4 \(cin)→\(layerOutputs)\(shuffle ? " shuffled" : "") at \(width)×\(height), \(planes) planes"
@@ -190,7 +193,7 @@ extension VectorKernelComparison {
             name, repeats: repeats, portable: Tensor(zeros: shape), vector: Tensor(zeros: shape),
             instructionSet: "AVX-512", tolerance: 1e-4
         ) { vectorKernel, out in
-            RIFEKernels.convTranspose4x4(x, layer, shuffle: shuffle, pool: pool, out: out, avx512: vectorKernel)
+            layer.upsampling(x, shuffle: shuffle, pool: pool, out: out, direct: vectorKernel)
         }
     }
 }

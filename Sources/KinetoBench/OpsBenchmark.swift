@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import KinetoEngine
 
 /// Timings of the engine's heavy operators at the layer shapes Kineto's networks use (`kineto bench ops`).
 public enum OpsBenchmark {

@@ -1,7 +1,6 @@
 import Foundation
-import KinetoEngine
 
-/// A 3×3, stride-1, zero-padded convolution with a residual added before a LeakyReLU (RIFE's `ResConv`) by
+/// A 3×3, stride-1, zero-padded convolution (optionally with a residual added before a LeakyReLU: RIFE's `ResConv`) by
 /// Winograd's F(2×2, 3×3): each 2×2 output tile takes 16 multiplications per channel pair instead of 36, as 16
 /// GEMMs `U_ξ · V_ξ` between the transformed filters (`U = G g Gᵀ`, made once at load) and transformed 4×4 input
 /// tiles (`V = Bᵀ d B`), then `Y = Aᵀ M A`.
@@ -10,16 +9,16 @@ import KinetoEngine
 /// (`WinogradConv3x3`) and for im2col's, whose GEMM is only as wide as the map: 2.25× fewer multiplications than
 /// im2col + GEMM in GEMMs as wide as im2col's. The transforms add and subtract only (float32 error of the order of
 /// 1e-6 relative).
-struct WinogradF2Conv3x3: @unchecked Sendable {
+public struct WinogradF2Conv3x3: @unchecked Sendable {
     /// `U`: `[16][K][C]`.
     let transformedWeight: [Float]
     /// One per output channel (zeros without a bias).
     let bias: [Float]
-    let channels: Int
+    public let channels: Int
     let slope: Float
 
     /// From a 3×3 convolution, stride 1, padding 1, one group, `channels → channels`, with LeakyReLU (or none).
-    init?(_ conv: Conv2d) {
+    public init?(_ conv: Conv2d) {
         let w = conv.weight
         guard w.rank == 4, w.shape[0] == w.shape[1], w.shape[2] == 3, w.shape[3] == 3, conv.groups == 1,
             conv.window == Window2D(stride: 1, padding: 1, dilation: 1)
@@ -36,10 +35,17 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
         transformedWeight = WinogradConv3x3.transformedFilters(w, g: [1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1])
     }
 
-    /// `leakyReLU(conv(x) + x)` for `x` `[1, C, H, W]`, into a tensor from `x`'s pool.
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `leakyReLU(conv(x) + residual)` for `x` `[1, C, H, W]` (`residual` of the same shape, or none), into `out` if
+    /// given (which may be a channel view), else a tensor from `x`'s pool.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil, out: Tensor? = nil) -> Tensor {
         let (c, h, w) = (channels, x.h, x.w)
-        let y = Tensor.empty([1, c, h, w], like: x)
+        Engine.check(x.n == 1 && x.c == c, "Winograd F(2×2, 3×3): input \(x.shape) must be [1, \(c), H, W]")
+        let y = out ?? Tensor.empty([1, c, h, w], like: x)
+        Engine.check(y.shape == [1, c, h, w], "Winograd F(2×2, 3×3): output \(y.shape) must be \([1, c, h, w])")
+        if let residual {
+            Engine.check(
+                residual.shape == y.shape, "Winograd F(2×2, 3×3): residual \(residual.shape) must be \(y.shape)")
+        }
         let tilesH = (h + 1) / 2
         let tilesW = (w + 1) / 2
         let tiles = tilesH * tilesW
@@ -91,14 +97,15 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
                     c: m + xi * c * tiles, ldc: tiles)
             }
         }
-        // Y = Aᵀ M A, + bias, + x, LeakyReLU.
+        // Y = Aᵀ M A, + bias, + residual, LeakyReLU.
         let out = y.pointer
+        let skipPlanes = residual?.pointer
         let slope = self.slope
         bias.withUnsafeBufferPointer { bias in
             Parallel.forRanges(c, minimum: max(1, 4096 / max(1, tiles))) { range in
                 for k in range {
                     let b = bias[k]
-                    let skip = input + k * h * w
+                    let skip = skipPlanes.map { $0 + k * h * w }
                     let dst = out + k * h * w
                     for ty in 0..<tilesH {
                         for tx in 0..<tilesW {
@@ -119,7 +126,7 @@ struct WinogradF2Conv3x3: @unchecked Sendable {
                             let col = 2 * tx
                             @inline(__always) func put(_ value: Float, _ r: Int, _ col: Int) {
                                 guard r < h && col < w else { return }
-                                let s = value + b + skip[r * w + col]
+                                let s = skip.map { value + b + $0[r * w + col] } ?? value + b
                                 dst[r * w + col] = s >= 0 ? s : s * slope
                             }
                             put(top[0] + top[1] + top[2], r, col)
