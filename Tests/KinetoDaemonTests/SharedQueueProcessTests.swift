@@ -18,14 +18,14 @@ struct SharedQueueProcessTests {
         var processes: [Process] = []
         var logs: [String] = []
 
-        init(workers: Int = 3, lease: Double = 2) throws {
+        init(workers: Int = 3, lease: Double = 2, extraWatch: String = "") throws {
             fixture = try DaemonFixture()
             database = try TestDatabase()
             let passwordFile = fixture.root + "/pgpass"
             try PostgresTestServer.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
             for index in 0..<workers {
                 let state = fixture.root + "/state\(index)"
-                let text = fixture.config(stableSeconds: 0.3, rescanSeconds: 0.3)
+                let text = fixture.config(stableSeconds: 0.3, rescanSeconds: 0.3, extraWatch: extraWatch)
                     .replacingOccurrences(
                         of: "state_dir = \"\(fixture.state)\"",
                         with: """
