@@ -122,6 +122,10 @@ struct JobsCommand: AsyncParsableCommand {
     static func line(_ job: JobView) -> String {
         var text = "\(job.id)\t\(job.state.rawValue)\t\(job.watch)\t\(job.source)"
         if let worker = job.worker { text += "\t[\(worker)]" }
+        if let chunk = job.chunk, let parent = job.parent { text += "\tchunk \(chunk) of #\(parent)" }
+        if let chunks = job.chunks, job.state == .queued {
+            text += "\t" + String(format: "%.0f%%, chunks %d/%d done", job.progress * 100, job.chunksDone ?? 0, chunks)
+        }
         if job.state == .running {
             text += "\t" + String(format: "%.0f%% %.1f fps", job.progress * 100, job.framesPerSecond)
         }

@@ -109,6 +109,9 @@ public struct ReaderOptions: Sendable {
     public var uprightPixels = false
     /// What happens to interlaced video (a stated field order, or a first frame flagged interlaced).
     public var deinterlacing: Deinterlacing = .keep
+    /// Start reading at the video keyframe at or before this timestamp (in the video stream's time base)
+    /// instead of at the beginning: one chunk of a longer job.
+    public var startPTS: Int64?
 
     public init(
         passthrough: Bool = true, networkTimeout: Double = 10, decoderThreads: Int = 0,
@@ -290,6 +293,14 @@ public final class MediaReader: @unchecked Sendable {
             kineto_stream(fc, UInt32(i)).pointee.discard = AVDISCARD_ALL
         }
         closeOnError = false
+        // From here on `deinit` frees the contexts.
+        if let startPTS = options.startPTS {
+            ret = av_seek_frame(fc, stream.pointee.index, startPTS, AVSEEK_FLAG_BACKWARD)
+            if ret < 0 {
+                throw MediaError(
+                    .corrupt, path: source, "cannot seek to timestamp \(startPTS): \(MediaError.text(ret))")
+            }
+        }
         // The first frame tells what the stream header may not: interlacing flags, in-band HDR metadata.
         let firstFrame = isNetworkSource ? nil : peekFirstFrame()
         framePixelFormat = firstFrame?.pixelFormat ?? AVPixelFormat(rawValue: stream.pointee.codecpar.pointee.format)

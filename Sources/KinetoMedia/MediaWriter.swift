@@ -413,6 +413,20 @@ public final class MediaWriter: @unchecked Sendable {
         try drainEncoder()
     }
 
+    /// Writes an already encoded video packet, stream-copied from a chunk this same encoding made
+    /// (`ChunkJoiner`), its timestamps in `timeBase` on the output's timeline (origin already removed).
+    func writeEncoded(_ packet: UnsafeMutablePointer<AVPacket>, timeBase: AVRational) throws {
+        guard state == .open else { throw MediaError(.invalidArgument, path: destination, "writer already closed") }
+        av_packet_rescale_ts(packet, timeBase, videoStream.pointee.time_base)
+        packet.pointee.stream_index = videoStream.pointee.index
+        packet.pointee.pos = -1
+        try mux(packet)
+        framesWritten += 1
+    }
+
+    /// The encoded video's parameters, for checking that a chunk was made with this encoding.
+    var videoParameters: UnsafeMutablePointer<AVCodecParameters> { videoStream.pointee.codecpar }
+
     /// Copies (or re-encodes) an audio or subtitle packet from the source.
     public func write(_ packet: PassthroughPacket) throws {
         guard state == .open else { return }

@@ -31,14 +31,18 @@ public struct FrameSchedule: Sendable {
     /// `firstInputPTS` rounded onto the output grid: output `k` gets pts `startTick + k`.
     private var startTick: Int64 = 0
     private var finished = false
+    /// For a chunk of a longer job: the full job's grid and the outputs this chunk makes (nil: all).
+    public let window: OutputWindow?
 
     /// A schedule from input timestamps in ticks of `timeBaseNumerator / timeBaseDenominator` seconds
     /// to `rate`. Returns nil for a non-positive time base.
     public init?(
         timeBaseNumerator: Int64, timeBaseDenominator: Int64, rate: FrameRate,
-        policy: TimestepPolicy = .arbitrary
+        policy: TimestepPolicy = .arbitrary, window: OutputWindow? = nil
     ) {
         guard timeBaseNumerator > 0, timeBaseDenominator > 0 else { return nil }
+        if let window, window.first < 0 || (window.end.map { $0 <= window.first } ?? false) { return nil }
+        self.window = window
         if case .dyadic(let depth) = policy, !(1...30).contains(depth) { return nil }
         self.timeBaseNumerator = timeBaseNumerator
         self.timeBaseDenominator = timeBaseDenominator
@@ -67,14 +71,31 @@ public struct FrameSchedule: Sendable {
             inputCount += 1
         }
         guard let last = lastInputPTS else {
-            firstInputPTS = pts
+            firstInputPTS = window?.originPTS ?? pts
             startTick = Int64(
                 FrameSchedule.roundedDivision(
-                    Int128(pts) * tickScale,
+                    Int128(firstInputPTS) * tickScale,
                     Int128(timeBaseDenominator) * Int128(rate.seconds)))
+            if window != nil {
+                // A chunk starts reading mid-video: the outputs before its first frame belong to earlier input.
+                outputCount = firstOutputIndex(atOrAfter: pts, originPTS: firstInputPTS)
+            }
             return []
         }
-        return schedule(upTo: fine(pts), from: last, to: pts, ordinal: inputCount - 1)
+        return inWindow(schedule(upTo: fine(pts), from: last, to: pts, ordinal: inputCount - 1))
+    }
+
+    /// Whether every output of the window has been scheduled: a chunk needs no further input.
+    public var windowComplete: Bool {
+        guard let end = window?.end else { return false }
+        return outputCount >= end
+    }
+
+    /// The outputs that belong to the window (all of them without one).
+    private func inWindow(_ outputs: [ScheduledFrame]) -> [ScheduledFrame] {
+        guard let window else { return outputs }
+        let end = window.end ?? .max
+        return outputs.filter { $0.index >= window.first && $0.index < end }
     }
 
     /// Ends the input: returns the outputs from the last frame to `endPTS` (the end of the last
@@ -103,7 +124,7 @@ public struct FrameSchedule: Sendable {
                     source: .input(ordinal: inputCount - 1)))
             outputCount += 1
         }
-        return result
+        return inWindow(result)
     }
 
     /// How many output frames an input from `startPTS` to `endPTS` (the end of its last frame) gives:
@@ -177,6 +198,13 @@ public struct FrameSchedule: Sendable {
         return result
     }
 
+    /// The index of the first output frame shown at or after input time `pts`, on the grid that starts
+    /// at `originPTS`: where a chunk that begins with the input frame at `pts` starts its window.
+    public func firstOutputIndex(atOrAfter pts: Int64, originPTS: Int64) -> Int64 {
+        let span = fine(pts) - fine(originPTS)
+        return span <= 0 ? 0 : Int64((span + outputStep - 1) / outputStep)
+    }
+
     /// `numerator / denominator` rounded to nearest, halves up; `denominator > 0`.
     static func roundedDivision(_ numerator: Int128, _ denominator: Int128) -> Int128 {
         let twice = 2 * numerator + denominator
@@ -185,4 +213,24 @@ public struct FrameSchedule: Sendable {
         let quotient = twice / twiceDenominator
         return (twice % twiceDenominator != 0 && twice < 0) ? quotient - 1 : quotient
     }
+}
+
+/// Which output frames of a longer job one chunk makes: outputs `first ..< end` (nil `end`: to the end
+/// of the input) on the full job's grid, which starts at the full input's first frame, `originPTS`.
+/// A chunk decodes from a keyframe before its first output and stops once its last output is
+/// scheduled, so the frames it makes are exactly the full run's frames with those indices.
+public struct OutputWindow: Sendable, Hashable, Codable {
+    /// The full input's first video timestamp, in input ticks.
+    public var originPTS: Int64
+    public var first: Int64
+    public var end: Int64?
+
+    public init(originPTS: Int64, first: Int64, end: Int64?) {
+        self.originPTS = originPTS
+        self.first = first
+        self.end = end
+    }
+
+    /// How many outputs the window holds (nil when it runs to the end of the input).
+    public var count: Int64? { end.map { $0 - first } }
 }

@@ -44,6 +44,9 @@ public struct InterpolationJob: Sendable {
     /// For live inputs (network URLs): step down to cheaper ways of making frames when the output falls
     /// behind real time, and back up when it catches up (`LiveQualityGovernor`).
     public var adaptsToLiveInput = true
+    /// One chunk of a longer job (nil: the whole input): only the outputs of `chunk.window`, video only,
+    /// read from the keyframe at `chunk.readFromPTS`. `ChunkJoiner` joins the chunks and adds the audio.
+    public var chunk: ChunkRange?
     /// Receives notable events as they happen (a live job changing quality); they also end up in `JobResult.events`.
     public var log: (@Sendable (String) -> Void)?
 

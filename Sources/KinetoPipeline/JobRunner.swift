@@ -49,12 +49,10 @@ public enum JobRunner {
         let reader: MediaReader
         do {
             // Slow motion without stretched audio carries no other stream: none would stay in sync.
-            let passthrough = job.slowMotion.map { $0.audio == .stretch } ?? true
-            var options = ReaderOptions(
-                passthrough: passthrough, networkTimeout: job.networkTimeout, decoderThreads: job.decoderThreads)
-            options.imageSequenceRate = job.imageSequenceRate.map { Rational($0.frames, $0.seconds) }
-            options.deinterlacing = job.deinterlacing
-            options.uprightPixels = !MediaWriter.containerKeepsRotation(destination: job.output)
+            // A chunk is video only: the join takes the audio from the source, in one piece.
+            let passthrough = job.chunk == nil && (job.slowMotion.map { $0.audio == .stretch } ?? true)
+            var options = readerOptions(for: job, passthrough: passthrough)
+            options.startPTS = job.chunk?.readFromPTS
             reader = try MediaReader(job.input, options: options)
         } catch {
             throw PipelineError(wrapping: error, stage: .open)
@@ -108,6 +106,10 @@ public enum JobRunner {
         guard timeBase.numerator > 0, timeBase.denominator > 0 else {
             throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
         }
+        if job.chunk != nil && (job.slowMotion != nil || reader.isNetworkSource) {
+            throw PipelineError(
+                .usage, "\(job.input): only a file converted without slow motion can be split into chunks")
+        }
         var clock: StretchedClock?
         if let slow = job.slowMotion {
             if reader.isNetworkSource {
@@ -122,12 +124,15 @@ public enum JobRunner {
             let schedule = FrameSchedule(
                 timeBaseNumerator: timeBase.numerator,
                 timeBaseDenominator: timeBase.denominator * (clock?.q ?? 1),
-                rate: rate, policy: policy)
+                rate: rate, policy: policy, window: job.chunk?.window)
         else {
             throw PipelineError(.input, "\(job.input): the video stream has an invalid time base \(timeBase)")
         }
-        let totalFrames = expectedFrames(
+        var totalFrames = expectedFrames(
             info: info, rate: rate, isNetwork: reader.isNetworkSource, stretch: job.slowMotion?.stretch)
+        if let chunk = job.chunk {
+            totalFrames = chunk.window.count ?? totalFrames.map { max(1, $0 - chunk.window.first) }
+        }
 
         let writer: MediaWriter
         do {

@@ -245,8 +245,10 @@ final class PipelineRun: @unchecked Sendable {
             return true
         }
 
+        /// Set when a chunk's last output is scheduled: the input after it is the next chunk's.
+        var windowDone = false
         do {
-            while let event = decoded.pop() {
+            reading: while let event = decoded.pop() {
                 switch event {
                 case .packet(let packet):
                     guard work.push(.packet(sequence: sequence, packet)) else { return }
@@ -296,9 +298,14 @@ final class PipelineRun: @unchecked Sendable {
                         }
                     }
                     guard try keep(frame, interpolates: interpolates) else { return }
+                    if schedule.windowComplete {
+                        windowDone = true
+                        decoded.cancel()
+                        break reading
+                    }
                 }
             }
-            if decoded.isCancelled { return }
+            if decoded.isCancelled && !windowDone { return }
             if let held = heldRepeat, held.run > job.motion.maxDuplicateRun {
                 guard try keep(held.frame, interpolates: false) else { return }
             } else if let held = heldRepeat {

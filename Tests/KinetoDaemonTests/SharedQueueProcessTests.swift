@@ -18,14 +18,14 @@ struct SharedQueueProcessTests {
         var processes: [Process] = []
         var logs: [String] = []
 
-        init(workers: Int = 3, lease: Double = 2) throws {
+        init(workers: Int = 3, lease: Double = 2, extraWatch: String = "") throws {
             fixture = try DaemonFixture()
             database = try TestDatabase()
             let passwordFile = fixture.root + "/pgpass"
             try PostgresTestServer.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
             for index in 0..<workers {
                 let state = fixture.root + "/state\(index)"
-                let text = fixture.config(stableSeconds: 0.3, rescanSeconds: 0.3)
+                let text = fixture.config(stableSeconds: 0.3, rescanSeconds: 0.3, extraWatch: extraWatch)
                     .replacingOccurrences(
                         of: "state_dir = \"\(fixture.state)\"",
                         with: """
@@ -124,8 +124,9 @@ struct SharedQueueProcessTests {
 
     @Test func aKilledAndAFrozenWorkersJobsAreFinishedElsewhereOnce() async throws {
         let farm = try Farm(lease: 2)
-        // Long enough that the job is still running when the worker is hit.
-        try Self.drop(["long1.mp4"], into: farm, frames: 360, size: "320x240")
+        // Long enough that the job is still running when the worker is hit (a quiet Zen 4 blends 360
+        // frames of 320×240 in 0.2 s, before its first progress is even stored).
+        try Self.drop(["long1.mp4"], into: farm, frames: 1200, size: "640x480")
         var seenSizes: [String: Set<Int64>] = [:]
         func watchOutputs() { for (name, size) in farm.outputs() { seenSizes[name, default: []].insert(size) } }
 
@@ -148,7 +149,7 @@ struct SharedQueueProcessTests {
         #expect(Int(farm.query("SELECT interruptions FROM job WHERE relative_path = 'long1.mp4'")) ?? 0 >= 1)
 
         // SIGSTOP of the worker running the second job: a frozen host.
-        try Self.drop(["long2.mp4"], into: farm, frames: 360, size: "320x240")
+        try Self.drop(["long2.mp4"], into: farm, frames: 1200, size: "640x480")
         var frozenIndex: Int?
         _ = await eventually(60) {
             watchOutputs()

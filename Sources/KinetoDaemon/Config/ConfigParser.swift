@@ -24,7 +24,7 @@ struct ConfigParser {
     static let watchKeys = [
         "name", "input", "output", "quarantine", "job", "fps", "model", "factor", "portrait", "codec", "crf",
         "preset", "container", "patterns", "stable_seconds", "after_success", "move_to", "rescan_seconds",
-        "workers", "hours", "scale",
+        "workers", "hours", "scale", "chunk_seconds",
     ]
 
     /// The model a watch uses when it names none. RIFE even where its weights are not installed yet: such a job fails
@@ -309,6 +309,7 @@ struct ConfigParser {
                     reader.fail("hours", "hours = \"\(text)\" is not a daily window like \"22:00-07:00\"")
                 }
             }
+            let chunkSeconds = readChunkSeconds(&reader, job: job)
             problems += reader.problems
             if let input, let output,
                 let watch = try? WatchConfig(
@@ -320,11 +321,26 @@ struct ConfigParser {
                 watch.requiredLabels = requiredLabels
                 watch.rifeScale = rifeScale
                 watch.hours = hours
+                watch.chunkSeconds = chunkSeconds
                 config.watches.append(watch)
             }
         }
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
         return config
+    }
+
+    /// `chunk_seconds`: 0 or absent is off; chunks shorter than 10 s would spend more on seeking than they save.
+    private func readChunkSeconds(_ reader: inout TableReader, job: JobKind) -> Double? {
+        guard let value = reader.number("chunk_seconds"), value != 0 else { return nil }
+        guard value >= 10 else {
+            reader.fail("chunk_seconds", "chunk_seconds must be 0 (off) or at least 10")
+            return nil
+        }
+        guard job == .interpolate else {
+            reader.fail("chunk_seconds", "chunk_seconds splits interpolate jobs only; remove it from this watch")
+            return nil
+        }
+        return value
     }
 
     private func absolute(_ path: String, base: String) -> String {

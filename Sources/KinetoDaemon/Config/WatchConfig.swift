@@ -42,6 +42,9 @@ public struct WatchConfig: Sendable, Equatable {
     public var requiredLabels: [String] = []
     /// When this watch's jobs may start (nil: always).
     public var hours: TimeWindow?
+    /// Videos longer than this many seconds are split into chunks that any worker can make, then joined
+    /// (interpolate jobs; nil: never split).
+    public var chunkSeconds: Double?
 
     /// Whether a worker with `labels` may take this watch's jobs at `date`.
     public func admits(labels: [String], at date: Date = Date()) -> Bool {

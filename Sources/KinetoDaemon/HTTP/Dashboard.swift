@@ -57,15 +57,18 @@ enum Dashboard {
         }
         function row(j) {
           const pct = Math.round((j.state === 'done' ? 1 : j.progress) * 100);
-          const progress = j.state === 'running' || j.state === 'done'
+          const waiting = j.state === 'queued' && j.chunks;
+          const progress = j.state === 'running' || j.state === 'done' || waiting
             ? `<div class="bar"><div style="width:${pct}%"></div></div>${pct}% · ${j.framesOut} frames · ${j.framesPerSecond.toFixed(1)} fps`
+              + (waiting ? ` · chunks ${j.chunksDone ?? 0}/${j.chunks} done` : '')
             : (j.retryInSeconds ? `retry in ${Math.ceil(j.retryInSeconds)} s` : '');
+          const part = j.chunk ? `<div>chunk ${esc(j.chunk)} of #${j.parent}</div>` : '';
           const thumbs = ['before', 'after'].filter(w => j.thumbnails[w])
             .map(w => `<figure><img alt="${w}" src="${withToken(j.thumbnails[w])}"><figcaption>${w}</figcaption></figure>`).join('');
           const details = [j.attempts ? `attempts: ${j.attempts}` : '', j.error ? `<div class="error">${esc(j.error)}</div>` : ''].join(' ');
           const button = (j.state === 'queued' || j.state === 'running') ? `<button onclick="act(${j.id},'cancel')">cancel</button>`
             : (j.state === 'failed' || j.state === 'cancelled') ? `<button onclick="act(${j.id},'retry')">retry</button>` : '';
-          return `<tr><td>${j.id}</td><td><span class="state ${j.state}">${j.state}</span><div>${esc(j.watch)}</div></td>
+          return `<tr><td>${j.id}</td><td><span class="state ${j.state}">${j.state}</span><div>${esc(j.watch)}</div>${part}</td>
             <td class="path" title="${esc(j.source)}">${esc(base(j.source))}${j.output ? ' → ' + esc(base(j.output)) : ''}</td>
             <td>${progress}</td><td>${details}</td><td class="thumbs">${thumbs}</td><td>${button}</td></tr>`;
         }

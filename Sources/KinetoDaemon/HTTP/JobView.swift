@@ -25,6 +25,12 @@ public struct JobView: Codable, Sendable, Equatable {
     public var retryInSeconds: Double?
     /// `/api/jobs/ID/thumbnail/before` and `…/after`, when they exist.
     public var thumbnails: [String: String]
+    /// For a chunk of a long video: the job it is part of, and which part (`3/10`).
+    public var parent: Int64?
+    public var chunk: String?
+    /// For a job split into chunks: how many, and how many are done (while it waits for them).
+    public var chunks: Int?
+    public var chunksDone: Int?
 
     public init(_ job: JobRecord, thumbnails: [String: String], now: Double = Date().timeIntervalSince1970) {
         id = job.id ?? 0
@@ -48,6 +54,22 @@ public struct JobView: Codable, Sendable, Equatable {
         retryInSeconds =
             job.state == .queued ? job.notBefore.map { max(0, $0 - now) }.flatMap { $0 > 0 ? $0 : nil } : nil
         self.thumbnails = thumbnails
+        parent = job.parentID
+        chunk = job.chunk.map { "\($0.index + 1)/\($0.count)" }
+        chunks = job.chunkCount
+    }
+
+    /// A split job's progress from its chunks': frames made of frames to make, done chunks counted whole.
+    mutating func showChunks(_ parts: [JobRecord]) {
+        chunksDone = parts.filter { $0.state == .done }.count
+        framesOut = parts.reduce(0) { $0 + $1.framesOut }
+        let expected = parts.map { $0.chunk?.range.window.count ?? $0.totalFrames }
+        if expected.allSatisfy({ $0 != nil }) {
+            totalFrames = expected.reduce(0) { $0 + ($1 ?? 0) }
+        }
+        let fractions = parts.map { $0.state == .done ? 1 : $0.progress }
+        progress = parts.isEmpty ? 0 : fractions.reduce(0, +) / Double(parts.count)
+        framesPerSecond = parts.filter { $0.state == .running }.reduce(0) { $0 + $1.framesPerSecond }
     }
 }
 

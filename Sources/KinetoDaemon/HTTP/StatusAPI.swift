@@ -170,7 +170,12 @@ public struct StatusAPI: Sendable {
                 thumbnails[which] = "/api/jobs/\(id)/thumbnail/\(which)"
             }
         }
-        return JobView(job, thumbnails: thumbnails)
+        var view = JobView(job, thumbnails: thumbnails)
+        // A split job waiting for its chunks shows how far they are, all of them together.
+        if let id = job.id, job.chunkCount != nil, job.state == .queued, let chunks = try? store.chunks(of: id) {
+            view.showChunks(chunks)
+        }
+        return view
     }
 
     func thumbnailPath(_ id: Int64, _ which: String) -> String {

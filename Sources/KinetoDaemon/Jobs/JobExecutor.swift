@@ -12,6 +12,14 @@ public protocol JobExecutor: Sendable {
         _ request: ExecutionRequest, progress: @escaping @Sendable (JobProgress) -> Void,
         cancellation: CancellationToken
     ) throws -> ExecutionResult
+
+    /// How a long input splits into chunks for `chunkSeconds` (nil: it is not split).
+    func planChunks(_ request: ExecutionRequest, chunkSeconds: Double) throws -> [ChunkRange]?
+}
+
+extension JobExecutor {
+    /// Stand-ins that make no real video never split a job.
+    public func planChunks(_ request: ExecutionRequest, chunkSeconds: Double) throws -> [ChunkRange]? { nil }
 }
 
 /// One run of a job: where to read, where to write, how.
@@ -20,11 +28,19 @@ public struct ExecutionRequest: Sendable {
     /// The file to create (the daemon's hidden staging name in the output folder).
     public var output: String
     public var watch: WatchConfig
+    /// For a chunk of a long video: which outputs to make (video only).
+    public var chunk: ChunkRange?
+    /// For a split job whose chunks are done: the chunk files to join, in order, instead of running the pipeline.
+    public var joining: [String]?
 
-    public init(input: String, output: String, watch: WatchConfig) {
+    public init(
+        input: String, output: String, watch: WatchConfig, chunk: ChunkRange? = nil, joining: [String]? = nil
+    ) {
         self.input = input
         self.output = output
         self.watch = watch
+        self.chunk = chunk
+        self.joining = joining
     }
 }
 

@@ -12,4 +12,6 @@ public enum JobOutcome: Sendable, Equatable {
     case requeued
     /// The source changed or vanished before processing; a changed file is a new job of its own.
     case superseded(reason: String)
+    /// A long video split into this many chunk jobs; the job itself waits in the queue to join them.
+    case split(chunks: Int)
 }

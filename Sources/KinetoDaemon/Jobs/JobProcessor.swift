@@ -52,6 +52,17 @@ public struct JobProcessor: Sendable {
         return (folder as NSString).appendingPathComponent("\(name).\(ext)")
     }
 
+    /// Where chunk `index` of job `parentID` lies once made: hidden, in the output folder (which every
+    /// worker shares), under a name no other run uses, kept until the job that joins the chunks is done.
+    public static func chunkPath(folder: String, stem: String, extension ext: String, parentID: Int64, index: Int)
+        -> String
+    {
+        (folder as NSString).appendingPathComponent(".\(stem)\(chunkMarker).job\(parentID).c\(index).\(ext)")
+    }
+
+    /// Marks a finished chunk's name (not a temporary file: the start-up cleaning leaves it).
+    public static let chunkMarker = ".kineto-chunk"
+
     /// The part of a staging name that names its worker.
     public static func workerTag(_ worker: String) -> String { ".w\(WorkerIdentity.fileSafe(worker))." }
 
@@ -104,15 +115,49 @@ public struct JobProcessor: Sendable {
                 return supersede(id, log, "the source file disappeared before it was processed")
             }
             // Inode numbers of one file differ between hosts (SMB): a shared store compares size and time.
+            // A chunk's inode column is not the file's (see `SQLiteJobStore.split`): size and time identify it.
             if identity.size != job.size || identity.mtimeNanoseconds != job.mtimeNanoseconds
-                || (!store.isShared && identity.inode != job.inode)
+                || (!store.isShared && job.chunk == nil && identity.inode != job.inode)
             {
                 return supersede(
                     id, log, "the source file changed after it was queued; the new version is a job of its own")
             }
         }
 
-        let stem = Self.outputStem(source: job.source, jobID: id)
+        let stem = Self.outputStem(source: job.source, jobID: job.parentID ?? id)
+        // A chunk made by an earlier run that died before recording it is not made again.
+        if let chunk = job.chunk, let parentID = job.parentID {
+            let made = Self.chunkPath(
+                folder: watch.output, stem: stem, extension: watch.container, parentID: parentID, index: chunk.index)
+            if access(made, F_OK) == 0 {
+                let frames = chunk.range.window.count ?? job.framesOut
+                recordDone(id, run: run, output: made, framesOut: frames, framesPerSecond: 0, log: log)
+                note(id, run: run, "done", "chunk \(chunk.index + 1) of \(chunk.count) was already made: \(made)")
+                return .done(output: made)
+            }
+        }
+        // A long video becomes chunks that any worker can take, once; the job then waits to join them.
+        var joining: [JobRecord]?
+        if job.chunkCount != nil {
+            do {
+                joining = try store.chunks(of: id)
+            } catch {
+                return fail(
+                    job, watch: watch, log: log, kind: "internal", permanent: false,
+                    message: "cannot read the job's chunks: \(error)")
+            }
+        } else if job.chunk == nil, let seconds = watch.chunkSeconds, !isStream,
+            let plan = try? executor.planChunks(
+                ExecutionRequest(
+                    input: source,
+                    output: (watch.output as NSString).appendingPathComponent("\(stem).\(watch.container)"),
+                    watch: watch),
+                chunkSeconds: seconds),
+            plan.count > 1
+        {
+            return split(job, plan: plan, seconds: seconds, log: log)
+        }
+
         let staging =
             store.isShared
             ? Self.stagingPath(
@@ -139,7 +184,17 @@ public struct JobProcessor: Sendable {
         let started = ActivityMonitor.now()
         let tracker = ProgressTracker(
             store: store, metrics: metrics, activity: activity, jobID: id, run: run, started: started)
-        let request = ExecutionRequest(input: source, output: staging, watch: watch)
+        var request = ExecutionRequest(input: source, output: staging, watch: watch, chunk: job.chunk?.range)
+        if let joining {
+            guard joining.count == job.chunkCount, joining.allSatisfy({ $0.state == .done && $0.output != nil }) else {
+                return fail(
+                    job, watch: watch, log: log, kind: "internal", permanent: false,
+                    message:
+                        "the job's chunks are not all done (\(joining.filter { $0.state == .done }.count) of \(job.chunkCount ?? 0))"
+                )
+            }
+            request.joining = joining.compactMap(\.output)
+        }
         log.info("job started", metadata: ["watch": "\(watch.name)", "output": "\(watch.output)"])
         note(
             id, run: run, "started",
@@ -170,6 +225,14 @@ public struct JobProcessor: Sendable {
         } catch {
             unlink(staging)
             return fail(job, watch: watch, log: log, kind: "output", permanent: false, message: "\(error)")
+        }
+        if let chunk = job.chunk, let parentID = job.parentID {
+            return placeChunk(
+                job, chunk: chunk, staging: staging,
+                made: Self.chunkPath(
+                    folder: watch.output, stem: stem, extension: watch.container, parentID: parentID,
+                    index: chunk.index),
+                result: result, started: started, watch: watch, log: log)
         }
         // Exactly one run places the output: the store grants placement to the run that still holds the
         // job (a worker that froze past its lease finds it taken), the no-clobber link does the rest.
@@ -227,8 +290,10 @@ public struct JobProcessor: Sendable {
                 delay = min(delay * 2, 5)
             }
         }
-        // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery).
+        // Only now, with the job recorded as done, the second name goes (see PlacedOutputRecovery), and
+        // the chunks it was joined from.
         unlink(staging)
+        for chunk in joining ?? [] { if let made = chunk.output { unlink(made) } }
         OutputPlacer.syncDirectory(watch.output)
         note(
             id, run: run, "done",
@@ -259,6 +324,77 @@ public struct JobProcessor: Sendable {
         if !isStream {
             applyAfterSuccess(
                 watch.afterSuccess, source: source, identity: FileIdentity(path: source), expected: job, log: log)
+        }
+    }
+
+    // MARK: - Chunks
+
+    private func split(_ job: JobRecord, plan: [ChunkRange], seconds: Double, log: Logger) -> JobOutcome {
+        let id = job.id!
+        let chunks = plan.map { JobChunk(index: $0.index, count: plan.count, range: $0) }
+        do {
+            guard try store.split(id: id, run: job.run, chunks: chunks, now: Date().timeIntervalSince1970) else {
+                return .superseded(reason: "lease lost")
+            }
+        } catch {
+            return fail(
+                job, watch: nil, log: log, kind: "internal", permanent: false,
+                message: "cannot queue the chunks: \(error)")
+        }
+        log.info("long video split into \(plan.count) chunks of about \(Int(seconds)) s; joined when all are done")
+        note(id, run: job.run, "split", "split into \(plan.count) chunks of about \(Int(seconds)) s")
+        return .split(chunks: plan.count)
+    }
+
+    /// Gives a verified chunk its final name (only if no other run did: the first one made stays) and records it.
+    private func placeChunk(
+        _ job: JobRecord, chunk: JobChunk, staging: String, made: String, result: ExecutionResult, started: Double,
+        watch: WatchConfig, log: Logger
+    ) -> JobOutcome {
+        let id = job.id!
+        if link(staging, made) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            unlink(staging)
+            return fail(
+                job, watch: watch, log: log, kind: "output", permanent: false,
+                message: "cannot keep chunk \(chunk.index + 1) as \(made): \(reason)")
+        }
+        unlink(staging)
+        OutputPlacer.syncDirectory(watch.output)
+        recordDone(
+            id, run: job.run, output: made, framesOut: result.framesOut, framesPerSecond: result.framesPerSecond,
+            log: log)
+        note(
+            id, run: job.run, "done",
+            "chunk \(chunk.index + 1) of \(chunk.count): \(result.framesOut) frames, \(String(format: "%.1f", result.framesPerSecond)) fps, \(String(format: "%.1f", ActivityMonitor.now() - started)) s"
+        )
+        metrics.speed(result.framesPerSecond)
+        log.info(
+            "chunk done", metadata: ["chunk": "\(chunk.index + 1)/\(chunk.count)", "frames": "\(result.framesOut)"])
+        return .done(output: made)
+    }
+
+    /// Records a run's end as done, retrying while the store is out of reach (the result is in place).
+    private func recordDone(
+        _ id: Int64, run: Int64, output: String, framesOut: Int64, framesPerSecond: Double, log: Logger
+    ) {
+        var delay = 0.25
+        let deadline = ActivityMonitor.now() + 600
+        while true {
+            do {
+                try store.markDone(
+                    id: id, run: run, output: output, framesOut: framesOut, framesPerSecond: framesPerSecond)
+                return
+            } catch {
+                if ActivityMonitor.now() > deadline {
+                    log.error("cannot record the finished chunk (it is kept; its next run records it): \(error)")
+                    return
+                }
+                log.warning("cannot record the finished chunk yet, retrying in \(delay) s: \(error)")
+                activity.jobProgressed(id)
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
         }
     }
 
@@ -342,7 +478,9 @@ public struct JobProcessor: Sendable {
         return .superseded(reason: "lease lost")
     }
 
-    private func fail(_ job: JobRecord, watch: WatchConfig, log: Logger, kind: String, permanent: Bool, message: String)
+    private func fail(
+        _ job: JobRecord, watch: WatchConfig?, log: Logger, kind: String, permanent: Bool, message: String
+    )
         -> JobOutcome
     {
         let id = job.id!
@@ -363,8 +501,21 @@ public struct JobProcessor: Sendable {
         if let updated, updated.run != job.run { return fencedOut(job, log: log, message: message) }
         note(id, run: job.run, "quarantined", "attempt \(attempt) failed (\(kind)), quarantined: \(message)")
         metrics.jobQuarantined()
+        // A chunk that cannot be made fails its whole video: the job it belongs to is quarantined with it.
+        var job = job
+        var message = message
+        if let parentID = job.parentID, let chunk = job.chunk {
+            message = "chunk \(chunk.index + 1) of \(chunk.count) failed: \(message)"
+            _ = try? store.markFailed(id: parentID, run: nil, error: message, retryAt: nil)
+            note(parentID, run: 0, "quarantined", message)
+            job.id = parentID
+        }
+        guard let watch else {
+            log.error("job quarantined: \(message)")
+            return .quarantined(error: message)
+        }
         let report = QuarantineReport(
-            source: job.source, watch: watch.name, jobID: id, error: message, kind: kind,
+            source: job.source, watch: watch.name, jobID: job.id ?? id, error: message, kind: kind,
             attempts: attempt, failedAt: Date(), size: job.size)
         do {
             let path = try report.write(into: watch.quarantine)

@@ -36,10 +36,37 @@ public struct PipelineExecutor: JobExecutor {
             job.targetRate = .multiple(numerator: 1, denominator: 1)
             job.slowMotion = SlowMotion(stretch: stretch, audio: .drop)
         }
+        if let chunks = request.joining {
+            let started = ContinuousClock.now
+            func seconds() -> Double {
+                let elapsed = ContinuousClock.now - started
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
+            // The join reports as it copies, so its lease stays alive however long the video.
+            let joined = try JobRunner.join(job, chunks: chunks) { written in
+                progress(
+                    JobProgress(
+                        framesIn: Int64(written), framesOut: Int64(written), totalFrames: nil,
+                        elapsedSeconds: seconds()))
+            }
+            let frames = Int64(joined.videoPackets)
+            progress(JobProgress(framesIn: frames, framesOut: frames, totalFrames: frames, elapsedSeconds: seconds()))
+            return ExecutionResult(
+                framesIn: frames, framesOut: frames, elapsedSeconds: seconds(), warnings: joined.warnings)
+        }
+        job.chunk = request.chunk
         let result = try JobRunner.run(job, progress: progress, cancellation: cancellation)
         return ExecutionResult(
             framesIn: result.framesIn, framesOut: result.framesOut,
             elapsedSeconds: result.elapsedSeconds, warnings: result.warnings)
+    }
+
+    public func planChunks(_ request: ExecutionRequest, chunkSeconds: Double) throws -> [ChunkRange]? {
+        guard request.watch.job == .interpolate else { return nil }
+        let job = InterpolationJob(
+            input: request.input, output: request.output, targetRate: request.watch.targetRate,
+            method: try registry.method(named: request.watch.model), codec: request.watch.codec)
+        return try ChunkPlanner.plan(job, chunkSeconds: chunkSeconds)
     }
 
     /// The dropped video drives the watch's portrait (`kineto animate`, relative mode, the portrait's size).

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KinetoPipeline
 
 /// One job as stored in the state database and shown by the API (`GET /api/jobs/{id}`).
 public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -46,6 +47,12 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var run: Int64
     /// The run that began placing the output: the store's half of the place-exactly-once rule.
     public var placedRun: Int64?
+    /// For a chunk of a long video: the job it is part of (its parent joins the chunks).
+    public var parentID: Int64?
+    /// For a chunk: which part of the parent's output it makes.
+    public var chunk: JobChunk?
+    /// For a job split into chunks: how many. It waits in the queue until all of them are done, then joins them.
+    public var chunkCount: Int?
 
     public init(
         id: Int64? = nil, watch: String, source: String, relativePath: String? = nil, identity: FileIdentity?,
@@ -77,5 +84,26 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
+    }
+}
+
+/// Which part of a long video a chunk job makes: chunk `index` of `count`, the outputs `range` describes.
+public struct JobChunk: Codable, Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+    public var range: ChunkRange
+
+    public init(index: Int, count: Int, range: ChunkRange) {
+        self.index = index
+        self.count = count
+        self.range = range
+    }
+
+    /// As stored in a text column.
+    public var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self) }
+
+    public init?(json: String?) {
+        guard let json, let value = try? JSONDecoder().decode(JobChunk.self, from: Data(json.utf8)) else { return nil }
+        self = value
     }
 }

@@ -29,13 +29,20 @@ public protocol JobStore: AnyObject, Sendable {
         job: JobRecord, inserted: Bool
     )
     func contains(source: String, identity: FileIdentity) throws -> Bool
-    /// Claims the oldest queued job of one of `watches` (nil: any) whose backoff has passed.
+    /// Claims the oldest queued job of one of `watches` (nil: any) whose backoff has passed; a split job
+    /// only once all its chunks are done. Chunks keep their parent's place in the queue.
     func claimNext(now: Double, watches: Set<String>?) throws -> JobRecord?
     /// Extends run `run`'s lease; false when the run no longer holds the job.
     func heartbeat(id: Int64, run: Int64, now: Double) throws -> Bool
     /// Run `run` asks to place the output. Granted once per job, unless the run that had it ended
     /// without recording the job done (`takeOver` true: the caller checked it placed nothing).
     func claimPlacement(id: Int64, run: Int64, takeOver: Bool) throws -> Bool
+    /// Run `run` splits its long job `id` into `chunks`, queued as jobs of their own that any worker
+    /// may take; the job goes back to the queue (the run not counted as an attempt) and is claimed
+    /// again only once every chunk is done, to join them. False when the run no longer holds the job.
+    func split(id: Int64, run: Int64, chunks: [JobChunk], now: Double) throws -> Bool
+    /// The chunk jobs of job `id`, in order (empty for a job that was not split).
+    func chunks(of id: Int64) throws -> [JobRecord]
     func secondsUntilNextRetry(now: Double) throws -> Double?
     func updateProgress(
         id: Int64, run: Int64?, progress: Double?, framesOut: Int64, totalFrames: Int64?, framesPerSecond: Double)
@@ -45,7 +52,9 @@ public protocol JobStore: AnyObject, Sendable {
     func markFailed(id: Int64, run: Int64?, error: String, retryAt: Double?, now: Double) throws -> JobRecord?
     /// A run stopped by a shutdown: back to the queue, the attempt not counted.
     func requeue(id: Int64, run: Int64?) throws
+    /// Cancels a queued or running job, and the chunks of a split one.
     func cancel(id: Int64, now: Double) throws -> JobRecord?
+    /// Queues a failed or cancelled job again, and its failed or cancelled chunks (done ones stay done).
     func retry(id: Int64) throws -> JobRecord?
     func job(id: Int64) throws -> JobRecord?
     /// Jobs, newest first, optionally only in one state.

@@ -17,7 +17,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     let session: PostgresSession
 
     /// The newest schema this Kineto knows.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Connects and brings the schema up to date; throws a message naming the problem (unreachable
     /// server, wrong password, missing database, schema from a newer Kineto).
@@ -83,7 +83,14 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             record TEXT NOT NULL,
             last_seen DOUBLE PRECISION NOT NULL
         );
+        """,
+        // 2: chunked long videos. A chunk names its parent and its part (JSON); a split job counts its chunks.
         """
+        ALTER TABLE job ADD COLUMN parent_id BIGINT;
+        ALTER TABLE job ADD COLUMN chunk TEXT;
+        ALTER TABLE job ADD COLUMN chunk_count BIGINT;
+        CREATE INDEX job_parent ON job (parent_id);
+        """,
     ]
 
     private func migrate() throws {
@@ -120,7 +127,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     private static let columns = """
         id, watch, source, relative_path, size, mtime_ns, inode, state, attempts, interruptions, not_before, created_at,
-        started_at, finished_at, error, output, progress, frames_out, total_frames, fps, worker, lease_expires_at, run, placed_run
+        started_at, finished_at, error, output, progress, frames_out, total_frames, fps, worker, lease_expires_at, run, placed_run,
+        parent_id, chunk, chunk_count
         """
 
     private static func record(_ row: PostgresRow) throws -> JobRecord {
@@ -148,6 +156,9 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         job.leaseExpiresAt = try r["lease_expires_at"].decode(Double?.self)
         job.run = try r["run"].decode(Int64.self)
         job.placedRun = try r["placed_run"].decode(Int64?.self)
+        job.parentID = try r["parent_id"].decode(Int64?.self)
+        job.chunk = JobChunk(json: try r["chunk"].decode(String?.self))
+        job.chunkCount = try r["chunk_count"].decode(Int64?.self).map { Int($0) }
         return job
     }
 
@@ -240,7 +251,8 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             WHERE id = (
               SELECT id FROM job WHERE state = 'queued' AND (not_before IS NULL OR not_before <= \(now))
                 AND (\(names == nil) OR watch = ANY(\(names ?? [])))
-              ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+                AND NOT EXISTS (SELECT 1 FROM job AS part WHERE part.parent_id = job.id AND part.state <> 'done')
+              ORDER BY COALESCE(parent_id, id), id FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING \(unescaped: Self.columns)
             """
         ).first
@@ -261,6 +273,36 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             WHERE id = \(id) AND run = \(run) AND state = 'running'
               AND (placed_run IS NULL OR placed_run = \(run) OR (\(takeOver) AND placed_run < \(run)))
             """) == 1
+    }
+
+    public func split(id: Int64, run: Int64, chunks: [JobChunk], now: Double) throws -> Bool {
+        try session.transaction { query in
+            let parents = try query(
+                """
+                UPDATE job SET state = 'queued', chunk_count = \(Int64(chunks.count)), lease_expires_at = NULL, progress = 0
+                WHERE id = \(id) AND run = \(run) AND state = 'running'
+                RETURNING \(unescaped: Self.columns)
+                """
+            ).map(Self.record)
+            guard let parent = parents.first else { return false }
+            let key = parent.relativePath ?? parent.source
+            for chunk in chunks {
+                // The file's unique key is the parent's: a chunk's key names its part as well.
+                _ = try query(
+                    """
+                    INSERT INTO job (watch, source, relative_path, file_key, size, mtime_ns, inode, state, created_at, parent_id, chunk)
+                    VALUES (\(parent.watch), \(parent.source), \(parent.relativePath), \(key + "#chunk\(chunk.index)"),
+                      \(parent.size), \(parent.mtimeNanoseconds), \(parent.inode), 'queued', \(now), \(id), \(chunk.json))
+                    ON CONFLICT (watch, file_key, size, mtime_ns) DO NOTHING
+                    """)
+            }
+            return true
+        }
+    }
+
+    public func chunks(of id: Int64) throws -> [JobRecord] {
+        try records("SELECT \(unescaped: Self.columns) FROM job WHERE parent_id = \(id) ORDER BY id")
+            .sorted { ($0.chunk?.index ?? 0) < ($1.chunk?.index ?? 0) }
     }
 
     public func secondsUntilNextRetry(now: Double) throws -> Double? {
@@ -315,20 +357,20 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         let updated = try records(
             """
             UPDATE job SET state = 'cancelled', finished_at = \(now), progress = 0, lease_expires_at = NULL
-            WHERE id = \(id) AND state IN ('queued', 'running')
+            WHERE (id = \(id) OR parent_id = \(id)) AND state IN ('queued', 'running')
             RETURNING \(unescaped: Self.columns)
             """)
-        return try updated.first ?? job(id: id)
+        return try updated.first { $0.id == id } ?? job(id: id)
     }
 
     public func retry(id: Int64) throws -> JobRecord? {
         let updated = try records(
             """
             UPDATE job SET state = 'queued', attempts = 0, interruptions = 0, not_before = NULL, finished_at = NULL, progress = 0
-            WHERE id = \(id) AND state IN ('failed', 'cancelled')
+            WHERE (id = \(id) OR parent_id = \(id)) AND state IN ('failed', 'cancelled')
             RETURNING \(unescaped: Self.columns)
             """)
-        return try updated.first ?? job(id: id)
+        return try updated.first { $0.id == id } ?? job(id: id)
     }
 
     // MARK: - Reading

@@ -41,7 +41,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    static let schemaVersions = ["v1", "v2"]
+    static let schemaVersions = ["v1", "v2", "v3"]
 
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -90,6 +90,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 t.primaryKey("id", .text)
                 t.column("record", .text).notNull()
                 t.column("lastSeen", .double).notNull()
+            }
+        }
+        // Chunked long videos: a chunk names its parent and its part; a split job counts its chunks.
+        migrator.registerMigration("v3") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "parentID", .integer).indexed()
+                t.add(column: "chunk", .text)
+                t.add(column: "chunkCount", .integer)
             }
         }
         return migrator
@@ -176,7 +184,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     Column("state") == JobState.queued.rawValue
                         && (Column("notBefore") == nil || Column("notBefore") <= now)
                 )
-                .order(Column("id")).limit(50).fetchAll(db)
+                .filter(
+                    sql: "NOT EXISTS (SELECT 1 FROM job AS part WHERE part.parentID = job.id AND part.state <> ?)",
+                    arguments: [JobState.done.rawValue]
+                )
+                .order(sql: "COALESCE(parentID, id), id").limit(50).fetchAll(db)
             guard var job = candidates.first(where: { watches?.contains($0.watch) ?? true }) else { return nil }
             job.state = .running
             job.startedAt = now
@@ -209,6 +221,54 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     UPDATE job SET placedRun = ? WHERE id = ? AND run = ? AND state = ? AND (placedRun IS NULL OR placedRun = ? OR (? AND placedRun < ?))
                     """, arguments: [run, id, run, JobState.running.rawValue, run, takeOver, run])
             return db.changesCount == 1
+        }
+    }
+
+    public func split(id: Int64, run: Int64, chunks: [JobChunk], now: Double) throws -> Bool {
+        try pool.write { db in
+            guard var parent = try JobRecord.fetchOne(db, key: id), parent.run == run, parent.state == .running else {
+                return false
+            }
+            for chunk in chunks {
+                var part = parent
+                part.id = nil
+                part.parentID = id
+                part.chunk = chunk
+                part.chunkCount = nil
+                part.createdAt = now
+                part.attempts = 0
+                part.interruptions = 0
+                part.run = 0
+                part.placedRun = nil
+                part.worker = nil
+                part.startedAt = nil
+                part.leaseExpiresAt = nil
+                part.error = nil
+                part.output = nil
+                part.notBefore = nil
+                part.finishedAt = nil
+                part.progress = 0
+                part.framesOut = 0
+                part.totalFrames = nil
+                part.framesPerSecond = 0
+                // The file's unique key is the parent's; a chunk's (never real) negative inode keeps it unique.
+                part.inode = -Int64(chunk.index + 1)
+                part.state = .queued
+                try part.insert(db)
+            }
+            parent.state = .queued
+            parent.chunkCount = chunks.count
+            parent.leaseExpiresAt = nil
+            parent.progress = 0
+            try parent.update(db)
+            return true
+        }
+    }
+
+    public func chunks(of id: Int64) throws -> [JobRecord] {
+        try pool.read { db in
+            try JobRecord.filter(Column("parentID") == id).fetchAll(db)
+                .sorted { ($0.chunk?.index ?? 0) < ($1.chunk?.index ?? 0) }
         }
     }
 
@@ -287,6 +347,10 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             job.progress = 0
             job.leaseExpiresAt = nil
             try job.update(db)
+            try db.execute(
+                sql:
+                    "UPDATE job SET state = ?, finishedAt = ?, leaseExpiresAt = NULL WHERE parentID = ? AND state IN (?, ?)",
+                arguments: [JobState.cancelled.rawValue, now, id, JobState.queued.rawValue, JobState.running.rawValue])
             return job
         }
     }
@@ -302,6 +366,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             job.finishedAt = nil
             job.progress = 0
             try job.update(db)
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = ?, attempts = 0, interruptions = 0, notBefore = NULL, finishedAt = NULL, progress = 0
+                    WHERE parentID = ? AND state IN (?, ?)
+                    """,
+                arguments: [JobState.queued.rawValue, id, JobState.failed.rawValue, JobState.cancelled.rawValue])
             return job
         }
     }
