@@ -41,6 +41,14 @@ public struct MouthFiller: Sendable {
                 pixels: driving, width: drivingWidth, height: drivingHeight, inside: drivingLips)
         else { return }
         let drivingPlane = drivingWidth * drivingHeight
+        // The fill is no more colourful than the portrait's lips are next to the driver's: per-channel matching alone
+        // tinted the mouth of a black-and-white portrait (white teeth against red lips turned cyan).
+        let luma = SIMD3<Float>(0.299, 0.587, 0.114)
+        func chroma(_ c: SIMD3<Float>) -> Float {
+            let d = c - SIMD3(repeating: (c * luma).sum())
+            return (d * d).sum().squareRoot()
+        }
+        let colourfulness = min(1, chroma(portraitColors.mean) / max(chroma(drivingColors.mean), 1e-4))
         Self.blend(
             output, width: width, height: height, region: mouth, strength: strength, feather: feather, blend: blend
         ) { p in
@@ -50,7 +58,9 @@ public struct MouthFiller: Sendable {
                 ImageResampler.bilinearClamped(driving, drivingWidth, drivingHeight, sx, sy),
                 ImageResampler.bilinearClamped(driving + drivingPlane, drivingWidth, drivingHeight, sx, sy),
                 ImageResampler.bilinearClamped(driving + 2 * drivingPlane, drivingWidth, drivingHeight, sx, sy))
-            return drivingColors.transfer(value, to: portraitColors)
+            let matched = drivingColors.transfer(value, to: portraitColors)
+            let grey = SIMD3<Float>(repeating: (matched * luma).sum())
+            return grey + colourfulness * (matched - grey)
         }
     }
 

@@ -71,6 +71,51 @@ import Testing
         return sum / Float(max(count, 1))
     }
 
+    /// A black-and-white portrait driven by a colour video: the filled mouth stays grey (before: per-channel colour
+    /// matching turned white teeth between red lips cyan).
+    @Test func greyPortraitGetsAGreyMouth() {
+        let plane = width * height
+        var portrait = [Float](repeating: 0, count: 3 * plane)
+        var driving = [Float](repeating: 0, count: 3 * plane)
+        let lips = mouth.map { SIMD2<Float>(32, 24) + 1.4 * ($0 - SIMD2<Float>(32, 24)) }
+        for y in 0..<height {
+            for x in 0..<width {
+                let p = SIMD2(Float(x), Float(y))
+                let i = y * width + x
+                // Driver: white teeth inside the mouth, red lips around it, skin outside.
+                let colour: SIMD3<Float> =
+                    PolygonMask.contains(mouth, p)
+                    ? (x % 6 < 3 ? SIMD3(0.95, 0.95, 0.92) : SIMD3(0.5, 0.2, 0.2))
+                    : PolygonMask.contains(lips, p) ? SIMD3(0.75, 0.3, 0.3) : SIMD3(0.8, 0.6, 0.5)
+                for c in 0..<3 { driving[c * plane + i] = colour[c] }
+                let grey: Float = PolygonMask.contains(lips, p) ? 0.3 + 0.1 * Float(x % 5) / 4 : 0.5
+                for c in 0..<3 { portrait[c * plane + i] = grey }
+            }
+        }
+        let statistics = portrait.withUnsafeBufferPointer {
+            ColorStatistics(pixels: $0.baseAddress!, width: width, height: height, inside: lips)!
+        }
+        let filler = MouthFiller(portraitOpening: 0, portraitColors: statistics)
+        let before = portrait
+        portrait.withUnsafeMutableBufferPointer { out in
+            driving.withUnsafeBufferPointer { d in
+                filler.fill(
+                    out.baseAddress!, width: width, height: height, mouth: mouth, strength: 1, feather: 3,
+                    driving: d.baseAddress!, drivingWidth: width, drivingHeight: height, drivingMouth: mouth,
+                    drivingLips: lips)
+            }
+        }
+        var spread: Float = 0
+        var changed = 0
+        for i in 0..<plane {
+            let v = SIMD3(portrait[i], portrait[plane + i], portrait[2 * plane + i])
+            spread = max(spread, v.max() - v.min())
+            if abs(v.x - before[i]) > 0.02 { changed += 1 }
+        }
+        #expect(changed > 100)
+        #expect(spread < 0.01, "colour spread \(spread) in a grey picture")
+    }
+
     @Test func gradientBlendHasNoSeam() {
         let gradient = blended(.gradient)
         let feathered = blended(.feather)
