@@ -8,7 +8,8 @@ ideal output is the clip itself.
    is known. Reported: PSNR/SSIM of the frame and of the face region, and the halo figure (mean absolute error, in
    grey levels, in the band 3-25 px outside the true silhouette where neither that frame's nor the first frame's
    silhouette covers it). A framing case cuts from a medium shot to a 2x close-up and then zooms slowly by 1.5x:
-   the output's eye distance is measured on every frame against the portrait's.
+   the output's eye distance is measured on every frame against the portrait's. An expression case warps a photo's
+   face toward another photo's expression of the same person (pose removed) and back.
 2. Real talking heads (psychopy's jwpIntro.mp4 and testMovie.mp4): frame 0 is the portrait, the rest drive it, at
    256²; reported beside the trivial answer, the still portrait repeated.
 
