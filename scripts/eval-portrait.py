@@ -8,7 +8,8 @@ ideal output is the clip itself.
    is known. Reported: PSNR/SSIM of the frame and of the face region, and the halo figure (mean absolute error, in
    grey levels, in the band 3-25 px outside the true silhouette where neither that frame's nor the first frame's
    silhouette covers it). A framing case cuts from a medium shot to a 2x close-up and then zooms slowly by 1.5x:
-   the output's eye distance is measured on every frame against the portrait's.
+   the output's eye distance is measured on every frame against the portrait's. An expression case warps a photo's
+   face toward another photo's expression of the same person (pose removed) and back.
 2. Real talking heads (psychopy's jwpIntro.mp4 and testMovie.mp4): frame 0 is the portrait, the rest drive it, at
    256²; reported beside the trivial answer, the still portrait repeated.
 
@@ -71,22 +72,25 @@ class Landmarker:
         self.pts = [o["index"] for o in outs if o["shape"][-1] == 1404][0]
         self.flag = [o["index"] for o in outs if o["shape"][-1] == 1][0]
 
-    def crop_landmarks(self, img, cx, cy, side):
-        """468 (x, y) in image pixels from the square crop (centre, side); and the face probability."""
+    def crop_landmarks(self, img, cx, cy, side, depth=False):
+        """468 (x, y) in image pixels from the square crop (centre, side) (with `depth`: x, y, z); and the face
+        probability."""
         x0, y0 = cx - side / 2, cy - side / 2
         s = side / 192
         crop = Image.fromarray(img).transform((192, 192), Image.AFFINE, (s, 0, x0, 0, s, y0), resample=Image.BILINEAR)
         self.it.set_tensor(self.inp, (np.asarray(crop, np.float32) / 255)[None])
         self.it.invoke()
-        p = self.it.get_tensor(self.pts).reshape(468, 3)[:, :2] * s + np.array([x0, y0])
+        p = self.it.get_tensor(self.pts).reshape(468, 3) * s + np.array([x0, y0, 0])
+        if not depth:
+            p = p[:, :2]
         flag = 1 / (1 + np.exp(-self.it.get_tensor(self.flag).ravel()[0]))
         return p, flag
 
-    def refine(self, img, cx, cy, side, rounds=3):
+    def refine(self, img, cx, cy, side, rounds=3, depth=False):
         p, f = None, 0
         for _ in range(rounds):
-            p, f = self.crop_landmarks(img, cx, cy, side)
-            lo, hi = p.min(0), p.max(0)
+            p, f = self.crop_landmarks(img, cx, cy, side, depth)
+            lo, hi = p[:, :2].min(0), p[:, :2].max(0)
             cx, cy = (lo + hi) / 2
             side = max(hi - lo) * 1.25
         return p, f
@@ -316,6 +320,88 @@ def evaluate_known_background(kineto, work, seg, landmarker, n=50, side=512, kee
     return rows
 
 
+RIGID = [10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 133, 362, 263, 127, 356, 234, 454, 93, 323,
+         109, 338, 67, 297, 103, 332, 116, 345, 50, 280]
+
+
+def tps_warp(img, src, dst, grid=128):
+    """`img` warped so that the points `src` move to `dst` (thin-plate spline, solved from dst to src so every output
+    pixel samples the input; displacements evaluated on a grid x grid lattice and interpolated)."""
+    h, w = img.shape[:2]
+    n = len(dst)
+    def u(r2):
+        return np.where(r2 > 0, r2 * np.log(np.maximum(r2, 1e-12)) / 2, 0.0)
+    k = u(((dst[:, None, :] - dst[None, :, :]) ** 2).sum(2))
+    p = np.hstack([np.ones((n, 1)), dst])
+    a = np.zeros((n + 3, n + 3))
+    a[:n, :n], a[:n, n:], a[n:, :n] = k + 1e-3 * np.eye(n), p, p.T
+    rhs = np.zeros((n + 3, 2))
+    rhs[:n] = src - dst
+    coef = np.linalg.solve(a, rhs)
+    gy, gx = np.meshgrid(np.linspace(0, h - 1, grid), np.linspace(0, w - 1, grid), indexing="ij")
+    q = np.stack([gx.ravel(), gy.ravel()], 1)
+    d = u(((q[:, None, :] - dst[None, :, :]) ** 2).sum(2)) @ coef[:n] + np.hstack([np.ones((len(q), 1)), q]) @ coef[n:]
+    flow = [np.asarray(Image.fromarray(d[:, c].reshape(grid, grid).astype(np.float32), "F").resize((w, h), Image.BILINEAR))
+            for c in range(2)]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    sx, sy = np.clip(xs + flow[0], 0, w - 1.001), np.clip(ys + flow[1], 0, h - 1.001)
+    x0, y0 = sx.astype(int), sy.astype(int)
+    fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
+    im = img.astype(np.float32)
+    out = (im[y0, x0] * (1 - fx) * (1 - fy) + im[y0, x0 + 1] * fx * (1 - fy) + im[y0 + 1, x0] * (1 - fx) * fy
+           + im[y0 + 1, x0 + 1] * fx * fy)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def evaluate_expression(kineto, work, seg, landmarker, n=50, side=512):
+    """Expression change with ground truth: obama.jpg (smiling, lips closed over the teeth) over a background, its face
+    warped toward the expression of obama2.jpg (speaking, mouth open) and back. obama2's 3D landmarks are mapped onto
+    obama's by the 3D affine map that best fits their rigid points (removing head pose, lens and distance: what is
+    left is expression); the driving frames move obama's landmarks along that difference and warp the portrait with
+    them (thin-plate spline, the frame border pinned). The ideal output is the clip itself."""
+    scene = Scene("obama", "I0_0", side, seg, landmarker)
+    f0 = scene.frame()[0]
+    a, _ = landmarker.refine(f0, *scene.anchor, side * 0.3 * 1.6, depth=True)
+    other = np.asarray(Image.open(os.path.join(GOLDEN, PEOPLE["obama2"][0])).convert("RGB"))
+    _, (cx, cy), s = PEOPLE["obama2"]
+    b, _ = landmarker.refine(other, cx, cy, s * 1.6, depth=True)
+    hb = np.hstack([b, np.ones((len(b), 1))])
+    fit, *_ = np.linalg.lstsq(hb[RIGID], a[RIGID], rcond=None)
+    b_on_a = (hb @ fit)[:, :2]
+    a = a[:, :2]
+    border = [(x, y) for x in np.linspace(0, side - 1, 9) for y in (0, side - 1)] + \
+             [(x, y) for y in np.linspace(0, side - 1, 9)[1:-1] for x in (0, side - 1)]
+    border = np.array(border, float)
+    frames = []
+    for i in range(n):
+        t = 0.5 - 0.5 * np.cos(2 * np.pi * i / (n - 1))  # 0 -> 1 -> 0
+        target = (1 - t) * a + t * b_on_a
+        frames.append(tps_warp(f0, np.vstack([a, border]), np.vstack([target, border])) if i else f0)
+    driving = os.path.join(work, "expression.mkv")
+    portrait = os.path.join(work, "expression.png")
+    write_video(frames, driving)
+    Image.fromarray(frames[0]).save(portrait)
+    out = os.path.join(work, "expression-out.mkv")
+    animate(kineto, portrait, driving, out, side)
+    result = read_video(out)
+    lm = track(frames, landmarker, (scene.anchor[0], scene.anchor[1], side * 0.3 * 1.6))
+    m = {"face_psnr": [], "face_ssim": [], "still_face_psnr": [], "still_face_ssim": []}
+    for i in range(1, n):
+        if lm[i] is None:
+            continue
+        x0, y0, x1, y1 = face_box(lm[i], side, side)
+        gt = frames[i][y0:y1, x0:x1]
+        m["face_psnr"].append(psnr(result[i][y0:y1, x0:x1], gt))
+        m["face_ssim"].append(ssim(result[i][y0:y1, x0:x1], gt))
+        m["still_face_psnr"].append(psnr(frames[0][y0:y1, x0:x1], gt))
+        m["still_face_ssim"].append(ssim(frames[0][y0:y1, x0:x1], gt))
+    row = {k: float(np.mean(v)) for k, v in m.items()}
+    row["face_psnr_worst"] = float(np.min(m["face_psnr"]))
+    print(f"  obama -> obama2's expression and back: face {row['face_psnr']:.2f} dB (worst {row['face_psnr_worst']:.2f}) / "
+          f"{row['face_ssim']:.4f}; still frame {row['still_face_psnr']:.2f} dB / {row['still_face_ssim']:.4f}", flush=True)
+    return row
+
+
 def evaluate_framing(kineto, work, seg, landmarker, side=512, rate=25):
     """Medium shot 2 s (gentle motion), cut to a 2x close-up held 1 s, then a slow zoom to 1.5x of that over 2 s."""
     scene = Scene("biden", "I0_0", side, seg, landmarker)
@@ -398,15 +484,22 @@ def main():
     ap.add_argument("--kineto", default=os.path.join(ROOT, ".build", "release", "kineto"))
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("--keep", help="keep driving clips and outputs in this folder")
-    ap.add_argument("--only", choices=["known", "framing", "talking"], action="append")
+    ap.add_argument("--only", choices=["known", "expression", "framing", "talking"], action="append")
     args = ap.parse_args()
     seg, landmarker = Segmenter(), Landmarker()
     results = {"kineto": args.kineto, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    only = set(args.only or ["known", "framing", "talking"])
+    only = set(args.only or ["known", "expression", "framing", "talking"])
     with tempfile.TemporaryDirectory() as work:
         if "known" in only:
             print("self-reenactment, known background (512², 50 frames):", flush=True)
             results["known"] = evaluate_known_background(args.kineto, work, seg, landmarker, keep=args.keep)
+        if "expression" in only:
+            print("expression change, known background (512², 50 frames):", flush=True)
+            results["expression"] = evaluate_expression(args.kineto, work, seg, landmarker)
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                subprocess.run(["cp", os.path.join(work, "expression.mkv"), os.path.join(work, "expression-out.mkv"),
+                                args.keep])
         if "framing" in only:
             print("framing (512², cut to a 2x close-up, then a 1.5x zoom):", flush=True)
             results["framing"] = evaluate_framing(args.kineto, work, seg, landmarker)

@@ -21,6 +21,11 @@ public struct DriverNormalizer: Sendable {
     public let retargeter: LandmarkRetargeter
     /// Largest face-size change (either way) the driver may cause; nil: unlimited.
     public var maxZoom: Float?
+    /// Largest turn out of the picture's plane (radians; nodding and turning aside, soft-limited like the zoom):
+    /// the warp moves a flat photo, and beyond about 15° a turned face reads as another face's shape (the far side
+    /// squashed, not hidden; scripts/portrait-example: shape distance to the portrait 0.076 limited to 20°, 0.072
+    /// at 15°, 0.051 with no such turn at all). Turns within the picture's plane are not limited. nil: unlimited.
+    public var maxTurn: Float? = 0.26
     /// A face whose size changes by more than this factor, or whose centre moves by more than `jump` face sizes,
     /// between consecutive frames counts as a cut.
     public var cutScale: Float = 1.2
@@ -46,19 +51,37 @@ public struct DriverNormalizer: Sendable {
     private var held: LandmarkRetargeter.Motion?
     /// A blend from the motion before a discontinuity into the new one: from-motion and start time.
     private var blend: (from: LandmarkRetargeter.Motion, start: Double)?
+    /// The current shot's stretch against the reference (`LandmarkRetargeter.stretch`), averaged over its first
+    /// `blendSeconds` and removed from all of its frames: another camera, lens or photo of the same face is not
+    /// expression. Within a shot the face's changes pass through, as a real turn or a move toward the camera
+    /// changes them. (Removed frame by frame instead, it cost 1.2 dB of face PSNR on testMovie.mp4.)
+    private var shotStretch = LinearMap3D.identity
+    /// The sum and count of the stretches measured since the last cut (the landmark model's noise on one frame must
+    /// not become the shot's shape).
+    private var stretchSum: (LinearMap3D, Int)?
     /// How many cuts were re-anchored (for reports and tests).
     public private(set) var cuts = 0
 
+    /// One unit of every filtered quantity: a hundredth of the face size (a shift), a turn or a log-scale change
+    /// that moves a point one face size from the centre by that much. The one-euro filter's speed term (`beta`) is
+    /// per unit, so all six pose values (and the expression) must share one: on radians and log scale, whose
+    /// speeds are a hundred times smaller than the shifts' in pixels, the cutoff never rose and a head turning 8°
+    /// lagged 0.1 s behind the driver (1.8 px at 512², scripts/eval-portrait).
+    static let filterUnit: Float = 100
+
     struct PoseFilters {
-        var values = [OneEuroFilter](repeating: OneEuroFilter(minCutoff: 1.5, beta: 0.3), count: 6)
-        mutating func filter(_ motion: inout LandmarkRetargeter.Motion, at time: Double) {
+        var values = [OneEuroFilter](repeating: OneEuroFilter(minCutoff: 1.5, beta: 0.5), count: 6)
+        /// `faceSize`: the portrait's face size in pixels (the translation's unit).
+        mutating func filter(_ motion: inout LandmarkRetargeter.Motion, faceSize: Float, at time: Double) {
             let v = motion.turn.rotationVector
-            let raw: [Float] = [v.x, v.y, v.z, log(motion.scale), motion.translation.x, motion.translation.y]
+            let t = motion.translation / faceSize
+            let raw: [Float] = [v.x, v.y, v.z, log(motion.scale), t.x, t.y]
             var out = [Float](repeating: 0, count: 6)
-            for k in 0..<6 { out[k] = Float(values[k].filter(Double(raw[k]), at: time)) }
+            let unit = DriverNormalizer.filterUnit
+            for k in 0..<6 { out[k] = Float(values[k].filter(Double(raw[k] * unit), at: time)) / unit }
             motion.turn = Rotation3D(rotationVector: SIMD3(out[0], out[1], out[2]))
             motion.scale = exp(out[3])
-            motion.translation = SIMD2(out[4], out[5])
+            motion.translation = SIMD2(out[4], out[5]) * faceSize
         }
     }
 
@@ -70,7 +93,7 @@ public struct DriverNormalizer: Sendable {
         anchorCenter = SIMD2(face.center.x, face.center.y)
         anchorSize = face.size
         // Expression: calmer at rest than the pose (small landmark noise reads as a twitching mouth), quick when moving.
-        expressionFilters = Array(repeating: OneEuroFilter(minCutoff: 1, beta: 0.5), count: portrait.count * 3)
+        expressionFilters = Array(repeating: OneEuroFilter(minCutoff: 1, beta: 0.1), count: portrait.count * 3)
         last = .rest(count: portrait.count)
     }
 
@@ -118,6 +141,7 @@ public struct DriverNormalizer: Sendable {
             anchorSize = size
             blend = (last, time)
             cuts += 1
+            stretchSum = (LinearMap3D(rows: (.zero, .zero, .zero)), 0)
             // The filters restart from the re-anchored motion (their history belongs to the old shot).
             filters = PoseFilters()
             for i in expressionFilters.indices { expressionFilters[i].reset() }
@@ -126,19 +150,36 @@ public struct DriverNormalizer: Sendable {
         lastSeen = time
         held = nil
 
-        var motion = retargeter.motion(face)
+        if let (sum, count) = stretchSum, let blend, time - blend.start <= blendSeconds {
+            let m = retargeter.stretch(face)
+            let total = LinearMap3D(rows: (sum.rows.0 + m.rows.0, sum.rows.1 + m.rows.1, sum.rows.2 + m.rows.2))
+            let n = Float(count + 1)
+            stretchSum = (total, count + 1)
+            shotStretch = LinearMap3D(rows: (total.rows.0 / n, total.rows.1 / n, total.rows.2 / n))
+        }
+        var motion = retargeter.motion(face, unstretch: shotStretch)
         // Position and size relative to the last anchor, in the portrait's pixels and on top of its offset there.
         let portraitSize = retargeter.portraitFace.size
         motion.translation = offset.translation + (center - anchorCenter) * (portraitSize / anchorSize) * offset.scale
         motion.scale = offset.scale * size / anchorSize
-        filters.filter(&motion, at: time)
+        filters.filter(&motion, faceSize: portraitSize, at: time)
+        let unit = Self.filterUnit
         for i in motion.expression.indices {
             for axis in 0..<3 {
-                motion.expression[i][axis] = Float(
-                    expressionFilters[i * 3 + axis].filter(Double(motion.expression[i][axis]), at: time))
+                motion.expression[i][axis] =
+                    Float(expressionFilters[i * 3 + axis].filter(Double(motion.expression[i][axis] * unit), at: time))
+                    / unit
             }
         }
         if let maxZoom, maxZoom >= 1 { motion.scale = Self.softLimit(motion.scale, maxZoom) }
+        if let maxTurn, maxTurn > 0 {
+            let v = motion.turn.rotationVector
+            let m = (v.x * v.x + v.y * v.y).squareRoot()
+            if m > 1e-6 {
+                let limited = log(Self.softLimit(exp(m), exp(maxTurn)))
+                motion.turn = Rotation3D(rotationVector: SIMD3(v.x * limited / m, v.y * limited / m, v.z))
+            }
+        }
         if let blend {
             let t = Float((time - blend.start) / blendSeconds)
             if t >= 1 { self.blend = nil } else { motion = Self.mix(blend.from, motion, t * t * (3 - 2 * t)) }

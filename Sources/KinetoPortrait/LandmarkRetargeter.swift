@@ -9,7 +9,9 @@
 ///
 /// Head pose is a 3D rotation plus scale and shift, fitted on the rigid points using the landmarks' depth (z), so a
 /// turning or nodding driver turns the portrait's own 3D landmarks instead of squashing its face. Expression is
-/// what remains: each landmark's displacement in the normalized, de-rotated face frame. In `.relative` mode the
+/// what remains: each landmark's displacement in the normalized, de-rotated face frame, less a new shot's linear
+/// stretch when the caller measured one (`stretch(_:)`, `DriverNormalizer`: another lens, distance or photo of the
+/// driver is not an expression, and added to the portrait it would reshape its face). In `.relative` mode the
 /// displacement since the reference frame is added to the portrait's own normalized shape, so the portrait keeps
 /// its proportions (identity); in `.absolute` mode the driver's (2D) shape replaces it. Shifts and scale changes
 /// are measured in face sizes, so a driver twice the portrait's size moves it by half as many pixels.
@@ -83,8 +85,18 @@ public struct LandmarkRetargeter: Sendable {
         }
     }
 
-    /// The driving face's pose and expression relative to the reference frame (relative mode's measurement).
-    public func motion(_ driving: [SIMD3<Float>]) -> Motion {
+    /// The linear stretch left between `driving` and the reference frame once the head's turn is removed, as the map
+    /// that takes the driving face's de-rotated rigid points back onto the reference's: a new shot's lens, distance or
+    /// depth reading, which `motion(_:unstretch:)` removes so it is not carried over as expression.
+    public func stretch(_ driving: [SIMD3<Float>]) -> LinearMap3D {
+        let current = Face3D(driving)
+        let back = Rotation3D.fit(from: referenceFace.rigidPoints, to: current.rigidPoints).transposed
+        return LinearMap3D.fit(from: current.rigidPoints.map { back.apply($0) }, to: referenceFace.rigidPoints)
+    }
+
+    /// The driving face's pose and expression relative to the reference frame (relative mode's measurement);
+    /// `unstretch` (see `stretch(_:)`) is applied to the de-rotated face before its displacements are taken.
+    public func motion(_ driving: [SIMD3<Float>], unstretch: LinearMap3D = .identity) -> Motion {
         let current = Face3D(driving)
         let p = portraitFace
         let r = referenceFace
@@ -92,7 +104,7 @@ public struct LandmarkRetargeter: Sendable {
         let turn = Rotation3D.fit(from: r.rigidPoints, to: current.rigidPoints)
         let back = turn.transposed
         var expression = (0..<portrait.count).map {
-            referenceToPortrait.apply(back.apply(current.points[$0]) - r.points[$0])
+            referenceToPortrait.apply(unstretch.apply(back.apply(current.points[$0])) - r.points[$0])
         }
         // Along the face outline the landmark model's points slide from frame to frame (and between different
         // photos of one face); smoothing along the loop keeps the silhouette from turning jagged.

@@ -1,7 +1,16 @@
 /// Fills the inside of a mouth that opens wider than the portrait's with the driving frame's mouth interior
-/// (teeth, tongue), colour-matched to the portrait's lips and feathered into the warped image — the part a warp
-/// cannot make, as in Averbuch-Elor et al. 2017.
+/// (teeth, tongue), colour-matched to the portrait's lips and blended into the warped image in the gradient domain
+/// (Poisson cloning, Pérez et al. 2003): the fill keeps its own gradients and takes on the warped image's values at
+/// the lips, so no seam or feathered ring shows — the part a warp cannot make, as in Averbuch-Elor et al. 2017.
 public struct MouthFiller: Sendable {
+    /// How the fill meets the warped image.
+    public enum Blend: Sendable {
+        /// Poisson cloning: the difference to the warped image at the lips spread smoothly inside (a membrane).
+        case gradient
+        /// Alpha rising over `feather` pixels inside the lips (the old way, kept for comparison).
+        case feather
+    }
+
     /// The portrait's mouth opening (face-size units) and its lip-region colour statistics.
     public let portraitOpening: Float
     public let portraitColors: ColorStatistics
@@ -25,31 +34,131 @@ public struct MouthFiller: Sendable {
     public func fill(
         _ output: UnsafeMutablePointer<Float>, width: Int, height: Int, mouth: [SIMD2<Float>], strength: Float,
         feather: Float, driving: UnsafePointer<Float>, drivingWidth: Int, drivingHeight: Int,
-        drivingMouth: [SIMD2<Float>], drivingLips: [SIMD2<Float>]
+        drivingMouth: [SIMD2<Float>], drivingLips: [SIMD2<Float>], blend: Blend = .gradient
     ) {
-        guard strength > 0, let box = PolygonMask.bounds(mouth, width: width, height: height),
-            let map = Self.affine(from: mouth, to: drivingMouth),
+        guard strength > 0, let map = Self.affine(from: mouth, to: drivingMouth),
             let drivingColors = ColorStatistics(
                 pixels: driving, width: drivingWidth, height: drivingHeight, inside: drivingLips)
         else { return }
-        let plane = width * height
         let drivingPlane = drivingWidth * drivingHeight
-        for y in box.y0...box.y1 {
-            for x in box.x0...box.x1 {
-                let p = SIMD2(Float(x), Float(y))
-                let alpha = PolygonMask.alpha(mouth, p, feather: feather) * strength
-                if alpha <= 0 { continue }
-                let sx = map.0.x * p.x + map.0.y * p.y + map.0.z
-                let sy = map.1.x * p.x + map.1.y * p.y + map.1.z
-                let value = SIMD3(
-                    ImageResampler.bilinearClamped(driving, drivingWidth, drivingHeight, sx, sy),
-                    ImageResampler.bilinearClamped(driving + drivingPlane, drivingWidth, drivingHeight, sx, sy),
-                    ImageResampler.bilinearClamped(driving + 2 * drivingPlane, drivingWidth, drivingHeight, sx, sy))
-                let matched = drivingColors.transfer(value, to: portraitColors)
-                let i = y * width + x
-                for c in 0..<3 {
-                    let v = min(max(matched[c], 0), 1)
-                    output[c * plane + i] = alpha * v + (1 - alpha) * output[c * plane + i]
+        // The fill is no more colourful than the portrait's lips are next to the driver's: per-channel matching alone
+        // tinted the mouth of a black-and-white portrait (white teeth against red lips turned cyan).
+        let luma = SIMD3<Float>(0.299, 0.587, 0.114)
+        func chroma(_ c: SIMD3<Float>) -> Float {
+            let d = c - SIMD3(repeating: (c * luma).sum())
+            return (d * d).sum().squareRoot()
+        }
+        let colourfulness = min(1, chroma(portraitColors.mean) / max(chroma(drivingColors.mean), 1e-4))
+        Self.blend(
+            output, width: width, height: height, region: mouth, strength: strength, feather: feather, blend: blend
+        ) { p in
+            let sx = map.0.x * p.x + map.0.y * p.y + map.0.z
+            let sy = map.1.x * p.x + map.1.y * p.y + map.1.z
+            let value = SIMD3(
+                ImageResampler.bilinearClamped(driving, drivingWidth, drivingHeight, sx, sy),
+                ImageResampler.bilinearClamped(driving + drivingPlane, drivingWidth, drivingHeight, sx, sy),
+                ImageResampler.bilinearClamped(driving + 2 * drivingPlane, drivingWidth, drivingHeight, sx, sy))
+            let matched = drivingColors.transfer(value, to: portraitColors)
+            let grey = SIMD3<Float>(repeating: (matched * luma).sum())
+            return grey + colourfulness * (matched - grey)
+        }
+    }
+
+    /// Blends `source` (RGB of an output pixel centre) into `output` (planar RGB) inside the closed polygon
+    /// `region`, by `strength`. `.gradient`: `f = source + r` inside, where `r` is harmonic (Δr = 0) and equals
+    /// `output − source` on the pixels just outside, solved by red–black over-relaxation from the boundary's mean.
+    public static func blend(
+        _ output: UnsafeMutablePointer<Float>, width: Int, height: Int, region: [SIMD2<Float>], strength: Float,
+        feather: Float, blend: Blend, source: (SIMD2<Float>) -> SIMD3<Float>
+    ) {
+        guard strength > 0, let box = PolygonMask.bounds(region, width: width, height: height) else { return }
+        let plane = width * height
+        switch blend {
+        case .feather:
+            for y in box.y0...box.y1 {
+                for x in box.x0...box.x1 {
+                    let p = SIMD2(Float(x), Float(y))
+                    let alpha = PolygonMask.alpha(region, p, feather: feather) * strength
+                    if alpha <= 0 { continue }
+                    let value = source(p)
+                    let i = y * width + x
+                    for c in 0..<3 {
+                        output[c * plane + i] = alpha * min(max(value[c], 0), 1) + (1 - alpha) * output[c * plane + i]
+                    }
+                }
+            }
+        case .gradient:
+            // The box grown by one pixel holds the unknowns (inside) and their Dirichlet neighbours (outside).
+            let x0 = max(0, box.x0 - 1)
+            let y0 = max(0, box.y0 - 1)
+            let x1 = min(width - 1, box.x1 + 1)
+            let y1 = min(height - 1, box.y1 + 1)
+            let bw = x1 - x0 + 1
+            let bh = y1 - y0 + 1
+            var inside = [Bool](repeating: false, count: bw * bh)
+            var values = [SIMD3<Float>](repeating: .zero, count: bw * bh)
+            var r = [SIMD3<Float>](repeating: .zero, count: bw * bh)
+            var unknowns = 0
+            for y in 0..<bh {
+                for x in 0..<bw {
+                    let p = SIMD2(Float(x + x0), Float(y + y0))
+                    // Pixels on the picture's border stay boundary values (they have no outer neighbour).
+                    let interior = x + x0 > 0 && y + y0 > 0 && x + x0 < width - 1 && y + y0 < height - 1
+                    inside[y * bw + x] = interior && PolygonMask.contains(region, p)
+                    if inside[y * bw + x] { unknowns += 1 }
+                }
+            }
+            guard unknowns > 0 else { return }
+            // Source values wherever an unknown or its neighbour is, and r's boundary values.
+            var boundarySum = SIMD3<Float>.zero
+            var boundaryCount: Float = 0
+            for y in 0..<bh {
+                for x in 0..<bw {
+                    let k = y * bw + x
+                    let near =
+                        inside[k] || (x > 0 && inside[k - 1]) || (x < bw - 1 && inside[k + 1])
+                        || (y > 0 && inside[k - bw]) || (y < bh - 1 && inside[k + bw])
+                    guard near else { continue }
+                    values[k] = source(SIMD2(Float(x + x0), Float(y + y0)))
+                    if !inside[k] {
+                        let i = (y + y0) * width + x + x0
+                        let current = SIMD3(output[i], output[plane + i], output[2 * plane + i])
+                        r[k] = current - values[k]
+                        boundarySum += r[k]
+                        boundaryCount += 1
+                    }
+                }
+            }
+            let start = boundaryCount > 0 ? boundarySum / boundaryCount : .zero
+            for k in r.indices where inside[k] { r[k] = start }
+            // Enough sweeps for the membrane to settle across the mouth's height (SOR converges in O(side) sweeps).
+            let sweeps = max(30, 3 * max(box.x1 - box.x0, box.y1 - box.y0))
+            let omega: Float = 1.85
+            for _ in 0..<sweeps {
+                for colour in 0..<2 {
+                    for y in 1..<(bh - 1) {
+                        var x = 1 + (y + colour) % 2
+                        while x < bw - 1 {
+                            let k = y * bw + x
+                            if inside[k] {
+                                let average = 0.25 * (r[k - 1] + r[k + 1] + r[k - bw] + r[k + bw])
+                                r[k] += omega * (average - r[k])
+                            }
+                            x += 2
+                        }
+                    }
+                }
+            }
+            for y in 0..<bh {
+                for x in 0..<bw {
+                    let k = y * bw + x
+                    guard inside[k] else { continue }
+                    let i = (y + y0) * width + x + x0
+                    let f = values[k] + r[k]
+                    for c in 0..<3 {
+                        let v = min(max(f[c], 0), 1)
+                        output[c * plane + i] = strength * v + (1 - strength) * output[c * plane + i]
+                    }
                 }
             }
         }

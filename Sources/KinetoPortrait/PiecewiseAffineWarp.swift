@@ -30,10 +30,11 @@ public struct PiecewiseAffineWarp: Sendable {
     /// Warps `channels` planes of `width × height` floats (planar, like `RGBImage`) from `source` into `output`
     /// (same layout, not overlapping), so that `from[i]` (source pixels) lands at `to[i]` (output pixels). Output
     /// pixels outside every triangle are left untouched. `rows` limits the output rows written (for splitting a
-    /// frame between threads).
+    /// frame between threads). `order`: the triangles' drawing order (far to near, so where a turn folds the mesh
+    /// the near side covers the far one); nil: as triangulated.
     public func warp(
         source: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, width: Int, height: Int,
-        from: [SIMD2<Float>], to: [SIMD2<Float>], rows: Range<Int>? = nil
+        from: [SIMD2<Float>], to: [SIMD2<Float>], rows: Range<Int>? = nil, order: [Int]? = nil
     ) {
         let rowRange = rows ?? 0..<height
         let plane = width * height
@@ -42,7 +43,8 @@ public struct PiecewiseAffineWarp: Sendable {
         // Triangles turned over by the motion (a landmark crossing an anchor) are drawn first, so the triangles that
         // kept their orientation cover them instead of mirrored slivers showing.
         for pass in 0..<2 {
-            for tri in triangles {
+            for index in order ?? Array(triangles.indices) {
+                let tri = triangles[index]
                 let i0 = Int(tri.x)
                 let i1 = Int(tri.y)
                 let i2 = Int(tri.z)

@@ -103,12 +103,36 @@ public final class PortraitRig: @unchecked Sendable {
         return out
     }
 
+    /// The mesh's triangles from far to near under `head`'s turn (painter's order): landmarks and the anchors that
+    /// move with the head at their turned depth (MediaPipe's z: smaller is nearer), still anchors behind everything.
+    /// Where a turn folds the mesh, the near side of the face covers the far side instead of the far cheek showing
+    /// through the nose.
+    public func drawingOrder(head: HeadMotion) -> [Int] {
+        var depth = [Float](repeating: .greatestFiniteMagnitude, count: restPoints.count)
+        func turned(_ p: SIMD2<Float>, _ z: Float) -> Float {
+            let d = p - head.center
+            return head.turn.apply(SIMD3(d.x, d.y, z - head.centerDepth)).z
+        }
+        for i in landmarks.indices { depth[i] = turned(landmarks[i], landmarks3D[i].z) }
+        for (k, anchor) in anchors.enumerated() where anchor.weight > 0 {
+            depth[landmarks.count + k] = turned(anchor.position, anchor.depth)
+        }
+        let triangleDepth = warp.triangles.map { t in
+            max(depth[Int(t.x)], depth[Int(t.y)], depth[Int(t.z)]) == .greatestFiniteMagnitude
+                ? Float.greatestFiniteMagnitude : (depth[Int(t.x)] + depth[Int(t.y)] + depth[Int(t.z)]) / 3
+        }
+        return triangleDepth.indices.sorted {
+            triangleDepth[$0] != triangleDepth[$1] ? triangleDepth[$0] > triangleDepth[$1] : $0 < $1
+        }
+    }
+
     /// One output frame: the portrait warped onto `landmarks` (output pixels, 468) moving with `head`, over the still
     /// background; the mouth filled from `driving` when it opens beyond the portrait's.
     public func render(landmarks moved: [SIMD2<Float>], head: HeadMotion, driving: DrivingMouth? = nil) -> RGBImage {
         let (w, h) = (width, height)
         let plane = w * h
         let destination = meshPoints(landmarks: moved, head: head)
+        let order = drawingOrder(head: head)
         var warped = source
         var pixels = [Float](repeating: 0, count: 3 * plane)
         // Large frames are split in bands of rows between threads (small ones are not worth the hand-off).
@@ -122,7 +146,7 @@ public final class PortraitRig: @unchecked Sendable {
                             let rows = (h * band / bands)..<(h * (band + 1) / bands)
                             warp.warp(
                                 source: s, into: d, channels: 4, width: w, height: h, from: restPoints, to: destination,
-                                rows: rows)
+                                rows: rows, order: order)
                             // The warped picture over the still background, by the warped alpha.
                             let m = d + 3 * plane
                             for c in 0..<3 {

@@ -49,16 +49,17 @@ private func requireModels() throws {
         #expect(media.contents == ["animated.mp4", "driving.mp4"])
 
         // Identity: relative mode's output is further from the driver's face shape than absolute mode's (which copies
-        // the driver's shape). Measured 0.071 vs 0.029. Its distance to the portrait's shape (0.092; absolute 0.059)
-        // grew when expressions started to come through (the three driving photos differ in pose and lens as well as
-        // expression, and relative mode now carries those differences): bounded here, not compared.
+        // the driver's shape), and no further from the portrait's shape than absolute mode's plus 0.02 face sizes
+        // (the three driving photos differ in pose and lens, and a 2D warp of a turned head reads as another
+        // shape). Measured 0.052 vs 0.029 and 0.072 vs 0.059; before the shot's stretch was removed and turns out
+        // of the picture were limited (DriverNormalizer), 0.091 — failing this.
         var absoluteJob = job
         absoluteJob.mode = .absolute
         absoluteJob.output = media.path("absolute.mkv")
         absoluteJob.codec = .ffv1
         let absolute = try #require(try PortraitAnimator.run(absoluteJob).metrics)
         #expect(metrics.outputToDrivingDistance > absolute.outputToDrivingDistance + 0.01)
-        #expect(metrics.identityDistance < 0.12)
+        #expect(metrics.identityDistance < absolute.identityDistance + 0.02)
     }
 
     /// With the portrait itself as a still driving clip, the output stays the portrait (no motion, no drift).

@@ -65,6 +65,21 @@ import Testing
     }
 
     /// A face under 64 pixels is a clear input error; nothing is written.
+    /// A 4000-pixel portrait at `--crop none` (biden.jpg upscaled: 1760×4000) is animated at its own size; the
+    /// exemplar fill works on a reduced copy (at full size it took nearly a minute of setup and 4 GB at 4000×9088).
+    @Test func fourThousandPixelPortraitAtFullSize() throws {
+        let media = try Scratch("kineto-portrait")
+        let large = media.path("large.jpg")
+        try media.ffmpeg(["-i", facePhoto("biden"), "-vf", "scale=-2:4000:flags=bicubic", "-q:v", "3", large])
+        let driving = try faceClip(media, "driving.mp4", seconds: 0.3)
+        let result = try PortraitAnimator.run(
+            PortraitAnimationJob(portrait: large, driving: driving, output: media.path("out.mp4"), crop: .none))
+        #expect(result.width == 1760 && result.height == 4000)
+        #expect(result.frames == 3 && result.framesWithFace == 3)
+        let info = try MediaReader(media.path("out.mp4")).info
+        #expect(info.video.width == 1760 && info.video.height == 4000)
+    }
+
     @Test func tinyFaceIsRefused() throws {
         let media = try Scratch("kineto-portrait")
         let tiny = media.path("tiny.png")

@@ -62,6 +62,35 @@ import Testing
         #expect(maxDistance([NormalizedFace(absolute).center], [NormalizedFace(portrait).center]) < 0.5)
     }
 
+    /// A new shot of the driver is stretched (another lens or distance: 8% wider, depth read 25% shallower); later in
+    /// that shot the mouth opens. With the shot's stretch (measured on its first frame) removed, the portrait keeps
+    /// its own shape and only the mouth opens; without, the portrait's face takes on the stretch.
+    @Test func newShotStretchIsNotExpression() {
+        let portrait = syntheticFace3D(center: SIMD2(120, 140), width: 50, height: 65, seed: 1)
+        let driver = syntheticFace3D(center: SIMD2(300, 200), width: 90, height: 100, seed: 2)
+        let driverCenter =
+            FaceMeshRegions.rigid.map { driver[$0] }.reduce(.zero, +) / Float(FaceMeshRegions.rigid.count)
+        let size = NormalizedFace(driver.map { SIMD2($0.x, $0.y) }).size
+        let newShot = driver.map { p -> SIMD3<Float> in
+            let d = p - driverCenter
+            return driverCenter + SIMD3(1.08 * d.x, d.y, 0.75 * d.z)
+        }
+        var later = newShot
+        let lowerLip = [14, 87, 178, 88, 95, 317, 402, 318, 324]
+        for i in lowerLip { later[i].y += 0.05 * size }
+        let retargeter = LandmarkRetargeter(portrait: portrait, reference: driver)
+        let out = retargeter.apply(retargeter.motion(later, unstretch: retargeter.stretch(newShot))).landmarks
+        let kept = retargeter.apply(retargeter.motion(later)).landmarks
+        let portrait2D = portrait.map { SIMD2($0.x, $0.y) }
+        let portraitSize = NormalizedFace(portrait2D).size
+        let identity = FaceMeshRegions.identity.filter { !lowerLip.contains($0) }
+        let distance = NormalizedFace(portrait2D).shapeDistance(to: NormalizedFace(out), indices: identity)
+        let stretched = NormalizedFace(portrait2D).shapeDistance(to: NormalizedFace(kept), indices: identity)
+        #expect(distance < 0.01, "shape distance \(distance)")
+        #expect(stretched > 0.02, "shape distance with the stretch kept \(stretched)")
+        #expect(abs((out[14].y - portrait[14].y) - 0.05 * portraitSize) < 0.01 * portraitSize)
+    }
+
     /// The mouth opening measure grows when the inner lips part.
     @Test func mouthOpeningMeasure() {
         let size = NormalizedFace(driver).size

@@ -130,6 +130,65 @@ import Testing
     }
 
     /// The polygon mask: inside, outside, feathered edge.
+    /// Where two moved triangles overlap (a fold), the one drawn last shows: the drawing order decides which side of
+    /// a turned face is in front.
+    @Test func laterTriangleCoversAnOverlap() {
+        let (w, h) = (32, 16)
+        // Source: left half dark, right half bright; one triangle over each half.
+        var pixels = [Float](repeating: 0, count: w * h)
+        for y in 0..<h { for x in 16..<w { pixels[y * w + x] = 1 } }
+        let from: [SIMD2<Float>] = [
+            SIMD2(0, 0), SIMD2(14, 0), SIMD2(0, 14), SIMD2(17, 0), SIMD2(31, 0), SIMD2(17, 14),
+        ]
+        // Both moved onto the same place.
+        let to: [SIMD2<Float>] = [
+            SIMD2(8, 0), SIMD2(22, 0), SIMD2(8, 14), SIMD2(8, 0), SIMD2(22, 0), SIMD2(8, 14),
+        ]
+        let warp = PiecewiseAffineWarp(triangles: [SIMD3(0, 1, 2), SIMD3(3, 4, 5)])
+        func value(order: [Int]) -> Float {
+            var out = [Float](repeating: 0.5, count: w * h)
+            pixels.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    warp.warp(
+                        source: src.baseAddress!, into: dst.baseAddress!, channels: 1, width: w, height: h,
+                        from: from, to: to, order: order)
+                }
+            }
+            return out[4 * w + 11]
+        }
+        #expect(value(order: [0, 1]) == 1)
+        #expect(value(order: [1, 0]) == 0)
+    }
+
+    /// A head turned aside draws its face far side first and near side last (MediaPipe's z: smaller is nearer).
+    @Test func turnedHeadDrawsFarToNear() {
+        let landmarks = syntheticFace3D(center: SIMD2(64, 60), width: 30, height: 38, seed: 4)
+        let mask = (0..<(128 * 128)).map { i -> Float in
+            let d = SIMD2(Float(i % 128), Float(i / 128)) - SIMD2<Float>(64, 70)
+            return (d * d).sum() < 50 * 50 ? 1 : 0
+        }
+        let image = RGBImage(width: 128, height: 128, pixels: [Float](repeating: 0.5, count: 3 * 128 * 128))
+        let rig = PortraitRig(image: image, landmarks: landmarks, personMask: mask)
+        let turn = Rotation3D(rotationVector: SIMD3(0, 0.5, 0))
+        let head = HeadMotion(center: rig.face.center, turn: turn)
+        let order = rig.drawingOrder(head: head)
+        #expect(order.count == rig.warp.triangles.count)
+        // Depth of each all-landmark triangle as turned; drawn order must not go from near back to far.
+        func depth(_ t: SIMD3<Int32>) -> Float? {
+            let ids = [Int(t.x), Int(t.y), Int(t.z)]
+            guard ids.allSatisfy({ $0 < landmarks.count }) else { return nil }
+            return ids.map { i -> Float in
+                let d = SIMD2(landmarks[i].x, landmarks[i].y) - head.center
+                return turn.apply(SIMD3(d.x, d.y, landmarks[i].z - head.centerDepth)).z
+            }.reduce(0, +) / 3
+        }
+        let depths = order.compactMap { depth(rig.warp.triangles[$0]) }
+        #expect(depths.count > 100)
+        #expect(zip(depths, depths.dropFirst()).allSatisfy { $0 >= $1 - 1e-4 })
+        // The still background's triangles come first.
+        #expect(depth(rig.warp.triangles[order[0]]) == nil)
+    }
+
     @Test func polygonMaskFeathers() {
         let square: [SIMD2<Float>] = [SIMD2(0, 0), SIMD2(10, 0), SIMD2(10, 10), SIMD2(0, 10)]
         #expect(PolygonMask.alpha(square, SIMD2(5, 5), feather: 2) == 1)
