@@ -62,6 +62,12 @@ struct AnimateCommand: ParsableCommand {
     )
     var maxZoom: Float = 1.15
 
+    @Option(
+        help:
+            "Largest head turn out of the picture's plane (nodding, turning aside) the portrait follows, in degrees (relative mode; a flat photo turned further reads as another face)."
+    )
+    var maxTurn: Float = 15
+
     @Flag(help: "Do not fill an opening mouth from the driving video.")
     var noMouthFill = false
 
@@ -73,15 +79,17 @@ struct AnimateCommand: ParsableCommand {
     func validate() throws {
         if let size, !(16...4096).contains(size) { throw ValidationError("--size must be between 16 and 4096") }
         if !(maxZoom >= 1 && maxZoom <= 10) { throw ValidationError("--max-zoom must be between 1 and 10") }
+        if !(maxTurn >= 1 && maxTurn <= 90) { throw ValidationError("--max-turn must be between 1 and 90 degrees") }
     }
 
     func run() throws {
         do {
-            let job = PortraitAnimationJob(
+            var job = PortraitAnimationJob(
                 portrait: portrait, driving: driving, output: output, size: size, mode: mode, crop: crop,
                 fillMouth: !noMouthFill, codec: try encoding.codecChoice(allowingSame: false, output: output),
                 crf: encoding.crf, preset: encoding.preset, encoderThreads: encoding.threads,
                 overwrite: encoding.overwrite, measure: report, maxZoom: maxZoom)
+            job.maxTurnDegrees = maxTurn
             let result = try encoding.withJobControls { progress, cancellation in
                 try PortraitAnimator.run(job, progress: progress, cancellation: cancellation)
             }

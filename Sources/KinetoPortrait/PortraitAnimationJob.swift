@@ -25,6 +25,9 @@ public struct PortraitAnimationJob: Sendable {
     /// The most the driver's zooms and moves toward the camera may change the portrait's face size (either way), in
     /// relative mode; nil: unlimited. `.absolute` mode is never limited.
     public var maxZoom: Float?
+    /// The largest head turn out of the picture's plane (nodding, turning aside) the portrait follows, in degrees,
+    /// soft-limited, in relative mode: a flat photo turned further reads as another face. nil: unlimited.
+    public var maxTurnDegrees: Float? = 15
     public var crop: PortraitCrop
     /// Fill the inside of a mouth opening beyond the portrait's from the driving frame.
     public var fillMouth: Bool

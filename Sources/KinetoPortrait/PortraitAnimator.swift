@@ -29,6 +29,9 @@ public enum PortraitAnimator {
         if let zoom = job.maxZoom, !(zoom >= 1 && zoom <= 10) {
             throw PipelineError(.usage, "--max-zoom must be between 1 and 10, not \(zoom)")
         }
+        if let turn = job.maxTurnDegrees, !(turn >= 1 && turn <= 90) {
+            throw PipelineError(.usage, "--max-turn must be between 1 and 90 degrees, not \(turn)")
+        }
         // Inputs are never overwritten, even with --overwrite (the writer checks the driving video itself).
         do { try MediaWriter.refuseInputAsOutput(job.output, input: job.portrait) } catch {
             throw PipelineError(wrapping: error, stage: .open)
@@ -341,6 +344,7 @@ struct FrameLoop {
             if normalizer == nil, let face {
                 normalizer = DriverNormalizer(
                     portrait: rig.landmarks3D, reference: face.landmarks, maxZoom: job.maxZoom)
+                normalizer?.maxTurn = job.maxTurnDegrees.map { $0 * .pi / 180 }
             }
             if normalizer != nil {
                 let thumbnail = image.pixels.withUnsafeBufferPointer {

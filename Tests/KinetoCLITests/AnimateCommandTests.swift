@@ -11,7 +11,8 @@ import Testing
         for arguments in [
             ["p.jpg", "d.mp4", "o.mp4", "--crop", "tight"], ["p.jpg", "d.mp4", "o.mp4", "--size", "4"],
             ["p.jpg", "d.mp4", "o.mp4", "--codec", "divx"], ["p.jpg", "d.mp4"],
-            ["p.jpg", "d.mp4", "o.mp4", "--max-zoom", "0.5"],
+            ["p.jpg", "d.mp4", "o.mp4", "--max-zoom", "0.5"], ["p.jpg", "d.mp4", "o.mp4", "--max-turn", "0"],
+            ["p.jpg", "d.mp4", "o.mp4", "--max-turn", "120"],
         ] {
             let result = try KinetoProcess.run(["animate"] + arguments, in: scratch.directory)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
