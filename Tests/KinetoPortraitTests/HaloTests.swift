@@ -11,20 +11,8 @@ import Testing
 /// moved by a known similarity. Outside the silhouettes the background must stay as it is: no halo.
 @Suite(.serialized) struct HaloTests {
     @Test func movedHeadLeavesNoHalo() throws {
-        let media = try Scratch("kineto-portrait")
-        let personPath = media.path("person.png")
-        let backgroundPath = media.path("background.png")
-        try media.ffmpeg([
-            "-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256", "-frames:v", "1", personPath,
-        ])
-        try media.ffmpeg([
-            "-ss", "7", "-i", Fixtures.sample("tree.avi"), "-vf",
-            "crop=240:240:40:0,scale=256:256", "-frames:v", "1", backgroundPath,
-        ])
-        let person = try PortraitAnimator.loadImage(personPath)
-        let background = try PortraitAnimator.loadImage(backgroundPath)
-        let models = try PortraitModels()
-        let alpha = try models.personMask(person)
+        let scene = try KnownBackgroundScene()
+        let (person, background, alpha, models) = (scene.person, scene.background, scene.alpha, scene.models)
         let n = 256
         let plane = n * n
         var composite = [Float](repeating: 0, count: 3 * plane)

@@ -12,20 +12,8 @@ import Testing
 /// Frame 0 is the portrait; the ideal output is the clip itself.
 @Suite(.serialized) struct KnownBackgroundTests {
     @Test func movedPersonIsFollowedWithoutHalo() throws {
-        let media = try Scratch("kineto-portrait")
-        let personPath = media.path("person.png")
-        let backgroundPath = media.path("background.png")
-        try media.ffmpeg([
-            "-i", facePhoto("obama"), "-vf", "crop=520:520:231:0,scale=256:256", "-frames:v", "1", personPath,
-        ])
-        try media.ffmpeg([
-            "-ss", "7", "-i", Fixtures.sample("tree.avi"), "-vf", "crop=240:240:40:0,scale=256:256", "-frames:v", "1",
-            backgroundPath,
-        ])
-        let person = try PortraitAnimator.loadImage(personPath)
-        let background = try PortraitAnimator.loadImage(backgroundPath)
-        let models = try PortraitModels()
-        let alpha = try models.personMask(person)
+        let scene = try KnownBackgroundScene()
+        let (person, background, alpha, models) = (scene.person, scene.background, scene.alpha, scene.models)
         let n = 256
         let plane = n * n
         let pivot = SIMD2<Float>(128, 100)
