@@ -229,6 +229,9 @@ public final class MediaWriter: @unchecked Sendable {
         case "libx264":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
             av_dict_set(&options, "preset", settings.preset ?? "medium", 0)
+            if let parameters = settings.x264Parameters(width: outputWidth, height: outputHeight) {
+                av_dict_set(&options, "x264-params", parameters, 0)
+            }
         case "libx265":
             av_dict_set(&options, "crf", String(settings.crf ?? 18), 0)
             av_dict_set(&options, "preset", settings.preset ?? "medium", 0)

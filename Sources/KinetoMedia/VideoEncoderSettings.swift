@@ -70,3 +70,25 @@ public struct VideoEncoderSettings: Sendable {
         self.height = height
     }
 }
+
+extension VideoEncoderSettings {
+    /// Pictures above this many pixels (more than 1440p) get x264's memory-saving parameters.
+    static let x264LargePicturePixels = 2560 * 1440
+
+    /// libx264 parameters that bound its memory for pictures above 1440p, nil for smaller ones. x264 keeps every
+    /// frame of its lookahead (40 at `medium`, 25 MB each at 4K) and, with frame threads, more frames per thread:
+    /// at 4K `medium` alone holds 1.4–1.6 GB. A lookahead of at most 10 frames and slice threads (one frame at a time,
+    /// split in rows: no frames per thread, whatever the core count) bring it to about 0.55 GB; encoding
+    /// is a small part of a 4K model job's time. Threads asked for (`threads`) stay frame threads.
+    public func x264Parameters(width: Int, height: Int) -> String? {
+        guard width * height > Self.x264LargePicturePixels else { return nil }
+        // Each preset's own lookahead (x264's `rc-lookahead`); only ever lowered here.
+        let presetLookahead = [
+            "ultrafast": 0, "superfast": 0, "veryfast": 10, "faster": 20, "fast": 30, "medium": 40, "slow": 50,
+            "slower": 60, "veryslow": 60, "placebo": 60,
+        ]
+        var parameters = ["rc-lookahead=\(min(presetLookahead[preset?.lowercased() ?? "medium"] ?? 40, 10))"]
+        if threads == 0 { parameters.append("sliced-threads=1") }
+        return parameters.joined(separator: ":")
+    }
+}

@@ -31,6 +31,10 @@ public final class VideoFrame: @unchecked Sendable {
     public var width: Int { Int(avFrame.pointee.width) }
     public var height: Int { Int(avFrame.pointee.height) }
     public var pixelFormat: AVPixelFormat { AVPixelFormat(rawValue: avFrame.pointee.format) }
+    /// Bytes of its pixels (all planes, unpadded): what holding the frame costs, for queues bounded by bytes.
+    public var byteCount: Int {
+        max(0, Int(av_image_get_buffer_size(pixelFormat, avFrame.pointee.width, avFrame.pointee.height, 1)))
+    }
     public var pixelFormatName: String { av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "unknown" }
 
     /// The same picture at another time: shares the pixel buffers (no copy). `duration` is in `timeBase`

@@ -12,7 +12,14 @@ import KinetoModels
 ///   interpolate (N) work item → output frames → `results`
 ///   encode (caller) reorders results by number → `MediaWriter`
 /// The reader is touched only by the decode thread and the writer only by the encode thread.
+///
+/// Each queue holds at most `job.queueCapacity` items and at most `queueByteLimit` bytes of pictures, so a
+/// 4K job keeps one or two big frames in flight where a 1080p job keeps its four.
 final class PipelineRun: @unchecked Sendable {
+    /// Bytes of pictures one queue may hold. A float RGB frame is 25 MB at 1080p (the item counts apply) and
+    /// 100 MB at 4K (one item a queue).
+    static let queueByteLimit = 128 << 20
+
     struct Outcome {
         var failure: PipelineError?
         var framesIn: Int64 = 0
@@ -128,9 +135,17 @@ final class PipelineRun: @unchecked Sendable {
         self.threadsPerWorker = threadsPerWorker
         self.interpolators = interpolators
         self.cancellation = cancellation
-        decoded = BoundedQueue(capacity: job.queueCapacity)
-        work = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount))
-        results = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount))
+        decoded = BoundedQueue(capacity: job.queueCapacity, byteLimit: Self.queueByteLimit) { event in
+            if case .video(let frame) = event { frame.byteCount } else { 0 }
+        }
+        let modelInput: Bool
+        if case .model = job.method.engine { modelInput = true } else { modelInput = false }
+        work = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount), byteLimit: Self.queueByteLimit) {
+            $0.bytes(modelInput: modelInput)
+        }
+        results = BoundedQueue(capacity: max(job.queueCapacity, 2 * workerCount), byteLimit: Self.queueByteLimit) {
+            $0.bytes
+        }
         workersRunning = workerCount
     }
 
@@ -228,9 +243,6 @@ final class PipelineRun: @unchecked Sendable {
         /// Schedules `frame` as the next kept input frame; false when the queue was cancelled.
         func keep(_ frame: VideoFrame, interpolates: Bool) throws -> Bool {
             let input = InputFrame(frame: frame, ordinal: schedule.inputCount)
-            // Models get RGB: converted here, on this thread, while the workers infer. A live job may be
-            // blending or repeating instead; its workers convert what a model rung asks for.
-            if case .model = job.method.engine, governor == nil { _ = try input.rgbImage(using: converter) }
             let outputs = schedule.push(pts: retimed(frame.pts))
             if let previous, !outputs.isEmpty {
                 guard
@@ -242,6 +254,11 @@ final class PipelineRun: @unchecked Sendable {
                 sequence += 1
             }
             previous = input
+            // Models get RGB: converted here, on this thread, while the workers infer, once the frame's pair is
+            // queued (a worker taking it meanwhile waits for the conversion), so that a schedule thread waiting
+            // for room in the queue holds no RGB copy. A live job may be blending or repeating instead; its
+            // workers convert what a model rung asks for.
+            if case .model = job.method.engine, governor == nil { _ = try input.rgbImage(using: converter) }
             return true
         }
 
@@ -541,5 +558,30 @@ final class PipelineRun: @unchecked Sendable {
             fail(error, stage: .encode)
         }
         return outcome
+    }
+}
+
+extension PipelineRun.WorkItem {
+    /// The bytes a queued item holds or will hold: its later frame, and that frame's float RGB copy where a model
+    /// reads it (made as the item is queued). The earlier frame is counted with the item before.
+    func bytes(modelInput: Bool) -> Int {
+        guard case .frames(_, _, let second?, _, _) = self else { return 0 }
+        let frame = second.frame
+        return frame.byteCount + (modelInput ? 3 * MemoryLayout<Float>.size * frame.width * frame.height : 0)
+    }
+}
+
+extension PipelineRun.WorkResult {
+    /// The bytes of its frames and pictures (frames shown again share their input's pixels, but are counted).
+    var bytes: Int {
+        guard case .frames(let frames, _) = payload else { return 0 }
+        return frames.reduce(0) { total, output in
+            switch output {
+            case .frame(let frame):
+                total + frame.byteCount
+            case .picture(let image, let alpha, _, _):
+                total + MemoryLayout<Float>.size * (image.pixels.count + (alpha?.count ?? 0))
+            }
+        }
     }
 }

@@ -63,6 +63,50 @@ import Testing
     }
 }
 
+extension BoundedQueueTests {
+    @Test func byteLimitHoldsFewerLargeItems() {
+        // Items cost their value in bytes: 100-byte items under a 250-byte limit, two at a time although
+        // the count would allow eight; 10-byte items fill the count.
+        let queue = BoundedQueue<Int>(capacity: 8, byteLimit: 250, cost: { $0 })
+        let most = LockedBox((items: 0, bytes: 0))
+        let producer = Thread {
+            for cost in Array(repeating: 100, count: 50) + Array(repeating: 10, count: 50) {
+                queue.push(cost)
+                most.update { $0 = (max($0.items, queue.currentCount), max($0.bytes, queue.currentBytes)) }
+            }
+            queue.close()
+        }
+        producer.start()
+        var received = 0
+        while queue.pop() != nil {
+            received += 1
+            Thread.sleep(forTimeInterval: 0.001)  // a slow consumer: the producer waits for room
+        }
+        #expect(received == 100)
+        #expect(most.value.bytes <= 250)
+        #expect(most.value.items == 8)
+        #expect(queue.currentBytes == 0)
+    }
+
+    @Test func anItemOverTheByteLimitIsTakenAlone() {
+        let queue = BoundedQueue<Int>(capacity: 4, byteLimit: 100, cost: { $0 })
+        #expect(queue.push(1000))  // an empty queue takes it rather than stopping the job
+        let pushed = LockedBox<Bool?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let result = queue.push(1)
+            pushed.update { $0 = result }
+            done.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(pushed.value == nil)  // waits: 1000 bytes are held
+        #expect(queue.pop() == 1000)
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(pushed.value == true)
+        #expect(queue.currentBytes == 1)
+    }
+}
+
 @Suite struct CancellationTokenTests {
     @Test func handlersRunOnceAndLateHandlersRunImmediately() {
         let token = CancellationToken()
