@@ -110,4 +110,42 @@ import Testing
         #expect(worst < 0.01, "largest expression change \(worst) face sizes")
         #expect(perLandmark > 2 * worst, "per-landmark filtering: \(perLandmark)")
     }
+
+    /// The landmark model's frame-to-frame noise (±0.4% of the face size on every point) barely moves the portrait,
+    /// while a real expression (the lower lip down by 10% of the face size) comes through all but whole.
+    @Test func noiseIsGatedExpressionPasses() {
+        func run(noise: Float, lip: Float, gate: Float) -> (largest: Float, lip: Float) {
+            var normalizer = DriverNormalizer(portrait: portrait, reference: driver)
+            normalizer.expressionNoise = gate
+            var state: UInt64 = 7
+            func random() -> Float {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(state >> 40) / Float(1 << 24) * 2 - 1
+            }
+            // The face size the normaliser measures in: the rigid points' RMS distance from their centroid.
+            let rigid = FaceMeshRegions.rigid.map { driver[$0] }
+            let centroid = rigid.reduce(.zero, +) / Float(rigid.count)
+            let size = (rigid.map { (($0 - centroid) * ($0 - centroid)).sum() }.reduce(0, +) / Float(rigid.count))
+                .squareRoot()
+            var largest: Float = 0
+            var lower: Float = 0
+            for i in 0..<50 {
+                let t = Double(i) / 25
+                let opening = lip * size * Float(min(1, Double(i) / 10))
+                var frame = driver.map { $0 + noise * size * SIMD3(random(), random(), 0) }
+                for k in FaceMeshRegions.innerLips[11...19] { frame[k].y += opening }
+                let motion = normalizer.next(frame, at: t)
+                largest = max(largest, motion.expression.map { ($0 * $0).sum().squareRoot() }.max()!)
+                lower = motion.expression[14].y
+            }
+            return (largest, lower)
+        }
+        let gated = run(noise: 0.004, lip: 0, gate: 0.008).largest
+        let ungated = run(noise: 0.004, lip: 0, gate: 0).largest
+        #expect(gated < 0.5 * ungated, "noise: \(gated) face sizes gated, \(ungated) not")
+        let passed = run(noise: 0.004, lip: 0.1, gate: 0.008).lip
+        let full = run(noise: 0.004, lip: 0.1, gate: 0).lip
+        print("noise gate: noise \(gated) face sizes gated, \(ungated) not; lip \(passed) gated, \(full) not")
+        #expect(passed > 0.95 * full && full > 0.05, "lip: \(passed) gated, \(full) not")
+    }
 }
