@@ -119,7 +119,7 @@ import Testing
             laughs.op(0x4E)
             for _ in 0..<100 { laughs.raw([0x71, 0x00, 0x68, 0x00, 0x86]) }
             laughs.stop()
-            for (name, main) in [("lists", lists), ("tuples", tuples), ("shared", laughs)] {
+            for (name, main) in [("lists", lists), ("tuples", tuples), ("self-doubling tuples", laughs)] {
                 let error = #expect(throws: WeightError.self, "\(name)") {
                     _ = try load(PickleBuilder.legacyCheckpoint(main: main.bytes, storages: []), in: dir)
                 }
